@@ -1,0 +1,33 @@
+"""Shared fixtures. Tests that need the raw publisher files use ``raw_dir``.
+
+The rule (design.md): they run whenever the raw folder exists; in CI (``CI=true``) a missing raw folder
+is a failure, elsewhere the tests are skipped with the reason printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cscbench.paths import ROOT
+from cscbench.paths import raw_dir as resolve_raw_dir
+
+os.environ.setdefault("PANDERA_VALIDATION_DEPTH", "SCHEMA_AND_DATA")
+
+
+@pytest.fixture(scope="session")
+def raw_dir() -> Path:
+    path = resolve_raw_dir()
+    if not path.is_dir():
+        message = f"raw input folder not found at {path} (set CSCBENCH_RAW_DIR)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + "; raw-data tests are required in CI")
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
