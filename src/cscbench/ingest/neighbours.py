@@ -1,0 +1,64 @@
+"""DfE statistical neighbour model, 2025: ten neighbours per council, closest first.
+
+The file keys councils by DfE 3-digit code; they become the current GSS code through ``areas``,
+and any 3-digit code that does not resolve to exactly one current council stops the build.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from cscbench.ingest.common import RawInputError, read_ees_csv
+
+SOURCE_ID = "dfe_sn_model_2025"
+FILE = "dfe/sn_model_2025_wide.csv"
+RANKS = range(1, 11)
+
+COLUMNS: dict[str, pl.DataType] = {
+    "area_code": pl.String(),
+    "rank": pl.Int64(),
+    "neighbour_code": pl.String(),
+    "closeness": pl.String(),
+    "source_id": pl.String(),
+}
+
+
+def _current_by_old_code(areas: pl.DataFrame) -> pl.DataFrame:
+    return areas.filter(
+        (pl.col("level") == "local_authority") & (pl.col("status") == "current")
+    ).select("old_la_code", "area_code")
+
+
+def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
+    required = ["old_la_code", "la_name"] + [f"SN_{k}{p}" for k in RANKS for p in ("", "P")]
+    raw = read_ees_csv(raw_dir / FILE, required)
+    long = pl.concat(
+        [
+            raw.select(
+                pl.col("old_la_code").alias("la"),
+                pl.lit(k, pl.Int64).alias("rank"),
+                pl.col(f"SN_{k}").str.strip_chars().alias("neighbour_la"),
+                pl.col(f"SN_{k}P").str.strip_chars().alias("closeness"),
+            )
+            for k in RANKS
+        ]
+    )
+    lookup = _current_by_old_code(areas)
+    if lookup["old_la_code"].is_duplicated().any():
+        raise RawInputError("areas: a DfE 3-digit code maps to more than one current council")
+    out = long.join(lookup.rename({"old_la_code": "la"}), on="la", how="left").join(
+        lookup.rename({"old_la_code": "neighbour_la", "area_code": "neighbour_code"}),
+        on="neighbour_la",
+        how="left",
+    )
+    unmatched = out.filter(pl.col("area_code").is_null() | pl.col("neighbour_code").is_null())
+    if unmatched.height:
+        raise RawInputError(
+            f"{FILE}: DfE codes with no current council in areas: "
+            f"{sorted(set(unmatched['la'].to_list() + unmatched['neighbour_la'].to_list()))[:10]}"
+        )
+    return out.select(
+        "area_code", "rank", "neighbour_code", "closeness", pl.lit(SOURCE_ID).alias("source_id")
+    ).sort("area_code", "rank")
