@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["find_area", "load", "resources"]
+__version__ = "0.1.0"
+__all__ = ["__version__", "find_area", "load", "resources"]
 
 if TYPE_CHECKING:  # pragma: no cover
     import polars as pl

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cscbench.names import LIST_SEPARATOR, NameMatchError, name_lookup, normalise_name
+
 ENGLAND = "E92000001"
 LONDON = "E12000007"
 
@@ -31,8 +33,6 @@ AREA_COLUMNS: dict[str, pl.DataType] = {
     "member_codes": pl.String(),
     "alt_names": pl.String(),
 }
-
-LIST_SEPARATOR = "|"
 
 
 @dataclass(frozen=True)
@@ -90,18 +90,6 @@ EXTRA_NAMES: dict[str, tuple[str, ...]] = {
     "E06000062": ("West Northants",),
     "E06000061": ("North Northants",),
 }
-
-
-def normalise_name(expr: pl.Expr) -> pl.Expr:
-    """A comparison key for names: case, '&', punctuation and spacing do not matter."""
-    return (
-        expr.str.to_lowercase()
-        .str.replace_all("&", " and ")
-        .str.replace_all(r"[.,'’()]", " ")
-        .str.replace_all(r"-", " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
 
 
 def _official_names(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -227,28 +215,6 @@ def build_areas(mentions: pl.DataFrame) -> pl.DataFrame:
     ).sort("area_code")
 
 
-def name_lookup(areas: pl.DataFrame) -> pl.DataFrame:
-    """Every name and variant -> area_code, with the dates the code was in use."""
-    names = areas.select(
-        "area_code",
-        "start_date",
-        "end_date",
-        pl.concat_list(
-            pl.col("name"), pl.col("alt_names").str.split(LIST_SEPARATOR).fill_null([])
-        ).alias("variant"),
-    ).explode("variant")
-    return (
-        names.filter(pl.col("variant").is_not_null())
-        .with_columns(normalise_name(pl.col("variant")).alias("key"))
-        .unique(["key", "area_code"])
-        .sort("key", "area_code")
-    )
-
-
-class NameMatchError(ValueError):
-    """A name from a source that has no codes matched no area, or more than one."""
-
-
 def match_names(
     names: pl.Series, areas: pl.DataFrame, context: str, on_dates: pl.Series | None = None
 ) -> pl.Series:
@@ -299,3 +265,6 @@ _CODE = re.compile(r"^E\d{8}$")
 
 def is_gss(code: str) -> bool:
     return bool(_CODE.match(code))
+
+
+__all__ = ["NameMatchError", "build_areas", "match_names", "name_lookup", "normalise_name"]

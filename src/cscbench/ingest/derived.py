@@ -28,9 +28,7 @@ def _series_key(areas: pl.DataFrame) -> pl.DataFrame:
 def population_period(period: pl.Expr) -> pl.Expr:
     """The mid-year estimate a rate uses: 31 March Y -> mid-(Y-1); financial year Y-Y+1 -> mid-Y."""
     start = period.str.slice(0, 4).cast(pl.Int32)
-    return (
-        pl.when(period.str.contains("-")).then(start).otherwise(start - 1).cast(pl.String)
-    )
+    return pl.when(period.str.contains("-")).then(start).otherwise(start - 1).cast(pl.String)
 
 
 def ratio(
@@ -42,12 +40,18 @@ def ratio(
 ) -> pl.DataFrame:
     """numerator / population * scale, joined through series codes so a code change keeps a match."""
     key = _series_key(areas)
-    num = observations.filter(pl.col("indicator_id") == numerator).join(key, on="area_code", how="left")
+    num = observations.filter(pl.col("indicator_id") == numerator).join(
+        key, on="area_code", how="left"
+    )
     den = (
         observations.filter(pl.col("indicator_id") == POPULATION)
         .join(key, on="area_code", how="left")
-        .select("series", pl.col("period").alias("pop_period"), pl.col("value").alias("pop"),
-                pl.col("status").alias("pop_status"))
+        .select(
+            "series",
+            pl.col("period").alias("pop_period"),
+            pl.col("value").alias("pop"),
+            pl.col("status").alias("pop_status"),
+        )
     )
     joined = num.with_columns(population_period(pl.col("period")).alias("pop_period")).join(
         den, on=["series", "pop_period"], how="inner"
@@ -60,12 +64,19 @@ def ratio(
         (pl.col("value") / pl.col("pop") * scale).alias("value"),
         pl.coalesce("status", "pop_status", pl.lit("computed")).alias("status"),
         pl.lit(SOURCE_ID).alias("source_id"),
-        pl.format("{} / {} (mid-{}) x {}", pl.lit(numerator), pl.lit(POPULATION), "pop_period",
-                  pl.lit(f"{scale:g}")).alias("note"),
+        pl.format(
+            "{} / {} (mid-{}) x {}",
+            pl.lit(numerator),
+            pl.lit(POPULATION),
+            "pop_period",
+            pl.lit(f"{scale:g}"),
+        ).alias("note"),
     )
 
 
-def region_totals(observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+def region_totals(
+    observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
+) -> pl.DataFrame:
     """Sum councils into regions for summable indicators a publisher gives no regional figure for.
 
     A region is only summed when every current council in it has a figure; otherwise the row is kept
@@ -73,7 +84,9 @@ def region_totals(observations: pl.DataFrame, areas: pl.DataFrame, indicators: p
     """
     summable = indicators.filter(pl.col("unit").is_in(SUMMABLE_UNITS))["indicator_id"]
     level = areas.select("area_code", "level", "region_code")
-    obs = observations.filter(pl.col("indicator_id").is_in(summable.implode())).join(level, on="area_code")
+    obs = observations.filter(pl.col("indicator_id").is_in(summable.implode())).join(
+        level, on="area_code"
+    )
     has_region = obs.filter(pl.col("level") == "regional").select("indicator_id").unique()
     councils = obs.filter(
         pl.col("level").is_in(["local_authority", "joint_return"])
@@ -91,17 +104,27 @@ def region_totals(observations: pl.DataFrame, areas: pl.DataFrame, indicators: p
         "period",
         "period_end",
         pl.when(pl.col("missing") == 0).then(pl.col("total")).alias("value"),
-        pl.when(pl.col("missing") == 0).then(pl.lit("computed")).otherwise(pl.lit(INCOMPLETE)).alias("status"),
+        pl.when(pl.col("missing") == 0)
+        .then(pl.lit("computed"))
+        .otherwise(pl.lit(INCOMPLETE))
+        .alias("status"),
         pl.lit(SOURCE_ID).alias("source_id"),
-        pl.format("sum of {} councils' published figures ({} missing)", "n", "missing").alias("note"),
+        pl.format("sum of {} councils' published figures ({} missing)", "n", "missing").alias(
+            "note"
+        ),
     )
 
 
 def _indicators(present: set[str]) -> pl.DataFrame:
     rows = [
         indicator(
-            CIN_RATE, "Children in need at 31 March per 10,000 children", theme="children_in_need",
-            unit="rate_per_10k", decimals=1, polarity="neutral", valid=(0.0, 10_000.0),
+            CIN_RATE,
+            "Children in need at 31 March per 10,000 children",
+            theme="children_in_need",
+            unit="rate_per_10k",
+            decimals=1,
+            polarity="neutral",
+            valid=(0.0, 10_000.0),
             source_id=SOURCE_ID,
             definition="Children in need at 31 March per 10,000 children aged 0 to 17, using the "
             "mid-year estimate of the previous year (the DfE convention).",
@@ -111,9 +134,14 @@ def _indicators(present: set[str]) -> pl.DataFrame:
     if SPEND_TOTAL in present:
         rows.append(
             indicator(
-                SPEND_PER_CHILD, "Children's social care net expenditure per child",
-                theme="spending", unit="gbp_per_child", decimals=0, polarity="neutral",
-                valid=(None, None), source_id=SOURCE_ID,
+                SPEND_PER_CHILD,
+                "Children's social care net expenditure per child",
+                theme="spending",
+                unit="gbp_per_child",
+                decimals=0,
+                polarity="neutral",
+                valid=(None, None),
+                source_id=SOURCE_ID,
                 definition="Total children's social care net current expenditure (RO3) divided by "
                 "the child population aged 0 to 17 at the mid-year inside the financial year.",
                 formula=f"{SPEND_TOTAL} x 1000 / {POPULATION} (mid-year Y for financial year Y-Y+1)",
@@ -122,7 +150,9 @@ def _indicators(present: set[str]) -> pl.DataFrame:
     return indicator_frame(rows)
 
 
-def derive(observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame) -> Contribution:
+def derive(
+    observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
+) -> Contribution:
     present = set(indicators["indicator_id"])
     totals = region_totals(observations, areas, indicators)
     with_totals = pl.concat([observations, totals], how="diagonal_relaxed")

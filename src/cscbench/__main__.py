@@ -1,0 +1,5 @@
+import sys
+
+from cscbench.cli import main
+
+sys.exit(main())

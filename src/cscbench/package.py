@@ -1,0 +1,164 @@
+"""Write the data package: deterministic CSVs plus ``datapackage.json``, swapped in atomically.
+
+Everything is written to a temporary directory beside the target, validated there, and only then
+moved into place, so a failed or interrupted run leaves the previous package exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cscbench import __version__
+from cscbench.schema import load_table_schema
+
+DATA_DIR = "datapackage"
+SCHEMA_DIR = "schemas"
+DESCRIPTOR = "datapackage.json"
+RESOURCE_ORDER = (
+    "areas",
+    "indicators",
+    "observations",
+    "statistical_neighbours",
+    "inspections",
+    "announcements",
+    "sources",
+)
+DESCRIPTIONS = {
+    "areas": "England, regions, Inner/Outer London, joint returns and every council with children's social care duties, past and present, with code changes linked.",
+    "indicators": "One row per numeric measure: label, unit, decimals, polarity, valid range, definition, formula for computed ones.",
+    "observations": "Every published figure in long format, under the code its source used; suppressed figures keep their symbol in status.",
+    "statistical_neighbours": "DfE 2025 statistical neighbour model: ten neighbours per council, closest first.",
+    "inspections": "Ofsted judgements on councils' children's services since 2009, one row per inspection and judgement.",
+    "announcements": "What councils and the press said (claims, not statistics), one row per stated fact, with its source.",
+    "sources": "Every input file: publisher, publication, licence, where this copy was taken from and its sha256.",
+}
+
+
+def format_column(series: pl.Series, field_type: str) -> pl.Series:
+    """Text for one column: shortest round-trip floats, whole numbers without '.0', ISO dates."""
+    if field_type == "number":
+        values = series.cast(pl.Float64)
+        whole = values.is_finite() & (values == values.round(0)) & (values.abs() < 1e15)
+        return (
+            pl.select(
+                pl.when(whole)
+                .then(values.cast(pl.Int64, strict=False).cast(pl.String))
+                .otherwise(values.cast(pl.String))
+            )
+            .to_series()
+            .alias(series.name)
+        )
+    if field_type == "integer":
+        return series.cast(pl.Int64).cast(pl.String)
+    if field_type == "date" and series.dtype != pl.String:
+        return series.cast(pl.Date).dt.to_string("%Y-%m-%d")
+    return series.cast(pl.String)
+
+
+def to_csv_frame(df: pl.DataFrame, table_schema: dict[str, Any]) -> pl.DataFrame:
+    fields = table_schema["fields"]
+    missing = [f["name"] for f in fields if f["name"] not in df.columns]
+    if missing:
+        raise ValueError(f"frame lacks schema columns {missing}")
+    return pl.DataFrame([format_column(df[f["name"]], f.get("type", "string")) for f in fields])
+
+
+def write_csv(df: pl.DataFrame, path: Path) -> None:
+    df.write_csv(path, line_terminator="\n", null_value="", quote_style="necessary")
+
+
+def descriptor(resources: list[str], row_counts: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": "cscbench",
+        "title": "cscbench: English councils' children's social care benchmarks",
+        "description": "Official statistics on councils' children's social care (workforce, children in care and in need, spending, Ofsted judgements, statistical neighbours) and what councils announced, validated and linked by council code.",
+        "version": __version__,
+        "licenses": [
+            {
+                "name": "OGL-UK-3.0",
+                "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+                "title": "Open Government Licence v3.0",
+            }
+        ],
+        "contributors": [{"title": "cscbench maintainers", "roles": ["creator"]}],
+        "keywords": [
+            "children's social care",
+            "local authorities",
+            "England",
+            "Ofsted",
+            "social work workforce",
+        ],
+        "resources": [
+            {
+                "name": name,
+                "type": "table",
+                "path": f"{DATA_DIR}/{name}.csv",
+                "scheme": "file",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "description": DESCRIPTIONS[name],
+                "schema": f"{SCHEMA_DIR}/{name}.schema.json",
+            }
+            for name in resources
+        ],
+    }
+
+
+def write_package(
+    frames: Mapping[str, pl.DataFrame], root: Path, schema_dir: Path, validate: bool = True
+) -> Path:
+    """Write all resources under ``root`` atomically; returns the descriptor path.
+
+    The new package is built in a temporary directory inside ``root`` (same filesystem, so the final
+    moves are renames), validated, then swapped in.
+    """
+    from cscbench.validate import validate_package
+
+    names = [n for n in RESOURCE_ORDER if n in frames]
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".ingest-", dir=root))
+    try:
+        (work / DATA_DIR).mkdir()
+        shutil.copytree(schema_dir, work / SCHEMA_DIR)
+        for name in names:
+            table_schema = load_table_schema(schema_dir / f"{name}.schema.json")
+            write_csv(to_csv_frame(frames[name], table_schema), work / DATA_DIR / f"{name}.csv")
+        body = json.dumps(
+            descriptor(names, {n: frames[n].height for n in names}), indent=2, ensure_ascii=False
+        )
+        (work / DESCRIPTOR).write_text(body + "\n", encoding="utf-8")
+        if validate:
+            report = validate_package(work / DESCRIPTOR)
+            if not report.valid:
+                lines = "\n".join(p.message for p in report.problems[:20])
+                raise ValueError(f"the new package is invalid; nothing was replaced:\n{lines}")
+        swap_in(work / DATA_DIR, root / DATA_DIR)
+        os.replace(work / DESCRIPTOR, root / DESCRIPTOR)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return root / DESCRIPTOR
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Replace directory ``target`` with ``new`` using renames, keeping the old one until the end."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    try:
+        os.replace(new, target)
+    except OSError:
+        if old.exists():
+            os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
