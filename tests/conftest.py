@@ -31,3 +31,21 @@ def raw_dir() -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def package_frames(raw_dir: Path) -> dict:
+    """Every resource built in memory from the raw files, once per test session."""
+    from cscbench import ingest
+
+    return ingest.build(raw_dir)
+
+
+@pytest.fixture(scope="session")
+def fresh_package(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A package freshly ingested from the raw files into a temporary folder."""
+    from cscbench.cli import main
+
+    out = tmp_path_factory.mktemp("fresh")
+    assert main(["ingest", "--raw-dir", str(raw_dir), "--out", str(out)]) == 0
+    return out

@@ -148,14 +148,22 @@ def build_areas(mentions: pl.DataFrame) -> pl.DataFrame:
             f"area codes with no level or conflicting levels across inputs: {bad.to_dicts()}"
         )
     changes = _changes_frame()
-    region = _first_value(mentions, "region_code").with_columns(
-        pl.when(pl.col("region_code").str.starts_with("E13"))
-        .then(pl.col("region_code"))
-        .alias("sub_region_code"),
-        pl.when(pl.col("region_code").str.starts_with("E13"))
+    codes = mentions.filter(pl.col("region_code").is_not_null())
+    in_e13 = pl.col("region_code").str.starts_with("E13")
+    region = codes.group_by("area_code").agg(
+        pl.col("region_code").filter(in_e13).sort().first().alias("sub_region_code"),
+        pl.when(in_e13)
         .then(pl.lit(LONDON))
         .otherwise(pl.col("region_code"))
-        .alias("region_code"),
+        .unique()
+        .sort()
+        .alias("regions"),
+    )
+    clash = region.filter(pl.col("regions").list.len() > 1)
+    if clash.height:
+        raise ValueError(f"inputs disagree on the region of {clash.to_dicts()}")
+    region = region.with_columns(pl.col("regions").list.first().alias("region_code")).drop(
+        "regions"
     )
     variants = (
         pl.concat(

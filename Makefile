@@ -1,0 +1,40 @@
+# Two commands a newcomer needs (see README): `make` (validate + publish) and `make test`.
+# Both create .venv and install the locked dependencies themselves.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PNG ?= auto
+
+.PHONY: all setup validate publish test lint ingest clean
+
+all: publish
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+validate: setup
+	$(BIN)/cscbench validate datapackage.json
+
+publish: validate
+	$(BIN)/cscbench publish --package datapackage.json --out site --png $(PNG)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# pytest exits 5 when it collects no tests; make treats any non-zero exit as a failure.
+test: lint
+	$(BIN)/pytest -q
+
+ingest: setup
+	$(BIN)/cscbench ingest
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .ruff_cache

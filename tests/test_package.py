@@ -1,0 +1,98 @@
+"""The committed package: reproducible from the raw files, valid under both engines, atomic to write."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import frictionless
+import polars as pl
+import pytest
+
+from cscbench import __version__, ingest
+from cscbench.cli import main
+from cscbench.ingest.common import RawInputError
+from cscbench.package import write_package
+from cscbench.paths import ROOT
+
+
+def test_committed_package_is_what_ingest_produces(fresh_package: Path) -> None:
+    """Byte-identical: the committed CSVs are exactly a fresh ingest of the raw files."""
+    for path in sorted((ROOT / "datapackage").glob("*.csv")):
+        assert (fresh_package / "datapackage" / path.name).read_bytes() == path.read_bytes(), path.name
+    assert (fresh_package / "datapackage.json").read_bytes() == (ROOT / "datapackage.json").read_bytes()
+
+
+def test_ingest_twice_is_byte_identical(raw_dir: Path, fresh_package: Path, tmp_path: Path) -> None:
+    assert main(["ingest", "--raw-dir", str(raw_dir), "--out", str(tmp_path)]) == 0
+    for path in sorted((fresh_package / "datapackage").glob("*.csv")):
+        assert (tmp_path / "datapackage" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_frictionless_accepts_the_committed_package() -> None:
+    report = frictionless.validate(str(ROOT / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
+
+
+def test_descriptor_is_data_package_v2_with_version() -> None:
+    descriptor = json.loads((ROOT / "datapackage.json").read_text())
+    assert descriptor["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert descriptor["version"] == __version__
+    assert descriptor["licenses"][0]["name"] == "OGL-UK-3.0"
+    for res in descriptor["resources"]:
+        assert (ROOT / res["path"]).exists() and (ROOT / res["schema"]).exists()
+
+
+def test_every_schema_field_has_description_and_example() -> None:
+    for path in sorted((ROOT / "schemas").glob("*.schema.json")):
+        for field in json.loads(path.read_text())["fields"]:
+            assert field.get("description") and "example" in field, (path.name, field["name"])
+
+
+def test_csvs_are_utf8_lf_without_bom() -> None:
+    for path in sorted((ROOT / "datapackage").glob("*.csv")):
+        data = path.read_bytes()
+        assert not data.startswith(b"\xef\xbb\xbf") and b"\r\n" not in data and data.endswith(b"\n")
+        data.decode("utf-8")
+
+
+def test_sources_record_checksums_of_every_raw_file(raw_dir: Path, package_frames: dict) -> None:
+    sources = package_frames["sources"].filter(pl.col("raw_path").is_not_null())
+    assert sources["sha256"].null_count() == 0
+    assert sources["sha256"].str.len_chars().unique().to_list() == [64]
+
+
+def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes().replace(b"21.9", b"29.1", 1))
+    with pytest.raises(RawInputError, match=r"csww_indicators_2017_to_2025.csv: sha256 differs.*--accept-new-raw"):
+        ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv")
+    ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv", accept_new=True)
+
+
+def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    shutil.copytree(raw_dir, raw)
+    target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
+    target.chmod(0o644)
+    target.write_bytes(target.read_bytes().replace(b"caseload_fte", b"caseload", 1))
+    with pytest.raises(RawInputError, match=r"csww_indicators_2017_to_2025.csv: expected column\(s\) \['caseload_fte'\]"):
+        ingest.build(raw)
+
+
+def test_failed_write_leaves_previous_package_untouched(package_frames: dict, tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    write_package(package_frames, out, ROOT / "schemas")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    broken = dict(package_frames)
+    broken["observations"] = package_frames["observations"].with_columns(
+        pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("nosuch")).otherwise(pl.col("source_id")).alias("source_id")
+    )
+    with pytest.raises(ValueError, match="nothing was replaced"):
+        write_package(broken, out, ROOT / "schemas")
+    after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert before == after
