@@ -12,18 +12,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def load(resource: str, package: Any = None) -> pl.DataFrame:
-    from cscbench.load import load as _load
+    from cscbench.loader import load as _load
 
     return _load(resource, package)
 
 
 def resources(package: Any = None) -> list[str]:
-    from cscbench.load import resources as _resources
+    from cscbench.loader import resources as _resources
 
     return _resources(package)
 
 
 def find_area(name: str, package: Any = None) -> dict[str, Any]:
-    from cscbench.load import find_area as _find_area
+    from cscbench.loader import find_area as _find_area
 
     return _find_area(name, package)
