@@ -1,0 +1,844 @@
+"""Ofsted judgements on councils' children's services, 2009 to 2026: the ``inspections`` resource.
+
+One row per inspection x judgement. Inputs, in order of preference (see ``ofsted/PROVENANCE.md``):
+
+* Ofsted's official ILACS history (2025 file): codes, fieldwork start, publication date and every
+  judgement of every ILACS standard or short inspection from 2018 to the file date.
+* Ofsted's official 2023 sheet for the frameworks before ILACS (SLAC, CPI, CPRI, TLAC, SIF). It has
+  names but no codes, so names go through :func:`cscbench.ingest.areas.match_names` on the publication
+  date; its second table lists the councils that existed before the 2019-21 restructures.
+* The JT-39 scrape of reports.ofsted.gov.uk: ILACS reports after the official file, plus the fieldwork
+  end date and report link of the ILACS inspections the official file already holds.
+* The research helper's cross-check of the report PDFs (derived): SIF and TLAC fieldwork dates and
+  report links, which no official file gives.
+
+``source_id`` names the input the judgement (grade) comes from; fieldwork end dates and report links
+may be filled from the scrape or the derived cross-check, which are listed in ``sources`` too.
+
+Where the inputs disagree the official file wins: Nottingham's 2022 ILACS report is dated 2022-09-05
+in the 2025 file and 2022-11-05 in the 2023 sheet; six SIF reports are dated 1-7 days apart in the
+2023 sheet and the PDFs; the scrape's sub-judgements differ from the official ones for St Helens 2023,
+Oxfordshire 2018, Bolton 2018 (and read "to requires improvement" for Nottingham 2019 and Southend
+2019). Codes stay as published: the 2025 file files North Yorkshire's 2018 and Somerset's 2022
+inspections under their post-2023 codes, and ``areas`` links them to the old ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from cscbench.ingest.areas import match_names, normalise_name
+from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform
+from cscbench.ingest.sources import DFE_CSC_HEAD, DFE_CSC_REPO, JT39_REPO, OGL, Source
+
+OUTCOMES_2025 = "ofsted_la_outcomes_2025"
+CSC_DATA_2023 = "ofsted_csc_data_2023"
+SCRAPE = "jt39_ilacs_scrape"
+LOOKUP = "jt39_provider_lookup"
+DERIVED = "cscbench_derived_inspections"
+
+JT39_HEAD = "54af59bf7856a26530b1eeb45c1c1c146f34cb8a"
+OFSTED = "Office for Standards in Education, Children's Services and Skills (Ofsted)"
+
+SOURCES: tuple[Source, ...] = (
+    Source(
+        OUTCOMES_2025,
+        OFSTED,
+        "Local authority inspection outcomes as at 31 March 2025",
+        OGL,
+        "2025-09-25",
+        # the collection page the file's own notes point to; the release page was not recorded
+        "https://www.gov.uk/government/collections/childrens-social-care-statistics",
+        DFE_CSC_REPO,
+        "data-raw/LA_Inspection_Outcomes_as_at_31_March_2025.ods",
+        "b4e78a2611aeab75c4d193c16203f68d5431e3c4",
+        "ofsted/LA_Inspection_Outcomes_as_at_31_March_2025.ods",
+        "Official statistics. Sheet ILACS_inspection_history: every ILACS standard or short "
+        "inspection from 2018 to the file date (271 rows, 156 councils, 3 of them abolished), with "
+        "fieldwork start, publication date and all judgements. Copy taken from the repository at "
+        f"HEAD {DFE_CSC_HEAD}.",
+    ),
+    Source(
+        CSC_DATA_2023,
+        OFSTED,
+        "Children's social care data in England 2023: underlying data",
+        OGL,
+        "2023-07-06",
+        "https://www.gov.uk/government/statistics/childrens-social-care-data-in-england-2023",
+        DFE_CSC_REPO,
+        "data-raw/Childrens_social_care_in_England_2023_underlying_data.ods",
+        "1329930840af1494de032849c2f07a5d58e08f61",
+        "ofsted/Childrens_social_care_in_England_2023_underlying_data.ods",
+        "Official statistics. Sheet LA_inspections_2009-2023: publication dates and grades of SLAC, "
+        "CPI, CPRI, TLAC, SIF and ILACS inspections, one row per council, by name only (no codes, no "
+        "fieldwork dates); a second table holds councils that existed before the restructures. "
+        "Grades of the 2009-13 frameworks are printed in today's wording (adequate as 'Requires "
+        "improvement to be good').",
+    ),
+    Source(
+        SCRAPE,
+        "JT-39 (continuation of data-to-insight/ofsted-ilacs-scrape-tool)",
+        "Ofsted children's services inspection reports, scraped history",
+        "MIT",
+        None,
+        None,
+        JT39_REPO,
+        "ofsted_csc_ilacs_history.csv",
+        "ba9cbc80404e700489524f10428aa4e0ba731976",
+        "ofsted/ofsted_csc_ilacs_history.csv",
+        "One row per children's services inspection report listed on reports.ofsted.gov.uk for the "
+        "153 current councils (published 2012-07 to 2026-08): report link, fieldwork dates and "
+        "grades read from the PDFs. Used for reports after the official 2025 file and for ILACS "
+        f"fieldwork end dates and report links. Repository HEAD {JT39_HEAD}.",
+    ),
+    Source(
+        LOOKUP,
+        "JT-39 (continuation of data-to-insight/ofsted-ilacs-scrape-tool)",
+        "Ofsted provider URN to local authority code lookup",
+        "MIT",
+        None,
+        None,
+        JT39_REPO,
+        "import_data/la_lookup/Provider_data_lookup.csv",
+        "c6a37a9983a9c56c931710d653dc2564f1b0f132",
+        "ofsted/Provider_data_lookup.csv",
+        "156 rows: Ofsted URN of each council's children's services to its DfE 3-digit code, GSS "
+        "code and region. Links the scrape's URNs to area codes.",
+    ),
+    Source(
+        DERIVED,
+        "cscbench research helper (derived, not publisher data)",
+        "JT-39 report history cross-checked against the text of the report PDFs, 2012 to 2026",
+        OGL,
+        None,
+        None,
+        None,
+        None,
+        None,
+        "ofsted/derived/jt39_reports_with_pdf_crosscheck_2012_2026.csv",
+        "The JT-39 report list with framework, fieldwork dates and overall grade extracted from "
+        "the report PDFs (Ofsted, OGL). Used only for SIF and TLAC fieldwork dates and report "
+        "links; its SIF grades agree with the official 2023 file for all 167 SIF reports both hold.",
+    ),
+)
+
+FILES = {s.source_id: s.raw_path for s in SOURCES}
+SHEET_2025 = "ILACS_inspection_history"
+SHEET_2023 = "LA_inspections_2009-2023"
+
+# Ofsted removed the overall effectiveness judgement for inspections whose fieldwork began on or
+# after this date; a report published later from earlier fieldwork (Bradford, 2026) keeps its grade.
+REFORM_DATE = dt.date(2026, 4, 1)
+# From this date ILACS split 'children in care and care leavers' into two judgements.
+CARE_LEAVERS_DATE = dt.date(2023, 1, 1)
+# The 2009-13 frameworks graded outstanding / good / adequate / inadequate.
+ADEQUATE_FRAMEWORKS = ("SLAC", "CPI", "CPRI", "TLAC")
+# A SIF/TLAC report in the derived cross-check belongs to an official row published within this.
+DATE_TOLERANCE_DAYS = 14
+
+FRAMEWORKS: dict[str, str] = {
+    "SLAC": "Safeguarding and looked after children inspection (Ofsted and CQC), 2009-12",
+    "CPI": "Unannounced inspection of child protection arrangements, 2012-13",
+    "CPRI": "Re-inspection of child protection arrangements, 2012-13",
+    "TLAC": "Targeted inspection of services for looked after children, 2012-13",
+    "SIF": "Single inspection framework, 2013-18",
+    "ILACS": "Inspection of local authority children's services, 2018 to fieldwork before "
+    "1 April 2026",
+    "ILACS_2026": "ILACS inspections with fieldwork starting on or after 1 April 2026: "
+    "sub-judgements only, no overall effectiveness grade",
+}
+
+INSPECTION_TYPES = ("standard", "short", "re-inspection")
+
+# Judgement ids in display order. Ids mean the same thing across frameworks.
+JUDGEMENTS: dict[str, str] = {
+    "overall_effectiveness": "Overall effectiveness of children's services (SIF, ILACS)",
+    "impact_of_leaders": "The impact of leaders on social work practice (ILACS)",
+    "leadership_management_governance": "Leadership, management and governance (SIF)",
+    "help_and_protection": "Children who need help and protection (SIF, ILACS)",
+    "children_in_care_and_care_leavers": "Experiences and progress of children in care and care "
+    "leavers (ILACS, fieldwork before 1 January 2023)",
+    "children_in_care": "Experiences and progress of children in care (ILACS from 2023)",
+    "care_leavers": "Experiences and progress of care leavers (SIF sub-judgement; ILACS from 2023)",
+    "children_looked_after_and_permanence": "Children looked after and achieving permanence (SIF)",
+    "adoption_performance": "Adoption performance (SIF sub-judgement)",
+    "lscb_effectiveness": "Review of the Local Safeguarding Children Board, published with the "
+    "first SIF report (a judgement on the board, not the council)",
+    "safeguarding": "Overall effectiveness of safeguarding services (SLAC)",
+    "looked_after_children": "Overall effectiveness of services for looked after children "
+    "(SLAC, TLAC)",
+    "child_protection": "Overall effectiveness of child protection arrangements (CPI, CPRI)",
+}
+
+GRADE_STATUSES: dict[str, str] = {
+    "not_graded_post_april_2026": "no overall effectiveness grade: fieldwork began on or after "
+    "1 April 2026, when Ofsted removed the overall judgement",
+    "not_judged": "Ofsted's file shows '-' for this judgement: the inspection made no judgement "
+    "on this service (Isles of Scilly and City of London only)",
+}
+NOT_JUDGED = "-"  # how the 2023 sheet marks a judgement the inspection did not make
+
+SCALE = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires improvement to be good": "Requires improvement to be good",
+    "requires improvement": "Requires improvement to be good",
+    "inadequate": "Inadequate",
+}
+GRADES_ON_SCALE = (
+    "Outstanding",
+    "Good",
+    "Adequate",
+    "Requires improvement to be good",
+    "Inadequate",
+)
+NOT_REPORTED = "not_reported_post_reform"  # the scrape's marker for the missing overall grade
+PRE_DATES = "inspection_pre_dates_judgement"  # the scrape's marker for no care-leavers judgement
+
+COLUMNS: dict[str, pl.DataType] = {
+    "area_code": pl.String(),
+    "framework": pl.String(),
+    "inspection_type": pl.String(),
+    "fieldwork_start": pl.Date(),
+    "fieldwork_end": pl.Date(),
+    "publication_date": pl.Date(),
+    "judgement": pl.String(),
+    "grade": pl.String(),
+    "grade_on_framework_scale": pl.String(),
+    "grade_status": pl.String(),
+    "report_url": pl.String(),
+    "source_id": pl.String(),
+}
+PRIMARY_KEY = ["area_code", "publication_date", "inspection_type", "judgement"]
+INSPECTION_KEY = ["area_code", "framework", "inspection_type", "publication_date"]
+
+# ILACS judgement columns: official 2025 header -> scrape column -> judgement id.
+ILACS_COLUMNS: dict[str, tuple[str, str]] = {
+    "Overall effectiveness": ("overall_effectiveness_grade", "overall_effectiveness"),
+    "The impact of leaders on social work practice with children and families": (
+        "impact_of_leaders_grade",
+        "impact_of_leaders",
+    ),
+    "The experiences and progress of children who need help and protection": (
+        "help_and_protection_grade",
+        "help_and_protection",
+    ),
+    "The experiences and progress of children in care": ("in_care_grade", "children_in_care"),
+    "The experiences and progress of care leavers": ("care_leavers_grade", "care_leavers"),
+}
+OFFICIAL_TYPES = {"ILACS Standard Inspection": "standard", "ILACS Short Inspection": "short"}
+SCRAPE_TYPES = {"standard": "standard", "short": "short"}
+
+# The 2023 sheet, one block per inspection: (framework, type, date column, {judgement: column}).
+Block = tuple[str, str, str, dict[str, str]]
+BLOCKS_2023: tuple[Block, ...] = (
+    (
+        "SLAC",
+        "standard",
+        "Safeguarding & Looked After Children (SLAC) Inspection publication date",
+        {
+            "safeguarding": "SLAC Safeguarding Overall effectiveness (OE)",
+            "looked_after_children": "SLAC Looked After Children Overall Effectiveness (OE)",
+        },
+    ),
+    (
+        "SLAC",
+        "re-inspection",
+        "SLAC re-inspection of Safeguarding publication date",
+        {"safeguarding": "SLAC re-inspection Safeguarding OE"},
+    ),
+    (
+        "SLAC",
+        "re-inspection",
+        "SLAC re-inspection of services for Children Looked After publication date",
+        {"looked_after_children": "SLAC re-inspection of services Children Looked After OE"},
+    ),
+    (
+        "CPI",
+        "standard",
+        "Child Protection Inspections (CPI) publication date",
+        {"child_protection": "CPI Overall Effectiveness (OE)"},
+    ),
+    (
+        "CPRI",
+        "re-inspection",
+        "Child Protection Re-Inspection (CPRI) publication date",
+        {"child_protection": "CPRI Overall Effectiveness (OE)"},
+    ),
+    (
+        "TLAC",
+        "standard",
+        "Targeted Looked After Children (TLAC) inspection publication date",
+        {"looked_after_children": "TLAC Overall Effectiveness (OE)"},
+    ),
+    (
+        "SIF",
+        "standard",
+        "Single Inspection of LA Children's Services (SIF) First SIF publication date",
+        {
+            "overall_effectiveness": "First SIF Overall Judgement (OE)",
+            "help_and_protection": "First SIF children who need help and protection",
+            "children_looked_after_and_permanence": (
+                "First SIF children looked after and achieving permanence"
+            ),
+            "adoption_performance": "First SIF CLA Sub: Adoption Performance",
+            "care_leavers": "First SIF CLA Sub: Experiences and progress of care leavers",
+            "leadership_management_governance": "First SIF leadership, management and governance",
+            "lscb_effectiveness": "LSCB Overall Effectiveness",
+        },
+    ),
+    (
+        "SIF",
+        "re-inspection",
+        "Single Inspection of LA Children's Services (SIF) SIF Re-inspection publication date",
+        {
+            "overall_effectiveness": "SIF Re-inspection Overall Judgement (OE)",
+            "help_and_protection": "SIF Re-inspection children who need help and protection",
+            "children_looked_after_and_permanence": (
+                "SIF Re-inspection children looked after and achieving permanence"
+            ),
+            "adoption_performance": "SIF Re-inspection CLA Sub: Adoption Performance",
+            "care_leavers": "SIF Re-inspection CLA Sub: Experiences and progress of care leavers",
+            "leadership_management_governance": (
+                "SIF Re-inspection leadership, management and governance"
+            ),
+        },
+    ),
+)
+# The sheet's second table ("local authorities that existed before the restructure"): the code of
+# each council it lists, fixed by the table it sits in, not by its (reused) name.
+PRE_RESTRUCTURE: dict[str, str] = {
+    "Bournemouth": "E06000028",
+    "Dorset": "E10000009",
+    "Poole": "E06000029",
+    "Northamptonshire": "E10000021",
+}
+# The derived cross-check's framework labels for the reports it dates.
+DERIVED_FRAMEWORKS = {"SIF": "SIF", "LAC services inspection (2012-13 framework)": "TLAC"}
+
+
+# ---------------------------------------------------------------------------------------------
+# reading
+
+
+def _path(raw_dir: Path, source_id: str) -> Path:
+    path = raw_dir / FILES[source_id]
+    if not path.exists():
+        raise RawInputError(f"{path}: raw file not found")
+    return path
+
+
+def _require(df: pl.DataFrame, columns: list[str], where: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise RawInputError(
+            f"{where}: expected column(s) {missing} not found; the publisher layout may have changed"
+        )
+
+
+def _clean_header(name: object) -> str:
+    return " ".join(str(name).split()) if name is not None else ""
+
+
+def _iso_date(col: str) -> pl.Expr:
+    """ODS dates read as text ('2019-02-18T00:00:00'); parse strictly so a bad cell fails."""
+    return pl.col(col).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d")
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    df = pl.read_csv(path, infer_schema=False, encoding="utf8")
+    return df.rename({c: c.lstrip("\ufeff").strip() for c in df.columns})
+
+
+def read_official_ilacs(raw_dir: Path) -> pl.DataFrame:
+    """The official ILACS history, one row per inspection, judgements still wide."""
+    path = _path(raw_dir, OUTCOMES_2025)
+    df = pl.read_excel(
+        path,
+        sheet_name=SHEET_2025,
+        engine="calamine",
+        read_options={"header_row": 2},
+        infer_schema_length=0,
+    )
+    df = df.rename({c: _clean_header(c) for c in df.columns})
+    id_cols = ["Local authority area code", "Local authority name", "Inspection date"]
+    _require(df, [*id_cols, "Publication date", "Inspection type", *ILACS_COLUMNS], path.name)
+    unknown = set(df["Inspection type"].unique().to_list()) - set(OFFICIAL_TYPES)
+    if unknown:
+        raise RawInputError(f"{path.name}: unknown inspection type(s) {sorted(unknown)}")
+    return df.select(
+        pl.col("Local authority area code").str.strip_chars().alias("area_code"),
+        pl.col("Local authority name").str.strip_chars().alias("name"),
+        _iso_date("Inspection date").alias("fieldwork_start"),
+        pl.lit(None, pl.Date).alias("fieldwork_end"),
+        _iso_date("Publication date").alias("publication_date"),
+        pl.col("Inspection type").replace_strict(OFFICIAL_TYPES).alias("inspection_type"),
+        *[pl.col(c).str.strip_chars().alias(j) for c, (_, j) in ILACS_COLUMNS.items()],
+        pl.lit(None, pl.String).alias("report_url"),
+        pl.lit(OUTCOMES_2025).alias("source_id"),
+    )
+
+
+def read_lookup(raw_dir: Path) -> pl.DataFrame:
+    path = _path(raw_dir, LOOKUP)
+    df = _read_csv(path)
+    _require(
+        df, ["urn", "la_code", "la_code_new", "local_authority_ons_name", "rgn22cd"], path.name
+    )
+    return df.select(
+        pl.col("urn").str.strip_chars(),
+        pl.col("la_code_new").str.strip_chars().alias("area_code"),
+        pl.col("la_code").str.strip_chars().alias("old_la_code"),
+        pl.col("local_authority_ons_name").str.strip_chars().alias("name"),
+        pl.col("rgn22cd").str.strip_chars().alias("region_code"),
+    )
+
+
+def read_scrape(raw_dir: Path) -> pl.DataFrame:
+    """The JT-39 report list with area codes from the URN lookup; ILACS reports only.
+
+    Reports without a framework are SIF-era (their grades are blank or unreadable in the scrape).
+    """
+    path = _path(raw_dir, SCRAPE)
+    df = _read_csv(path)
+    grade_cols = [s for s, _ in ILACS_COLUMNS.values()]
+    _require(
+        df,
+        [
+            "urn",
+            "inspection_link",
+            "publication_date",
+            "inspection_framework",
+            "inspection_start_date",
+            "inspection_end_date",
+            *grade_cols,
+        ],
+        path.name,
+    )
+    lookup = read_lookup(raw_dir).select("urn", "area_code")
+    unmatched = df.join(lookup, on="urn", how="anti")
+    if unmatched.height:
+        raise RawInputError(
+            f"{path.name}: URN(s) {unmatched['urn'].unique().sort().to_list()} not in the lookup"
+        )
+    df = df.filter(pl.col("inspection_framework").is_not_null()).join(lookup, on="urn", how="left")
+    return df.select(
+        "area_code",
+        pl.col("inspection_start_date").str.to_date("%d/%m/%Y").alias("fieldwork_start"),
+        pl.col("inspection_end_date").str.to_date("%d/%m/%Y").alias("fieldwork_end"),
+        pl.col("publication_date").str.to_date("%d/%m/%y").alias("publication_date"),
+        pl.col("inspection_framework").alias("scrape_type"),
+        *[pl.col(s).str.strip_chars().alias(j) for s, j in ILACS_COLUMNS.values()],
+        pl.col("inspection_link").alias("report_url"),
+        pl.lit(SCRAPE).alias("source_id"),
+    )
+
+
+def read_sheet_2023(raw_dir: Path) -> pl.DataFrame:
+    """Both tables of the 2023 sheet stacked, with ``table`` 1 (councils in 2023) or 2 (before the
+    restructures). Headers are found by their 'Web link' cell, not by fixed row numbers."""
+    path = _path(raw_dir, CSC_DATA_2023)
+    grid = pl.read_excel(
+        path, sheet_name=SHEET_2023, engine="calamine", has_header=False, infer_schema_length=0
+    )
+    first = grid.columns[0]
+    headers = grid.with_row_index().filter(pl.col(first).str.strip_chars() == "Web link")["index"]
+    if headers.len() != 2:
+        raise RawInputError(
+            f"{path.name}: expected 2 tables in {SHEET_2023}, found {headers.len()}"
+        )
+    tables = []
+    for table, start in enumerate(headers.to_list(), start=1):
+        names = [_clean_header(v) for v in grid.row(start)]
+        body = grid.slice(start + 1)
+        body = body.rename({old: new or old for old, new in zip(grid.columns, names, strict=True)})
+        name_col = "Local authority name"
+        _require(body, [name_col], path.name)
+        # a table ends at its first row without a council name
+        blank = body[name_col].is_null()
+        end = int(blank.arg_true()[0]) if blank.any() else body.height
+        columns = [n for n in names if n]
+        tables.append(
+            body.slice(0, end)
+            .select(columns)
+            .with_columns(pl.lit(table).alias("table"), pl.col(name_col).str.strip_chars())
+        )
+    needed = [c for _, _, d, g in BLOCKS_2023 for c in (d, *g.values())]
+    for t in tables:
+        _require(t, needed, f"{path.name} {SHEET_2023}")
+    return pl.concat([t.select("table", "Local authority name", *needed) for t in tables])
+
+
+def read_derived_dates(raw_dir: Path) -> pl.DataFrame:
+    """SIF and TLAC fieldwork dates and report links from the derived PDF cross-check."""
+    path = _path(raw_dir, DERIVED)
+    df = _read_csv(path)
+    _require(
+        df,
+        ["la_code_ons", "framework", "inspection_start", "inspection_end", "publication_date"],
+        path.name,
+    )
+    return df.filter(pl.col("framework").is_in(list(DERIVED_FRAMEWORKS))).select(
+        pl.col("la_code_ons").alias("series_code"),
+        pl.col("framework").replace_strict(DERIVED_FRAMEWORKS),
+        pl.col("inspection_start").str.to_date("%Y-%m-%d").alias("d_start"),
+        pl.col("inspection_end").str.to_date("%Y-%m-%d").alias("d_end"),
+        pl.col("publication_date").str.to_date("%Y-%m-%d").alias("d_published"),
+        pl.col("source_url").alias("d_url"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# mentions
+
+
+def mentions(raw_dir: Path) -> pl.DataFrame:
+    """Every code the Ofsted inputs publish, plus the 2023 sheet's spellings as name variants.
+
+    Region codes are left to the DfE files: the lookup's ``rgn22cd`` is wrong for some councils
+    (Buckinghamshire and Gloucestershire). The derived cross-check adds only codes the lookup lacks
+    (none today), so its spellings do not outvote the publishers' names.
+
+    The 2023 names get a code only where it is certain: through a name the official file or the
+    lookup gives with a code (current councils, table 1), or through the table a council sits in
+    (pre-restructure councils, table 2). Those rows have no level: they only add names.
+    """
+    official = read_official_ilacs(raw_dir).select("area_code", "name").unique()
+    lookup = read_lookup(raw_dir).drop("urn", "region_code")
+    derived = (
+        _read_csv(_path(raw_dir, DERIVED))
+        .select(
+            pl.col("la_code_ons").alias("area_code"),
+            pl.col("la_code_old").alias("old_la_code"),
+            pl.col("la_name").alias("name"),
+        )
+        .unique()
+        .join(lookup, on="area_code", how="anti")
+    )
+    coded = pl.concat(
+        [
+            official.with_columns(pl.lit(OUTCOMES_2025).alias("source_id")),
+            lookup.with_columns(pl.lit(LOOKUP).alias("source_id")),
+            derived.with_columns(pl.lit(DERIVED).alias("source_id")),
+        ],
+        how="diagonal_relaxed",
+    ).with_columns(pl.lit("local_authority").alias("level"))
+    return (
+        pl.concat([conform(coded, MENTION_COLUMNS), _sheet_2023_variants(raw_dir, coded)])
+        .unique()
+        .sort("area_code", "source_id", "name", nulls_last=True)
+    )
+
+
+def _sheet_2023_variants(raw_dir: Path, coded: pl.DataFrame) -> pl.DataFrame:
+    sheet = read_sheet_2023(raw_dir).select("table", pl.col("Local authority name").alias("name"))
+    pre = sheet.filter(pl.col("table") == 2)
+    unknown = set(pre["name"].to_list()) - set(PRE_RESTRUCTURE)
+    if unknown:
+        raise RawInputError(
+            f"{SHEET_2023}: pre-restructure table lists {sorted(unknown)}; add their codes to "
+            "PRE_RESTRUCTURE"
+        )
+    keys = coded.select("area_code", normalise_name(pl.col("name")).alias("key")).unique()
+    current = (
+        sheet.filter(pl.col("table") == 1)
+        .with_columns(normalise_name(pl.col("name")).alias("key"))
+        .join(keys, on="key", how="inner")
+    )
+    before = pre.with_columns(pl.col("name").replace_strict(PRE_RESTRUCTURE).alias("area_code"))
+    return conform(
+        pl.concat([current.select("area_code", "name"), before.select("area_code", "name")])
+        .unique()
+        .with_columns(pl.lit(CSC_DATA_2023).alias("source_id")),
+        MENTION_COLUMNS,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+
+
+def _on_scale(framework: pl.Expr, grade: pl.Expr) -> pl.Expr:
+    """The grade in the wording of the framework at the time (2009-13 'adequate')."""
+    canonical = grade.str.to_lowercase().replace_strict(SCALE, default=None)
+    return (
+        pl.when(
+            framework.is_in(ADEQUATE_FRAMEWORKS) & (canonical == "Requires improvement to be good")
+        )
+        .then(pl.lit("Adequate"))
+        .otherwise(canonical)
+    )
+
+
+def _check_grades(df: pl.DataFrame, where: str) -> None:
+    known = set(SCALE)
+    bad = df.filter(
+        pl.col("grade").is_not_null() & ~pl.col("grade").str.to_lowercase().is_in(list(known))
+    )
+    if bad.height:
+        raise RawInputError(
+            f"{where}: grade(s) {bad['grade'].unique().sort().to_list()} not recognised "
+            f"(expected one of {sorted(known)}); e.g. {bad.head(3).to_dicts()}"
+        )
+
+
+def _ilacs_long(wide: pl.DataFrame, where: str) -> pl.DataFrame:
+    """Wide ILACS rows (official or scrape) -> one row per judgement.
+
+    Before 1 January 2023 the 'children in care' column holds the combined judgement on children in
+    care and care leavers and there is no care-leavers judgement; the source must agree.
+    """
+    if wide["fieldwork_start"].null_count():
+        raise RawInputError(f"{where}: ILACS inspection(s) without a fieldwork start date")
+    combined = pl.col("fieldwork_start") < CARE_LEAVERS_DATE
+    no_leavers = pl.col("care_leavers").is_null() | (pl.col("care_leavers") == PRE_DATES)
+    clash = wide.filter(combined != no_leavers)
+    if clash.height:
+        raise RawInputError(
+            f"{where}: care-leavers judgement present before / missing after 2023-01-01 for "
+            f"{clash.select('area_code', 'fieldwork_start').to_dicts()}"
+        )
+    reformed = pl.col("fieldwork_start") >= REFORM_DATE
+    wide = wide.with_columns(
+        pl.when(reformed).then(pl.lit("ILACS_2026")).otherwise(pl.lit("ILACS")).alias("framework"),
+        pl.when(no_leavers).then(None).otherwise(pl.col("care_leavers")).alias("care_leavers"),
+    )
+    judgements = [j for _, j in ILACS_COLUMNS.values()]
+    long = wide.unpivot(
+        index=[c for c in wide.columns if c not in judgements],
+        on=judgements,
+        variable_name="judgement",
+        value_name="grade",
+    )
+    long = long.filter(
+        ~((pl.col("judgement") == "care_leavers") & (pl.col("fieldwork_start") < CARE_LEAVERS_DATE))
+    ).with_columns(
+        pl.when(
+            (pl.col("judgement") == "children_in_care")
+            & (pl.col("fieldwork_start") < CARE_LEAVERS_DATE)
+        )
+        .then(pl.lit("children_in_care_and_care_leavers"))
+        .otherwise(pl.col("judgement"))
+        .alias("judgement")
+    )
+    overall_ungraded = (pl.col("judgement") == "overall_effectiveness") & (
+        pl.col("grade").is_null() | (pl.col("grade") == NOT_REPORTED)
+    )
+    clash = long.filter(
+        overall_ungraded != (reformed & (pl.col("judgement") == "overall_effectiveness"))
+    )
+    if clash.height:
+        raise RawInputError(
+            f"{where}: overall effectiveness graded after / missing before the April 2026 reform: "
+            f"{clash.select('area_code', 'fieldwork_start', 'grade').to_dicts()}"
+        )
+    long = long.with_columns(
+        pl.when(overall_ungraded).then(None).otherwise(pl.col("grade")).alias("grade"),
+        pl.when(overall_ungraded)
+        .then(pl.lit("not_graded_post_april_2026"))
+        .otherwise(None)
+        .alias("grade_status"),
+    )
+    missing = long.filter(pl.col("grade").is_null() & pl.col("grade_status").is_null())
+    if missing.height:
+        raise RawInputError(
+            f"{where}: judgement(s) without a grade: "
+            f"{missing.select('area_code', 'publication_date', 'judgement').head(5).to_dicts()}"
+        )
+    _check_grades(long, where)
+    return long
+
+
+def _with_series(df: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Attach the code that continues each code's time series (links old codes to the scrape's)."""
+    series = areas.select("area_code", "series_code")
+    unknown = df.join(series, on="area_code", how="anti")
+    if unknown.height:
+        raise RawInputError(
+            f"Ofsted code(s) not in areas: {unknown['area_code'].unique().sort().to_list()}"
+        )
+    return df.join(series, on="area_code", how="left")
+
+
+def ilacs(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
+    """Official ILACS inspections (end dates and links from the scrape), then the scrape's later ones.
+
+    An inspection is the same in both when the council (through ``series_code``) and fieldwork start
+    agree. Grades always come from the official file: the scrape's overall grades agree with it,
+    but a few of its sub-judgements do not (PDF table parsing), so they are never used for these.
+    """
+    official = _with_series(read_official_ilacs(raw_dir).drop("name"), areas)
+    scrape = read_scrape(raw_dir)
+    extra = scrape.select(
+        pl.col("area_code").alias("series_code"),
+        "fieldwork_start",
+        pl.col("fieldwork_end").alias("s_end"),
+        pl.col("report_url").alias("s_url"),
+    )
+    dupes = extra.filter(pl.struct("series_code", "fieldwork_start").is_duplicated())
+    if dupes.height:
+        raise RawInputError(
+            f"{SCRAPE}: two reports with the same fieldwork start: {dupes.to_dicts()}"
+        )
+    official = (
+        official.join(extra, on=["series_code", "fieldwork_start"], how="left")
+        .with_columns(pl.col("s_end").alias("fieldwork_end"), pl.col("s_url").alias("report_url"))
+        .drop("s_end", "s_url", "series_code")
+    )
+    known = official.join(areas.select("area_code", "series_code"), on="area_code").select(
+        pl.col("series_code").alias("area_code"), "fieldwork_start"
+    )
+    later = scrape.join(known, on=["area_code", "fieldwork_start"], how="anti")
+    unknown = set(later["scrape_type"].unique().to_list()) - set(SCRAPE_TYPES)
+    if unknown:
+        raise RawInputError(f"{SCRAPE}: unknown framework value(s) {sorted(unknown)}")
+    # Unmatched reports from the official file's period must predate ILACS (the scraper labels a
+    # few SIF re-inspection reports 'standard'; the 2023 sheet holds those inspections).
+    within = pl.col("publication_date") <= official["publication_date"].max()
+    early = later.filter(within & (pl.col("fieldwork_start") >= official["fieldwork_start"].min()))
+    if early.height:
+        raise RawInputError(
+            f"{SCRAPE}: report(s) published within the official file's period but missing from it: "
+            f"{early.select('area_code', 'fieldwork_start', 'publication_date').to_dicts()}"
+        )
+    later = later.filter(~within)
+    later = later.with_columns(
+        pl.col("scrape_type").replace_strict(SCRAPE_TYPES).alias("inspection_type")
+    ).drop("scrape_type")
+    return pl.concat(
+        [
+            _ilacs_long(official, SHEET_2025),
+            _ilacs_long(later.select(official.columns), SCRAPE),
+        ],
+        how="diagonal_relaxed",
+    )
+
+
+def _blocks_long(sheet: pl.DataFrame) -> pl.DataFrame:
+    """The 2023 sheet's inspection blocks -> one row per council x inspection x judgement."""
+    parts = []
+    for framework, kind, date_col, grades in BLOCKS_2023:
+        block = sheet.select(
+            "table",
+            pl.col("Local authority name").alias("name"),
+            pl.col(date_col).alias("_date"),
+            *[pl.col(c).str.strip_chars().alias(j) for j, c in grades.items()],
+        )
+        undated = block.filter(
+            pl.col("_date").is_null() & pl.any_horizontal(pl.col(list(grades)).is_not_null())
+        )
+        if undated.height:
+            raise RawInputError(f"{SHEET_2023}: grades without a publication date in {date_col!r}")
+        long = block.filter(pl.col("_date").is_not_null()).unpivot(
+            index=["table", "name", "_date"],
+            on=list(grades),
+            variable_name="judgement",
+            value_name="grade",
+        )
+        if long["grade"].null_count():
+            raise RawInputError(f"{SHEET_2023}: empty grade cell(s) in block {date_col!r}")
+        not_judged = pl.col("grade") == NOT_JUDGED
+        parts.append(
+            long.with_columns(
+                _iso_date("_date").alias("publication_date"),
+                pl.lit(framework).alias("framework"),
+                pl.lit(kind).alias("inspection_type"),
+                pl.when(not_judged).then(None).otherwise(pl.col("grade")).alias("grade"),
+                pl.when(not_judged).then(pl.lit("not_judged")).alias("grade_status"),
+            ).drop("_date")
+        )
+    long = pl.concat(parts)
+    _check_grades(long, SHEET_2023)
+    return long
+
+
+def _sheet_codes(long: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Names -> the code in use on each publication date; table 2 must resolve to ended codes."""
+    keys = long.select("table", "name", "publication_date").unique().sort(pl.all())
+    codes = match_names(
+        keys["name"], areas, f"Ofsted 2023 sheet {SHEET_2023}", on_dates=keys["publication_date"]
+    )
+    keys = keys.with_columns(codes)
+    ended = areas.filter(pl.col("end_date").is_not_null())["area_code"]
+    wrong = keys.filter((pl.col("table") == 2) & ~pl.col("area_code").is_in(ended.implode()))
+    if wrong.height:
+        raise RawInputError(
+            f"{SHEET_2023}: pre-restructure councils matched to current codes: {wrong.to_dicts()}"
+        )
+    return long.join(keys, on=["table", "name", "publication_date"], how="left")
+
+
+def _add_derived_dates(long: pl.DataFrame, raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
+    """SIF/TLAC fieldwork dates and links: the cross-check report for the same council and framework
+    published within DATE_TOLERANCE_DAYS of the official date (nearest wins)."""
+    derived = read_derived_dates(raw_dir)
+    inspections = _with_series(long.select(INSPECTION_KEY).unique(), areas)
+    pairs = (
+        inspections.join(derived, on=["series_code", "framework"], how="inner")
+        .with_columns(
+            (pl.col("d_published") - pl.col("publication_date")).dt.total_days().abs().alias("gap")
+        )
+        .filter(pl.col("gap") <= DATE_TOLERANCE_DAYS)
+        .sort([*INSPECTION_KEY, "gap", "d_published"])
+        .group_by(INSPECTION_KEY, maintain_order=True)
+        .first()
+    )
+    reused = pairs.filter(pl.struct("series_code", "d_published", "framework").is_duplicated())
+    if reused.height:
+        raise RawInputError(f"{DERIVED}: one report matched two official inspections: {reused}")
+    return long.join(
+        pairs.select(
+            *INSPECTION_KEY,
+            pl.col("d_start").alias("fieldwork_start"),
+            pl.col("d_end").alias("fieldwork_end"),
+            pl.col("d_url").alias("report_url"),
+        ),
+        on=list(INSPECTION_KEY),
+        how="left",
+    )
+
+
+def before_ilacs(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
+    """SLAC, CPI, CPRI, TLAC and SIF judgements from the 2023 sheet (ILACS comes from 2025's file)."""
+    long = _sheet_codes(_blocks_long(read_sheet_2023(raw_dir)), areas)
+    long = long.with_columns(pl.lit(CSC_DATA_2023).alias("source_id"))
+    return _add_derived_dates(long, raw_dir, areas)
+
+
+def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
+    """The inspections resource, sorted by council, publication date, type and judgement order."""
+    frame = pl.concat([before_ilacs(raw_dir, areas), ilacs(raw_dir, areas)], how="diagonal_relaxed")
+    frame = frame.with_columns(
+        _on_scale(pl.col("framework"), pl.col("grade")).alias("grade_on_framework_scale")
+    )
+    frame = conform(frame, COLUMNS)
+    _check_keys(frame)
+    order = {j: i for i, j in enumerate(JUDGEMENTS)}
+    return (
+        frame.with_columns(pl.col("judgement").replace_strict(order).alias("_order"))
+        .sort("area_code", "publication_date", "framework", "inspection_type", "_order")
+        .drop("_order")
+    )
+
+
+def _check_keys(frame: pl.DataFrame) -> None:
+    dupes = frame.filter(pl.struct(PRIMARY_KEY).is_duplicated())
+    if dupes.height:
+        raise RawInputError(f"inspections: duplicate primary key {PRIMARY_KEY}: {dupes.head(6)}")
+    checks = {
+        "framework": FRAMEWORKS,
+        "inspection_type": INSPECTION_TYPES,
+        "judgement": JUDGEMENTS,
+        "grade_status": GRADE_STATUSES,
+        "grade_on_framework_scale": GRADES_ON_SCALE,
+    }
+    for column, allowed in checks.items():
+        bad = set(frame[column].drop_nulls().unique().to_list()) - set(allowed)
+        if bad:
+            raise RawInputError(f"inspections: {column} value(s) {sorted(bad)} not in the enum")
+    for column in ("area_code", "framework", "inspection_type", "publication_date", "judgement"):
+        if frame[column].null_count():
+            raise RawInputError(f"inspections: empty {column}")
