@@ -93,10 +93,15 @@ EXTRA_NAMES: dict[str, tuple[str, ...]] = {
 
 
 def _official_names(mentions: pl.DataFrame) -> pl.DataFrame:
-    """One name per code: the name most sources use, ties broken alphabetically (deterministic)."""
-    counts = mentions.group_by("area_code", "name").agg(pl.col("source_id").n_unique().alias("n"))
+    """One name per code: the name given by the first source (in ingest order) that has one.
+
+    Ingest order puts the DfE statistics first, so an added press or scrape source can add name
+    variants but never changes a council's official name.
+    """
     return (
-        counts.sort(["area_code", "n", "name"], descending=[False, True, False])
+        mentions.filter(pl.col("level").is_not_null())
+        .with_row_index("_order")
+        .sort("area_code", "_order")
         .group_by("area_code", maintain_order=True)
         .first()
         .select("area_code", "name")
