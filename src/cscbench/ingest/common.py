@@ -52,18 +52,19 @@ MENTION_COLUMNS: dict[str, pl.DataType] = {
 # MHCLG's revenue outturn files; the plain ones from DfE's explore-education-statistics files.
 STATUS_MEANINGS: dict[str, str] = {
     "c": "confidential: suppressed to protect individuals",
-    "x": "not available (not collected or not applicable for this area)",
+    "x": "not available",
     "z": "not applicable",
     "u": "low reliability",
-    "low": "a positive figure rounded to zero (fewer than half of the unit)",
-    "k": "a positive figure rounded to zero",
-    ":": "not available",
-    "[c]": "confidential (revenue outturn)",
-    "[x]": "not available (revenue outturn)",
-    "[z]": "not applicable (revenue outturn)",
-    "[u]": "low reliability (revenue outturn)",
-    "[n]": "no return or not relevant (revenue outturn)",
+    "low": "a positive figure that rounds to zero",
+    "k": "a positive figure that rounds to zero",
+    "[x]": "revenue outturn: data not received in time for publication",
+    "[z]": "revenue outturn: not collected",
+    "[n]": "revenue outturn: no appropriate estimation for this item",
+    "[Y]": "revenue outturn: not relevant",
+    "[c]": "revenue outturn: confidential",
+    "[note 4]": "revenue outturn: see the publisher's note 4 (quoted in the note column)",
     "computed": "computed by cscbench from published figures (see the indicator's formula)",
+    "incomplete": "not computed: a council's figure needed for the total is missing",
 }
 
 
