@@ -41,7 +41,9 @@ def test_counts(areas: pl.DataFrame) -> None:
         ("E08000019", "E08000039", "2024-03-31"),  # Sheffield
     ],
 )
-def test_superseded_codes_continue_their_series(areas: pl.DataFrame, old: str, new: str, end: str) -> None:
+def test_superseded_codes_continue_their_series(
+    areas: pl.DataFrame, old: str, new: str, end: str
+) -> None:
     before, after = row(areas, old), row(areas, new)
     assert before["status"] == "superseded"
     assert before["successor_code"] == new
@@ -82,15 +84,32 @@ def test_london_boroughs_sit_in_london_with_their_sub_region(areas: pl.DataFrame
 
 
 def test_name_lookup(areas: pl.DataFrame) -> None:
-    names = pl.Series(["Hull", "Kingston upon Hull, City of", "LEEDS", "Wakefield Council", "England (all councils)"])
-    assert match_names(names, areas, "test").to_list() == ["E06000010", "E06000010", "E08000035", "E08000036", "E92000001"]
+    names = pl.Series(
+        [
+            "Hull",
+            "Kingston upon Hull, City of",
+            "LEEDS",
+            "Wakefield Council",
+            "England (all councils)",
+        ]
+    )
+    assert match_names(names, areas, "test").to_list() == [
+        "E06000010",
+        "E06000010",
+        "E08000035",
+        "E08000036",
+        "E92000001",
+    ]
 
 
 def test_dorset_needs_a_date(areas: pl.DataFrame) -> None:
     with pytest.raises(NameMatchError, match="ambiguous"):
         match_names(pl.Series(["Dorset"]), areas, "test")
     dates = pl.Series([dt.date(2012, 6, 1), dt.date(2024, 6, 1)])
-    assert match_names(pl.Series(["Dorset", "Dorset"]), areas, "test", dates).to_list() == ["E10000009", "E06000059"]
+    assert match_names(pl.Series(["Dorset", "Dorset"]), areas, "test", dates).to_list() == [
+        "E10000009",
+        "E06000059",
+    ]
 
 
 def test_unmatched_name_is_an_error_naming_the_row(areas: pl.DataFrame) -> None:

@@ -64,7 +64,9 @@ def test_workforce_suppression_kept_as_status(raw_dir: Path, workforce: pl.DataF
 
 
 def test_kirklees_zero_agency_is_published_with_a_note(workforce: pl.DataFrame) -> None:
-    rows = workforce.filter(indicator_id="agency_rate_fte", area_code=KIRKLEES).filter(pl.col("period") >= "2021")
+    rows = workforce.filter(indicator_id="agency_rate_fte", area_code=KIRKLEES).filter(
+        pl.col("period") >= "2021"
+    )
     assert rows.height == 5
     assert rows["value"].to_list() == [0.0] * 5
     assert rows["note"].null_count() == 0
@@ -92,13 +94,22 @@ def test_looked_after(raw_dir: Path) -> None:
     rows = raw_rows(raw_dir / cla.FILE)
     assert obs.height == len(rows) * 2
     count = obs_value(obs, "cla_31_march_count", LEEDS, "2025")
-    raw = raw_cell(rows, "children_count", time_period="2025", new_la_code=LEEDS,
-                   population_type="Children looked after on 31 March each year")
+    raw = raw_cell(
+        rows,
+        "children_count",
+        time_period="2025",
+        new_la_code=LEEDS,
+        population_type="Children looked after on 31 March each year",
+    )
     assert count["value"] == float(raw)
     assert count["period_end"].isoformat() == "2025-03-31"
     assert set(obs["indicator_id"]) == {
-        "cla_31_march_count", "cla_31_march_rate_per_10k", "cla_started_count",
-        "cla_started_rate_per_10k", "cla_ceased_count", "cla_ceased_rate_per_10k",
+        "cla_31_march_count",
+        "cla_31_march_rate_per_10k",
+        "cla_started_count",
+        "cla_started_rate_per_10k",
+        "cla_ceased_count",
+        "cla_ceased_rate_per_10k",
     }
 
 

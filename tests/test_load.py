@@ -20,7 +20,12 @@ def test_observation_dtypes() -> None:
     assert obs.schema["value"] == pl.Float64
     assert obs.schema["period_end"] == pl.Date
     assert isinstance(obs.schema["status"], pl.Enum)
-    assert obs.filter(indicator_id="caseload_fte", area_code="E08000036", period="2018")["value"].item() == 21.9
+    assert (
+        obs.filter(indicator_id="caseload_fte", area_code="E08000036", period="2018")[
+            "value"
+        ].item()
+        == 21.9
+    )
 
 
 def test_enum_columns_in_areas_and_indicators() -> None:

@@ -20,8 +20,12 @@ from cscbench.paths import ROOT
 def test_committed_package_is_what_ingest_produces(fresh_package: Path) -> None:
     """Byte-identical: the committed CSVs are exactly a fresh ingest of the raw files."""
     for path in sorted((ROOT / "datapackage").glob("*.csv")):
-        assert (fresh_package / "datapackage" / path.name).read_bytes() == path.read_bytes(), path.name
-    assert (fresh_package / "datapackage.json").read_bytes() == (ROOT / "datapackage.json").read_bytes()
+        assert (fresh_package / "datapackage" / path.name).read_bytes() == path.read_bytes(), (
+            path.name
+        )
+    assert (fresh_package / "datapackage.json").read_bytes() == (
+        ROOT / "datapackage.json"
+    ).read_bytes()
 
 
 def test_ingest_twice_is_byte_identical(raw_dir: Path, fresh_package: Path, tmp_path: Path) -> None:
@@ -69,7 +73,9 @@ def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
     target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
     target.chmod(0o644)
     target.write_bytes(target.read_bytes().replace(b"21.9", b"29.1", 1))
-    with pytest.raises(RawInputError, match=r"csww_indicators_2017_to_2025.csv: sha256 differs.*--accept-new-raw"):
+    with pytest.raises(
+        RawInputError, match=r"csww_indicators_2017_to_2025.csv: sha256 differs.*--accept-new-raw"
+    ):
         ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv")
     ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv", accept_new=True)
 
@@ -80,17 +86,25 @@ def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
     target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
     target.chmod(0o644)
     target.write_bytes(target.read_bytes().replace(b"caseload_fte", b"caseload", 1))
-    with pytest.raises(RawInputError, match=r"csww_indicators_2017_to_2025.csv: expected column\(s\) \['caseload_fte'\]"):
+    with pytest.raises(
+        RawInputError,
+        match=r"csww_indicators_2017_to_2025.csv: expected column\(s\) \['caseload_fte'\]",
+    ):
         ingest.build(raw)
 
 
-def test_failed_write_leaves_previous_package_untouched(package_frames: dict, tmp_path: Path) -> None:
+def test_failed_write_leaves_previous_package_untouched(
+    package_frames: dict, tmp_path: Path
+) -> None:
     out = tmp_path / "pkg"
     write_package(package_frames, out, ROOT / "schemas")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     broken = dict(package_frames)
     broken["observations"] = package_frames["observations"].with_columns(
-        pl.when(pl.int_range(pl.len()) == 3).then(pl.lit("nosuch")).otherwise(pl.col("source_id")).alias("source_id")
+        pl.when(pl.int_range(pl.len()) == 3)
+        .then(pl.lit("nosuch"))
+        .otherwise(pl.col("source_id"))
+        .alias("source_id")
     )
     with pytest.raises(ValueError, match="nothing was replaced"):
         write_package(broken, out, ROOT / "schemas")
