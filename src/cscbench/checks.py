@@ -1,7 +1,8 @@
 """The catalogue of validation checks: a stable id, what it means, and how to fix it.
 
 Modelled on DfE's eesyscreener: every problem the validator reports carries one of these ids, so a
-partner can look the id up here (or in the README table) and act on it.
+partner can look the id up here (or in the README table, generated from this catalogue) and act on
+it. Ids are part of the package's interface: never rename one, add a new id instead.
 """
 
 from __future__ import annotations
@@ -11,36 +12,35 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Check:
+    """A check: its stable id, what a failure means, how to fix it, and whether frictionless (run
+    on the same package) reports the same problem, so partners using frictionless know its reach."""
+
     check_id: str
     title: str
     guidance: str
+    frictionless: bool = False
 
 
 CATALOGUE: dict[str, Check] = {
     c.check_id: c
     for c in (
         Check(
+            "package.descriptor",
+            "datapackage.json, or a Table Schema it names, is missing or not valid",
+            "Restore datapackage.json and schemas/ from the release, or regenerate them with "
+            "`cscbench ingest`.",
+        ),
+        Check(
             "file.missing",
             "A resource file named in datapackage.json does not exist",
             "Restore the file, or regenerate the package with `cscbench ingest`.",
+            frictionless=True,
         ),
         Check(
-            "file.encoding",
-            "The file is not valid UTF-8",
-            "Re-save the file as UTF-8 (in Excel: 'CSV UTF-8').",
-        ),
-        Check(
-            "file.bom",
-            "The file starts with a UTF-8 byte-order mark",
-            "Re-save as UTF-8 without BOM; the package contract is BOM-free UTF-8.",
-        ),
-        Check(
-            "file.line_endings",
-            "The file uses CRLF (Windows) line endings",
-            "Re-save with LF line endings; the contract asks for '\\n' so files are byte-identical across systems.",
-        ),
-        Check(
-            "file.empty", "The file is empty (no header)", "Restore the header row and the data."
+            "file.empty",
+            "The file is empty (not even a header)",
+            "Restore the header row and the data.",
+            frictionless=True,
         ),
         Check(
             "file.no_rows",
@@ -48,89 +48,138 @@ CATALOGUE: dict[str, Check] = {
             "Restore the rows, or regenerate the package.",
         ),
         Check(
+            "file.encoding",
+            "The file is not valid UTF-8",
+            "Re-save the file as UTF-8 (in Excel: 'CSV UTF-8', then remove the byte-order mark; "
+            "see file.bom).",
+            frictionless=True,
+        ),
+        Check(
+            "file.bom",
+            "The file starts with a UTF-8 byte-order mark",
+            "Re-save as UTF-8 without a BOM (Excel's 'CSV UTF-8' adds one; most text editors can "
+            "save without). Some tools read the BOM into the first column's name.",
+        ),
+        Check(
+            "file.line_endings",
+            "The file uses CRLF (Windows) line endings",
+            "Re-save with LF ('\\n') line endings (e.g. `dos2unix file.csv`); the contract asks "
+            "for '\\n' so files are byte-identical on every system.",
+        ),
+        Check(
             "file.malformed",
-            "A row cannot be parsed as CSV (wrong number of fields or broken quoting)",
-            "Check the row for a missing or extra comma or an unclosed quote; a cut-off last line means the file was truncated.",
+            "A row is not well-formed CSV: too few or too many fields, an empty line, an unclosed "
+            "quote, or a last line without its newline",
+            "Check the row for a missing or extra comma or an unclosed quote; a row cut short at "
+            "the end of the file means the file was truncated: restore it from the release.",
+            frictionless=True,
         ),
         Check(
             "table.missing_column",
             "A column the schema requires is missing",
             "Add the column back with the header exactly as in the schema.",
+            frictionless=True,
         ),
         Check(
             "table.extra_column",
             "A column the schema does not define",
-            "Remove the column, or rename it to the schema's name if it was renamed.",
+            "Remove the column; keep your own notes in a separate file.",
+            frictionless=True,
+        ),
+        Check(
+            "table.renamed_column",
+            "A header differs from the schema's name for that column",
+            "Restore the header exactly as in schemas/<resource>.schema.json (spelling and case "
+            "matter).",
+            frictionless=True,
         ),
         Check(
             "table.column_order",
             "Columns are not in the schema's order",
             "Reorder the columns to match schemas/<resource>.schema.json.",
+            frictionless=True,
         ),
         Check(
             "field.required",
             "A required value is empty",
             "Fill in the value; required fields cannot be empty.",
+            frictionless=True,
         ),
         Check(
             "field.type",
             "A value is not of the field's type",
-            "Use the type the schema gives: numbers with '.' decimals and no thousands separators, ISO dates (YYYY-MM-DD), whole numbers for integers.",
+            "Use the type the schema gives: numbers with '.' decimals and no thousands "
+            "separators, ISO dates (YYYY-MM-DD) that exist in the calendar, whole numbers for "
+            "integers.",
+            frictionless=True,
         ),
         Check(
             "field.enum",
             "A value is not one of the allowed values",
             "Use one of the allowed values listed in the schema (spelling and case matter).",
+            frictionless=True,
         ),
         Check(
             "field.pattern",
             "A value does not match the field's pattern",
             "Correct the value to the expected form (e.g. GSS codes are E plus 8 digits).",
+            frictionless=True,
         ),
         Check(
             "field.minimum",
             "A value is below the field's minimum",
             "Check the figure; the schema does not allow values below the minimum.",
+            frictionless=True,
         ),
         Check(
             "field.maximum",
             "A value is above the field's maximum",
             "Check the figure; the schema does not allow values above the maximum.",
+            frictionless=True,
         ),
         Check(
             "field.unique",
             "A value that must be unique appears more than once",
             "Remove the duplicate row or correct the value.",
-        ),
-        Check(
-            "text.formula",
-            "Text starts with '=', '+', '-' or '@' and could run as a spreadsheet formula",
-            "Remove the leading character; names, labels and codes must not start with a formula character.",
-        ),
-        Check(
-            "text.html",
-            "Text contains HTML or script markup",
-            "Remove the markup; announcements hold plain text only.",
+            frictionless=True,
         ),
         Check(
             "table.primary_key",
             "Two rows share the same primary key",
             "Remove the duplicate row; each key (see the schema's primaryKey) may appear once.",
+            frictionless=True,
         ),
         Check(
             "table.foreign_key",
             "A code does not exist in the resource it refers to",
-            "Use a code that exists in the referenced resource, or add the missing row there first.",
+            "Use a code that exists in the referenced resource, or add the missing row there "
+            "first.",
+            frictionless=True,
+        ),
+        Check(
+            "text.formula",
+            "A name, label or code starts with '=', '+', '-' or '@' and could run as a "
+            "spreadsheet formula",
+            "Remove the leading character. Only names, labels and codes are checked; free text "
+            "such as a stated value ('-76 (-5.3%)') is kept exactly as stated.",
+            frictionless=True,
+        ),
+        Check(
+            "text.html",
+            "Text contains HTML or script markup",
+            "Remove the markup; announcements hold plain text copied from the page, not HTML.",
         ),
         Check(
             "obs.value_or_status",
-            "A figure has neither a value nor a status, or both a published value and a suppression symbol",
-            "Give a value, or leave it empty and put the publisher's symbol in status.",
+            "A figure has neither a value nor a status, or both a value and a suppression symbol",
+            "Give the value, or leave it empty and put the publisher's symbol in status (only "
+            "'computed' may go with a value).",
         ),
         Check(
             "obs.indicator_range",
-            "A value is outside the valid range of its indicator",
-            "Check the figure against the publisher's file; the valid range is in indicators (min_value, max_value).",
+            "A value is outside the valid range of its indicator (e.g. a negative count)",
+            "Check the figure against the publisher's file; the valid range is in indicators "
+            "(min_value, max_value).",
         ),
         Check(
             "obs.percent_range",
@@ -140,7 +189,8 @@ CATALOGUE: dict[str, Check] = {
         Check(
             "obs.period_end",
             "period_end does not match period",
-            "A year (2025) ends in that year; a financial year (2024-25) ends on 31 March of its second year.",
+            "A year (2025) ends in that year; a financial year (2024-25) ends on 31 March of its "
+            "second year.",
         ),
         Check(
             "areas.series_code",
@@ -159,8 +209,9 @@ CATALOGUE: dict[str, Check] = {
         ),
         Check(
             "inspections.grade_scale",
-            "A grade is not valid for its framework",
-            "Use the framework's grade wording (see the schema description).",
+            "A grade is not on its framework's scale",
+            "2009-13 frameworks (SLAC, CPI, CPRI, TLAC) grade Outstanding/Good/Adequate/"
+            "Inadequate; SIF and ILACS use 'Requires improvement to be good' instead of Adequate.",
         ),
         Check(
             "inspections.grade_status",
@@ -168,14 +219,11 @@ CATALOGUE: dict[str, Check] = {
             "Give either a grade or a grade_status saying why there is no grade.",
         ),
         Check(
-            "package.descriptor",
-            "datapackage.json is missing or not valid",
-            "Restore datapackage.json from the release, or regenerate it with `cscbench ingest`.",
-        ),
-        Check(
             "package.frictionless",
-            "frictionless reported a problem the fast engine has no id for",
-            "Read the frictionless message; report it as a cscbench bug if the fast engine should catch it too.",
+            "frictionless reported a problem cscbench has no id for",
+            "Read the frictionless message; report it as a cscbench bug if the fast engine should "
+            "catch it too.",
+            frictionless=True,
         ),
     )
 }
@@ -183,3 +231,20 @@ CATALOGUE: dict[str, Check] = {
 
 def guidance(check_id: str) -> str:
     return CATALOGUE[check_id].guidance
+
+
+def readme_table() -> str:
+    """The README's check table, generated here so the two cannot drift apart."""
+    rows = [
+        "| check id | what it means | how to fix it | frictionless |",
+        "|---|---|---|---|",
+    ]
+    for c in CATALOGUE.values():
+        title, fix = (text.replace("|", "\\|") for text in (c.title, c.guidance))
+        seen = "yes" if c.frictionless else "no"
+        rows.append(f"| `{c.check_id}` | {title} | {fix} | {seen} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(readme_table())

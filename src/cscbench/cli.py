@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cscbench import __version__
 from cscbench.paths import ROOT, default_package, raw_dir
+
+if TYPE_CHECKING:
+    from cscbench.validate import Problem, Report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -35,16 +40,37 @@ def _parser() -> argparse.ArgumentParser:
         "--accept-new-raw", action="store_true", help="accept raw files whose sha256 changed"
     )
 
-    validate = sub.add_parser("validate", help="validate a data package")
+    validate = sub.add_parser(
+        "validate",
+        help="validate a data package",
+        description="Validate a data package. Exit codes: 0 valid, 1 invalid, 2 usage error.",
+    )
     validate.add_argument(
         "path", nargs="?", default=str(default_package()), help="datapackage.json or its folder"
     )
     validate.add_argument(
-        "--engine", choices=["cscbench", "frictionless", "both"], default="cscbench"
+        "--engine",
+        choices=["cscbench", "frictionless", "both"],
+        default="cscbench",
+        help="cscbench (fast, default), frictionless (cross-check) or both",
     )
-    validate.add_argument("--format", choices=["text", "json"], default="text")
     validate.add_argument(
-        "--max-examples", type=int, default=5, help="examples shown per check and resource"
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text for people, json for machines",
+    )
+    validate.add_argument(
+        "--max-examples",
+        type=_positive,
+        default=5,
+        help="text output: examples shown per check and resource (default 5)",
+    )
+    validate.add_argument(
+        "--limit",
+        type=_positive,
+        default=1000,
+        help="problems kept per check, resource and column (counts stay exact; default 1000)",
     )
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
@@ -56,56 +82,82 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def _descriptor(path: str) -> Path:
     p = Path(path)
     return p / "datapackage.json" if p.is_dir() else p
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Exit 0 when valid, 1 when invalid, 2 when the descriptor the user named does not exist."""
     from cscbench.validate import validate_package
 
     descriptor = _descriptor(args.path)
     if not descriptor.exists():
         print(f"cscbench validate: {descriptor} not found", file=sys.stderr)
         return EXIT_USAGE
-    report = validate_package(descriptor, engine=args.engine)
+    report = validate_package(descriptor, engine=args.engine, limit=args.limit)
     if args.format == "json":
-        print(
-            json.dumps(
-                {
-                    "valid": report.valid,
-                    "rows": report.resources,
-                    "problems": [p.to_dict() for p in report.problems],
-                },
-                indent=2,
-            )
-        )
+        out = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
     else:
-        print(render_text(report, args.max_examples))
+        out = render_text(report, args.max_examples)
+    try:
+        print(out)
+    except BrokenPipeError:  # e.g. `cscbench validate | head`: the verdict is the exit code
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK if report.valid else EXIT_INVALID
 
 
-def render_text(report: object, max_examples: int) -> str:
-    """Problems grouped by check and resource: the first few examples, then a count."""
-    from cscbench.validate import Report
+def render_text(report: Report, max_examples: int = 5) -> str:
+    """Problems grouped by check and resource: title, count, the first examples, then the fix.
 
-    assert isinstance(report, Report)
+    Examples are spread over the group's columns (first of each column, then second...), so one
+    column with thousands of failures cannot hide another column's single one.
+    """
     if report.valid:
         rows = ", ".join(f"{k} {v:,}" for k, v in report.resources.items())
         return f"valid: {rows}"
-    groups: dict[tuple[str, str], list] = defaultdict(list)
+    groups: dict[tuple[str, str, str], list[Problem]] = defaultdict(list)
     for p in report.problems:
-        groups[(p.check_id, p.resource)].append(p)
-    lines = [f"invalid: {len(report.problems)} problem(s) in {len(groups)} group(s)"]
-    for (check_id, resource), items in groups.items():
-        lines.append(f"\n[{check_id}] {resource}: {len(items)} problem(s). {items[0].guidance}")
-        lines += [
-            f"  - {p.message}" + (f" ({p.engine})" if p.engine != "cscbench" else "")
-            for p in items[:max_examples]
-        ]
-        if len(items) > max_examples:
-            lines.append(f"  ... and {len(items) - max_examples} more")
+        groups[(p.check_id, p.resource, p.engine)].append(p)
+    counts: dict[tuple[str, str, str], dict[str | None, int]] = defaultdict(dict)
+    for (engine, check_id, resource, column), n in report.counts.items():
+        counts[(check_id, resource, engine)][column] = n
+    total = report.total
+    lines = [f"invalid: {total:,} problem(s) in {len(groups)} group(s)"]
+    for key, items in groups.items():
+        check_id, resource, engine = key
+        per_column = counts.get(key, {})
+        n = sum(per_column.values()) or len(items)
+        tag = "" if engine == "cscbench" else f" (reported by {engine})"
+        lines.append(f"\n[{check_id}] {resource}: {n:,} problem(s){tag}. {items[0].title}.")
+        if len([c for c in per_column if c]) > 1:
+            lines.append(
+                "  by column: "
+                + ", ".join(f"{c} {k:,}" for c, k in per_column.items() if c is not None)
+            )
+        shown = _spread(items)[:max_examples]
+        lines += [f"  - {p.message}" for p in shown]
+        if n > len(shown):
+            lines.append(f"  ... and {n - len(shown):,} more (see --format json)")
+        lines.append(f"  fix: {items[0].guidance}")
     return "\n".join(lines)
+
+
+def _spread(items: list[Problem]) -> list[Problem]:
+    """Round-robin over columns, keeping line order within each column."""
+    rank: dict[str | None, int] = defaultdict(int)
+    keyed = []
+    for i, p in enumerate(items):
+        keyed.append((rank[p.column], i, p))
+        rank[p.column] += 1
+    return [p for _, _, p in sorted(keyed, key=lambda t: t[:2])]
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

@@ -2,26 +2,25 @@
 
 The JSON Table Schemas are the single source of truth. This module turns each field's type and
 constraints into pandera checks over the CSV read as text, so a bad cell is reported with its row and
-column instead of failing a whole-column cast. Each check's ``error`` carries ``<check id>|<expected>``
-so problems map back to the catalogue in :mod:`cscbench.checks`.
+column instead of failing a whole-column cast. Every check is a column check (a rule may read other
+columns of the row), so each failure is located at one cell. Each check's ``error`` carries
+``<check id>|<expected>`` so problems map back to the catalogue in :mod:`cscbench.checks`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
-os.environ.setdefault("PANDERA_VALIDATION_DEPTH", "SCHEMA_AND_DATA")
-
 import pandera.polars as pa
+import polars as pl
 from pandera.api.polars.types import PolarsData
 
 FORMULA_SAFE = "^[^=+\\-@].*$"
+# pandera keeps this many failure rows per check; the exact count comes from the check output.
+FAILURE_CASES = 1000
 Rule = Callable[[pl.Expr], pl.Expr]
 
 
@@ -33,6 +32,9 @@ def typed(expr: pl.Expr, field_type: str) -> pl.Expr:
     """Cast text to the field's type; unparseable text becomes null (which the type check reports)."""
     if field_type == "number":
         return expr.cast(pl.Float64, strict=False)
+    if field_type == "finite":  # NaN and infinities are type errors, not values to compare
+        number = expr.cast(pl.Float64, strict=False)
+        return pl.when(number.is_finite()).then(number)
     if field_type == "integer":
         return expr.cast(pl.Int64, strict=False)
     if field_type == "date":
@@ -44,45 +46,48 @@ def typed(expr: pl.Expr, field_type: str) -> pl.Expr:
     return expr
 
 
-def _finite(expr: pl.Expr) -> pl.Expr:
-    return expr.is_not_null() & expr.is_finite()
+def parse_error(error: str | None) -> tuple[str, str]:
+    """``"<check id>|<expected>"`` -> (check id, expected)."""
+    check_id, _, expected = (error or "").partition("|")
+    return check_id, expected
 
 
 def check(check_id: str, expected: str, rule: Rule, *, ignore_nulls: bool = True) -> pa.Check:
-    """A column check from a boolean polars rule; nulls pass unless ``ignore_nulls`` is False."""
+    """A check on one column from a boolean polars rule; empty cells pass unless ``ignore_nulls``
+    is False. A null rule result (e.g. a cell another column makes unjudgeable) passes too."""
 
     def run(data: PolarsData) -> pl.LazyFrame:
         col = pl.col(data.key)
         ok = rule(col)
         return data.lazyframe.select((col.is_null() | ok) if ignore_nulls else ok)
 
-    return pa.Check(run, error=f"{check_id}|{expected}", name=check_id)
+    return pa.Check(
+        run, error=f"{check_id}|{expected}", name=check_id, n_failure_cases=FAILURE_CASES
+    )
 
 
-def wide_check(check_id: str, expected: str, rule: pl.Expr) -> pa.Check:
-    """A row-wise check across columns (rule is True for good rows)."""
-
-    def run(data: PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(rule.fill_null(True).alias("ok"))
-
-    return pa.Check(run, error=f"{check_id}|{expected}", name=check_id)
+def row_check(check_id: str, expected: str, rule: pl.Expr) -> pa.Check:
+    """A rule across the row, reported at the column it is attached to (True or null = good)."""
+    return check(check_id, expected, lambda _: rule.fill_null(True), ignore_nulls=False)
 
 
-def field_checks(field: dict[str, Any]) -> list[pa.Check]:
+def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[pa.Check]:
     kind = field.get("type", "string")
     c = field.get("constraints", {})
     checks: list[pa.Check] = []
-    if c.get("required"):
+    if c.get("required") or field["name"] in primary_key:
         checks.append(
             check("field.required", "a value", lambda e: e.is_not_null(), ignore_nulls=False)
         )
     if kind == "number":
-        checks.append(check("field.type", "a number", lambda e: _finite(typed(e, kind))))
+        checks.append(check("field.type", "a number", lambda e: typed(e, "finite").is_not_null()))
     elif kind in ("integer", "date", "boolean"):
+        article = "an" if kind == "integer" else "a"
+        form = {"date": " (YYYY-MM-DD, a real calendar day)", "integer": " (a whole number)"}
         checks.append(
             check(
                 "field.type",
-                f"a{'n' if kind == 'integer' else ''} {kind}",
+                f"{article} {kind}{form.get(kind, '')}",
                 lambda e: typed(e, kind).is_not_null(),
             )
         )
@@ -91,21 +96,30 @@ def field_checks(field: dict[str, Any]) -> list[pa.Check]:
         checks.append(check("field.enum", f"one of {allowed}", lambda e: e.is_in(allowed)))
     if "pattern" in c:
         pattern = c["pattern"]
-        check_id = "text.formula" if pattern == FORMULA_SAFE else "field.pattern"
-        checks.append(
-            check(check_id, f"text matching {pattern}", lambda e: e.str.contains(pattern))
-        )
+        anchored = f"^(?:{pattern})$"  # Table Schema patterns match the whole value
+        if pattern == FORMULA_SAFE:
+            check_id, expected = "text.formula", "text not starting with =, +, - or @"
+        else:
+            check_id, expected = "field.pattern", f"text matching {pattern}"
+        checks.append(check(check_id, expected, lambda e: e.str.contains(anchored)))
+    comparable = "finite" if kind == "number" else kind
     if "minimum" in c:
         low = c["minimum"]
         checks.append(
-            check("field.minimum", f">= {low}", lambda e: typed(e, kind).fill_null(low) >= low)
+            check(
+                "field.minimum", f">= {low}", lambda e: typed(e, comparable).fill_null(low) >= low
+            )
         )
     if "maximum" in c:
         high = c["maximum"]
         checks.append(
-            check("field.maximum", f"<= {high}", lambda e: typed(e, kind).fill_null(high) <= high)
+            check(
+                "field.maximum",
+                f"<= {high}",
+                lambda e: typed(e, comparable).fill_null(high) <= high,
+            )
         )
-    if c.get("unique"):
+    if c.get("unique") and primary_key != [field["name"]]:
         checks.append(
             check(
                 "field.unique",
@@ -119,7 +133,10 @@ def field_checks(field: dict[str, Any]) -> list[pa.Check]:
 def foreign_key_checks(
     table_schema: dict[str, Any], frames: dict[str, pl.DataFrame], self_name: str
 ) -> dict[str, list[pa.Check]]:
-    """Declared single-field foreign keys, checked against the referenced resource's key column."""
+    """Declared single-field foreign keys, checked against the referenced resource's key column.
+
+    A reference to a resource that could not be read is skipped: its own problems say why.
+    """
     out: dict[str, list[pa.Check]] = {}
     for fk in table_schema.get("foreignKeys", []):
         (column,) = fk["fields"]
@@ -133,35 +150,45 @@ def foreign_key_checks(
         out.setdefault(column, []).append(
             check(
                 "table.foreign_key",
-                f"a {parent_column} that exists in {parent_name}",
+                f"a value of {parent_name}.{parent_column}",
                 lambda e, k=keys: e.is_in(k.implode()),
             )
         )
     return out
 
 
+def primary_key_check(primary_key: list[str]) -> pa.Check:
+    """Rows after the first with the same key fail; reported at the key's first column."""
+    key = ", ".join(primary_key)
+    return row_check(
+        "table.primary_key",
+        f"a unique ({key}): this key is already on an earlier line",
+        pl.struct(primary_key).is_first_distinct(),
+    )
+
+
 def pandera_schema(
     name: str,
     table_schema: dict[str, Any],
     frames: dict[str, pl.DataFrame],
-    extra: list[pa.Check] | None = None,
+    extra: dict[str, list[pa.Check]] | None = None,
 ) -> pa.DataFrameSchema:
+    """The resource's schema: field constraints, keys, and ``extra`` row rules per column."""
+    pk = table_schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else list(pk)
     fks = foreign_key_checks(table_schema, frames, name)
+    extra = dict(extra or {})
+    if pk:
+        extra.setdefault(pk[0], []).insert(0, primary_key_check(pk))
     columns = {
         f["name"]: pa.Column(
-            pl.String, nullable=True, checks=field_checks(f) + fks.get(f["name"], [])
+            pl.String,
+            nullable=True,
+            checks=field_checks(f, pk) + fks.get(f["name"], []) + extra.get(f["name"], []),
         )
         for f in table_schema["fields"]
     }
-    checks = list(extra or [])
-    pk = table_schema.get("primaryKey")
-    if pk:
-        checks.append(
-            wide_check(
-                "table.primary_key", f"a unique {', '.join(pk)}", pl.struct(pk).is_first_distinct()
-            )
-        )
-    return pa.DataFrameSchema(columns, checks=checks, name=name, strict=False)
+    return pa.DataFrameSchema(columns, name=name, strict=False)
 
 
 def polars_dtypes(table_schema: dict[str, Any]) -> dict[str, pl.DataType]:

@@ -1,34 +1,54 @@
 """Validate a data package: file checks, then the pandera schemas generated from the Table Schemas.
 
 The fast default engine reads each CSV once as text and runs every check as a polars expression, so a
-bad cell is reported with its CSV line and column. ``engine="frictionless"`` runs frictionless as well
-(slower; used to cross-check) and maps its errors onto the same check ids.
+bad cell is reported with its CSV line and column. Only failing rows reach Python, and at most
+``limit`` of them per check and column (the exact count is kept), so a package where every row is
+wrong costs no more than a valid one. ``engine="frictionless"`` runs frictionless as well (slower;
+used to cross-check) and maps its errors onto the same check ids.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandera.polars as pa
 import polars as pl
+from pandera.config import ValidationDepth, config_context
 
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
+from cscbench.csvfile import read_table
 
-pa = sch.pa
 HEADER_LINE = 1
-ROWS_REQUIRED = ("areas", "indicators", "observations", "sources")
+FIRST_DATA_LINE = 2
+DEFAULT_LIMIT = 1000
+ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
-HTML = r"<\s*/?\s*[a-zA-Z!][^>]*>"
+# An opening or closing tag, a comment or a doctype; "< 5" or "a <> b" are not markup.
+HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
+ENGINES = ("cscbench", "frictionless", "both")
+GRADE_SCALES = {
+    ("SLAC", "CPI", "CPRI", "TLAC"): ("Outstanding", "Good", "Adequate", "Inadequate"),
+    ("SIF", "ILACS", "ILACS_2026"): (
+        "Outstanding",
+        "Good",
+        "Requires improvement to be good",
+        "Inadequate",
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One located problem; ``line`` is the CSV line a person sees in a spreadsheet (header = 1)."""
+
     check_id: str
     resource: str
-    line: int | None  # the line a person sees in a text editor or spreadsheet (header = 1)
+    line: int | None
     column: str | None
     value: str | None
     expected: str
@@ -42,6 +62,10 @@ class Problem:
         return f"{where}{got}; expected {self.expected}"
 
     @property
+    def title(self) -> str:
+        return CATALOGUE[self.check_id].title
+
+    @property
     def guidance(self) -> str:
         return CATALOGUE[self.check_id].guidance
 
@@ -49,105 +73,143 @@ class Problem:
         return {
             **asdict(self),
             "message": self.message,
+            "title": self.title,
             "guidance": self.guidance,
-            "title": CATALOGUE[self.check_id].title,
         }
+
+
+GroupKey = tuple[str, str, str, str | None]  # engine, check id, resource, column
 
 
 @dataclass
 class Report:
+    """Problems (at most ``limit`` examples per engine, check, resource and column) and exact counts."""
+
     problems: list[Problem]
     resources: dict[str, int]
+    counts: dict[GroupKey, int] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
         return not self.problems
 
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
 
-# ---------------------------------------------------------------------------- files
+    def groups(self) -> list[dict[str, Any]]:
+        """One entry per engine, check, resource and column, in report order, with its count."""
+        shown: dict[GroupKey, int] = {}
+        for p in self.problems:
+            key = (p.engine, p.check_id, p.resource, p.column)
+            shown[key] = shown.get(key, 0) + 1
+        return [
+            {
+                "engine": engine,
+                "check_id": check_id,
+                "resource": resource,
+                "column": column,
+                "count": self.counts.get((engine, check_id, resource, column), n),
+                "shown": n,
+            }
+            for (engine, check_id, resource, column), n in shown.items()
+        ]
 
-
-def read_text_frame(path: Path, resource: str) -> tuple[pl.DataFrame | None, list[Problem]]:
-    """Read a CSV as text, reporting file-level problems with their line."""
-    if not path.exists():
-        return None, [Problem("file.missing", resource, None, None, str(path), "the file to exist")]
-    with path.open("rb") as handle:
-        head = handle.read(1 << 16)
-    problems: list[Problem] = []
-    if not head.strip():
-        return None, [Problem("file.empty", resource, None, None, None, "a header row")]
-    if head.startswith(b"\xef\xbb\xbf"):
-        problems.append(Problem("file.bom", resource, 1, None, None, "no byte-order mark"))
-    if b"\r\n" in head:
-        problems.append(Problem("file.line_endings", resource, 1, None, None, "LF line endings"))
-    try:
-        df = pl.read_csv(path, infer_schema=False, raise_if_empty=True)
-    except pl.exceptions.ComputeError as exc:
-        return None, [*problems, _locate_parse_error(path, resource, exc)]
-    except pl.exceptions.NoDataError:
-        return None, [Problem("file.empty", resource, None, None, None, "a header row")]
-    df = df.rename({c: c.lstrip("\ufeff") for c in df.columns})
-    with path.open("rb") as handle:
-        handle.seek(-1, 2)
-        if handle.read(1) != b"\n":
-            problems.append(
-                Problem(
-                    "file.malformed",
-                    resource,
-                    df.height + 1,
-                    None,
-                    None,
-                    "the file to end with a newline (a cut-off last line means the file was truncated)",
-                )
-            )
-    return df, problems
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "rows": self.resources,
+            "total": self.total,
+            "groups": self.groups(),
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
-def _locate_parse_error(path: Path, resource: str, exc: Exception) -> Problem:
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        return Problem(
-            "file.encoding",
-            resource,
-            line,
-            None,
-            repr(data[err.start : err.start + 4]),
-            "UTF-8 text",
-        )
-    return Problem(
-        "file.malformed",
-        resource,
-        None,
-        None,
-        str(exc).splitlines()[0][:200],
-        "well-formed CSV rows",
-    )
+class Tally:
+    """Collects problems, keeping at most ``limit`` per group and the exact count of each group."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.problems: list[Problem] = []
+        self.counts: dict[GroupKey, int] = {}
+
+    def add(self, problem: Problem, count: int = 1) -> None:
+        key = (problem.engine, problem.check_id, problem.resource, problem.column)
+        seen = self.counts.get(key, 0)
+        self.counts[key] = seen + count
+        if seen < self.limit:
+            self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for p in problems:
+            self.add(p)
+
+    def add_examples(self, examples: list[Problem], total: int) -> None:
+        """Examples of one group plus how many there are in all."""
+        if not examples:
+            return
+        first = examples[0]
+        key = (first.engine, first.check_id, first.resource, first.column)
+        seen = self.counts.get(key, 0)
+        self.counts[key] = seen + total
+        self.problems.extend(examples[: max(0, self.limit - seen)])
 
 
-def header_problems(df: pl.DataFrame, table_schema: dict[str, Any], resource: str) -> list[Problem]:
+# ---------------------------------------------------------------------------- headers
+
+
+def header_problems(
+    columns: list[str], table_schema: dict[str, Any], resource: str
+) -> list[Problem]:
+    """Missing, extra, renamed and reordered columns, all reported on line 1.
+
+    A column whose expected name is absent while an unknown name sits at its position is reported
+    once, as renamed, rather than as one missing and one extra column.
+    """
     expected = [f["name"] for f in table_schema["fields"]]
-    got = df.columns
+    missing = [c for c in expected if c not in columns]
+    extra = [c for c in columns if c not in expected]
+    renamed = {
+        columns[i]: name
+        for i, name in enumerate(expected)
+        if name in missing and i < len(columns) and columns[i] in extra
+    }
     problems = [
-        Problem("table.missing_column", resource, HEADER_LINE, c, None, f"column {c!r}")
-        for c in expected
-        if c not in got
+        Problem(
+            "table.renamed_column",
+            resource,
+            HEADER_LINE,
+            name,
+            found,
+            f"the header {name!r} in column {columns.index(found) + 1}",
+        )
+        for found, name in renamed.items()
     ]
     problems += [
-        Problem("table.extra_column", resource, HEADER_LINE, c, c, f"only the columns {expected}")
-        for c in got
-        if c not in expected
+        Problem("table.missing_column", resource, HEADER_LINE, c, None, f"a column {c!r}")
+        for c in missing
+        if c not in renamed.values()
     ]
-    if not problems and got != expected:
+    problems += [
+        Problem(
+            "table.extra_column",
+            resource,
+            HEADER_LINE,
+            c,
+            c,
+            f"only the schema's columns ({', '.join(expected)})",
+        )
+        for c in extra
+        if c not in renamed
+    ]
+    if not problems and columns != expected:
         problems.append(
             Problem(
                 "table.column_order",
                 resource,
                 HEADER_LINE,
                 None,
-                ", ".join(got),
+                ", ".join(columns),
                 ", ".join(expected),
             )
         )
@@ -156,6 +218,9 @@ def header_problems(df: pl.DataFrame, table_schema: dict[str, Any], resource: st
 
 # ---------------------------------------------------------------------------- resource rules
 
+Rules = dict[str, list[pa.Check]]  # column -> row rules reported at that column
+Explain = Callable[[pl.DataFrame, dict[str, pl.DataFrame]], list[str]]
+
 
 def _mapping(frame: pl.DataFrame | None, key: str, value: str) -> dict[str, Any]:
     if frame is None or key not in frame.columns or value not in frame.columns:
@@ -163,231 +228,372 @@ def _mapping(frame: pl.DataFrame | None, key: str, value: str) -> dict[str, Any]
     return dict(zip(frame[key].to_list(), frame[value].to_list(), strict=True))
 
 
-def observation_rules(frames: dict[str, pl.DataFrame]) -> list[pa.Check]:
-    indicators = frames.get("indicators")
-    lows = {
-        k: float(v)
-        for k, v in _mapping(indicators, "indicator_id", "min_value").items()
-        if v not in (None, "")
-    }
-    highs = {
-        k: float(v)
-        for k, v in _mapping(indicators, "indicator_id", "max_value").items()
-        if v not in (None, "")
-    }
-    units = _mapping(indicators, "indicator_id", "unit")
-    value = sch.typed(pl.col("value"), "number")
+def _bounds(frames: dict[str, pl.DataFrame], column: str) -> dict[str, float]:
+    out = {}
+    for k, v in _mapping(frames.get("indicators"), "indicator_id", column).items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
+    units = _mapping(frames.get("indicators"), "indicator_id", "unit")
+    value = sch.typed(pl.col("value"), "finite")
     ind = pl.col("indicator_id")
-    low = ind.replace_strict(lows, default=None, return_dtype=pl.Float64)
-    high = ind.replace_strict(highs, default=None, return_dtype=pl.Float64)
+    low = ind.replace_strict(_bounds(frames, "min_value"), default=None, return_dtype=pl.Float64)
+    high = ind.replace_strict(_bounds(frames, "max_value"), default=None, return_dtype=pl.Float64)
     unit = ind.replace_strict(units, default=None, return_dtype=pl.String)
     period = pl.col("period")
     start = period.str.slice(0, 4).cast(pl.Int32, strict=False)
     period_end = sch.typed(pl.col("period_end"), "date")
-    expected_end_year = pl.when(period.str.contains("-")).then(start + 1).otherwise(start)
-    fy_ok = ~period.str.contains("-") | ((period_end.dt.month() == 3) & (period_end.dt.day() == 31))
+    financial = period.str.contains("-")
+    end_year = pl.when(financial).then(start + 1).otherwise(start)
+    fy_ok = ~financial | ((period_end.dt.month() == 3) & (period_end.dt.day() == 31))
     status = pl.col("status")
-    return [
-        sch.wide_check(
-            "obs.value_or_status",
-            "a value or a status (not both, unless computed)",
-            (pl.col("value").is_null() & status.is_not_null())
-            | (
-                pl.col("value").is_not_null()
-                & (status.is_null() | status.is_in(PUBLISHED_SYMBOLS_WITH_VALUE))
+    return {
+        "value": [
+            sch.row_check(
+                "obs.value_or_status",
+                "a value, or a status saying why there is none (both are empty)",
+                pl.col("value").is_not_null() | status.is_not_null(),
             ),
-        ),
-        sch.wide_check(
-            "obs.percent_range",
-            "a percentage between 0 and 100",
-            (unit != "percent") | value.is_null() | ((value >= 0) & (value <= 100)),
-        ),
-        sch.wide_check(
-            "obs.indicator_range",
-            "a value within the indicator's min_value and max_value",
-            (unit == "percent")
-            | value.is_null()
-            | ((value >= low.fill_null(value)) & (value <= high.fill_null(value))),
-        ),
-        sch.wide_check(
-            "obs.period_end",
-            "a period_end in the period's final year (31 March for a financial year)",
-            period_end.is_null()
-            | start.is_null()
-            | ((period_end.dt.year() == expected_end_year) & fy_ok),
-        ),
-    ]
+            sch.row_check(
+                "obs.percent_range",
+                "a percentage from 0 to 100",
+                (unit != "percent") | value.is_null() | ((value >= 0) & (value <= 100)),
+            ),
+            sch.row_check(
+                "obs.indicator_range",
+                "a value within the indicator's min_value and max_value",
+                (unit == "percent") | value.is_null() | ((value >= low) & (value <= high)),
+            ),
+        ],
+        "status": [
+            sch.row_check(
+                "obs.value_or_status",
+                "an empty status when a value is given (only 'computed' may go with a value)",
+                pl.col("value").is_null()
+                | status.is_null()
+                | status.is_in(PUBLISHED_SYMBOLS_WITH_VALUE),
+            )
+        ],
+        "period_end": [
+            sch.row_check(
+                "obs.period_end",
+                "a period_end in the period's final year (31 March for a financial year)",
+                (period_end.dt.year() == end_year) & fy_ok,
+            )
+        ],
+    }
 
 
-def area_rules(frames: dict[str, pl.DataFrame]) -> list[pa.Check]:
+def _explain_range(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[str]:
+    lows, highs = _bounds(frames, "min_value"), _bounds(frames, "max_value")
+
+    def one(indicator: str) -> str:
+        low, high = lows.get(indicator), highs.get(indicator)
+        span = " and ".join(
+            s
+            for s in (
+                f">= {low:g}" if low is not None else "",
+                f"<= {high:g}" if high is not None else "",
+            )
+            if s
+        )
+        return f"{span} for {indicator} (its min_value/max_value in indicators)"
+
+    return [one(i) for i in rows["indicator_id"].to_list()]
+
+
+def _explain_period_end(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[str]:
+    out = []
+    for period in rows["period"].to_list():
+        if period and "-" in period:
+            out.append(f"{int(period[:4]) + 1}-03-31 for the financial year {period}")
+        else:
+            out.append(f"a date in {period} for the period {period}")
+    return out
+
+
+def area_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     codes = frames["areas"]["area_code"].drop_nulls().unique().implode()
 
     def listed_ok(column: str) -> pl.Expr:
-        return (
-            pl.col(column).is_null()
-            | pl.col(column).str.split("|").list.eval(pl.element().is_in(codes)).list.all()
-        )
+        return pl.col(column).str.split("|").list.eval(pl.element().is_in(codes)).list.all()
 
-    return [
-        sch.wide_check(
-            "areas.series_code",
-            "series_code equal to area_code for a current area",
-            (pl.col("status") != "current") | (pl.col("series_code") == pl.col("area_code")),
-        ),
-        sch.wide_check(
-            "areas.list_code",
-            "successor_code codes that exist in areas",
-            listed_ok("successor_code"),
-        ),
-        sch.wide_check(
-            "areas.list_code", "member_codes codes that exist in areas", listed_ok("member_codes")
-        ),
-    ]
+    return {
+        "series_code": [
+            sch.row_check(
+                "areas.series_code",
+                "series_code equal to area_code for a current area",
+                (pl.col("status") != "current") | (pl.col("series_code") == pl.col("area_code")),
+            )
+        ],
+        "successor_code": [
+            sch.row_check(
+                "areas.list_code", "codes that exist in areas", listed_ok("successor_code")
+            )
+        ],
+        "member_codes": [
+            sch.row_check("areas.list_code", "codes that exist in areas", listed_ok("member_codes"))
+        ],
+    }
 
 
-def inspection_rules(frames: dict[str, pl.DataFrame]) -> list[pa.Check]:
+def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     start = sch.typed(pl.col("fieldwork_start"), "date")
     end = sch.typed(pl.col("fieldwork_end"), "date")
     published = sch.typed(pl.col("publication_date"), "date")
+    pairs = [
+        f"{fw}|{grade}" for fws, scale in GRADE_SCALES.items() for fw in fws for grade in scale
+    ]
+    pair = pl.concat_str([pl.col("framework"), pl.col("grade_on_framework_scale")], separator="|")
+    return {
+        "fieldwork_end": [
+            sch.row_check(
+                "inspections.date_order", "a date on or after fieldwork_start", end >= start
+            )
+        ],
+        "publication_date": [
+            sch.row_check(
+                "inspections.date_order",
+                "a date on or after the fieldwork",
+                published >= pl.coalesce(end, start),
+            )
+        ],
+        "grade_status": [
+            sch.row_check(
+                "inspections.grade_status",
+                "a grade_status exactly when there is no grade",
+                pl.col("grade").is_null() != pl.col("grade_status").is_null(),
+            )
+        ],
+        "grade_on_framework_scale": [
+            sch.row_check(
+                "inspections.grade_scale",
+                "a grade on the framework's scale",
+                pl.col("grade_on_framework_scale").is_null() | pair.is_in(pairs),
+            )
+        ],
+    }
+
+
+def _explain_grade_scale(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[str]:
+    scales = {fw: scale for fws, scale in GRADE_SCALES.items() for fw in fws}
     return [
-        sch.wide_check(
-            "inspections.date_order",
-            "fieldwork_start <= fieldwork_end <= publication_date",
-            (start <= end.fill_null(start))
-            & (end.fill_null(start).fill_null(published) <= published),
-        ),
-        sch.wide_check(
-            "inspections.grade_status",
-            "either a grade or a grade_status",
-            pl.col("grade").is_null() != pl.col("grade_status").is_null(),
-        ),
+        f"one of {list(scales.get(fw, ()))} for framework {fw}"
+        for fw in rows["framework"].to_list()
     ]
 
 
-def announcement_rules(frames: dict[str, pl.DataFrame]) -> list[pa.Check]:
-    text_columns = [
-        c
-        for c in ("value_as_stated", "date_as_stated", "unit", "certainty_note", "qualifier")
-        if c in frames["announcements"].columns
+def announcement_rules(frames: dict[str, pl.DataFrame], table_schema: dict[str, Any]) -> Rules:
+    """Text from the web must be plain: every free-text column is checked for markup."""
+    free_text = [
+        f["name"]
+        for f in table_schema["fields"]
+        if f.get("type", "string") == "string" and "enum" not in f.get("constraints", {})
     ]
-    return [
-        sch.wide_check(
-            "text.html", f"plain text without markup in {c}", ~pl.col(c).str.contains(HTML)
-        )
-        for c in text_columns
-    ]
+    return {
+        c: [sch.check("text.html", "plain text without HTML tags", lambda e: ~e.str.contains(HTML))]
+        for c in free_text
+    }
 
 
-RULES = {
-    "observations": observation_rules,
-    "areas": area_rules,
-    "inspections": inspection_rules,
-    "announcements": announcement_rules,
+def rules_for(
+    resource: str, frames: dict[str, pl.DataFrame], table_schema: dict[str, Any]
+) -> Rules:
+    if resource == "observations":
+        return observation_rules(frames)
+    if resource == "areas":
+        return area_rules(frames)
+    if resource == "inspections":
+        return inspection_rules(frames)
+    if resource == "announcements":
+        return announcement_rules(frames, table_schema)
+    return {}
+
+
+EXPLAIN: dict[str, Explain] = {
+    "obs.indicator_range": _explain_range,
+    "obs.period_end": _explain_period_end,
+    "inspections.grade_scale": _explain_grade_scale,
 }
 
 
 # ---------------------------------------------------------------------------- engine
 
 
-def _failure_problems(
-    resource: str, failures: pl.DataFrame, row_frame: pl.DataFrame
-) -> list[Problem]:
-    problems: list[Problem] = []
-    for row in failures.iter_rows(named=True):
-        check_id, _, expected = (row["check"] or "").partition("|")
-        if check_id not in CATALOGUE:
-            check_id, expected = "field.type", row["check"] or ""
-        index = row["index"]
-        line = None if index is None else int(index) + 2
-        column = row["column"]
-        value = row["failure_case"]
-        if column is None and index is not None:
-            column, value = _wide_location(check_id, expected, row_frame, int(index))
-        problems.append(Problem(check_id, resource, line, column, value, expected))
-    return problems
-
-
-def _wide_location(
-    check_id: str, expected: str, frame: pl.DataFrame, index: int
-) -> tuple[str | None, str | None]:
-    """Name the column a row-wise check is about, and its value on that row."""
-    named = {
-        "obs.percent_range": "value",
-        "obs.indicator_range": "value",
-        "obs.period_end": "period_end",
-        "obs.value_or_status": "status",
-        "areas.series_code": "series_code",
-        "inspections.date_order": "fieldwork_start",
-        "inspections.grade_status": "grade_status",
-    }
-    column = named.get(check_id)
-    if check_id in ("areas.list_code", "text.html"):
-        column = next((c for c in frame.columns if f" {c} " in f" {expected} "), None)
-    if check_id == "table.primary_key":
-        key = expected.removeprefix("a unique ")
-        return key, ", ".join(str(frame[c][index]) for c in key.split(", "))
-    if column is None or column not in frame.columns:
-        return None, None
-    return column, frame[column][index]
-
-
 def validate_frame(
-    resource: str, table_schema: dict[str, Any], frames: dict[str, pl.DataFrame]
-) -> list[Problem]:
+    resource: str,
+    table_schema: dict[str, Any],
+    frames: dict[str, pl.DataFrame],
+    tally: Tally,
+    skip_rows: frozenset[int] = frozenset(),
+) -> None:
+    """Run the resource's pandera schema; failures on ``skip_rows`` (malformed rows) are left out."""
     frame = frames[resource]
-    extra = RULES[resource](frames) if resource in RULES else []
-    model = sch.pandera_schema(resource, table_schema, frames, extra)
-    try:
-        model.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as err:
-        failures = err.failure_cases.sort("index", "column", "check", nulls_last=True)
-        return _failure_problems(resource, failures, frame)
-    return []
+    model = sch.pandera_schema(
+        resource, table_schema, frames, rules_for(resource, frames, table_schema)
+    )
+    # Data checks must run whatever PANDERA_VALIDATION_DEPTH or PANDERA_VALIDATION_ENABLED say.
+    with config_context(validation_enabled=True, validation_depth=ValidationDepth.SCHEMA_AND_DATA):
+        try:
+            model.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as err:
+            errors = err.schema_errors
+        else:
+            return
+    skip = pl.Series("skip", sorted(skip_rows), dtype=pl.UInt32)
+    pk = table_schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    for error in errors:
+        _add_failures(resource, frame, frames, error, skip, pk, tally)
+
+
+def _add_failures(
+    resource: str,
+    frame: pl.DataFrame,
+    frames: dict[str, pl.DataFrame],
+    error: Any,
+    skip: pl.Series,
+    pk: list[str],
+    tally: Tally,
+) -> None:
+    """Turn one failed check into located problems: failing rows found with polars, not Python."""
+    check_obj = error.check
+    check_id, expected = sch.parse_error(getattr(check_obj, "error", None))
+    if check_id not in CATALOGUE or error.check_output is None:
+        raise RuntimeError(f"unexpected pandera error for {resource}: {error}")
+    column = error.schema.name
+    failing = (
+        error.check_output.select(pl.col("check_output").fill_null(True).not_().alias("bad"))
+        .with_row_index("index")
+        .filter(pl.col("bad") & ~pl.col("index").is_in(skip.implode()))
+    )
+    if failing.is_empty():
+        return
+    index = failing["index"].head(tally.limit)
+    rows = frame[index]
+    if check_id == "table.primary_key":
+        values = rows.select(pl.concat_str(pk, separator=", ", ignore_nulls=True)).to_series()
+    else:
+        values = rows[column]
+    explain = EXPLAIN.get(check_id)
+    expectations = explain(rows, frames) if explain else [expected] * rows.height
+    examples = [
+        Problem(check_id, resource, int(i) + FIRST_DATA_LINE, column, v, exp)
+        for i, v, exp in zip(index.to_list(), values.to_list(), expectations, strict=True)
+    ]
+    tally.add_examples(examples, failing.height)
 
 
 def load_descriptor(descriptor: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     try:
-        return json.loads(descriptor.read_text(encoding="utf-8")), []
-    except (OSError, ValueError) as exc:
+        package = json.loads(descriptor.read_text(encoding="utf-8"))
+        resources = package["resources"]
+        for res in resources:
+            res["name"], res["path"], res["schema"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         return None, [
             Problem(
                 "package.descriptor",
                 "datapackage",
                 None,
                 None,
-                str(exc)[:200],
-                "a readable datapackage.json",
+                f"{type(exc).__name__}: {str(exc)[:200]}",
+                "a readable datapackage.json whose resources each have a name, path and schema",
             )
         ]
+    return package, []
 
 
-def validate_package(descriptor: Path, engine: str = "cscbench") -> Report:
-    """Validate every resource; ``engine`` is cscbench (fast), frictionless or both."""
-    descriptor = Path(descriptor).resolve()
-    package, problems = load_descriptor(descriptor)
-    if package is None:
-        return Report(problems, {})
-    base = descriptor.parent
-    frames: dict[str, pl.DataFrame] = {}
+def load_schemas(package: dict[str, Any], base: Path, tally: Tally) -> dict[str, dict[str, Any]]:
     schemas: dict[str, dict[str, Any]] = {}
-    for res in package.get("resources", []):
+    for res in package["resources"]:
+        try:
+            schemas[res["name"]] = sch.load_table_schema(base / res["schema"])
+        except (OSError, ValueError) as exc:
+            tally.add(
+                Problem(
+                    "package.descriptor",
+                    res["name"],
+                    None,
+                    None,
+                    f"{res['schema']}: {str(exc)[:200]}",
+                    "a readable Table Schema",
+                )
+            )
+    return schemas
+
+
+def read_resources(
+    package: dict[str, Any], base: Path, schemas: dict[str, dict[str, Any]], tally: Tally
+) -> tuple[dict[str, pl.DataFrame], dict[str, frozenset[int]]]:
+    """Read every resource as text with its file and header checks; keep the ones fit to check."""
+    frames: dict[str, pl.DataFrame] = {}
+    bad_rows: dict[str, frozenset[int]] = {}
+    for res in package["resources"]:
         name = res["name"]
-        schemas[name] = sch.load_table_schema(base / res["schema"])
-        frame, file_problems = read_text_frame(base / res["path"], name)
-        problems += file_problems
-        if frame is None:
+        if name not in schemas:
             continue
-        header = header_problems(frame, schemas[name], name)
-        problems += header
-        if frame.height == 0 and name in ROWS_REQUIRED:
-            problems.append(Problem("file.no_rows", name, 2, None, None, "at least one data row"))
+        table = read_table(base / res["path"], tally.limit)
+        tally.extend(
+            Problem(p.check_id, name, p.line, p.column, p.value, p.expected) for p in table.problems
+        )
+        if table.frame is None:
+            continue
+        header = header_problems(table.frame.columns, schemas[name], name)
+        tally.extend(header)
+        if table.frame.height == 0 and name not in ROWS_OPTIONAL:
+            tally.add(
+                Problem("file.no_rows", name, FIRST_DATA_LINE, None, None, "at least one data row")
+            )
         if not header:
-            frames[name] = frame
+            frames[name] = table.frame
+            bad_rows[name] = table.bad_rows
+    return frames, bad_rows
+
+
+def validate_package(
+    descriptor: Path, engine: str = "cscbench", limit: int = DEFAULT_LIMIT
+) -> Report:
+    """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
+
+    ``limit`` caps the examples kept per engine, check, resource and column; counts stay exact.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+    descriptor = Path(descriptor).resolve()
+    tally = Tally(limit)
+    package, problems = load_descriptor(descriptor)
+    tally.extend(problems)
+    if package is None:
+        return Report(tally.problems, {}, tally.counts)
+    schemas = load_schemas(package, descriptor.parent, tally)
+    frames: dict[str, pl.DataFrame] = {}
     if engine in ("cscbench", "both"):
+        frames, bad_rows = read_resources(package, descriptor.parent, schemas, tally)
         for name in frames:
-            problems += validate_frame(name, schemas[name], frames)
+            validate_frame(name, schemas[name], frames, tally, bad_rows[name])
     if engine in ("frictionless", "both"):
         from cscbench.frictionless_engine import frictionless_problems
 
-        problems += frictionless_problems(descriptor, schemas)
-    return Report(problems, {name: frame.height for name, frame in frames.items()})
+        tally.extend(frictionless_problems(descriptor, schemas))
+    order = {res["name"]: i for i, res in enumerate(package["resources"])}
+    problems = sorted(tally.problems, key=lambda p: sort_key(p, order))
+    return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)
+
+
+def sort_key(problem: Problem, order: dict[str, int]) -> tuple[Any, ...]:
+    """Package order, then line, then check: the same package always gives the same report."""
+    return (
+        order.get(problem.resource, -1),
+        problem.line or 0,
+        problem.column or "",
+        problem.check_id,
+        problem.engine,
+        problem.value or "",
+        problem.expected,
+    )

@@ -1,0 +1,295 @@
+"""Read one resource CSV as text, with the file-level checks a CSV parser would paper over.
+
+polars is forgiving where a partner's copy must not be: it pads a short row with nulls, reads a
+blank line as an empty row and strips a byte-order mark. So the file is also read as plain lines
+(one cheap, vectorised pass) and every record's field count is compared with the header's; only the
+bad records are ever handled in Python.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import polars as pl
+
+BOM = codecs.BOM_UTF8
+HEAD_BYTES = 1 << 16
+# Quoted segments, including doubled quotes inside them ("a ""b"" c" is two adjacent segments).
+QUOTED = r'"[^"]*"'
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A file-level problem: a check id, the line a person sees (header = 1), and what was expected."""
+
+    check_id: str
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+
+@dataclass
+class TextTable:
+    """A CSV read as text: the frame (None if unreadable), its problems, and rows to leave out."""
+
+    frame: pl.DataFrame | None
+    problems: list[FileProblem]
+    bad_rows: frozenset[int]  # 0-based data-row indices of malformed records
+
+
+def read_table(path: Path, limit: int) -> TextTable:
+    """Read ``path`` as an all-text frame; report file problems, at most ``limit`` per check."""
+    if not path.exists():
+        missing = FileProblem("file.missing", None, None, str(path), "the file to exist")
+        return TextTable(None, [missing], frozenset())
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    if not head.strip(BOM + b" \t\r\n"):
+        return TextTable(
+            None, [FileProblem("file.empty", 1, None, None, "a header row")], frozenset()
+        )
+    problems = head_problems(head)
+    frame, reason = _read_frame(path, "utf8")
+    lossy = False
+    if frame is None:
+        bad_byte = first_invalid_utf8(path)
+        if bad_byte is not None:
+            problems.append(bad_byte)
+            lossy = True
+            frame, reason = _read_frame(path, "utf8-lossy")
+    malformed = record_problems(path, limit, frame.columns if frame is not None else None, lossy)
+    if frame is None and not malformed:
+        malformed = [FileProblem("file.malformed", None, None, reason, "well-formed CSV rows")]
+    bad = frozenset(p.line - 2 for p in malformed if p.line is not None and p.line >= 2)
+    return TextTable(frame, problems + malformed, bad)
+
+
+def _read_frame(path: Path, encoding: str) -> tuple[pl.DataFrame | None, str | None]:
+    """The whole file as text columns (short rows padded, long rows cut: counted separately)."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True, encoding=encoding)
+    except pl.exceptions.ComputeError as exc:
+        return None, str(exc).splitlines()[0][:200]
+    return frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns}), None
+
+
+def head_problems(head: bytes) -> list[FileProblem]:
+    """A byte-order mark, and CRLF line endings (judged from the first line ending)."""
+    problems: list[FileProblem] = []
+    if head.startswith(BOM):
+        problems.append(FileProblem("file.bom", 1, None, "EF BB BF", "no byte-order mark"))
+    crlf = head.find(b"\r\n")
+    if crlf >= 0:
+        line = head.count(b"\n", 0, crlf) + 1
+        problems.append(FileProblem("file.line_endings", line, None, "CRLF", "LF line endings"))
+    return problems
+
+
+def first_invalid_utf8(path: Path, block: int = 1 << 24) -> FileProblem | None:
+    """The first byte that is not UTF-8, decoded block by block (C speed, constant memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with path.open("rb") as handle:
+        for chunk in chain(iter(lambda: handle.read(block), b""), [b""]):
+            pending = len(decoder.getstate()[0])  # bytes of a character split across blocks
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as err:
+                return _locate_byte(path, offset - pending + err.start)
+            offset += len(chunk)
+    return None
+
+
+def _locate_byte(path: Path, position: int, block: int = 1 << 24) -> FileProblem:
+    """Line and column of a byte offset, counting newlines block by block; only the bad line is
+    parsed in Python."""
+    newlines, line_start = 0, 0
+    with path.open("rb") as handle:
+        offset = 0
+        while offset < position:
+            chunk = handle.read(min(block, position - offset))
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")
+            last = chunk.rfind(b"\n")
+            if last >= 0:
+                line_start = offset + last + 1
+            offset += len(chunk)
+        handle.seek(line_start)
+        prefix = handle.read(position - line_start)
+        bad = handle.read(1)
+    index = _field_index(prefix)
+    header = _header(path)
+    column = header[index] if index < len(header) else None
+    return FileProblem(
+        "file.encoding",
+        newlines + 1,
+        column,
+        f"byte 0x{bad.hex().upper()}",
+        "UTF-8 text",
+    )
+
+
+def _field_index(prefix: bytes) -> int:
+    """Which field a position in a line falls in: commas outside quotes before it."""
+    inside, commas = False, 0
+    for byte in prefix:
+        if byte == 0x22:
+            inside = not inside
+        elif byte == 0x2C and not inside:
+            commas += 1
+    return commas
+
+
+def record_problems(
+    path: Path, limit: int, header: list[str] | None = None, lossy: bool = False
+) -> list[FileProblem]:
+    """Records whose field count differs from the header's, an open quote, a missing final newline."""
+    counts = field_counts(path, lossy)
+    if counts.records == 0:
+        return []
+    if header is None:
+        header = _header(path)
+    last = counts.records
+    bad = counts.bad
+    if counts.open_quote_at_end:
+        bad = bad.filter(pl.col("record") != last - 1)
+    problems = [
+        _wrong_count(int(record), int(fields), bool(empty), counts.header_fields, header)
+        for record, fields, empty in bad.head(limit).select("record", "fields", "empty").iter_rows()
+    ]
+    if counts.open_quote_at_end:
+        problems.append(
+            FileProblem(
+                "file.malformed",
+                last,
+                None,
+                None,
+                "a closing quote (a quoted field runs on to the end of the file)",
+            )
+        )
+    elif not _ends_with_newline(path) and all(p.line != last for p in problems):
+        problems.append(
+            FileProblem(
+                "file.malformed",
+                last,
+                None,
+                None,
+                "a newline at the end of the last line (the file may have been cut off)",
+            )
+        )
+    return problems
+
+
+def _header(path: Path) -> list[str]:
+    try:
+        return pl.read_csv(path, n_rows=0, infer_schema=False, encoding="utf8-lossy").columns
+    except pl.exceptions.ComputeError:
+        return []
+
+
+def _wrong_count(
+    record: int, fields: int, empty: bool, expected: int, header: list[str]
+) -> FileProblem:
+    line = record + 1
+    if empty:
+        return FileProblem(
+            "file.malformed", line, None, "an empty line", f"{expected} fields like the header"
+        )
+    if fields < expected:
+        column = header[fields] if fields < len(header) else None
+        return FileProblem(
+            "file.malformed",
+            line,
+            column,
+            f"{fields} fields",
+            f"{expected} fields like the header (the row stops before column {column!r})",
+        )
+    return FileProblem(
+        "file.malformed", line, None, f"{fields} fields", f"{expected} fields like the header"
+    )
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1) == b"\n"
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    """Field counts per CSV record, reduced to what the checks need."""
+
+    header_fields: int
+    records: int  # including the header
+    open_quote_at_end: bool
+    bad: pl.DataFrame  # record (0 = header), fields, empty: records whose count differs
+
+
+def field_counts(path: Path, lossy: bool = False) -> RecordCounts:
+    """Count each record's fields from the raw lines, keeping only the records that are off.
+
+    A line starts inside a quoted field when the lines before it hold an odd number of quotes;
+    such lines continue the record above. Quote-free lines (nearly all) are counted directly;
+    the rest are joined per record and their quoted segments removed before counting commas.
+    """
+    line = pl.col("line")
+    lines = _lines(path, lossy)
+    if lines.is_empty():
+        return RecordCounts(0, 0, False, pl.DataFrame())
+    stats = lines.select(
+        line.str.count_matches('"', literal=True).cast(pl.Int64).alias("quotes"),
+        (line.str.count_matches(",", literal=True) + 1).cast(pl.Int64).alias("fields"),
+        (line.str.len_bytes() == 0).alias("empty"),
+    )
+    if stats["quotes"].sum() == 0:
+        counted = stats.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("record"), "fields", "empty"
+        )
+        expected = int(counted["fields"][0])
+        return RecordCounts(
+            expected, lines.height, False, counted.filter(pl.col("fields") != expected)
+        )
+    odd = (pl.col("quotes") % 2 == 1).cast(pl.Int64)
+    inside = (odd.cum_sum() - odd) % 2 == 1
+    marked = stats.with_row_index("i").with_columns(
+        inside.alias("inside"), ((~inside).cast(pl.Int64).cum_sum() - 1).alias("record")
+    )
+    plain = marked.filter((pl.col("quotes") == 0) & ~pl.col("inside")).select(
+        "record", "fields", "empty"
+    )
+    special = marked.filter((pl.col("quotes") > 0) | pl.col("inside"))
+    quoted = (
+        special.select("record", lines["line"].gather(special["i"]).alias("line"))
+        .group_by("record", maintain_order=True)
+        .agg(line.str.join("\n"))
+        .select(
+            "record",
+            (line.str.replace_all(QUOTED, "").str.count_matches(",", literal=True) + 1)
+            .cast(pl.Int64)
+            .alias("fields"),
+            pl.lit(False).alias("empty"),
+        )
+    )
+    counted = pl.concat([plain, quoted])
+    expected = int(counted.filter(pl.col("record") == 0)["fields"][0])
+    bad = counted.filter(pl.col("fields") != expected).sort("record")
+    open_end = bool(stats["quotes"].sum() % 2 == 1)
+    return RecordCounts(expected, int(marked["record"][-1]) + 1, open_end, bad)
+
+
+def _lines(path: Path, lossy: bool) -> pl.DataFrame:
+    """Physical lines without their line ending; invalid UTF-8 is replaced only if ``lossy``."""
+    try:
+        return pl.read_lines(path)
+    except pl.exceptions.ComputeError:
+        if not lossy:
+            raise
+    text = path.read_bytes().decode("utf-8", "replace").removesuffix("\n")
+    return pl.DataFrame({"line": text.split("\n")}).with_columns(
+        pl.col("line").str.strip_suffix("\r")
+    )

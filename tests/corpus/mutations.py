@@ -1,0 +1,188 @@
+"""Build the corpus of broken packages: a cut-down copy of the committed package plus one mutation.
+
+The cases live in ``cases.toml`` (next to this file); ``tests/test_corpus.py`` runs them and
+``tests/test_validate.py`` reuses the base package and mutations.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cscbench.validate import Problem
+
+CORPUS = Path(__file__).parent / "cases.toml"
+CASES: list[dict[str, Any]] = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]
+# The comparison pair whose rows the cut-down base keeps (all parents are kept whole).
+KEEP_AREAS = ["E08000035", "E08000036"]
+TRIMMED = ("observations", "statistical_neighbours", "inspections")
+FILE_OPS = {
+    "empty",
+    "header_only",
+    "delete_file",
+    "truncate_last_line",
+    "bom",
+    "crlf",
+    "cp1252",
+    "drop_field",
+    "extra_field",
+    "blank_line",
+}
+FRAME_OPS = {"drop_column", "add_column", "rename_column", "swap_columns", "duplicate_row"}
+
+
+# ---------------------------------------------------------------------------- the base package
+
+
+def read_text(path: Path) -> pl.DataFrame:
+    return pl.read_csv(path, infer_schema=False)
+
+
+def write_text(df: pl.DataFrame, path: Path) -> None:
+    """The package's own CSV dialect: '\\n', empty for null, quotes only where needed."""
+    df.write_csv(path, line_terminator="\n", null_value="", quote_style="necessary")
+
+
+def resource_paths(package: Path) -> dict[str, Path]:
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    return {r["name"]: package / r["path"] for r in descriptor["resources"]}
+
+
+def build_base(src: Path, dst: Path) -> Path:
+    """The committed package with the big child resources cut down to two councils."""
+    shutil.copy2(src / "datapackage.json", dst / "datapackage.json")
+    shutil.copytree(src / "schemas", dst / "schemas")
+    (dst / "datapackage").mkdir()
+    for name, path in resource_paths(src).items():
+        target = dst / path.relative_to(src)
+        if name in TRIMMED:
+            write_text(read_text(path).filter(pl.col("area_code").is_in(KEEP_AREAS)), target)
+        else:
+            shutil.copy2(path, target)
+    return dst
+
+
+# ---------------------------------------------------------------------------- mutations
+
+
+@dataclass
+class Mutated:
+    package: Path
+    row_line: int | None  # the CSV line of the mutated row (header = 1)
+    last_line: int  # the file's last line after the mutation
+
+
+def _row_index(df: pl.DataFrame, selector: dict[str, str]) -> int:
+    hits = df.with_row_index("_i").filter(
+        pl.all_horizontal(pl.col(k) == v for k, v in selector.items())
+    )["_i"]
+    assert hits.len() == 1, f"selector {selector} matches {hits.len()} rows"
+    return int(hits[0])
+
+
+def _set_cells(df: pl.DataFrame, index: int, values: dict[str, str]) -> pl.DataFrame:
+    at = pl.int_range(pl.len()) == index
+    return df.with_columns(
+        pl.when(at).then(pl.lit(v or None, dtype=pl.String)).otherwise(pl.col(k)).alias(k)
+        for k, v in values.items()
+    )
+
+
+def _frame_op(
+    case: dict[str, Any], df: pl.DataFrame, index: int | None
+) -> tuple[pl.DataFrame, int | None]:
+    op, column = case.get("op"), case.get("column")
+    if op == "duplicate_row":
+        assert index is not None
+        df = pl.concat([df.head(index + 1), df.slice(index, 1), df.slice(index + 1)])
+        return df, index + 1
+    if op == "drop_column":
+        return df.drop(column), index
+    if op == "add_column":
+        return df.with_columns(pl.lit("x").alias(column)), index
+    if op == "rename_column":
+        return df.rename({column: case["to"]}), index
+    if op == "swap_columns":
+        order = [
+            case["to"] if c == column else column if c == case["to"] else c for c in df.columns
+        ]
+        return df.select(order), index
+    return df, index
+
+
+def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
+    op = case.get("op")
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    row = None if index is None else index + 1  # position in `lines` (header = 0)
+    if op == "empty":
+        data = b""
+    elif op == "header_only":
+        data = lines[0] + b"\n"
+    elif op == "truncate_last_line":
+        last = lines[-2]  # lines[-1] is the empty string after the final newline
+        cut = last[: last.index(b",", last.index(b",") + 1)]  # keep the first two fields
+        data = b"\n".join([*lines[:-2], cut])
+    elif op == "bom":
+        data = b"\xef\xbb\xbf" + data
+    elif op == "crlf":
+        data = data.replace(b"\n", b"\r\n")
+    elif op == "cp1252":
+        data = data.decode("utf-8").encode("cp1252")
+    elif op in ("drop_field", "extra_field", "blank_line"):
+        assert row is not None
+        if op == "drop_field":
+            lines[row] = lines[row][: lines[row].rindex(b",")]
+        elif op == "extra_field":
+            lines[row] += b",stray"
+        else:
+            lines.insert(row, b"")
+        data = b"\n".join(lines)
+    if op == "delete_file":
+        path.unlink()
+    else:
+        path.write_bytes(data)
+
+
+def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
+    """Copy ``base`` to ``dst`` and apply the case's mutation to one resource."""
+    shutil.copytree(base, dst)
+    path = resource_paths(dst)[case["resource"]]
+    df = read_text(path)
+    assert path.read_bytes().count(b"\n") == df.height + 1, "base rows must be one line each"
+    index = _row_index(df, case["row"]) if "row" in case else None
+    if "set" in case:
+        assert index is not None
+        df = _set_cells(df, index, case["set"])
+    if case.get("set") or case.get("op") in FRAME_OPS:
+        df, index = _frame_op(case, df, index)
+        write_text(df, path)
+    if case.get("op") in FILE_OPS:
+        _file_op(case, path, index)
+    last = path.read_bytes().rstrip(b"\n").count(b"\n") + 1 if path.exists() else 0
+    return Mutated(dst, None if index is None else index + 2, last)
+
+
+# ---------------------------------------------------------------------------- expectations
+
+
+def expected_problem(
+    case: dict[str, Any], mutated: Mutated
+) -> tuple[str, str, int | None, str | None]:
+    exp = case["expect"]
+    line = exp.get("line")
+    if line == "row":
+        line = mutated.row_line
+    elif line == "last":
+        line = mutated.last_line
+    return exp["check"], case["resource"], line, exp.get("column")
+
+
+def located(p: Problem) -> tuple[str, str, int | None, str | None]:
+    return p.check_id, p.resource, p.line, p.column

@@ -1,0 +1,252 @@
+"""The validator's contract: exit codes, output formats, determinism, bounded output, safe text."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from corpus.mutations import CASES, build_base, mutate, read_text, resource_paths, write_text
+
+from cscbench.checks import CATALOGUE, readme_table
+from cscbench.cli import main, render_text
+from cscbench.csvfile import read_table
+from cscbench.paths import ROOT
+from cscbench.schema import FORMULA_SAFE, load_table_schema
+from cscbench.validate import validate_package
+
+CASE = {c["id"]: c for c in CASES}
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_base(ROOT, tmp_path_factory.mktemp("validate_base"))
+
+
+@pytest.fixture(scope="module")
+def broken(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A package with several different problems (wrong type, range, dangling key)."""
+    pkg = tmp_path_factory.mktemp("broken") / "pkg"
+    mutate(CASE["observations.value_decimal_comma"], base, pkg)
+    obs = resource_paths(pkg)["observations"]
+    df = read_text(obs)
+    df = df.with_columns(
+        pl.when(pl.int_range(pl.len()) < 7)
+        .then(pl.lit("nosuch_source"))
+        .otherwise(pl.col("source_id"))
+        .alias("source_id"),
+        pl.when(pl.col("indicator_id") == "agency_rate_fte")
+        .then(pl.lit("101"))
+        .otherwise(pl.col("value"))
+        .alias("value"),
+    )
+    write_text(df, obs)
+    return pkg / "datapackage.json"
+
+
+def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(args)
+    return code, capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------- exit codes
+
+
+def test_exit_codes(
+    base: Path, broken: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _cli(["validate", str(base)], capsys)[0] == 0
+    assert _cli(["validate", str(broken)], capsys)[0] == 1
+    assert _cli(["validate", str(tmp_path / "nowhere" / "datapackage.json")], capsys)[0] == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--engine", "nosuch"])
+    assert exc.value.code == 2
+
+
+def test_unreadable_descriptor_is_invalid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    descriptor = tmp_path / "datapackage.json"
+    descriptor.write_text("{not json", encoding="utf-8")
+    code, out = _cli(["validate", str(descriptor)], capsys)
+    assert code == 1 and "[package.descriptor]" in out
+
+
+def test_subprocess_catches_data_errors_whatever_pandera_env_says(broken: Path) -> None:
+    """pandera skips data checks on lazy frames unless told otherwise: the validator must not."""
+    for extra in (
+        {},
+        {"PANDERA_VALIDATION_DEPTH": "SCHEMA_ONLY"},
+        {"PANDERA_VALIDATION_ENABLED": "False"},
+    ):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PANDERA_")} | extra
+        run = subprocess.run(
+            [sys.executable, "-m", "cscbench", "validate", str(broken), "--format", "json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 1, (extra, run.stderr[-2000:])
+        checks = {p["check_id"] for p in json.loads(run.stdout)["problems"]}
+        assert {"field.type", "obs.percent_range", "table.foreign_key"} <= checks, extra
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def test_text_output_groups_repeats(broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _cli(["validate", str(broken), "--max-examples", "2"], capsys)
+    assert code == 1
+    block = out.split("[table.foreign_key] observations:")[1].split("\n\n")[0]
+    assert block.startswith(" 7 problem(s)")
+    assert block.count("  - observations.csv line ") == 2
+    assert "... and 5 more" in block
+    assert f"fix: {CATALOGUE['table.foreign_key'].guidance}" in block
+    assert "got 'nosuch_source'; expected a value of sources.source_id" in block
+
+
+def test_every_problem_names_resource_line_column_value_and_expectation(broken: Path) -> None:
+    report = validate_package(broken)
+    assert report.problems
+    for p in report.problems:
+        assert p.check_id in CATALOGUE and p.line and p.line >= 2 and p.column
+        assert p.message.startswith(f"{p.resource}.csv line {p.line}, column {p.column}: got ")
+        assert "; expected " in p.message and p.guidance
+
+
+def test_json_output(broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _cli(["validate", str(broken), "--format", "json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and data["valid"] is False
+    assert data["total"] == sum(g["count"] for g in data["groups"]) == len(data["problems"])
+    first = data["problems"][0]
+    assert set(first) >= {"check_id", "resource", "line", "column", "value", "expected", "message"}
+    assert set(first) >= {"title", "guidance", "engine"}
+
+
+def test_two_validations_give_identical_json(
+    broken: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = [_cli(["validate", str(broken), "--format", "json"], capsys)[1] for _ in range(2)]
+    assert outputs[0] == outputs[1]
+    subprocess_out = subprocess.run(
+        [sys.executable, "-m", "cscbench", "validate", str(broken), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    assert subprocess_out == outputs[0]
+
+
+def test_problems_are_bounded_and_counts_exact(base: Path, tmp_path: Path) -> None:
+    """Every row wrong: only ``limit`` examples reach Python, the count is still exact."""
+    pkg = tmp_path / "pkg"
+    mutate(CASE["observations.value_decimal_comma"], base, pkg)
+    obs = resource_paths(pkg)["observations"]
+    df = read_text(obs).with_columns(pl.col("period_end").str.replace_all("-", "/"))
+    write_text(df, obs)
+    report = validate_package(pkg / "datapackage.json", limit=10)
+    key = ("cscbench", "field.type", "observations", "period_end")
+    assert report.counts[key] == df.height
+    assert sum(1 for p in report.problems if p.column == "period_end") == 10
+    assert f"{df.height + 1:,} problem(s)" in render_text(report)  # + the decimal comma
+
+
+# ---------------------------------------------------------------------------- reading CSV
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'a,b,c\n1,"x,\ny",3\n4,"say ""hi""",6\n', []),
+        (b"a,b,c\n1,2,3\n4,5\n", [("file.malformed", 3, "c")]),
+        (b"a,b,c\n1,2\n4,5,6\n", [("file.malformed", 2, "c")]),
+        (b"a,b,c\n1,2,3,4\n", [("file.malformed", 2, None)]),
+        (b"a,b,c\n1,2,3\n\n", [("file.malformed", 3, None)]),
+        (b"a,b,c\n1,2,3", [("file.malformed", 2, None)]),
+        (b'a,b,c\n1,"2,3\n', [("file.malformed", 2, None)]),
+        (b'a,b,c\n1,"x\ny"\n4,5,6\n', [("file.malformed", 2, "c")]),
+        (b"a,b,c\r\n1,2,3\r\n", [("file.line_endings", 1, None)]),
+        (b"\xef\xbb\xbfa,b,c\n1,2,3\n", [("file.bom", 1, None)]),
+        (b"a,b,c\n1,2,3\n4,caf\xe9,6\n", [("file.encoding", 3, "b")]),
+        (b"", [("file.empty", 1, None)]),
+    ],
+)
+def test_read_table_locates_file_problems(
+    data: bytes, expected: list[tuple[str, int, str | None]], tmp_path: Path
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    table = read_table(path, limit=100)
+    assert [(p.check_id, p.line, p.column) for p in table.problems] == expected
+    if table.frame is not None:
+        assert table.frame.columns == ["a", "b", "c"]
+
+
+def test_short_row_is_not_silently_padded(tmp_path: Path) -> None:
+    """polars pads a short row with nulls; the row is reported and left out of the data checks."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c\n1,2,3\n4,5\n")
+    table = read_table(path, limit=100)
+    assert table.frame is not None and table.frame.height == 2
+    assert table.bad_rows == frozenset({1})
+
+
+# ---------------------------------------------------------------------------- safe text
+
+
+def test_formula_check_covers_names_labels_and_codes_not_free_text() -> None:
+    schemas = {
+        p.name.split(".")[0]: load_table_schema(p) for p in (ROOT / "schemas").glob("*.json")
+    }
+
+    def guarded(resource: str, field: str) -> bool:
+        fields = {f["name"]: f for f in schemas[resource]["fields"]}
+        return fields[field].get("constraints", {}).get("pattern") == FORMULA_SAFE
+
+    for resource, field in [
+        ("areas", "name"),
+        ("indicators", "label"),
+        ("sources", "publisher"),
+        ("sources", "title"),
+    ]:
+        assert guarded(resource, field), (resource, field)
+    for resource, field in [
+        ("announcements", "value_as_stated"),
+        ("observations", "note"),
+        ("indicators", "definition"),
+        ("indicators", "caveats"),
+        ("sources", "description"),
+    ]:
+        assert not guarded(resource, field), (resource, field)
+
+
+def test_committed_stated_text_is_kept_exactly() -> None:
+    announcements = read_text(ROOT / "datapackage" / "announcements.csv")
+    stated = announcements["value_as_stated"].to_list()
+    assert "-76 (-5.3%)" in stated
+
+
+# ---------------------------------------------------------------------------- README
+
+
+def test_readme_check_table_is_generated_from_the_catalogue() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = re.search(r"<!-- checks:start -->\n(.*?)\n<!-- checks:end -->", text, re.S)
+    assert table, "README needs the generated check table between the checks markers"
+    assert table.group(1) == readme_table(), "regenerate with: python -m cscbench.checks"
+    for check_id in CATALOGUE:
+        assert f"`{check_id}`" in text
+
+
+def test_readme_documents_exit_codes_and_decisions() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Validation")[1].split("\n## ")[0]
+    for phrase in ("`0`", "`1`", "`2`", "--format json", "BOM", "CRLF", "file.malformed"):
+        assert phrase in section, phrase
