@@ -1,0 +1,388 @@
+"""Comparisons: latest values, trends, comparators, ranks and bands. Pure polars, no formatting.
+
+The rules are design.md's "Comparison rules", made precise here:
+
+* **One line per council.** Observations keep the code their source used; everything here joins
+  through ``areas.series_code``, so Barnsley's E08000016 (to 2024) and E08000038 (2025) are one
+  series. Abolished councils split in two have no series code and drop out of comparisons.
+* **Ranked units** are the current councils (``local_authority``, ``current``) and the joint
+  returns, each with a value for that indicator and period. Rank 1 is best by polarity, ties
+  share the lowest rank (``min``). Suppressed figures (a status, no value) are unranked and the
+  status is the reason. Neutral indicators get no rank and no band.
+* **Bands** by rank position: A for ranks up to 25% of the ranked count, B to 50%, C to 75%, D
+  beyond (integer arithmetic, ``4 * rank <= n``, so no float edge cases).
+* **Joint returns** (``E06000061 / E06000062``) are ranked as one unit. A member council with no
+  figure of its own for an indicator and period takes the joint figure (``basis = "joint"``): it
+  is shown, compared with its region, England and neighbours, and used as that council's value
+  when it is someone's neighbour. The member is not ranked separately: it shows the joint
+  return's rank and band, labelled as joint. A council's own figure, even a suppressed one,
+  always wins over the joint figure.
+* **Neighbours**: the mean and the median of the council's 10 DfE statistical neighbours
+  (their own figure, or their joint figure as above) with how many had a value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+ENGLAND = "E92000001"
+RANKED_LEVELS = ("local_authority", "joint_return")
+OWN, JOINT = "own", "joint"
+BANDS = ("A", "B", "C", "D")
+NEUTRAL = "neutral"
+KEYS = ("indicator_id", "period")
+
+OVERALL = "overall_effectiveness"
+POST_2026 = "not_graded_post_april_2026"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The package resources the comparisons need, as :func:`cscbench.load` returns them."""
+
+    areas: pl.DataFrame
+    indicators: pl.DataFrame
+    observations: pl.DataFrame
+    neighbours: pl.DataFrame
+
+
+def _text(frame: pl.DataFrame) -> pl.DataFrame:
+    """Enums as plain strings: comparisons concatenate and compare them with literals."""
+    return frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+
+
+# ---------------------------------------------------------------------------- areas and series
+
+
+def units(areas: pl.DataFrame) -> pl.DataFrame:
+    """The ranked units: current councils and joint returns, with region and name."""
+    return (
+        _text(areas)
+        .filter(pl.col("status") == "current", pl.col("level").is_in(RANKED_LEVELS))
+        .select(
+            pl.col("area_code").alias("unit_code"),
+            "name",
+            "level",
+            "region_code",
+        )
+        .sort("unit_code")
+    )
+
+
+def joint_members(areas: pl.DataFrame) -> pl.DataFrame:
+    """member_code -> joint_code for every joint return."""
+    return (
+        _text(areas)
+        .filter(pl.col("level") == "joint_return")
+        .select(
+            pl.col("area_code").alias("joint_code"),
+            pl.col("member_codes").str.split("|").alias("member_code"),
+        )
+        .explode("member_code")
+        .sort("member_code", "joint_code")
+    )
+
+
+def series(observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Observations keyed by ``series_code`` (as ``unit_code``), the source's code kept.
+
+    If two codes of one council ever published the same indicator and period, the figure under the
+    current code wins, so a series never has two values for one period.
+    """
+    codes = _text(areas).select("area_code", pl.col("series_code").alias("unit_code"))
+    return (
+        _text(observations)
+        .join(codes, on="area_code", how="left")
+        .filter(pl.col("unit_code").is_not_null())
+        .rename({"area_code": "source_code"})
+        .sort("unit_code", *KEYS, pl.col("source_code") != pl.col("unit_code"), "source_code")
+        .unique(["unit_code", *KEYS], keep="first", maintain_order=True)
+        .select(
+            "unit_code",
+            "indicator_id",
+            "period",
+            "period_end",
+            "value",
+            "status",
+            "note",
+            "source_code",
+            "source_id",
+        )
+    )
+
+
+def with_joint_figures(series_frame: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Add the joint figure for members with no row of their own (``basis`` own / joint)."""
+    own = series_frame.with_columns(
+        pl.lit(OWN).alias("basis"), pl.col("unit_code").alias("basis_code")
+    )
+    joint = (
+        series_frame.join(joint_members(areas), left_on="unit_code", right_on="joint_code")
+        .with_columns(
+            pl.col("unit_code").alias("basis_code"),
+            pl.col("member_code").alias("unit_code"),
+            pl.lit(JOINT).alias("basis"),
+        )
+        .drop("member_code")
+        .join(series_frame, on=["unit_code", *KEYS], how="anti")
+    )
+    return pl.concat([own, joint.select(own.columns)]).sort("unit_code", *KEYS)
+
+
+def indicator_periods(series_frame: pl.DataFrame, unit_codes: pl.Series) -> pl.DataFrame:
+    """Every (indicator, period) that any ranked unit has a row for, oldest first."""
+    return (
+        series_frame.filter(pl.col("unit_code").is_in(unit_codes.implode()))
+        .group_by(*KEYS)
+        .agg(pl.col("period_end").max())
+        .sort("indicator_id", "period_end", "period")
+    )
+
+
+def latest_periods(periods: pl.DataFrame) -> pl.DataFrame:
+    """The most recent period of each indicator."""
+    return periods.sort("period_end", "period").group_by("indicator_id").last().sort("indicator_id")
+
+
+# ---------------------------------------------------------------------------- rank and band
+
+
+def band_expr(rank: pl.Expr, ranked_count: pl.Expr) -> pl.Expr:
+    """A to D by rank position: A up to 25% of the ranked count, B to 50%, C to 75%, D beyond."""
+    four = rank.cast(pl.Int64) * 4
+    n = ranked_count.cast(pl.Int64)
+    return (
+        pl.when(rank.is_null())
+        .then(None)
+        .when(four <= n)
+        .then(pl.lit("A"))
+        .when(four <= 2 * n)
+        .then(pl.lit("B"))
+        .when(four <= 3 * n)
+        .then(pl.lit("C"))
+        .otherwise(pl.lit("D"))
+    )
+
+
+def rank_units(frame: pl.DataFrame, keys: tuple[str, ...] = KEYS) -> pl.DataFrame:
+    """Add ``rank``, ``ranked_count``, ``band`` and ``rank_note`` within each ``keys`` group.
+
+    Needs ``value``, ``status`` and ``polarity``; every row is a rankable unit. Rank 1 = best,
+    ties share the lowest rank; rows without a value are unranked with the reason in ``rank_note``.
+    """
+    neutral = pl.col("polarity") == NEUTRAL
+    eligible = pl.col("value").is_not_null() & ~neutral
+    score = pl.when(pl.col("polarity") == "high_is_good").then(-pl.col("value"))
+    score = score.otherwise(pl.col("value"))
+    ranked = frame.with_columns(
+        pl.when(eligible).then(score).rank("min").over(keys).cast(pl.UInt32).alias("rank"),
+        eligible.sum().over(keys).cast(pl.UInt32).alias("ranked_count"),
+    )
+    note = (
+        pl.when(neutral)
+        .then(pl.lit("neutral indicator: not ranked"))
+        .when(pl.col("value").is_null() & pl.col("status").is_not_null())
+        .then(pl.lit("not ranked: published as ") + pl.col("status"))
+        .when(pl.col("value").is_null())
+        .then(pl.lit("not ranked: no figure"))
+    )
+    return ranked.with_columns(
+        pl.when(eligible).then(pl.col("ranked_count")).alias("ranked_count"),
+        band_expr(pl.col("rank"), pl.col("ranked_count")).alias("band"),
+        note.alias("rank_note"),
+    )
+
+
+# ---------------------------------------------------------------------------- comparators
+
+
+def comparator_values(series_frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    """(code, indicator, period) -> value and status, columns prefixed for joining."""
+    return series_frame.select(
+        pl.col("unit_code").alias(f"{prefix}_code"),
+        *KEYS,
+        pl.col("value").alias(f"{prefix}_value"),
+        pl.col("status").alias(f"{prefix}_status"),
+    )
+
+
+def neighbour_pairs(neighbours: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """unit_code -> neighbour_code, both mapped to their series code."""
+    codes = _text(areas).select("area_code", "series_code")
+    return (
+        _text(neighbours)
+        .join(codes, on="area_code")
+        .join(
+            codes.rename({"area_code": "neighbour_code", "series_code": "nb"}), on="neighbour_code"
+        )
+        .select(
+            pl.col("series_code").alias("unit_code"), pl.col("nb").alias("neighbour_code"), "rank"
+        )
+        .sort("unit_code", "rank")
+    )
+
+
+def neighbour_stats(grid: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Mean, median and count of the neighbours' values for each unit, indicator and period."""
+    values = grid.select(pl.col("unit_code").alias("neighbour_code"), *KEYS, "value")
+    return (
+        pairs.join(values, on="neighbour_code")
+        .group_by("unit_code", *KEYS)
+        .agg(
+            pl.col("value").mean().alias("sn_mean"),
+            pl.col("value").median().alias("sn_median"),
+            pl.col("value").count().cast(pl.UInt32).alias("sn_count"),
+        )
+    )
+
+
+def neighbour_totals(pairs: pl.DataFrame) -> pl.DataFrame:
+    """How many neighbours each unit has (10 in the DfE model; none for joint returns)."""
+    return pairs.group_by("unit_code").agg(pl.len().cast(pl.UInt32).alias("sn_total"))
+
+
+# ---------------------------------------------------------------------------- the grid
+
+
+def compare(inputs: Inputs) -> pl.DataFrame:
+    """Every ranked unit x every (indicator, period): value, rank, band and all comparators.
+
+    Units without a row for a period are kept (value and status empty, ``rank_note`` says so), so
+    a table can say "no figure" instead of dropping the council.
+    """
+    areas = inputs.areas
+    unit_frame = units(areas)
+    series_frame = series(inputs.observations, areas)
+    filled = with_joint_figures(series_frame, areas)
+    periods = indicator_periods(series_frame, unit_frame["unit_code"])
+    polarity = _text(inputs.indicators).select("indicator_id", "polarity")
+
+    grid = (
+        unit_frame.join(periods, how="cross")
+        .join(filled.drop("period_end"), on=["unit_code", *KEYS], how="left")
+        .join(polarity, on="indicator_id", how="left")
+    )
+    ranked = rank_units(grid.filter(pl.col("basis").fill_null(OWN) == OWN))
+    joint_rank = ranked.select(
+        pl.col("unit_code").alias("basis_code"), *KEYS, "rank", "ranked_count", "band"
+    )
+    joint = (
+        grid.filter(pl.col("basis") == JOINT)
+        .join(joint_rank, on=["basis_code", *KEYS], how="left")
+        .with_columns(
+            pl.when(pl.col("polarity") == NEUTRAL)
+            .then(pl.lit("neutral indicator: not ranked"))
+            .otherwise(pl.lit("rank of the joint return ") + pl.col("basis_code"))
+            .alias("rank_note")
+        )
+    )
+    grid = pl.concat([ranked, joint.select(ranked.columns)])
+
+    regions = comparator_values(series_frame, "region")
+    england = comparator_values(series_frame.filter(pl.col("unit_code") == ENGLAND), "england")
+    pairs = neighbour_pairs(inputs.neighbours, areas)
+    return (
+        grid.join(regions, on=["region_code", *KEYS], how="left")
+        .join(england.drop("england_code"), on=list(KEYS), how="left")
+        .join(neighbour_stats(grid, pairs), on=["unit_code", *KEYS], how="left")
+        .join(neighbour_totals(pairs), on="unit_code", how="left")
+        .with_columns(
+            pl.when(pl.col("sn_total").is_not_null()).then(pl.col("sn_count").fill_null(0))
+        )
+        .sort("unit_code", "indicator_id", "period_end", "period")
+    )
+
+
+def latest(grid: pl.DataFrame) -> pl.DataFrame:
+    """The grid at each indicator's latest period."""
+    last = latest_periods(grid.select(*KEYS, "period_end").unique())
+    return grid.join(last.select(KEYS), on=list(KEYS), how="semi")
+
+
+def trends(
+    values: pl.DataFrame,
+    periods: pl.DataFrame,
+    key: str = "unit_code",
+    since: dt.date | None = None,
+) -> pl.DataFrame:
+    """One list of values per (key, indicator), over every period of the indicator, oldest first.
+
+    Missing periods are nulls in place (so the x positions of two trends line up); ``since``
+    drops periods ending before it.
+    """
+    span = periods if since is None else periods.filter(pl.col("period_end") >= since)
+    keys = values.select(key, "indicator_id").unique()
+    return (
+        keys.join(span, on="indicator_id")
+        .join(values.select(key, *KEYS, "value"), on=[key, *KEYS], how="left")
+        .sort(key, "indicator_id", "period_end", "period")
+        .group_by(key, "indicator_id", maintain_order=True)
+        .agg(
+            pl.col("period").alias("trend_periods"),
+            pl.col("value").alias("trend_values"),
+        )
+    )
+
+
+# ---------------------------------------------------------------------------- Ofsted
+
+
+def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Inspections keyed by series code, so a council keeps its history across code changes."""
+    codes = _text(areas).select("area_code", pl.col("series_code").alias("unit_code"))
+    return (
+        _text(inspections)
+        .join(codes, on="area_code", how="left")
+        .with_columns(
+            pl.coalesce("unit_code", "area_code").alias("unit_code"),
+            pl.col("area_code").alias("source_code"),
+        )
+    )
+
+
+def latest_inspections(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Each council's latest inspection that judged overall effectiveness (graded or not).
+
+    An inspection under the post-April-2026 framework has an overall row with no grade and
+    ``grade_status`` saying why; it is still the latest inspection, and its sub-judgements are
+    listed in ``judgements`` so a table never shows a bare blank.
+    """
+    rows = inspection_series(inspections, areas)
+    inspection = ["unit_code", "publication_date", "inspection_type"]
+    subs = (
+        rows.filter(pl.col("judgement") != OVERALL)
+        .sort("judgement")
+        .group_by(inspection)
+        .agg(
+            pl.struct(
+                "judgement", pl.col("grade_on_framework_scale").alias("grade"), "grade_status"
+            ).alias("judgements")
+        )
+    )
+    overall = (
+        rows.filter(pl.col("judgement") == OVERALL)
+        .sort("unit_code", "publication_date", "inspection_type")
+        .group_by("unit_code", maintain_order=True)
+        .last()
+    )
+    return (
+        overall.join(subs, on=inspection, how="left")
+        .select(
+            "unit_code",
+            "source_code",
+            "framework",
+            "inspection_type",
+            "fieldwork_start",
+            "fieldwork_end",
+            "publication_date",
+            pl.col("grade_on_framework_scale").alias("grade"),
+            "grade_status",
+            "report_url",
+            "source_id",
+            "judgements",
+        )
+        .sort("unit_code")
+    )

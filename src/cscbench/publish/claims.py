@@ -1,0 +1,348 @@
+"""What councils said vs what the statistics show.
+
+Each announcement that states a number, beside the official figure for the same council and the
+nearest period where one exists, with the gap in time. The claim keeps its own basis (a council's
+own caseload measure is not DfE's ``caseload_fte``): the table labels whose measure each side is
+and never merges them. Money is shown beside the council's RO3 children's social care spend for
+scale only, a different year and a different measure. Claims with no official counterpart say so.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cscbench.publish import formatting as fmt
+from cscbench.publish.context import Context
+from cscbench.publish.history import safe_link
+
+STEM = "claims/claims-vs-statistics"
+TITLE = "What councils said vs what the statistics show"
+MONEY_TOTAL = "ro3_csctot_net_cur_exp"
+MONEY_AGENCY = "ro3_cscsvmem_run_exp"
+
+# (kind, pattern on the claim's unit, official indicator, how the two relate). First match wins.
+# The patterns are anchored on the unit text the announcements resource uses; anything else has no
+# counterpart, and the table says why.
+RULES: tuple[tuple[str, str, str, str], ...] = (
+    ("caseload", r"^average (cases per social worker|caseload)", "caseload_fte", "measure"),
+    ("agency", r"^percent .*agenc", "agency_rate_fte", "measure"),
+    ("agency", r"^agency social workers$", "agency_headcount", "measure"),
+    ("agency", r"^GBP million", MONEY_AGENCY, "scale"),
+    ("looked_after", r"^children looked after$", "cla_31_march_count", "measure"),
+    ("workforce", r"^social workers leaving", "leavers_headcount", "measure"),
+    ("workforce", r"^social workers directly employed", "inpost_headcount", "measure"),
+    ("workforce", r"^percent social worker vacancy rate", "vacancy_rate_fte", "measure"),
+    ("*", r"^GBP million", MONEY_TOTAL, "scale"),
+)
+NO_MATCH = {
+    "caseload": "a target, threshold, share or change: DfE publishes no like-for-like figure",
+    "looked_after": "a change over a year: compare the DfE counts for the two years instead",
+    "workforce": "no DfE figure counts the same group",
+    "agency": "no DfE figure counts the same thing",
+}
+OFFICIAL_LABELS = {
+    "caseload_fte": "DfE average caseload per case-holding FTE social worker",
+    "agency_rate_fte": "DfE agency workers as % of FTE social workers",
+    "agency_headcount": "DfE agency social workers (headcount)",
+    "cla_31_march_count": "DfE children looked after on 31 March",
+    "leavers_headcount": "DfE social workers leaving in the year (headcount)",
+    "inpost_headcount": "DfE social workers in post (headcount)",
+    "vacancy_rate_fte": "DfE vacancy rate (% of FTE posts)",
+    MONEY_TOTAL: "MHCLG RO3 children's social care net current expenditure",
+    MONEY_AGENCY: "MHCLG RO3 children's social care spending on agency staff",
+}
+BASIS_LABELS = {
+    "council_measure": "council's own measure",
+    "dfe_statistics": "DfE statistics, as quoted",
+    "other": "other (press, commissioner or union)",
+}
+CERTAINTY_LABELS = {
+    "stated": "stated on the page",
+    "date_from_other_source": "date from another source",
+    "approximate_date": "date approximate",
+    "inferred_date": "date inferred",
+    "secondary": "secondary report",
+    "claim": "a claim by an interested party",
+}
+APPROXIMATE = ("approximate", "year", "financial_year")
+
+
+def build(ctx: Context) -> list[fmt.Page]:
+    if not ctx.has("announcements"):
+        intro = (f"Council announcements are {fmt.NOT_IN_PACKAGE}.",)
+        return [fmt.Page(STEM, TITLE, "claims", (), intro)]
+    table = claims_table(ctx)
+    intro = (
+        "These are claims made by councils and in the press, not official statistics. Councils' "
+        "own figures often use a different basis from DfE's (for example, a council's caseload "
+        "count is not DfE's average caseload per case-holding FTE social worker), so the two "
+        "columns are shown side by side and never combined.",
+    )
+    return [fmt.Page(STEM, TITLE, "claims", (table,), intro)]
+
+
+def rule_frame(ctx: Context) -> pl.DataFrame:
+    have = set(ctx.indicators["indicator_id"])
+    rows = [r for r in RULES if r[2] in have]
+    return pl.DataFrame(
+        rows, schema=["rule_kind", "rule_unit", "indicator_id", "relation"], orient="row"
+    ).with_row_index("rule")
+
+
+def match_rules(claims: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
+    """The first rule whose kind and unit pattern fit each claim (or none)."""
+    hits = (
+        claims.select("announcement_id", "kind", "unit")
+        .join(rules, how="cross")
+        .filter(
+            (pl.col("rule_kind") == "*") | (pl.col("rule_kind") == pl.col("kind")),
+            pl.col("unit").str.contains(pl.col("rule_unit")),
+        )
+        .sort("announcement_id", "rule")
+        .unique("announcement_id", keep="first", maintain_order=True)
+    )
+    return claims.join(
+        hits.select("announcement_id", "indicator_id", "relation"), on="announcement_id", how="left"
+    )
+
+
+OFFICIAL = ["official_period", "official_end", "official_value", "official_source", "gap_days"]
+
+
+def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
+    """For each matched claim, the same council's official figure nearest its date, and the
+    nearest one on the other side of the date (``other_*``), so a reader sees both snapshots
+    around a claim (Bradford's January 2023 "almost 40%": September 2022 and September 2023)."""
+    codes = ctx.areas.select("area_code", pl.col("series_code").alias("unit_code"))
+    keyed = claims.join(codes, on="area_code", how="left").with_columns(
+        pl.coalesce("unit_code", "area_code").alias("unit_code")
+    )
+    figures = ctx.series.filter(pl.col("value").is_not_null()).select(
+        "unit_code",
+        "indicator_id",
+        pl.col("period").alias("official_period"),
+        pl.col("period_end").alias("official_end"),
+        pl.col("value").alias("official_value"),
+        pl.col("source_id").alias("official_source"),
+    )
+    gap = (pl.col("official_end") - pl.col("date")).dt.total_days()
+    candidates = (
+        keyed.filter(pl.col("indicator_id").is_not_null())
+        .join(figures, on=["unit_code", "indicator_id"])
+        .with_columns(gap.alias("gap_days"))
+        .sort("announcement_id", pl.col("gap_days").abs(), "official_end")
+    )
+    nearest = candidates.unique("announcement_id", keep="first", maintain_order=True).select(
+        "announcement_id", *OFFICIAL
+    )
+    after = pl.col("gap_days") >= 0
+    other = (
+        candidates.join(
+            nearest.select("announcement_id", (after).alias("_after")), on="announcement_id"
+        )
+        .filter(after != pl.col("_after"))
+        .unique("announcement_id", keep="first", maintain_order=True)
+        .select("announcement_id", *(pl.col(c).alias(f"other_{c}") for c in OFFICIAL))
+    )
+    return keyed.join(nearest, on="announcement_id", how="left").join(
+        other, on="announcement_id", how="left"
+    )
+
+
+def gap_text(days: pl.Expr) -> pl.Expr:
+    """ "31 days before the claim", "about 9 months after the claim", "about 6 years after"."""
+    size = days.abs()
+    side = pl.when(days < 0).then(pl.lit(" before the claim")).otherwise(pl.lit(" after the claim"))
+    months = (size / 30.44).round(0).cast(pl.Int64)
+    years = (size / 365.25).round(0).cast(pl.Int64)
+    amount = (
+        pl.when(size == 0)
+        .then(pl.lit("same day"))
+        .when(size < 45)
+        .then(
+            size.cast(pl.String)
+            + pl.when(size == 1).then(pl.lit(" day")).otherwise(pl.lit(" days"))
+            + side
+        )
+        .when(size < 730)
+        .then(pl.lit("about ") + months.cast(pl.String) + " months" + side)
+        .otherwise(pl.lit("about ") + years.cast(pl.String) + " years" + side)
+    )
+    rough = pl.when(pl.col("date_precision").is_in(APPROXIMATE)).then(
+        pl.lit(" (claim dated only roughly)")
+    )
+    return pl.when(days.is_null()).then(None).otherwise(amount + pl.coalesce(rough, pl.lit("")))
+
+
+def figure(value: str) -> pl.Expr:
+    """An official figure in its unit; money also in £ million, the unit claims use."""
+    number = fmt.with_unit(fmt.number_text(pl.col(value), pl.col("decimals")), pl.col("ounit"))
+    millions = fmt.number_text(pl.col(value) / 1000, pl.lit(1))
+    return (
+        pl.when(pl.col("ounit") == "gbp_thousand")
+        .then(number + " (£" + millions + "m)")
+        .otherwise(number)
+    )
+
+
+def other_text() -> pl.Expr:
+    """The figure on the other side of the claim date, with its period and gap."""
+    return (
+        pl.when(pl.col("other_official_value").is_not_null())
+        .then(
+            figure("other_official_value")
+            + " at "
+            + fmt.period_text(pl.col("other_official_period"), pl.col("other_official_end"))
+            + " ("
+            + gap_text(pl.col("other_gap_days"))
+            + ")"
+        )
+        .otherwise(pl.lit(fmt.DASH))
+    )
+
+
+def claim_text() -> pl.Expr:
+    return pl.col("value_as_stated") + " " + pl.col("unit")
+
+
+def official_text() -> pl.Expr:
+    """The official figure with whose measure it is, and the scale caveat for money."""
+    what = pl.col("indicator_id").replace_strict(OFFICIAL_LABELS, default=pl.col("olabel"))
+    scale = pl.when(pl.col("relation") == "scale").then(
+        pl.lit(": for scale only, a different year and measure")
+    )
+    return (
+        pl.when(pl.col("official_value").is_not_null())
+        .then(figure("official_value") + ", " + what + pl.coalesce(scale, pl.lit("")))
+        .when(pl.col("indicator_id").is_not_null())
+        .then(pl.lit("no official figure for this council"))
+        .otherwise(
+            pl.lit("no official counterpart: ")
+            + pl.col("kind").replace_strict(
+                NO_MATCH, default="not a figure any official source publishes"
+            )
+        )
+    )
+
+
+def claims_frame(ctx: Context) -> pl.DataFrame:
+    claims = ctx.frames["announcements"].with_columns(pl.col(pl.Enum).cast(pl.String))
+    numbered = claims.filter(pl.col("value").is_not_null())
+    matched = nearest_official(ctx, match_rules(numbered, rule_frame(ctx)))
+    meta = ctx.indicators.select(
+        "indicator_id",
+        pl.col("label").alias("olabel"),
+        pl.col("unit").cast(pl.String).alias("ounit"),
+        "decimals",
+    )
+    publishers = ctx.sources.select(
+        pl.col("source_id").alias("official_source"),
+        short_publisher(pl.col("publisher")).alias("publisher"),
+    )
+    names = ctx.areas.select("area_code", pl.col("name").alias("council"))
+    return (
+        matched.join(meta, on="indicator_id", how="left")
+        .join(publishers, on="official_source", how="left")
+        .join(names, on="area_code", how="left")
+        .sort("council", "date", "announcement_id")
+    )
+
+
+def short_publisher(name: pl.Expr) -> pl.Expr:
+    """ "Department for Education" -> "DfE", the long MHCLG and ONS names -> their initials."""
+    return (
+        pl.when(name == "Department for Education")
+        .then(pl.lit("DfE"))
+        .when(name.str.starts_with("Ministry of Housing"))
+        .then(pl.lit("MHCLG"))
+        .when(name.str.starts_with("Office for National Statistics"))
+        .then(pl.lit("ONS"))
+        .otherwise(name.str.replace(r"\s*\(.*\)$", ""))
+    )
+
+
+def claims_table(ctx: Context) -> fmt.Table:
+    frame = claims_frame(ctx)
+    total = ctx.frames["announcements"].height
+    subtitle = (
+        f"The {frame.height} of {total} recorded announcements that state a number, each beside "
+        "the official figure for the same council and the nearest period. Claims are not "
+        "official statistics; each side is labelled with whose measure it is."
+    )
+    shown = frame.select(
+        pl.col("council").alias("group"),
+        pl.col("date_as_stated").alias("when"),
+        claim_text().alias("claim"),
+        pl.col("basis")
+        .replace_strict(BASIS_LABELS, default="council or press statement")
+        .alias("basis"),
+        official_text().alias("official"),
+        fmt.period_text(pl.col("official_period"), pl.col("official_end")).alias("period"),
+        gap_text(pl.col("gap_days")).alias("gap"),
+        other_text().alias("other"),
+        pl.col("certainty")
+        .replace_strict(CERTAINTY_LABELS, default=pl.col("certainty"))
+        .alias("certainty"),
+        pl.col("source_url").alias("source"),
+    )
+    gt = (
+        fmt.base_gt(shown, STEM.replace("/", "-"), TITLE, subtitle, groupname_col="group")
+        .tab_spanner("The claim", columns=["when", "claim", "basis", "certainty", "source"])
+        .tab_spanner("The official statistics", columns=["official", "period", "gap", "other"])
+        .cols_move_to_end(["official", "period", "gap", "other"])
+        .cols_label(
+            when="When (as stated)",
+            claim="What was said",
+            basis="Whose figure",
+            certainty="Certainty",
+            source="Source",
+            official="Nearest official figure (whose measure)",
+            period="Period",
+            gap="Time between",
+            other="Official figure on the other side of the claim date",
+        )
+        .fmt(lambda url: safe_link(url).replace(">report<", ">source<"), columns="source")
+        .sub_missing(["period", "gap"], missing_text=fmt.DASH)
+    )
+    notes = [
+        f"{fmt.DASH} in Period and Time between: there is no official figure to compare with.",
+        "Money claims (GBP million) are set beside the council's 2024-25 children's social care "
+        "net current expenditure from MHCLG's revenue outturn (RO3), or its agency-staff "
+        "memorandum line for agency spending, only to show the scale: different years, "
+        "different definitions.",
+        fmt.source_line(
+            ctx.sources,
+            [*frame["source_id"].to_list(), *frame["official_source"].drop_nulls().to_list()],
+        ),
+    ]
+    gt = fmt.add_notes(gt, notes)
+    data = frame.select(
+        "announcement_id",
+        "area_code",
+        "council",
+        "date",
+        "date_precision",
+        "date_as_stated",
+        "kind",
+        "value",
+        "value_to",
+        "qualifier",
+        "unit",
+        "value_as_stated",
+        "basis",
+        "certainty",
+        "source_url",
+        pl.col("indicator_id").alias("official_indicator"),
+        "relation",
+        "official_period",
+        "official_end",
+        "official_value",
+        "official_source",
+        "gap_days",
+        official_text().alias("official_shown"),
+        "other_official_period",
+        "other_official_end",
+        "other_official_value",
+        "other_gap_days",
+    )
+    return fmt.Table(STEM, TITLE, subtitle, gt, data, png=True, sheet="claims")

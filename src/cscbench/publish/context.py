@@ -1,0 +1,128 @@
+"""Everything the table builders share, loaded and computed once per publish run."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from cscbench import compare
+from cscbench.loader import load, resources
+
+TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
+
+
+@dataclass(frozen=True)
+class Context:
+    """The loaded package and the comparison grid (see :mod:`cscbench.compare`)."""
+
+    descriptor: Path
+    package: dict
+    frames: dict[str, pl.DataFrame]
+    grid: pl.DataFrame  # every unit x indicator x period, with indicator metadata
+    latest: pl.DataFrame  # the grid at each indicator's latest period
+    series: pl.DataFrame  # observations keyed by series code (regions and England included)
+    periods: pl.DataFrame  # (indicator_id, period, period_end) of the ranked units
+    groups_path: Path
+
+    @property
+    def version(self) -> str:
+        return str(self.package.get("version", "unknown"))
+
+    def has(self, resource: str) -> bool:
+        return resource in self.frames
+
+    @property
+    def areas(self) -> pl.DataFrame:
+        return self.frames["areas"]
+
+    @property
+    def indicators(self) -> pl.DataFrame:
+        return self.frames["indicators"]
+
+    @property
+    def sources(self) -> pl.DataFrame:
+        return self.frames["sources"]
+
+    def names(self) -> dict[str, str]:
+        """area_code -> name, for every area."""
+        return dict(self.areas.select("area_code", "name").iter_rows())
+
+    def indicator_ids(self, wanted: tuple[str, ...]) -> tuple[str, ...]:
+        """The wanted indicators this package version has, in the order given."""
+        have = set(self.indicators["indicator_id"])
+        return tuple(i for i in wanted if i in have)
+
+    def comparator_rows(self, codes: list[str], ids: tuple[str, ...]) -> pl.DataFrame:
+        """Regions or England at each indicator's latest period; a missing figure stays a row."""
+        last = compare.latest_periods(self.periods).filter(pl.col("indicator_id").is_in(ids))
+        grid = pl.DataFrame({"unit_code": codes}).join(last, how="cross")
+        values = self.series.drop("period_end")
+        return grid.join(values, on=["unit_code", "indicator_id", "period"], how="left")
+
+    def trends(self, codes: list[str], ids: tuple[str, ...], since: dt.date | None) -> pl.DataFrame:
+        """Trend lists for ranked units (joint figures included) or comparators, by code."""
+        units = self.grid.filter(pl.col("unit_code").is_in(codes))
+        others = self.series.filter(
+            pl.col("unit_code").is_in(codes),
+            ~pl.col("unit_code").is_in(units["unit_code"].unique().implode()),
+        )
+        values = pl.concat(
+            [
+                units.select("unit_code", "indicator_id", "period", "value"),
+                others.select("unit_code", "indicator_id", "period", "value"),
+            ]
+        ).filter(pl.col("indicator_id").is_in(ids))
+        periods = self.periods.filter(pl.col("indicator_id").is_in(ids))
+        keys = pl.DataFrame({"unit_code": codes}).join(
+            pl.DataFrame({"indicator_id": list(ids)}), how="cross"
+        )
+        return keys.join(
+            compare.trends(values, periods, since=since),
+            on=["unit_code", "indicator_id"],
+            how="left",
+        )
+
+
+def indicator_meta(indicators: pl.DataFrame) -> pl.DataFrame:
+    return indicators.select(
+        "indicator_id",
+        "label",
+        "theme",
+        "unit",
+        "decimals",
+        pl.col("polarity").alias("indicator_polarity"),
+        "caveats",
+        "formula",
+    ).with_columns(pl.col(pl.Enum).cast(pl.String))
+
+
+def build_context(descriptor: Path, groups_path: Path) -> Context:
+    """Load every resource the package has and compute the comparison grid once."""
+    descriptor = descriptor.resolve()
+    package = json.loads(descriptor.read_text(encoding="utf-8"))
+    frames = {name: load(name, descriptor) for name in resources(descriptor)}
+    inputs = compare.Inputs(
+        frames["areas"],
+        frames["indicators"],
+        frames["observations"],
+        frames["statistical_neighbours"],
+    )
+    meta = indicator_meta(frames["indicators"])
+    grid = compare.compare(inputs).join(meta, on="indicator_id", how="left")
+    series = compare.series(frames["observations"], frames["areas"])
+    units = compare.units(frames["areas"])
+    periods = compare.indicator_periods(series, units["unit_code"])
+    return Context(
+        descriptor=descriptor,
+        package=package,
+        frames=frames,
+        grid=grid,
+        latest=compare.latest(grid),
+        series=series,
+        periods=periods,
+        groups_path=groups_path,
+    )

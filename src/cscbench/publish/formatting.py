@@ -1,0 +1,361 @@
+"""Shared formatting for the published tables: numbers, symbols, footnotes, notes, pages, exports.
+
+Everything a reader sees is built here once so every table says things the same way: figures with
+the indicator's unit and decimals, a suppressed figure as its publisher's symbol with a footnote,
+bands as printed letters (colour only repeats them), a source note and the OGL attribution.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+from great_tables import GT, loc, style
+
+OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
+OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+DASH = "—"
+NO_FIGURE = "no figure"
+NO_FIGURE_NOTE = "no figure: the publisher gives no figure for this area and period."
+NOT_IN_PACKAGE = "not in this package version"
+NA_NOTE = (
+    f"{DASH} not applicable: England and the regions are comparators and are not ranked; "
+    "neutral indicators (counts, rates of children in care or in need, spending: more is not "
+    "better or worse by itself) and Ofsted grades get no rank or band; joint returns have no "
+    "statistical neighbours."
+)
+BAND_NOTE = (
+    "Rank 1 = best of the councils (and joint returns) with a figure for that period, by the "
+    "indicator's polarity; ties share the lowest rank. Band A = ranks in the best 25% of the "
+    "ranked count, B to 50%, C to 75%, D the rest."
+)
+
+# Colour repeats the printed letter or grade; it is never the only signal. Blue-to-red diverging
+# pairs stay distinguishable for the common colour-vision deficiencies.
+BAND_COLOURS = {
+    "A": ("#2166ac", "#ffffff"),
+    "B": ("#92c5de", "#000000"),
+    "C": ("#f4a582", "#000000"),
+    "D": ("#b2182b", "#ffffff"),
+}
+GRADE_COLOURS = {
+    "Outstanding": BAND_COLOURS["A"],
+    "Good": BAND_COLOURS["B"],
+    "Requires improvement to be good": BAND_COLOURS["C"],
+    "Adequate": BAND_COLOURS["C"],
+    "Inadequate": BAND_COLOURS["D"],
+}
+
+UNIT_LABELS = {
+    "number": "number",
+    "fte": "full-time equivalent",
+    "percent": "%",
+    "cases_per_fte": "cases per FTE",
+    "rate_per_10k": "per 10,000 children",
+    "gbp_thousand": "£ thousand",
+    "gbp_per_child": "£ per child",
+}
+POLARITY_LABELS = {
+    "low_is_good": "lower is better",
+    "high_is_good": "higher is better",
+    "neutral": "neutral: not ranked",
+}
+
+
+def status_meanings() -> dict[str, str]:
+    """Publisher symbols and what they mean (one definition, shared with ingest)."""
+    from cscbench.ingest.common import STATUS_MEANINGS
+
+    return dict(STATUS_MEANINGS)
+
+
+# ---------------------------------------------------------------------------- numbers and text
+
+
+def number_text(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """``value`` rounded to ``decimals`` with thousands separators, as a polars expression.
+
+    Integer arithmetic after one rounding, so 14.8 with 1 decimal is "14.8", 1355 is "1,355".
+    """
+    scale = pl.lit(10, dtype=pl.Int64).pow(decimals.cast(pl.Int64))
+    scaled = (value.abs() * scale).round(0).cast(pl.Int64)
+    whole = (scaled // scale).cast(pl.String)
+    grouped = (
+        whole.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_chars_end(",")
+    ).str.reverse()
+    fraction = (scaled % scale).cast(pl.String).str.zfill(decimals.cast(pl.Int64))
+    sign = pl.when((value < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
+    body = pl.when(decimals > 0).then(grouped + "." + fraction).otherwise(grouped)
+    return pl.when(value.is_null()).then(None).otherwise(sign + body)
+
+
+def with_unit(text: pl.Expr, unit: pl.Expr) -> pl.Expr:
+    """Add the unit's symbol to a formatted number: 12.3%, £1,234, £312,345k."""
+    sign = pl.when(text.str.starts_with("-")).then(pl.lit("-")).otherwise(pl.lit(""))
+    pounds = sign + pl.lit("£") + text.str.strip_prefix("-")
+    return (
+        pl.when(text.is_null())
+        .then(None)
+        .when(unit == "percent")
+        .then(text + "%")
+        .when(unit == "gbp_per_child")
+        .then(pounds)
+        .when(unit == "gbp_thousand")
+        .then(pounds + "k")
+        .otherwise(text)
+    )
+
+
+def figure_text(value: str, status: str, unit: str, decimals: str) -> pl.Expr:
+    """The cell a reader sees: the figure, else the publisher's symbol, else "no figure"."""
+    number = with_unit(number_text(pl.col(value), pl.col(decimals)), pl.col(unit))
+    return (
+        pl.when(pl.col(value).is_not_null())
+        .then(number)
+        .when(pl.col(status).is_not_null())
+        .then(pl.col(status))
+        .otherwise(pl.lit(NO_FIGURE))
+    )
+
+
+def display_label(label: pl.Expr, unit: pl.Expr) -> pl.Expr:
+    """The indicator's label with its unit where the label does not already say it."""
+    suffix = (
+        pl.when((unit == "percent") & ~label.str.contains("%|percent|rate"))
+        .then(pl.lit(" (%)"))
+        .when(unit == "gbp_thousand")
+        .then(pl.lit(" (£ thousand)"))
+        .when(unit == "gbp_per_child")
+        .then(pl.lit(" (£ per child)"))
+        .otherwise(pl.lit(""))
+    )
+    return label + suffix
+
+
+def date_text(expr: pl.Expr) -> pl.Expr:
+    """ISO date -> "30 Sep 2025" (no locale, so byte-identical everywhere)."""
+    return expr.dt.strftime("%-d %b %Y")
+
+
+def month_text(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.strftime("%b %Y")
+
+
+def period_text(period: pl.Expr, period_end: pl.Expr) -> pl.Expr:
+    """A snapshot year as its date, a financial year as published (2024-25)."""
+    return pl.when(period.str.contains("-")).then(period).otherwise(date_text(period_end))
+
+
+def slug(text: str) -> str:
+    """File-name form of a name: lower case, ascii letters and digits, hyphens."""
+    out = "".join(c.lower() if c.isascii() and c.isalnum() else "-" for c in text)
+    return "-".join(part for part in out.split("-") if part)
+
+
+# ---------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Table:
+    """One published table: the great-tables object and the tidy data behind it (for CSV/XLSX)."""
+
+    stem: str  # path under the site root without suffix, e.g. "headline/leeds-vs-wakefield"
+    title: str
+    subtitle: str
+    gt: GT
+    data: pl.DataFrame
+    png: bool = False
+    sheet: str | None = None  # sheet name in the XLSX workbook, if it goes there
+
+    @property
+    def alt(self) -> str:
+        """Alt text for the image: what the table shows and where the same figures are as data."""
+        name = self.stem.rsplit("/", 1)[-1]
+        return (
+            f"Table: {self.title}. {self.subtitle} "
+            f"The same figures are in {name}.csv and on the web page {name}.html."
+        )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One HTML page: a heading, optional plain-text paragraphs and its tables."""
+
+    stem: str
+    title: str
+    section: str
+    tables: tuple[Table, ...] = ()
+    intro: tuple[str, ...] = ()
+    sort_key: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def base_gt(
+    frame: pl.DataFrame,
+    table_id: str,
+    title: str,
+    subtitle: str,
+    rowname_col: str | None = None,
+    groupname_col: str | None = None,
+) -> GT:
+    """A GT with a fixed id (byte-identical HTML), title, subtitle and house options."""
+    gt = GT(frame, rowname_col=rowname_col, groupname_col=groupname_col, id=table_id)
+    return (
+        gt.tab_header(title=title, subtitle=subtitle)
+        .tab_options(
+            table_font_size="14px",
+            heading_title_font_size="18px",
+            heading_subtitle_font_size="13px",
+            heading_align="left",
+            row_group_font_weight="bold",
+            row_group_background_color="#f2f2f2",
+            data_row_padding="3px",
+            source_notes_font_size="12px",
+            column_labels_font_weight="bold",
+        )
+        .opt_footnote_marks("numbers")
+    )
+
+
+def row_indices(frame: pl.DataFrame, predicate: pl.Expr) -> list[int]:
+    """Row positions where ``predicate`` holds (for footnotes and styles)."""
+    return (
+        frame.with_row_index("_i").filter(predicate.fill_null(False))["_i"].cast(pl.Int64).to_list()
+    )
+
+
+def footnote_cells(gt: GT, frame: pl.DataFrame, column: str, notes: pl.Expr) -> GT:
+    """One footnote per distinct text of ``notes``, marked on every cell of ``column`` it applies to."""
+    texts = frame.select(notes.alias("_n")).to_series().drop_nulls().unique().sort().to_list()
+    for text in texts:
+        rows = row_indices(frame, notes == text)
+        gt = gt.tab_footnote(text, locations=loc.body(columns=column, rows=rows))
+    return gt
+
+
+def status_note(status: pl.Expr, meanings: dict[str, str], note: pl.Expr | None = None) -> pl.Expr:
+    """Footnote text for a publisher symbol; a ``computed`` figure says how (its ``note``)."""
+    known = pl.DataFrame(
+        {"s": list(meanings), "m": list(meanings.values())}, schema={"s": pl.String, "m": pl.String}
+    )
+    meaning = status.replace_strict(known["s"], known["m"], default=None, return_dtype=pl.String)
+    fallback = pl.lit("symbol as published (see the observations schema)")
+    how = (
+        pl.lit("formula in the indicators table")
+        if note is None
+        else pl.coalesce(note, pl.lit("formula in the indicators table"))
+    )
+    return (
+        pl.when(status == "computed")
+        .then(pl.lit("Computed by cscbench from published figures: ") + how + ".")
+        .when(status.is_not_null())
+        .then(
+            status
+            + pl.lit(" = ")
+            + pl.coalesce(meaning, fallback)
+            + pl.lit(" (publisher's symbol).")
+        )
+    )
+
+
+def style_letters(
+    gt: GT, frame: pl.DataFrame, column: str, colours: dict[str, tuple[str, str]]
+) -> GT:
+    """Fill cells whose text is a band letter or grade with its colour (the text stays)."""
+    for text, (fill, ink) in colours.items():
+        rows = row_indices(frame, pl.col(column).str.starts_with(text))
+        if rows:
+            gt = gt.tab_style(
+                style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
+                locations=loc.body(columns=column, rows=rows),
+            )
+    return gt
+
+
+def source_line(sources: pl.DataFrame, source_ids: Iterable[str]) -> str:
+    """ "Sources: publisher, title; ..." for the sources a table uses, then the OGL attribution."""
+    wanted = sorted({s for s in source_ids if s})
+    rows = sources.filter(pl.col("source_id").is_in(wanted)).sort("source_id")
+    parts = [f"{r['publisher']}, {r['title']}" for r in rows.iter_rows(named=True)]
+    return "Sources: " + "; ".join(parts) + ". " + OGL
+
+
+def add_notes(gt: GT, notes: Sequence[str]) -> GT:
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    return gt
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+def page_html(page: Page, depth: int, footer: str) -> str:
+    """A complete, self-contained HTML page: heading, intro, tables, downloads, footer."""
+    up = "../" * depth
+    body = [f'<p class="nav"><a href="{up}index.html">All tables (index)</a></p>']
+    body.append(f"<h1>{html.escape(page.title)}</h1>")
+    body += [f"<p>{html.escape(p)}</p>" for p in page.intro]
+    for table in page.tables:
+        name = html.escape(table.stem.rsplit("/", 1)[-1])
+        body.append(f'<section aria-label="{html.escape(table.title, quote=True)}">')
+        body.append(table.gt.as_raw_html())
+        links = [f'<a href="{name}.csv">CSV</a>']
+        if table.png:
+            links.append(f'<a href="{name}.png">image (PNG)</a>')
+        body.append(f'<p class="downloads">Download this table: {" · ".join(links)}</p>')
+        body.append("</section>")
+    return document(page.title, "\n".join(body), footer)
+
+
+def document(title: str, body: str, footer: str) -> str:
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
+        "margin:1.5rem auto;max-width:80rem;padding:0 1rem;line-height:1.45;color:#1a1a1a}"
+        "section{margin:1.5rem 0}.nav,.downloads,footer{font-size:0.9rem}"
+        "footer{border-top:1px solid #ccc;margin-top:2rem;padding-top:0.5rem}"
+        "table.index{border-collapse:collapse}table.index td,table.index th{border-bottom:1px solid #ddd;"
+        "padding:0.2rem 0.6rem;text-align:left;vertical-align:top}"
+        "figure{margin:1rem 0}img{max-width:100%;border:1px solid #ddd}</style>\n"
+        "</head>\n<body>\n<main>\n"
+        f"{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"
+    )
+
+
+def footer_html(version: str, depth: int) -> str:
+    up = "../" * depth
+    return (
+        f"<p>{html.escape(OGL)} "
+        f'<a href="{OGL_URL}">Open Government Licence v3.0</a>. '
+        f"Built from the cscbench data package version {html.escape(version)}. "
+        f'How to cite: see <a href="{up}index.html#cite">the index</a>.</p>'
+    )
+
+
+# ---------------------------------------------------------------------------- exports
+
+
+def neutralise(text: pl.Expr) -> pl.Expr:
+    """OWASP CSV-injection guidance: a text cell starting with = + - @ gets a leading apostrophe.
+
+    Spreadsheets then show it as text instead of evaluating it; the data package keeps the text
+    exactly. Numeric columns are untouched (a negative number is not a formula).
+    """
+    return text.str.replace(r"^([=+\-@\t\r])", "'$1")
+
+
+def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """A table's data ready for CSV/XLSX: enums as text, every text cell neutralised."""
+    out = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
+    return out.with_columns(neutralise(pl.col(pl.String)))
+
+
+def write_csv(frame: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    export_frame(frame).write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")

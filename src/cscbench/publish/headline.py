@@ -1,0 +1,429 @@
+"""The headline table: a few councils side by side on the key indicators, with comparators.
+
+One layout serves Leeds vs Wakefield and every comparison group: one block per indicator, one row
+per council, then its region(s) and England, so it stays readable for 2 or 12 councils.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from great_tables import GT
+
+from cscbench import compare
+from cscbench.publish import formatting as fmt
+from cscbench.publish.context import TREND_SINCE, Context
+
+HEADLINE_COUNCILS = ("E08000035", "E08000036")  # Leeds, Wakefield
+HEADLINE_INDICATORS = (
+    "caseload_fte",
+    "agency_rate_fte",
+    "vacancy_rate_fte",
+    "turnover_rate_fte",
+    "cla_31_march_rate_per_10k",
+    "cin_31_march_rate_per_10k",
+    "ro3_csctot_net_cur_exp",
+    "csc_net_expenditure_per_child_gbp",
+)
+HEADLINE_LABELS = {
+    "caseload_fte": "Average caseload: cases per case-holding social worker (FTE)",
+    "agency_rate_fte": "Agency social workers (% of FTE social workers)",
+    "vacancy_rate_fte": "Vacancy rate (% of FTE posts)",
+    "turnover_rate_fte": "Turnover rate (% of FTE social workers leaving in the year)",
+    "cla_31_march_rate_per_10k": "Children looked after per 10,000 children",
+    "cin_31_march_rate_per_10k": "Children in need per 10,000 children",
+    "ro3_csctot_net_cur_exp": "Children's social care spending: net current expenditure (£ thousand)",
+    "csc_net_expenditure_per_child_gbp": "Children's social care spending per child aged 0 to 17 (£)",
+}
+OFSTED_ID = "ofsted_overall_effectiveness"
+OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
+POST_2026_TEXT = "no overall grade (post-April 2026 framework)"
+KIND_ORDER = {"council": 0, "region": 1, "england": 2}
+
+CSV_COLUMNS = [
+    "block",
+    "indicator_id",
+    "indicator",
+    "unit",
+    "polarity",
+    "area_code",
+    "area",
+    "row_kind",
+    "period",
+    "period_end",
+    "value",
+    "status",
+    "figure",
+    "rank_text",
+    "band_text",
+    "basis",
+    "basis_code",
+    "rank",
+    "ranked_count",
+    "band",
+    "sn_mean",
+    "sn_median",
+    "sn_count",
+    "sn_total",
+    "trend",
+    "source_id",
+    "note",
+]
+
+
+def build(ctx: Context) -> list[fmt.Page]:
+    names = ctx.names()
+    title = " vs ".join(names[c] for c in HEADLINE_COUNCILS)
+    table = comparison_table(
+        ctx,
+        list(HEADLINE_COUNCILS),
+        stem="headline/" + fmt.slug(title),
+        title=f"{title}: children's social care at a glance",
+        sheet="headline",
+    )
+    intro = (
+        "The latest official figures for each council beside its region, England and the mean "
+        "and median of its 10 DfE statistical neighbours, with its rank among all councils and "
+        "its quartile band. Ofsted's latest judgement is at the bottom.",
+    )
+    return [fmt.Page(table.stem, title, "headline", (table,), intro)]
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def council_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.DataFrame:
+    rows = ctx.latest.filter(pl.col("unit_code").is_in(codes), pl.col("indicator_id").is_in(ids))
+    order = pl.DataFrame({"unit_code": codes, "_pos": list(range(len(codes)))})
+    return rows.join(order, on="unit_code").with_columns(pl.lit("council").alias("row_kind"))
+
+
+def comparators(ctx: Context, councils: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
+    """The councils' regions (first-seen order) and England, at the same latest periods."""
+    regions = councils.sort("_pos")["region_code"].unique(maintain_order=True).to_list()
+    codes = [*regions, compare.ENGLAND]
+    rows = ctx.comparator_rows(codes, ids)
+    kinds = pl.DataFrame(
+        {
+            "unit_code": codes,
+            "_pos": list(range(len(codes))),
+            "row_kind": ["region"] * len(regions) + ["england"],
+        }
+    )
+    return rows.join(kinds, on="unit_code")
+
+
+def indicator_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.DataFrame:
+    """Councils then comparators, one block per indicator, with trend lists and metadata."""
+    councils = council_rows(ctx, codes, ids)
+    others = comparators(ctx, councils, ids)
+    names = ctx.areas.select(pl.col("area_code").alias("unit_code"), pl.col("name").alias("area"))
+    meta = ctx.grid.select(
+        "indicator_id", "label", "theme", "unit", "decimals", "indicator_polarity", "caveats"
+    ).unique("indicator_id")
+    frame = pl.concat(
+        [
+            councils.drop(
+                "name",
+                "label",
+                "theme",
+                "unit",
+                "decimals",
+                "indicator_polarity",
+                "caveats",
+                "formula",
+            ),
+            others,
+        ],
+        how="diagonal_relaxed",
+    )
+    trend_codes = frame["unit_code"].unique().sort().to_list()
+    trends = ctx.trends(trend_codes, ids, TREND_SINCE)
+    order = pl.DataFrame({"indicator_id": list(ids), "_block": list(range(len(ids)))})
+    return (
+        frame.join(names, on="unit_code", how="left")
+        .join(meta, on="indicator_id", how="left")
+        .join(trends, on=["unit_code", "indicator_id"], how="left")
+        .join(order, on="indicator_id")
+        .with_columns(pl.col("row_kind").replace_strict(KIND_ORDER).alias("_kind"))
+        .sort("_block", "_kind", "_pos")
+    )
+
+
+def block_label(frame: pl.DataFrame) -> pl.Expr:
+    """ "Average caseload ... · 30 Sep 2025 · lower is better · trend 2017 to 2025"."""
+    first = pl.col("trend_periods").list.first()
+    last = pl.col("trend_periods").list.last()
+    span = (
+        pl.when(pl.col("trend_periods").list.len() < 2)
+        .then(pl.lit(" · one period only"))
+        .otherwise(" · trend " + first + " to " + last)
+    )
+    polarity = pl.col("indicator_polarity").replace_strict(fmt.POLARITY_LABELS, default="")
+    label = pl.col("indicator_id").replace_strict(
+        HEADLINE_LABELS, default=fmt.display_label(pl.col("label"), pl.col("unit"))
+    )
+    return (
+        label
+        + " · "
+        + fmt.period_text(pl.col("period"), pl.col("period_end"))
+        + " · "
+        + polarity
+        + pl.coalesce(span, pl.lit(""))
+    )
+
+
+def display_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text for every cell; numbers keep the indicator's unit and decimals."""
+    is_council = pl.col("row_kind") == "council"
+    ranked = pl.col("rank").is_not_null()
+    joint = pl.col("basis") == compare.JOINT
+    joint_tag = pl.when(joint).then(pl.lit(" (joint)")).otherwise(pl.lit(""))
+    neutral = pl.col("indicator_polarity") == compare.NEUTRAL
+    sn_text = fmt.with_unit(fmt.number_text(pl.col("sn_mean"), pl.col("decimals")), pl.col("unit"))
+    sn_median = fmt.with_unit(
+        fmt.number_text(pl.col("sn_median"), pl.col("decimals")), pl.col("unit")
+    )
+    no_neighbours = ~is_council | pl.col("sn_total").is_null()
+    return frame.with_columns(
+        block_label(frame).alias("block"),
+        fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
+        pl.when(ranked)
+        .then(
+            pl.col("rank").cast(pl.String)
+            + " of "
+            + pl.col("ranked_count").cast(pl.String)
+            + joint_tag
+        )
+        .when(is_council & ~neutral)
+        .then(pl.lit("not ranked"))
+        .otherwise(pl.lit(fmt.DASH))
+        .alias("rank_text"),
+        pl.when(ranked)
+        .then(pl.col("band") + joint_tag)
+        .otherwise(pl.lit(fmt.DASH))
+        .alias("band_text"),
+        pl.when(no_neighbours)
+        .then(pl.lit(fmt.DASH))
+        .when(pl.col("sn_count") == 0)
+        .then(pl.lit(fmt.NO_FIGURE))
+        .otherwise(sn_text)
+        .alias("sn_mean_text"),
+        pl.when(no_neighbours)
+        .then(pl.lit(fmt.DASH))
+        .when(pl.col("sn_count") == 0)
+        .then(pl.lit(fmt.NO_FIGURE))
+        .otherwise(sn_median)
+        .alias("sn_median_text"),
+        pl.when(no_neighbours)
+        .then(pl.lit(fmt.DASH))
+        .otherwise(pl.col("sn_count").cast(pl.String) + " of " + pl.col("sn_total").cast(pl.String))
+        .alias("sn_count_text"),
+        pl.when(pl.col("trend_values").list.drop_nulls().list.len() >= 2)
+        .then(pl.col("trend_values"))
+        .alias("trend"),
+    )
+
+
+# ---------------------------------------------------------------------------- Ofsted rows
+
+
+def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
+    """One row per council: latest overall grade and month, or why there is none."""
+    names = ctx.names()
+    base = pl.DataFrame(
+        {"unit_code": codes, "area": [names[c] for c in codes], "_pos": list(range(len(codes)))}
+    )
+    if not ctx.has("inspections"):
+        return base.with_columns(
+            pl.lit(fmt.NOT_IN_PACKAGE).alias("figure"),
+            pl.lit(None, pl.String).alias("ofsted_note"),
+            pl.lit(None, pl.String).alias("source_id"),
+        )
+    latest = compare.latest_inspections(ctx.frames["inspections"], ctx.areas)
+    subs = (
+        pl.col("judgements")
+        .list.eval(
+            pl.element().struct.field("judgement").str.replace_all("_", " ")
+            + ": "
+            + pl.element().struct.field("grade").fill_null("not graded")
+        )
+        .list.join("; ")
+    )
+    month = fmt.month_text(pl.col("publication_date"))
+    post = pl.col("grade_status") == compare.POST_2026
+    joined = base.join(latest, on="unit_code", how="left")
+    return joined.with_columns(
+        pl.when(pl.col("publication_date").is_null())
+        .then(pl.lit("no inspection on record"))
+        .when(post)
+        .then(pl.lit(POST_2026_TEXT + ", ") + month)
+        .when(pl.col("grade").is_not_null())
+        .then(pl.col("grade") + ", " + month)
+        .otherwise(pl.lit("not graded (") + pl.col("grade_status") + "), " + month)
+        .alias("figure"),
+        pl.when(post)
+        .then(
+            pl.col("area")
+            + ", "
+            + pl.col("inspection_type")
+            + " inspection published "
+            + fmt.date_text(pl.col("publication_date"))
+            + ": Ofsted gives no overall effectiveness grade for fieldwork from 1 April 2026. "
+            + "Sub-judgements: "
+            + subs
+            + "."
+        )
+        .alias("ofsted_note"),
+    )
+
+
+# ---------------------------------------------------------------------------- the table
+
+
+def comparison_table(
+    ctx: Context, codes: list[str], stem: str, title: str, sheet: str | None, png: bool = True
+) -> fmt.Table:
+    """The headline layout for any list of councils (current codes)."""
+    ids = ctx.indicator_ids(HEADLINE_INDICATORS)
+    missing = [i for i in HEADLINE_INDICATORS if i not in ids]
+    rows = display_columns(indicator_rows(ctx, codes, ids))
+    ofsted = ofsted_rows(ctx, codes).with_columns(
+        pl.lit(OFSTED_LABEL).alias("block"),
+        pl.lit("council").alias("row_kind"),
+        pl.lit(OFSTED_ID).alias("indicator_id"),
+        *(
+            pl.lit(fmt.DASH).alias(c)
+            for c in ("rank_text", "band_text", "sn_mean_text", "sn_median_text", "sn_count_text")
+        ),
+    )
+    full = pl.concat([rows, ofsted], how="diagonal_relaxed")
+    periods = subtitle_periods(rows)
+    subtitle = (
+        f"Latest official figures ({periods}) beside the region, England and each council's "
+        "10 DfE statistical neighbours. Rank among all English councils, 1 = best; bands A (best "
+        "quarter) to D."
+    )
+    table_id = stem.replace("/", "-")
+    shown = full.select(
+        "block",
+        "area",
+        "figure",
+        pl.col("rank_text").alias("rank"),
+        pl.col("band_text").alias("band"),
+        pl.col("sn_mean_text").alias("sn_mean"),
+        pl.col("sn_median_text").alias("sn_median"),
+        pl.col("sn_count_text").alias("sn_count"),
+        "trend",
+    )
+    gt = (
+        fmt.base_gt(shown, table_id, title, subtitle, rowname_col="area", groupname_col="block")
+        .tab_spanner("10 statistical neighbours", columns=["sn_mean", "sn_median", "sn_count"])
+        .cols_label(
+            figure="Figure",
+            rank="Rank",
+            band="Band",
+            sn_mean="Mean",
+            sn_median="Median",
+            sn_count="With a figure",
+            trend="Trend",
+        )
+        .fmt_nanoplot("trend", plot_type="line", missing_vals="gap")
+        .sub_missing("trend", missing_text=fmt.DASH)
+        .cols_align("right", columns=["figure", "sn_mean", "sn_median"])
+        .cols_align("center", columns=["rank", "band", "sn_count"])
+    )
+    gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
+    gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
+    gt = figure_footnotes(gt, full)
+    notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
+    if missing:
+        notes.append(f"Not in this package version: {', '.join(missing)}.")
+    if not ctx.has("inspections"):
+        notes.append(f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.")
+    source_ids = [*full["source_id"].drop_nulls().to_list(), *ofsted_sources(ctx)]
+    notes.append(fmt.source_line(ctx.sources, source_ids))
+    gt = fmt.add_notes(gt, notes)
+    return fmt.Table(stem, title, subtitle, gt, csv_frame(full), png=png, sheet=sheet)
+
+
+def ofsted_sources(ctx: Context) -> list[str]:
+    if not ctx.has("inspections"):
+        return []
+    return ctx.frames["inspections"]["source_id"].cast(pl.String).unique().to_list()
+
+
+def figure_footnotes(gt: GT, full: pl.DataFrame, column: str = "figure") -> GT:
+    """Symbols, computed figures, joint figures, per-figure notes and post-2026 Ofsted rows."""
+    meanings = fmt.status_meanings()
+    joint = pl.when(pl.col("basis") == compare.JOINT).then(
+        pl.lit("Figure of the joint return ")
+        + pl.col("basis_code")
+        + ": the councils report their workforce together, so this is their combined figure "
+        "and the rank is the joint return's."
+    )
+    notes = [
+        fmt.status_note(pl.col("status"), meanings, pl.col("note")),
+        pl.when(pl.col("figure") == fmt.NO_FIGURE).then(pl.lit(fmt.NO_FIGURE_NOTE)),
+        joint,
+        pl.when(pl.col("status").fill_null("") != "computed").then(
+            pl.lit("Note: ") + pl.col("note")
+        ),
+    ]
+    if "ofsted_note" in full.columns:
+        notes.append(pl.col("ofsted_note"))
+    for note in notes:
+        gt = fmt.footnote_cells(gt, full, column, note)
+    return gt
+
+
+def subtitle_periods(rows: pl.DataFrame) -> str:
+    """ "workforce at 30 Sep 2025; children in care at 31 Mar 2025; spending 2024-25"."""
+    themes = (
+        rows.filter(pl.col("row_kind") == "council")
+        .select(
+            "theme",
+            fmt.period_text(pl.col("period"), pl.col("period_end")).alias("p"),
+            "period_end",
+        )
+        .unique()
+        .sort("period_end", "theme")
+    )
+    words = {"children_in_care": "children in care", "children_in_need": "children in need"}
+    parts = []
+    for theme, when in themes.select("theme", "p").unique(maintain_order=True).iter_rows():
+        at = "" if "-" in when else "at "
+        parts.append(f"{words.get(theme, theme)} {at}{when}")
+    return "; ".join(parts)
+
+
+def csv_frame(full: pl.DataFrame) -> pl.DataFrame:
+    """The table's data, tidy: raw numbers beside the text shown, one row per table row."""
+    return (
+        full.drop("trend")
+        .with_row_index("_row")
+        .join(trend_text(full.with_row_index("_row")), on="_row", how="left")
+        .with_columns(
+            pl.col("label").alias("indicator"),
+            pl.col("indicator_polarity").alias("polarity"),
+            pl.col("unit_code").alias("area_code"),
+        )
+        .select(CSV_COLUMNS)
+    )
+
+
+def trend_text(frame: pl.DataFrame) -> pl.DataFrame:
+    """_row -> "2017: 16.7; 2018: 13.8; ..." with "no figure" where a period is missing."""
+    return (
+        frame.select("_row", "trend_periods", "trend_values")
+        .filter(pl.col("trend_periods").is_not_null())
+        .explode("trend_periods", "trend_values")
+        .with_columns(
+            (
+                pl.col("trend_periods")
+                + ": "
+                + pl.col("trend_values").cast(pl.String).fill_null(fmt.NO_FIGURE)
+            ).alias("_t")
+        )
+        .group_by("_row", maintain_order=True)
+        .agg(pl.col("_t").str.join("; ").alias("trend"))
+    )

@@ -1,0 +1,186 @@
+"""Region tables: every council of a region on the headline indicators, with rank bands.
+
+One wide row per council (the shape a spreadsheet user expects), then the region and England.
+Members of a joint workforce return show the joint figure, marked "(joint)" and footnoted; the
+joint return itself is not a separate row.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cscbench import compare
+from cscbench.publish import formatting as fmt
+from cscbench.publish.context import Context
+from cscbench.publish.headline import (
+    HEADLINE_INDICATORS,
+    KIND_ORDER,
+    figure_footnotes,
+    ofsted_rows,
+    ofsted_sources,
+    subtitle_periods,
+)
+
+SHORT_LABELS = {
+    "caseload_fte": "Caseload (cases per FTE)",
+    "agency_rate_fte": "Agency workers (%)",
+    "vacancy_rate_fte": "Vacancy rate (%)",
+    "turnover_rate_fte": "Turnover (%)",
+    "cla_31_march_rate_per_10k": "Looked after, per 10,000",
+    "cin_31_march_rate_per_10k": "In need, per 10,000",
+    "ro3_csctot_net_cur_exp": "CSC net spend (£k)",
+    "csc_net_expenditure_per_child_gbp": "CSC spend per child (£)",
+}
+WIDE_VALUES = (
+    "figure",
+    "band_text",
+    "status",
+    "basis",
+    "basis_code",
+    "note",
+    "value",
+    "rank",
+    "ranked_count",
+    "band",
+)
+
+
+def build(ctx: Context) -> list[fmt.Page]:
+    regions = ctx.areas.filter(pl.col("level") == "regional").sort("name")
+    pages = []
+    for code, name in regions.select("area_code", "name").iter_rows():
+        table = region_table(ctx, code, name)
+        pages.append(fmt.Page(table.stem, name, "regions", (table,), sort_key=name))
+    return pages
+
+
+def long_rows(ctx: Context, region: str, ids: tuple[str, ...]) -> pl.DataFrame:
+    """Councils of the region (not joint-return rows), then the region and England."""
+    councils = ctx.latest.filter(
+        pl.col("region_code") == region,
+        pl.col("level") == "local_authority",
+        pl.col("indicator_id").is_in(ids),
+    ).with_columns(pl.lit("council").alias("row_kind"), pl.col("name").alias("area"))
+    names = dict(ctx.areas.select("area_code", "name").iter_rows())
+    others = (
+        ctx.comparator_rows([region, compare.ENGLAND], ids)
+        .with_columns(
+            pl.when(pl.col("unit_code") == compare.ENGLAND)
+            .then(pl.lit("england"))
+            .otherwise(pl.lit("region"))
+            .alias("row_kind"),
+            pl.col("unit_code").replace_strict(names).alias("area"),
+        )
+        .join(
+            ctx.grid.select(
+                "indicator_id", "unit", "decimals", "indicator_polarity", "theme"
+            ).unique("indicator_id"),
+            on="indicator_id",
+        )
+    )
+    frame = pl.concat([councils, others], how="diagonal_relaxed")
+    joint = pl.when(pl.col("basis") == compare.JOINT).then(pl.lit(" (joint)")).otherwise(pl.lit(""))
+    return frame.with_columns(
+        fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
+        pl.when(pl.col("rank").is_not_null())
+        .then(pl.col("band") + joint)
+        .when((pl.col("row_kind") == "council") & (pl.col("indicator_polarity") != compare.NEUTRAL))
+        .then(pl.lit("not ranked"))
+        .otherwise(pl.lit(fmt.DASH))
+        .alias("band_text"),
+        pl.col("row_kind").replace_strict(KIND_ORDER).alias("_kind"),
+    )
+
+
+def wide(frame: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
+    """One row per area; for each indicator ``<value>__<id>`` columns, in the given order."""
+    index = ["unit_code", "area", "row_kind", "_kind"]
+    out = frame.select(index).unique().sort("_kind", "area")
+    for column in WIDE_VALUES:
+        part = frame.pivot(on="indicator_id", index="unit_code", values=column)
+        renamed = part.rename({i: f"{column}__{i}" for i in ids if i in part.columns})
+        out = out.join(renamed, on="unit_code", how="left")
+    return out
+
+
+def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
+    ids = ctx.indicator_ids(HEADLINE_INDICATORS)
+    ranked = set(
+        ctx.indicators.filter(pl.col("polarity") != compare.NEUTRAL)["indicator_id"].to_list()
+    )
+    long = long_rows(ctx, region, ids)
+    table = wide(long, ids)
+    councils = table.filter(pl.col("row_kind") == "council")["unit_code"].to_list()
+    ofsted = ofsted_rows(ctx, councils).select(
+        "unit_code", pl.col("figure").alias("ofsted"), "ofsted_note"
+    )
+    table = (
+        table.join(ofsted, on="unit_code", how="left")
+        .with_columns(
+            pl.when(pl.col("row_kind") == "council")
+            .then(pl.col("ofsted"))
+            .otherwise(pl.lit(fmt.DASH))
+            .alias("ofsted")
+        )
+        .sort("_kind", "area")
+    )
+    stem = "regions/" + fmt.slug(name)
+    title = f"{name}: every council on the headline indicators"
+    subtitle = (
+        f"Latest official figures ({subtitle_periods(long)}), with each council's band among all "
+        "English councils (A = best quarter, D = worst), then the region and England."
+    )
+    shown_cols = ["area"]
+    for i in ids:
+        shown_cols.append(f"figure__{i}")
+        if i in ranked:
+            shown_cols.append(f"band_text__{i}")
+    shown = table.select(*shown_cols, "ofsted")
+    gt = fmt.base_gt(shown, stem.replace("/", "-"), title, subtitle, rowname_col="area")
+    labels = {}
+    for i in ids:
+        cols = [f"figure__{i}"] + ([f"band_text__{i}"] if i in ranked else [])
+        gt = gt.tab_spanner(SHORT_LABELS.get(i, i), columns=cols, id=f"sp-{i}")
+        labels[f"figure__{i}"] = "Figure"
+        if i in ranked:
+            labels[f"band_text__{i}"] = "Band"
+    gt = gt.cols_label(ofsted="Ofsted (latest)", **labels).cols_align(
+        "right", columns=[f"figure__{i}" for i in ids]
+    )
+    for i in ids:
+        if i in ranked:
+            gt = fmt.style_letters(gt, shown, f"band_text__{i}", fmt.BAND_COLOURS)
+        per = table.select(
+            pl.col(f"figure__{i}").alias("figure"),
+            pl.col(f"status__{i}").alias("status"),
+            pl.col(f"basis__{i}").alias("basis"),
+            pl.col(f"basis_code__{i}").alias("basis_code"),
+            pl.col(f"note__{i}").alias("note"),
+        )
+        gt = figure_footnotes(gt, per, column=f"figure__{i}")
+    gt = fmt.style_letters(gt, shown, "ofsted", fmt.GRADE_COLOURS)
+    gt = fmt.footnote_cells(gt, table, "ofsted", pl.col("ofsted_note"))
+    notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
+    missing = [i for i in HEADLINE_INDICATORS if i not in ids]
+    if missing:
+        notes.append(f"Not in this package version: {', '.join(missing)}.")
+    source_ids = [*long["source_id"].drop_nulls().to_list(), *ofsted_sources(ctx)]
+    notes.append(fmt.source_line(ctx.sources, source_ids))
+    gt = fmt.add_notes(gt, notes)
+    return fmt.Table(stem, title, subtitle, gt, csv_frame(table, ids), sheet=name[:31])
+
+
+def csv_frame(table: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
+    """Wide, numbers raw: for each indicator its value, status, rank, ranked count, band, basis."""
+    columns = [pl.col("unit_code").alias("area_code"), "area", "row_kind"]
+    for i in ids:
+        columns += [
+            pl.col(f"value__{i}").alias(i),
+            pl.col(f"status__{i}").alias(f"{i}_status"),
+            pl.col(f"rank__{i}").alias(f"{i}_rank"),
+            pl.col(f"ranked_count__{i}").alias(f"{i}_ranked_count"),
+            pl.col(f"band__{i}").alias(f"{i}_band"),
+            pl.col(f"basis__{i}").alias(f"{i}_basis"),
+        ]
+    columns.append(pl.col("ofsted").alias("ofsted_latest"))
+    return table.select(columns)

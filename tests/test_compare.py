@@ -1,0 +1,305 @@
+"""Comparison logic: rank, band, comparators and series joins (cscbench.compare)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cscbench
+from cscbench import compare
+
+# Few distinct values so ties are common; None = no figure, with or without a publisher symbol.
+VALUES = st.lists(
+    st.one_of(
+        st.sampled_from([0.0, 1.5, 2.0, 2.0, 7.25, 10.0, 33.3]),
+        st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False),
+        st.none(),
+    ),
+    min_size=1,
+    max_size=40,
+)
+STATUSES = st.sampled_from([None, "c", "x", "z", "u", "low"])
+
+
+def ranked(
+    values: list[float | None], polarity: str, statuses: list[str | None] | None = None
+) -> pl.DataFrame:
+    statuses = statuses or [None] * len(values)
+    frame = pl.DataFrame(
+        {
+            "indicator_id": "i",
+            "period": "2025",
+            "value": values,
+            "status": [s if v is None else None for v, s in zip(values, statuses, strict=True)],
+            "polarity": polarity,
+        },
+        schema={
+            "indicator_id": pl.String,
+            "period": pl.String,
+            "value": pl.Float64,
+            "status": pl.String,
+            "polarity": pl.String,
+        },
+    )
+    return compare.rank_units(frame)
+
+
+def better_count(values: list[float], x: float, polarity: str) -> int:
+    return sum(1 for y in values if (y < x if polarity == "low_is_good" else y > x))
+
+
+@given(VALUES, st.sampled_from(["low_is_good", "high_is_good"]))
+def test_ranks_are_min_ranks_and_a_permutation_with_ties(values, polarity) -> None:
+    out = ranked(values, polarity)
+    present = [v for v in values if v is not None]
+    ranks = out["rank"].to_list()
+    for value, rank in zip(values, ranks, strict=True):
+        if value is None:
+            assert rank is None
+        else:
+            assert rank == 1 + better_count(present, value, polarity)
+    expected = sorted(1 + better_count(present, v, polarity) for v in present)
+    assert sorted(r for r in ranks if r is not None) == expected
+    if len(set(present)) == len(present):  # no ties: exactly 1..n
+        assert expected == list(range(1, len(present) + 1))
+    assert set(out["ranked_count"].drop_nulls()) <= {len(present)}
+
+
+@given(VALUES)
+def test_flipping_polarity_reverses_ranks(values) -> None:
+    low = ranked(values, "low_is_good")["rank"].to_list()
+    high = ranked(values, "high_is_good")["rank"].to_list()
+    idx = [i for i, v in enumerate(values) if v is not None]
+    for a in idx:
+        for b in idx:
+            assert (low[a] < low[b]) == (high[a] > high[b])
+            assert (low[a] == low[b]) == (high[a] == high[b])
+
+
+@given(VALUES, st.sampled_from(["low_is_good", "high_is_good"]))
+def test_bands_partition_the_ranked_councils(values, polarity) -> None:
+    out = ranked(values, polarity).filter(pl.col("rank").is_not_null())
+    n = out.height
+    assert out["band"].null_count() == 0
+    assert set(out["band"]) <= set(compare.BANDS)
+    for rank, band in out.select("rank", "band").iter_rows():
+        position = 4 * rank
+        want = (
+            "A"
+            if position <= n
+            else "B"
+            if position <= 2 * n
+            else "C"
+            if position <= 3 * n
+            else "D"
+        )
+        assert band == want
+    # a better (lower) rank never gets a worse band
+    ordered = out.sort("rank")["band"].to_list()
+    assert ordered == sorted(ordered)
+
+
+@given(VALUES)
+def test_neutral_indicators_get_no_rank_or_band(values) -> None:
+    out = ranked(values, "neutral")
+    assert out["rank"].null_count() == out.height
+    assert out["band"].null_count() == out.height
+    assert set(out["rank_note"]) == {"neutral indicator: not ranked"}
+
+
+@settings(max_examples=50)
+@given(
+    st.lists(st.tuples(st.one_of(st.none(), st.floats(0, 100)), STATUSES), min_size=1, max_size=30)
+)
+def test_suppressed_values_are_unranked_with_their_status(rows) -> None:
+    values = [v for v, _ in rows]
+    statuses = [s for _, s in rows]
+    out = ranked(values, "low_is_good", statuses)
+    for value, status, rank, note in out.select("value", "status", "rank", "rank_note").iter_rows():
+        if value is not None:
+            assert rank is not None and note is None
+        elif status is not None:
+            assert rank is None and note == f"not ranked: published as {status}"
+        else:
+            assert rank is None and note == "not ranked: no figure"
+
+
+def test_band_boundaries_exact() -> None:
+    out = ranked([float(i) for i in range(1, 9)], "low_is_good")
+    assert out["band"].to_list() == ["A", "A", "B", "B", "C", "C", "D", "D"]
+
+
+# ---------------------------------------------------------------------------- a small package
+
+
+def small_inputs(values: dict[str, float | None]) -> compare.Inputs:
+    """England, one region, six councils (one superseded code, two in a joint return)."""
+    areas = pl.DataFrame(
+        [
+            ("E92000001", "England", "national", None, "current", "E92000001", None),
+            ("E12000003", "Region", "regional", "E12000003", "current", "E12000003", None),
+            (
+                "E08000016",
+                "Barnsley",
+                "local_authority",
+                "E12000003",
+                "superseded",
+                "E08000038",
+                None,
+            ),
+            ("E08000038", "Barnsley", "local_authority", "E12000003", "current", "E08000038", None),
+            ("E08000035", "Leeds", "local_authority", "E12000003", "current", "E08000035", None),
+            (
+                "E08000036",
+                "Wakefield",
+                "local_authority",
+                "E12000003",
+                "current",
+                "E08000036",
+                None,
+            ),
+            ("E06000061", "North", "local_authority", "E12000003", "current", "E06000061", None),
+            ("E06000062", "West", "local_authority", "E12000003", "current", "E06000062", None),
+            (
+                "E06000061 / E06000062",
+                "North / West",
+                "joint_return",
+                "E12000003",
+                "current",
+                "E06000061 / E06000062",
+                "E06000061|E06000062",
+            ),
+            ("E10000021", "Old county", "local_authority", "E12000003", "abolished", None, None),
+        ],
+        schema=[
+            "area_code",
+            "name",
+            "level",
+            "region_code",
+            "status",
+            "series_code",
+            "member_codes",
+        ],
+        orient="row",
+    )
+    indicators = pl.DataFrame({"indicator_id": ["caseload_fte"], "polarity": ["low_is_good"]})
+    rows = [
+        ("E08000016", "2024", 20.0),
+        ("E08000038", "2025", 18.0),
+        ("E10000021", "2024", 99.0),
+        ("E12000003", "2025", 16.0),
+        ("E92000001", "2025", 15.0),
+    ] + [(code, "2025", v) for code, v in values.items()]
+    observations = pl.DataFrame(
+        {
+            "indicator_id": "caseload_fte",
+            "area_code": [r[0] for r in rows],
+            "period": [r[1] for r in rows],
+            "period_end": [dt.date(int(r[1]), 9, 30) for r in rows],
+            "value": [r[2] for r in rows],
+            "status": [None if r[2] is not None else "c" for r in rows],
+            "note": None,
+            "source_id": "s",
+        },
+        schema_overrides={"status": pl.String, "note": pl.String, "value": pl.Float64},
+    )
+    neighbours = pl.DataFrame(
+        {
+            "area_code": ["E08000035"] * 4,
+            "rank": [1, 2, 3, 4],
+            "neighbour_code": ["E08000016", "E08000036", "E06000061", "E06000062"],
+        }
+    )
+    return compare.Inputs(areas, indicators, observations, neighbours)
+
+
+def test_series_code_joins_barnsleys_two_codes() -> None:
+    grid = compare.compare(small_inputs({"E08000035": 14.0}))
+    barnsley = grid.filter(pl.col("unit_code") == "E08000038").sort("period")
+    assert barnsley["period"].to_list() == ["2024", "2025"]
+    assert barnsley["value"].to_list() == [20.0, 18.0]
+    assert barnsley["source_code"].to_list() == ["E08000016", "E08000038"]
+    assert "E08000016" not in grid["unit_code"].to_list()
+    assert "E10000021" not in grid["unit_code"].to_list()  # abolished: no series
+
+
+def test_joint_return_ranked_once_and_members_take_its_figure() -> None:
+    grid = compare.latest(
+        compare.compare(
+            small_inputs({"E08000035": 14.0, "E08000036": None, "E06000061 / E06000062": 16.5})
+        )
+    )
+    by = {r["unit_code"]: r for r in grid.iter_rows(named=True)}
+    joint = by["E06000061 / E06000062"]
+    assert joint["basis"] == "own" and joint["rank"] is not None
+    for member in ("E06000061", "E06000062"):
+        row = by[member]
+        assert row["value"] == 16.5 and row["basis"] == "joint"
+        assert row["basis_code"] == "E06000061 / E06000062"
+        assert (row["rank"], row["band"]) == (joint["rank"], joint["band"])
+        assert row["rank_note"].startswith("rank of the joint return")
+    # ranked: Barnsley 18, Leeds 14, joint 16.5 (Wakefield suppressed, members not counted twice)
+    assert joint["ranked_count"] == 3
+    assert by["E08000035"]["rank"] == 1 and joint["rank"] == 2 and by["E08000038"]["rank"] == 3
+    assert by["E08000036"]["rank"] is None
+    assert by["E08000036"]["rank_note"] == "not ranked: published as c"
+
+
+def test_neighbour_mean_median_and_count() -> None:
+    grid = compare.latest(
+        compare.compare(
+            small_inputs({"E08000035": 14.0, "E08000036": None, "E06000061 / E06000062": 16.5})
+        )
+    )
+    leeds = grid.filter(pl.col("unit_code") == "E08000035").row(0, named=True)
+    # neighbours: Barnsley (old code, mapped to its series) 18, Wakefield suppressed, both
+    # Northamptonshire members through the joint figure 16.5
+    have = [18.0, 16.5, 16.5]
+    assert leeds["sn_count"] == 3 and leeds["sn_total"] == 4
+    assert leeds["sn_mean"] == pytest.approx(statistics.mean(have))
+    assert leeds["sn_median"] == pytest.approx(statistics.median(have))
+    assert leeds["region_value"] == 16.0 and leeds["england_value"] == 15.0
+
+
+def test_units_without_a_row_are_kept() -> None:
+    grid = compare.latest(compare.compare(small_inputs({"E08000035": 14.0})))
+    wakefield = grid.filter(pl.col("unit_code") == "E08000036").row(0, named=True)
+    assert wakefield["value"] is None and wakefield["rank_note"] == "not ranked: no figure"
+
+
+# ---------------------------------------------------------------------------- the committed package
+
+
+@pytest.fixture(scope="module")
+def package_grid() -> pl.DataFrame:
+    inputs = compare.Inputs(
+        cscbench.load("areas"),
+        cscbench.load("indicators"),
+        cscbench.load("observations"),
+        cscbench.load("statistical_neighbours"),
+    )
+    return compare.compare(inputs)
+
+
+def test_package_barnsley_is_one_line(package_grid: pl.DataFrame) -> None:
+    obs = cscbench.load("observations").filter(pl.col("indicator_id") == "caseload_fte")
+    old = obs.filter(pl.col("area_code") == "E08000016")
+    line = package_grid.filter(
+        pl.col("unit_code") == "E08000038", pl.col("indicator_id") == "caseload_fte"
+    )
+    joined = line.join(old.select("period", pl.col("value").alias("old")), on="period")
+    assert joined.height == old.height > 0
+    assert (joined["value"] == joined["old"]).all()
+
+
+def test_package_ranks_cover_current_councils_and_joint_returns(package_grid: pl.DataFrame) -> None:
+    latest = compare.latest(package_grid).filter(pl.col("indicator_id") == "caseload_fte")
+    own = latest.filter(pl.col("basis") == "own", pl.col("value").is_not_null())
+    assert own["rank"].null_count() == 0
+    assert own["ranked_count"].unique().to_list() == [own.height]
+    assert latest.filter(pl.col("level") == "joint_return")["rank"].null_count() == 0
