@@ -49,15 +49,6 @@ GRADE_COLOURS = {
     "Inadequate": BAND_COLOURS["D"],
 }
 
-UNIT_LABELS = {
-    "number": "number",
-    "fte": "full-time equivalent",
-    "percent": "%",
-    "cases_per_fte": "cases per FTE",
-    "rate_per_10k": "per 10,000 children",
-    "gbp_thousand": "£ thousand",
-    "gbp_per_child": "£ per child",
-}
 POLARITY_LABELS = {
     "low_is_good": "lower is better",
     "high_is_good": "higher is better",
@@ -322,7 +313,9 @@ def document(title: str, body: str, footer: str) -> str:
         "footer{border-top:1px solid #ccc;margin-top:2rem;padding-top:0.5rem}"
         "table.index{border-collapse:collapse}table.index td,table.index th{border-bottom:1px solid #ddd;"
         "padding:0.2rem 0.6rem;text-align:left;vertical-align:top}"
-        "figure{margin:1rem 0}img{max-width:100%;border:1px solid #ddd}</style>\n"
+        "figure{display:inline-block;margin:0.5rem;vertical-align:top;max-width:30rem}"
+        "figure img{max-width:100%;max-height:24rem;object-fit:cover;object-position:top;"
+        "border:1px solid #ddd}</style>\n"
         "</head>\n<body>\n<main>\n"
         f"{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"
     )

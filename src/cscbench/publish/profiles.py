@@ -10,11 +10,12 @@ once and then split, so 153 pages cost one pass over the grid.
 from __future__ import annotations
 
 import polars as pl
+from great_tables import loc, style
 
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import figure_footnotes
+from cscbench.publish.headline import HEADLINE_INDICATORS, figure_footnotes
 from cscbench.publish.history import history_table
 
 THEMES = ("workforce", "children_in_care", "children_in_need", "population", "spending")
@@ -25,6 +26,8 @@ THEME_LABELS = {
     "population": "Population",
     "spending": "Spending (children's social care)",
 }
+# The headline indicators lead their theme; the rest follow in label order.
+FIRST = {indicator: i for i, indicator in enumerate(HEADLINE_INDICATORS)}
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
 CSV_COLUMNS = [
     "area_code",
@@ -85,9 +88,10 @@ def profile_rows(ctx: Context) -> pl.DataFrame:
         .with_columns(
             (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING)).alias("shown"),
             pl.col("_theme").fill_null(len(THEMES)),
+            pl.col("indicator_id").replace_strict(FIRST, default=len(FIRST)).alias("_first"),
         )
         .with_columns(display(ctx))
-        .sort("name", "unit_code", "_theme", "indicator_id")
+        .sort("name", "unit_code", "_theme", "_first", "label", "indicator_id")
     )
 
 
@@ -233,6 +237,7 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         )
         .cols_align("right", columns=["figure", "region", "england", "sn_mean", "sn_median"])
         .cols_align("center", columns=["rank", "band", "sn_count"])
+        .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["period", "rank"]))
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = figure_footnotes(gt, shown_rows)

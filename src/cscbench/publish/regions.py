@@ -144,8 +144,10 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
         labels[f"figure__{i}"] = "Figure"
         if i in ranked:
             labels[f"band_text__{i}"] = "Band"
-    gt = gt.cols_label(ofsted="Ofsted (latest)", **labels).cols_align(
-        "right", columns=[f"figure__{i}" for i in ids]
+    gt = (
+        gt.cols_label(ofsted="Ofsted (latest)", **labels)
+        .cols_align("right", columns=[f"figure__{i}" for i in ids])
+        .cols_align("center", columns=[f"band_text__{i}" for i in ids if i in ranked])
     )
     for i in ids:
         if i in ranked:
