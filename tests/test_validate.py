@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -12,6 +14,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from corpus.mutations import CASES, build_base, mutate, read_text, resource_paths, write_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cscbench.checks import CATALOGUE, readme_table
 from cscbench.cli import main, render_text
@@ -195,7 +199,7 @@ def test_short_row_is_not_silently_padded(tmp_path: Path) -> None:
     path.write_bytes(b"a,b,c\n1,2,3\n4,5\n")
     table = read_table(path, limit=100)
     assert table.frame is not None and table.frame.height == 2
-    assert table.bad_rows == frozenset({1})
+    assert table.bad_rows.to_list() == [1]
 
 
 # ---------------------------------------------------------------------------- safe text
@@ -250,3 +254,37 @@ def test_readme_documents_exit_codes_and_decisions() -> None:
     section = text.split("## Validation")[1].split("\n## ")[0]
     for phrase in ("`0`", "`1`", "`2`", "--format json", "BOM", "CRLF", "file.malformed"):
         assert phrase in section, phrase
+
+
+# ---------------------------------------------------------------------------- field counts
+
+
+CELL = st.text(alphabet=["a", ",", '"', " ", "é", "1"], max_size=4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    width=st.integers(2, 5),
+    rows=st.lists(st.lists(CELL, min_size=0, max_size=6), min_size=1, max_size=12),
+    newlines=st.booleans(),
+)
+def test_field_counts_match_a_reference_csv_parser(
+    width: int, rows: list[list[str]], newlines: bool, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Rows written by Python's csv module with any number of fields: exactly the rows whose field
+    count differs from the header's are malformed, on the fast path (one line per row) and on the
+    exact path (quoted newlines)."""
+    if newlines:
+        rows = [[c.replace(" ", "\n") for c in row] for row in rows]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([f"c{i}" for i in range(width)])
+    writer.writerows(rows)
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    table = read_table(path, limit=100)
+    expected = [i for i, row in enumerate(rows) if len(row) != width]
+    assert table.bad_rows.to_list() == expected
+    assert table.totals.get("file.malformed", 0) == len(expected)
+    lines = sorted(p.line for p in table.problems if p.check_id == "file.malformed")
+    assert lines == [i + 2 for i in expected]

@@ -125,7 +125,7 @@ def render_text(report: Report, max_examples: int = 5) -> str:
         return f"valid: {rows}"
     groups: dict[tuple[str, str, str], list[Problem]] = defaultdict(list)
     for p in report.problems:
-        groups[(p.check_id, p.resource, p.engine)].append(p)
+        groups[(p.check_id, p.resource, p.engine)].append(p)  # counts: see Report.counts
     counts: dict[tuple[str, str, str], dict[str | None, int]] = defaultdict(dict)
     for (engine, check_id, resource, column), n in report.counts.items():
         counts[(check_id, resource, engine)][column] = n

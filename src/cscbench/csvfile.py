@@ -1,15 +1,17 @@
 """Read one resource CSV as text, with the file-level checks a CSV parser would paper over.
 
-polars is forgiving where a partner's copy must not be: it pads a short row with nulls, reads a
-blank line as an empty row and strips a byte-order mark. So the file is also read as plain lines
-(one cheap, vectorised pass) and every record's field count is compared with the header's; only the
-bad records are ever handled in Python.
+polars is forgiving where a partner's copy must not be: it pads a short row with nulls, cuts a long
+one (when asked to read on) and reads a blank line as an empty row. So every row's field count is
+checked too, without a Python loop over rows: the file's lines are streamed once for their byte
+length and quote count, and a row of the right width must be exactly as long as its parsed cells
+plus separators and quoting (see :func:`bad_rows_by_length`). Only the rows that fail are looked at
+again, to say how many fields they have.
 """
 
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
@@ -19,6 +21,7 @@ BOM = codecs.BOM_UTF8
 HEAD_BYTES = 1 << 16
 # Quoted segments, including doubled quotes inside them ("a ""b"" c" is two adjacent segments).
 QUOTED = r'"[^"]*"'
+NO_ROWS = pl.Series("row", [], dtype=pl.UInt32)
 
 
 @dataclass(frozen=True)
@@ -34,24 +37,25 @@ class FileProblem:
 
 @dataclass
 class TextTable:
-    """A CSV read as text: the frame (None if unreadable), its problems, and rows to leave out."""
+    """A CSV read as text: the frame (None if unreadable), its problems (at most ``limit`` of
+    each check, ``totals`` holding exact counts where there are more) and the malformed rows."""
 
     frame: pl.DataFrame | None
     problems: list[FileProblem]
-    bad_rows: frozenset[int]  # 0-based data-row indices of malformed records
+    bad_rows: pl.Series = field(default_factory=lambda: NO_ROWS)  # 0-based data-row indices
+    totals: dict[str, int] = field(default_factory=dict)
 
 
 def read_table(path: Path, limit: int) -> TextTable:
     """Read ``path`` as an all-text frame; report file problems, at most ``limit`` per check."""
     if not path.exists():
-        missing = FileProblem("file.missing", None, None, str(path), "the file to exist")
-        return TextTable(None, [missing], frozenset())
+        return TextTable(
+            None, [FileProblem("file.missing", None, None, str(path), "the file to exist")]
+        )
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     if not head.strip(BOM + b" \t\r\n"):
-        return TextTable(
-            None, [FileProblem("file.empty", 1, None, None, "a header row")], frozenset()
-        )
+        return TextTable(None, [FileProblem("file.empty", 1, None, None, "a header row")])
     problems = head_problems(head)
     frame, reason = _read_frame(path, "utf8")
     lossy = False
@@ -61,11 +65,12 @@ def read_table(path: Path, limit: int) -> TextTable:
             problems.append(bad_byte)
             lossy = True
             frame, reason = _read_frame(path, "utf8-lossy")
-    malformed = record_problems(path, limit, frame.columns if frame is not None else None, lossy)
+    malformed, total, bad_rows = record_problems(path, limit, frame, lossy)
     if frame is None and not malformed:
         malformed = [FileProblem("file.malformed", None, None, reason, "well-formed CSV rows")]
-    bad = frozenset(p.line - 2 for p in malformed if p.line is not None and p.line >= 2)
-    return TextTable(frame, problems + malformed, bad)
+        total = 1
+    totals = {"file.malformed": total} if total else {}
+    return TextTable(frame, problems + malformed, bad_rows, totals)
 
 
 def _read_frame(path: Path, encoding: str) -> tuple[pl.DataFrame | None, str | None]:
@@ -146,43 +151,123 @@ def _field_index(prefix: bytes) -> int:
 
 
 def record_problems(
-    path: Path, limit: int, header: list[str] | None = None, lossy: bool = False
-) -> list[FileProblem]:
-    """Records whose field count differs from the header's, an open quote, a missing final newline."""
-    counts = field_counts(path, lossy)
-    if counts.records == 0:
+    path: Path, limit: int, frame: pl.DataFrame | None, lossy: bool = False
+) -> tuple[list[FileProblem], int, pl.Series]:
+    """Rows whose field count differs from the header's, an unclosed quote, a missing final
+    newline: (at most ``limit`` examples, exact count, 0-based indices of the bad data rows)."""
+    header = frame.columns if frame is not None else _header(path)
+    fast = None if frame is None or lossy else bad_rows_by_length(path, frame)
+    if fast is not None:
+        lines, bad = fast
+        examples = _describe(path, bad.head(limit), len(header), header)
+        open_at_end = False
+    else:
+        counts = field_counts(path, lossy)
+        lines, open_at_end = counts.records, counts.open_quote_at_end
+        wrong = counts.bad.filter(pl.col("record") > 0)
+        if open_at_end:
+            wrong = wrong.filter(pl.col("record") != lines - 1)
+        bad = (wrong["record"] - 1).cast(pl.UInt32)
+        examples = [
+            _wrong_count(int(r), int(f), bool(e), counts.header_fields, header)
+            for r, f, e in wrong.head(limit).select("record", "fields", "empty").iter_rows()
+        ]
+    total = bad.len()
+    end = _end_problem(path, lines, open_at_end)
+    if end is not None and not (bad.len() and int(bad[-1]) == lines - 2):
+        bad = pl.concat([bad, pl.Series("row", [lines - 2], dtype=pl.UInt32)])
+        total += 1
+        if len(examples) < limit:
+            examples.append(end)
+    return examples, total, bad.rename("row")
+
+
+def _end_problem(path: Path, lines: int, open_at_end: bool) -> FileProblem | None:
+    if lines < 2:
+        return None
+    if open_at_end:
+        return FileProblem(
+            "file.malformed",
+            lines,
+            None,
+            None,
+            "a closing quote (a quoted field runs on to the end of the file)",
+        )
+    if not _ends_with_newline(path):
+        return FileProblem(
+            "file.malformed",
+            lines,
+            None,
+            None,
+            "a newline at the end of the last line (the file may have been cut off)",
+        )
+    return None
+
+
+def bad_rows_by_length(path: Path, frame: pl.DataFrame) -> tuple[int, pl.Series] | None:
+    """Data rows whose field count is wrong, found from line lengths (None: use the exact count).
+
+    A line with exactly as many fields as the header is as long as its parsed cells, plus a comma
+    between each two, plus its quote characters, minus the quotes that are cell content (written
+    doubled, parsed once). A row with fewer fields lacks commas; polars cut a longer one, so its
+    line is longer. Holds whenever each record is one line (lines = rows + header).
+    """
+    stats = (
+        pl.scan_lines(path)
+        .select(
+            pl.col("line").str.len_bytes().alias("length"),
+            pl.col("line").str.count_matches('"', literal=True).alias("quotes"),
+        )
+        .collect(engine="streaming")
+    )
+    if stats.height != frame.height + 1:
+        return None
+    data = stats.slice(1).with_columns(
+        frame.select(
+            pl.sum_horizontal(pl.col(c).str.len_bytes().fill_null(0) for c in frame.columns)
+        )
+        .to_series()
+        .alias("cells")
+    )
+    quoted = data.with_row_index("row").filter(pl.col("quotes") > 0)["row"]
+    inner = frame[quoted].select(
+        pl.sum_horizontal(
+            pl.col(c).str.count_matches('"', literal=True).fill_null(0) for c in frame.columns
+        )
+    )
+    content_quotes = (
+        pl.zeros(frame.height, dtype=pl.UInt32, eager=True)
+        .scatter(quoted, inner.to_series().cast(pl.UInt32))
+        .alias("inner")
+    )
+    expected = pl.col("cells") + (frame.width - 1) + pl.col("quotes") - pl.col("inner")
+    bad = (
+        data.with_columns(content_quotes)
+        .with_row_index("row")
+        .filter(pl.col("length").cast(pl.Int64) != expected.cast(pl.Int64))["row"]
+    )
+    return stats.height, bad
+
+
+def _describe(path: Path, rows: pl.Series, width: int, header: list[str]) -> list[FileProblem]:
+    """How many fields each of a few bad rows has (their lines are read again, streaming)."""
+    if rows.is_empty():
         return []
-    if header is None:
-        header = _header(path)
-    last = counts.records
-    bad = counts.bad
-    if counts.open_quote_at_end:
-        bad = bad.filter(pl.col("record") != last - 1)
-    problems = [
-        _wrong_count(int(record), int(fields), bool(empty), counts.header_fields, header)
-        for record, fields, empty in bad.head(limit).select("record", "fields", "empty").iter_rows()
-    ]
-    if counts.open_quote_at_end:
-        problems.append(
-            FileProblem(
-                "file.malformed",
-                last,
-                None,
-                None,
-                "a closing quote (a quoted field runs on to the end of the file)",
-            )
+    lines = (
+        pl.scan_lines(path)
+        .with_row_index("line_index")
+        .filter(pl.col("line_index").is_in((rows + 1).implode()))
+        .select(
+            "line_index",
+            (pl.col("line").str.replace_all(QUOTED, "").str.count_matches(",", literal=True) + 1)
+            .cast(pl.Int64)
+            .alias("fields"),
+            (pl.col("line").str.len_bytes() == 0).alias("empty"),
         )
-    elif not _ends_with_newline(path) and all(p.line != last for p in problems):
-        problems.append(
-            FileProblem(
-                "file.malformed",
-                last,
-                None,
-                None,
-                "a newline at the end of the last line (the file may have been cut off)",
-            )
-        )
-    return problems
+        .collect(engine="streaming")
+        .sort("line_index")
+    )
+    return [_wrong_count(int(i), int(f), bool(e), width, header) for i, f, e in lines.iter_rows()]
 
 
 def _header(path: Path) -> list[str]:
@@ -195,6 +280,7 @@ def _header(path: Path) -> list[str]:
 def _wrong_count(
     record: int, fields: int, empty: bool, expected: int, header: list[str]
 ) -> FileProblem:
+    """A malformed record (0 = header) as a problem on its spreadsheet line."""
     line = record + 1
     if empty:
         return FileProblem(
@@ -232,6 +318,9 @@ class RecordCounts:
 
 def field_counts(path: Path, lossy: bool = False) -> RecordCounts:
     """Count each record's fields from the raw lines, keeping only the records that are off.
+
+    The exact, slower path, for files the length check cannot take (a quoted field spanning
+    lines, an unreadable CSV, invalid UTF-8).
 
     A line starts inside a quoted field when the lines before it hold an odd number of quotes;
     such lines continue the record above. Quote-free lines (nearly all) are counted directly;

@@ -81,6 +81,12 @@ class Problem:
 GroupKey = tuple[str, str, str, str | None]  # engine, check id, resource, column
 
 
+def group_key(problem: Problem) -> GroupKey:
+    """Problems are counted per engine, check, resource and column (file checks: per file)."""
+    column = None if problem.check_id.startswith("file.") else problem.column
+    return problem.engine, problem.check_id, problem.resource, column
+
+
 @dataclass
 class Report:
     """Problems (at most ``limit`` examples per engine, check, resource and column) and exact counts."""
@@ -101,7 +107,7 @@ class Report:
         """One entry per engine, check, resource and column, in report order, with its count."""
         shown: dict[GroupKey, int] = {}
         for p in self.problems:
-            key = (p.engine, p.check_id, p.resource, p.column)
+            key = group_key(p)
             shown[key] = shown.get(key, 0) + 1
         return [
             {
@@ -134,7 +140,7 @@ class Tally:
         self.counts: dict[GroupKey, int] = {}
 
     def add(self, problem: Problem, count: int = 1) -> None:
-        key = (problem.engine, problem.check_id, problem.resource, problem.column)
+        key = group_key(problem)
         seen = self.counts.get(key, 0)
         self.counts[key] = seen + count
         if seen < self.limit:
@@ -148,8 +154,7 @@ class Tally:
         """Examples of one group plus how many there are in all."""
         if not examples:
             return
-        first = examples[0]
-        key = (first.engine, first.check_id, first.resource, first.column)
+        key = group_key(examples[0])
         seen = self.counts.get(key, 0)
         self.counts[key] = seen + total
         self.problems.extend(examples[: max(0, self.limit - seen)])
@@ -430,7 +435,7 @@ def validate_frame(
     table_schema: dict[str, Any],
     frames: dict[str, pl.DataFrame],
     tally: Tally,
-    skip_rows: frozenset[int] = frozenset(),
+    skip_rows: pl.Series | None = None,
 ) -> None:
     """Run the resource's pandera schema; failures on ``skip_rows`` (malformed rows) are left out."""
     frame = frames[resource]
@@ -445,7 +450,7 @@ def validate_frame(
             errors = err.schema_errors
         else:
             return
-    skip = pl.Series("skip", sorted(skip_rows), dtype=pl.UInt32)
+    skip = pl.Series("skip", [], dtype=pl.UInt32) if skip_rows is None else skip_rows
     pk = table_schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else list(pk)
     for error in errors:
@@ -470,8 +475,11 @@ def _add_failures(
     failing = (
         error.check_output.select(pl.col("check_output").fill_null(True).not_().alias("bad"))
         .with_row_index("index")
-        .filter(pl.col("bad") & ~pl.col("index").is_in(skip.implode()))
+        .filter(pl.col("bad") & ~pl.col("index").is_in(skip.cast(pl.UInt32).implode()))
     )
+    if check_id == "table.primary_key":  # the first row with each key is not a duplicate
+        keys = frame[failing["index"]].select(pl.struct(pk).is_first_distinct().alias("first"))
+        failing = failing.filter(~keys["first"])
     if failing.is_empty():
         return
     index = failing["index"].head(tally.limit)
@@ -530,10 +538,10 @@ def load_schemas(package: dict[str, Any], base: Path, tally: Tally) -> dict[str,
 
 def read_resources(
     package: dict[str, Any], base: Path, schemas: dict[str, dict[str, Any]], tally: Tally
-) -> tuple[dict[str, pl.DataFrame], dict[str, frozenset[int]]]:
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.Series]]:
     """Read every resource as text with its file and header checks; keep the ones fit to check."""
     frames: dict[str, pl.DataFrame] = {}
-    bad_rows: dict[str, frozenset[int]] = {}
+    bad_rows: dict[str, pl.Series] = {}
     for res in package["resources"]:
         name = res["name"]
         if name not in schemas:
