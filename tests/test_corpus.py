@@ -23,6 +23,7 @@ from corpus.mutations import (
     resource_paths,
 )
 
+from cscbench.checks import CATALOGUE
 from cscbench.paths import ROOT
 from cscbench.validate import Problem, validate_package
 
@@ -49,6 +50,18 @@ def test_corpus_is_large_and_covers_every_resource(base_package: Path) -> None:
     assert len(CASES) >= 25
     assert len({c["id"] for c in CASES}) == len(CASES), "case ids must be unique"
     assert {c["resource"] for c in CASES} == set(resource_paths(base_package))
+
+
+def test_corpus_exercises_every_check() -> None:
+    """Every catalogue id has a case, except: package.descriptor (tested in test_validate.py),
+    package.frictionless (a fallback for frictionless errors without an id) and field.unique (no
+    schema has a unique field that is not also the whole primary key, reported as such)."""
+    covered = {c["expect"]["check"] for c in CASES if "expect" in c}
+    assert set(CATALOGUE) - covered == {
+        "package.descriptor",
+        "package.frictionless",
+        "field.unique",
+    }
 
 
 def test_base_package_is_valid_under_both_engines(base_package: Path) -> None:

@@ -58,7 +58,12 @@ class Problem:
     def message(self) -> str:
         where = f"{self.resource}.csv" + (f" line {self.line}" if self.line else "")
         where += f", column {self.column}" if self.column else ""
-        got = "" if self.value is None else f": got {self.value!r}"
+        if self.value is not None:
+            got = f": got {self.value!r}"
+        elif self.column and self.line and self.line >= FIRST_DATA_LINE:
+            got = ": got an empty cell"
+        else:
+            got = ""
         return f"{where}{got}; expected {self.expected}"
 
     @property
@@ -224,7 +229,8 @@ def header_problems(
 # ---------------------------------------------------------------------------- resource rules
 
 Rules = dict[str, list[pa.Check]]  # column -> row rules reported at that column
-Explain = Callable[[pl.DataFrame, dict[str, pl.DataFrame]], list[str]]
+# Per-row expectations for a check whose bound depends on the row: (rows, frames, column) -> texts.
+Explain = Callable[[pl.DataFrame, dict[str, pl.DataFrame], str], list[str]]
 
 
 def _mapping(frame: pl.DataFrame | None, key: str, value: str) -> dict[str, Any]:
@@ -294,7 +300,7 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     }
 
 
-def _explain_range(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[str]:
+def _explain_range(rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str) -> list[str]:
     lows, highs = _bounds(frames, "min_value"), _bounds(frames, "max_value")
 
     def one(indicator: str) -> str:
@@ -312,7 +318,9 @@ def _explain_range(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[
     return [one(i) for i in rows["indicator_id"].to_list()]
 
 
-def _explain_period_end(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[str]:
+def _explain_period_end(
+    rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str
+) -> list[str]:
     out = []
     for period in rows["period"].to_list():
         if period and "-" in period:
@@ -385,7 +393,23 @@ def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     }
 
 
-def _explain_grade_scale(rows: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> list[str]:
+def _explain_date_order(
+    rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str
+) -> list[str]:
+    """Name the date the failing one should follow, with its value."""
+    if column == "fieldwork_end":
+        return [f"a date on or after fieldwork_start ({d})" for d in rows["fieldwork_start"]]
+    return [
+        f"a date on or after fieldwork_end ({end})"
+        if end is not None
+        else f"a date on or after fieldwork_start ({start})"
+        for start, end in rows.select("fieldwork_start", "fieldwork_end").iter_rows()
+    ]
+
+
+def _explain_grade_scale(
+    rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str
+) -> list[str]:
     scales = {fw: scale for fws, scale in GRADE_SCALES.items() for fw in fws}
     return [
         f"one of {list(scales.get(fw, ()))} for framework {fw}"
@@ -424,6 +448,7 @@ EXPLAIN: dict[str, Explain] = {
     "obs.indicator_range": _explain_range,
     "obs.period_end": _explain_period_end,
     "inspections.grade_scale": _explain_grade_scale,
+    "inspections.date_order": _explain_date_order,
 }
 
 
@@ -489,7 +514,7 @@ def _add_failures(
     else:
         values = rows[column]
     explain = EXPLAIN.get(check_id)
-    expectations = explain(rows, frames) if explain else [expected] * rows.height
+    expectations = explain(rows, frames, column) if explain else [expected] * rows.height
     examples = [
         Problem(check_id, resource, int(i) + FIRST_DATA_LINE, column, v, exp)
         for i, v, exp in zip(index.to_list(), values.to_list(), expectations, strict=True)
