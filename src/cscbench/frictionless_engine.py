@@ -119,6 +119,9 @@ def frictionless_problems(descriptor: Path, schemas: dict[str, dict[str, Any]]) 
                     continue
                 seen_order = True
             line, column, value = _location(error, check_id, schemas, resource)
+            if error.type == "missing-cell" or check_id == "field.required":
+                value = None  # frictionless gives '' or 'None' for an absent cell
+            note = getattr(error, "note", "") or ""
             problems.append(
                 Problem(
                     check_id,
@@ -126,7 +129,7 @@ def frictionless_problems(descriptor: Path, schemas: dict[str, dict[str, Any]]) 
                     line,
                     column,
                     None if value is None else str(value),
-                    error.message,
+                    f"{error.title}: {note}" if note else error.title,
                     engine="frictionless",
                 )
             )

@@ -64,6 +64,8 @@ class Problem:
             got = ": got an empty cell"
         else:
             got = ""
+        if self.engine == "frictionless":  # its own words: "Type Error: type is ..."
+            return f"{where}{got}; frictionless: {self.expected}"
         return f"{where}{got}; expected {self.expected}"
 
     @property
@@ -620,13 +622,14 @@ def validate_package(
 
 
 def sort_key(problem: Problem, order: dict[str, int]) -> tuple[Any, ...]:
-    """Package order, then line, then check: the same package always gives the same report."""
+    """Engine (cscbench first), package order, line, column, check: the same package always gives
+    the same report."""
     return (
+        problem.engine != "cscbench",
         order.get(problem.resource, -1),
         problem.line or 0,
         problem.column or "",
         problem.check_id,
-        problem.engine,
         problem.value or "",
         problem.expected,
     )
