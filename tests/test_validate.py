@@ -22,7 +22,7 @@ from cscbench.cli import main, render_text
 from cscbench.csvfile import read_table
 from cscbench.paths import ROOT
 from cscbench.schema import FORMULA_SAFE, load_table_schema
-from cscbench.validate import validate_package
+from cscbench.validate import _true_duplicates, validate_package
 
 CASE = {c["id"]: c for c in CASES}
 
@@ -288,3 +288,11 @@ def test_field_counts_match_a_reference_csv_parser(
     assert table.totals.get("file.malformed", 0) == len(expected)
     lines = sorted(p.line for p in table.problems if p.check_id == "file.malformed")
     assert lines == [i + 2 for i in expected]
+
+
+def test_primary_key_hash_collisions_are_not_reported() -> None:
+    """The key check compares hashes; a failing row whose real key is new (a collision) is dropped."""
+    frame = pl.DataFrame({"k1": ["a", "b", "c", "a"], "k2": ["1", "1", "1", "1"]})
+    failing = pl.DataFrame({"index": [1, 3]}, schema={"index": pl.UInt32})
+    kept = _true_duplicates(frame, failing, ["k1", "k2"])
+    assert kept["index"].to_list() == [3]

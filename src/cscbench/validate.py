@@ -504,9 +504,8 @@ def _add_failures(
         .with_row_index("index")
         .filter(pl.col("bad") & ~pl.col("index").is_in(skip.cast(pl.UInt32).implode()))
     )
-    if check_id == "table.primary_key":  # the first row with each key is not a duplicate
-        keys = frame[failing["index"]].select(pl.struct(pk).is_first_distinct().alias("first"))
-        failing = failing.filter(~keys["first"])
+    if check_id == "table.primary_key":
+        failing = _true_duplicates(frame, failing, pk)
     if failing.is_empty():
         return
     index = failing["index"].head(tally.limit)
@@ -522,6 +521,16 @@ def _add_failures(
         for i, v, exp in zip(index.to_list(), values.to_list(), expectations, strict=True)
     ]
     tally.add_examples(examples, failing.height)
+
+
+def _true_duplicates(frame: pl.DataFrame, failing: pl.DataFrame, pk: list[str]) -> pl.DataFrame:
+    """Keep the failing rows whose key values (not just their hash) appear on an earlier row."""
+    hashes = frame.select(sch.key_hash(pk).alias("hash")).with_row_index("index")
+    suspect = hashes["hash"].gather(failing["index"]).implode()
+    candidates = hashes.filter(pl.col("hash").is_in(suspect))["index"]
+    first = frame[candidates].select(pl.struct(pk).is_first_distinct()).to_series()
+    repeated = candidates.filter(~first).implode()
+    return failing.filter(pl.col("index").is_in(repeated))
 
 
 def load_descriptor(descriptor: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
