@@ -10,6 +10,7 @@ from pathlib import Path
 import frictionless
 import polars as pl
 import pytest
+from schema_helpers import error_types, validate_alone
 
 from cscbench.ingest import announcements, areas, cin, cla, csww, population
 from cscbench.ingest.common import RawInputError
@@ -278,16 +279,7 @@ def test_source_registry(raw_dir: Path, built: pl.DataFrame) -> None:
 
 
 def _validate(path: Path) -> frictionless.Report:
-    """Validate a CSV against the schema alone (foreign keys need the whole package)."""
-    descriptor = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    descriptor.pop("foreignKeys")
-    schema = frictionless.Schema.from_descriptor(descriptor)
-    resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema)
-    return resource.validate()
-
-
-def _error_types(report: frictionless.Report) -> set[str]:
-    return {error[0] for error in report.flatten(["type"])}
+    return validate_alone(path, SCHEMA)
 
 
 def test_frictionless_accepts_the_resource(built: pl.DataFrame, tmp_path: Path) -> None:
@@ -312,10 +304,10 @@ def test_frictionless_rejects_bad_values(
         .alias(column)
     )
     broken.write_csv(path)
-    assert _error_types(_validate(path)) == {"constraint-error"}
+    assert error_types(_validate(path)) == {"constraint-error"}
 
 
 def test_frictionless_rejects_duplicate_ids(built: pl.DataFrame, tmp_path: Path) -> None:
     path = tmp_path / "announcements.csv"
     built.with_columns(pl.lit("ann_001").alias("announcement_id")).write_csv(path)
-    assert _error_types(_validate(path)) >= {"primary-key"}
+    assert error_types(_validate(path)) >= {"primary-key"}

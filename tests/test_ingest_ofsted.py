@@ -11,6 +11,7 @@ import fastexcel
 import frictionless
 import polars as pl
 import pytest
+from schema_helpers import error_types, validate_alone
 
 from cscbench.ingest import areas, cin, cla, csww, ofsted, population
 from cscbench.ingest.areas import NameMatchError
@@ -439,16 +440,7 @@ def test_schema_describes_every_field() -> None:
 
 
 def _validate(path: Path) -> frictionless.Report:
-    """Validate a CSV against the schema alone (foreign keys need the whole package)."""
-    descriptor = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    descriptor.pop("foreignKeys")
-    schema = frictionless.Schema.from_descriptor(descriptor)
-    resource = frictionless.Resource(path=path.name, basepath=str(path.parent), schema=schema)
-    return resource.validate()
-
-
-def _error_types(report: frictionless.Report) -> set[str]:
-    return {error[0] for error in report.flatten(["type"])}
+    return validate_alone(path, SCHEMA)
 
 
 def test_frictionless_accepts_the_resource(built: pl.DataFrame, tmp_path: Path) -> None:
@@ -476,13 +468,13 @@ def test_frictionless_rejects_bad_values(
     built.with_columns(
         pl.when(first).then(pl.lit(bad)).otherwise(pl.col(column)).alias(column)
     ).write_csv(path)
-    assert _error_types(_validate(path)) == {"constraint-error"}
+    assert error_types(_validate(path)) == {"constraint-error"}
 
 
 def test_frictionless_rejects_duplicate_keys(built: pl.DataFrame, tmp_path: Path) -> None:
     path = tmp_path / "inspections.csv"
     pl.concat([built.head(3), built.head(1)]).write_csv(path)
-    assert "primary-key" in _error_types(_validate(path))
+    assert "primary-key" in error_types(_validate(path))
 
 
 def _raw_copy(raw_dir: Path, tmp_path: Path) -> Path:

@@ -6,15 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.ingest.common import (
-    Contribution,
-    ees_mentions,
-    geography_code,
-    melt_published,
-    read_ees_csv,
-    sorted_observations,
-    year_end,
-)
+from cscbench.ingest.common import Contribution, ees_contribution
 from cscbench.ingest.indicators import NON_NEGATIVE, indicator, indicator_frame
 
 SOURCE_ID = "dfe_cin_b1_2025"
@@ -80,28 +72,5 @@ def _indicators() -> pl.DataFrame:
 
 
 def ingest(raw_dir: Path) -> Contribution:
-    raw = read_ees_csv(
-        raw_dir / FILE,
-        [
-            "time_period",
-            "geographic_level",
-            "country_code",
-            "region_code",
-            "new_la_code",
-            "la_name",
-            *COLUMNS,
-        ],
-    )
-    long = melt_published(
-        raw.with_columns(geography_code()),
-        ["time_period", "area_code"],
-        {c: indicator_id(c) for c in COLUMNS},
-    )
-    observations = long.with_columns(
-        pl.col("time_period").alias("period"),
-        year_end(pl.col("time_period"), 3, 31).alias("period_end"),
-        pl.lit(SOURCE_ID).alias("source_id"),
-    )
-    return Contribution(
-        sorted_observations(observations), _indicators(), ees_mentions(raw, SOURCE_ID)
-    )
+    columns = {c: indicator_id(c) for c in COLUMNS}
+    return ees_contribution(raw_dir / FILE, columns, (3, 31), SOURCE_ID, _indicators())

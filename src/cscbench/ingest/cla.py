@@ -7,13 +7,14 @@ from pathlib import Path
 import polars as pl
 
 from cscbench.ingest.common import (
+    EES_ID_COLUMNS,
     Contribution,
+    RawInputError,
+    dated_observations,
     ees_mentions,
     geography_code,
     read_ees_csv,
-    sorted_observations,
     split_value,
-    year_end,
 )
 from cscbench.ingest.indicators import NON_NEGATIVE, indicator, indicator_frame
 
@@ -69,23 +70,11 @@ def _indicators() -> pl.DataFrame:
 
 
 def ingest(raw_dir: Path) -> Contribution:
-    raw = read_ees_csv(
-        raw_dir / FILE,
-        [
-            "time_period",
-            "geographic_level",
-            "country_code",
-            "region_code",
-            "new_la_code",
-            "la_name",
-            "population_type",
-            "children_count",
-            "rate_per_10000",
-        ],
-    )
+    measures = ["population_type", *MEASURES]
+    raw = read_ees_csv(raw_dir / FILE, [*EES_ID_COLUMNS, *measures])
     unknown = set(raw["population_type"].unique()) - set(POPULATIONS)
     if unknown:
-        raise ValueError(f"{FILE}: unexpected population_type values {sorted(unknown)}")
+        raise RawInputError(f"{FILE}: unexpected population_type values {sorted(unknown)}")
     stems = {k: v[0] for k, v in POPULATIONS.items()}
     long = raw.with_columns(geography_code()).unpivot(
         index=["time_period", "area_code", "population_type"],
@@ -93,16 +82,13 @@ def ingest(raw_dir: Path) -> Contribution:
         variable_name="measure",
         value_name="cell",
     )
-    observations = long.with_columns(
+    long = long.with_columns(
         (
             pl.col("population_type").replace_strict(stems)
             + pl.col("measure").replace_strict(MEASURES)
         ).alias("indicator_id"),
         *split_value("cell"),
-        pl.col("time_period").alias("period"),
-        year_end(pl.col("time_period"), 3, 31).alias("period_end"),
-        pl.lit(SOURCE_ID).alias("source_id"),
     )
     return Contribution(
-        sorted_observations(observations), _indicators(), ees_mentions(raw, SOURCE_ID)
+        dated_observations(long, (3, 31), SOURCE_ID), _indicators(), ees_mentions(raw, SOURCE_ID)
     )

@@ -191,6 +191,55 @@ def ees_mentions(df: pl.DataFrame, source_id: str) -> pl.DataFrame:
     )
 
 
+EES_ID_COLUMNS = ["time_period", "geographic_level", "country_code", "region_code", "region_name"]
+EES_ID_COLUMNS += ["new_la_code", "old_la_code", "la_name"]
+
+
+def dated_observations(
+    long: pl.DataFrame,
+    snapshot: tuple[int, int],
+    source_id: str,
+    note: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Long (time_period, area_code, indicator_id, value, status) rows dated by their snapshot.
+
+    ``snapshot`` is the (month, day) the publisher's reporting year ends on (30 September for the
+    workforce census, 31 March for children in care and in need, 30 June for population).
+    """
+    return sorted_observations(
+        long.with_columns(
+            pl.col("time_period").alias("period"),
+            year_end(pl.col("time_period"), *snapshot).alias("period_end"),
+            pl.lit(source_id).alias("source_id"),
+            (note if note is not None else pl.lit(None, pl.String)).alias("note"),
+        )
+    )
+
+
+def ees_contribution(
+    path: Path,
+    value_columns: dict[str, str],
+    snapshot: tuple[int, int],
+    source_id: str,
+    indicators: pl.DataFrame,
+    note: pl.Expr | None = None,
+) -> Contribution:
+    """Everything a plain wide EES file contributes: observations, its indicators and its areas."""
+    raw = read_ees_csv(path, [*EES_ID_COLUMNS, *value_columns])
+    return Contribution(
+        observations=dated_observations(
+            melt_published(
+                raw.with_columns(geography_code()), ["time_period", "area_code"], value_columns
+            ),
+            snapshot,
+            source_id,
+            note,
+        ),
+        indicators=indicators,
+        mentions=ees_mentions(raw, source_id),
+    )
+
+
 def year_end(period: pl.Expr, month: int, day: int, offset: int = 0) -> pl.Expr:
     """ISO snapshot date for a published reporting year (e.g. 31 March of that year)."""
     return pl.date(period.cast(pl.Int32) + offset, month, day)

@@ -6,15 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.ingest.common import (
-    Contribution,
-    ees_mentions,
-    geography_code,
-    melt_published,
-    read_ees_csv,
-    sorted_observations,
-    year_end,
-)
+from cscbench.ingest.common import Contribution, ees_contribution
 from cscbench.ingest.indicators import NON_NEGATIVE, PERCENT, indicator, indicator_frame
 
 SOURCE_ID = "dfe_csww_2025"
@@ -156,25 +148,14 @@ def _indicators() -> pl.DataFrame:
 
 
 def ingest(raw_dir: Path) -> Contribution:
-    raw = read_ees_csv(raw_dir / FILE, [*ID_COLUMNS, "region_name", "la_name", *COLUMNS])
-    long = melt_published(
-        raw.with_columns(geography_code()), ["time_period", "area_code"], {c: c for c in COLUMNS}
-    )
     kirklees_zero = (
         (pl.col("area_code") == KIRKLEES)
         & pl.col("indicator_id").is_in(["agency_rate_fte", "agency_fte"])
         & (pl.col("value") == 0)
     )
-    observations = long.with_columns(
-        pl.col("time_period").alias("period"),
-        year_end(pl.col("time_period"), 9, 30).alias("period_end"),
-        pl.lit(SOURCE_ID).alias("source_id"),
-        pl.when(kirklees_zero)
-        .then(pl.lit("Published as zero; implausible beside other councils, check before use."))
-        .alias("note"),
+    note = pl.when(kirklees_zero).then(
+        pl.lit("Published as zero; implausible beside other councils, check before use.")
     )
-    return Contribution(
-        observations=sorted_observations(observations),
-        indicators=_indicators(),
-        mentions=ees_mentions(raw, SOURCE_ID),
+    return ees_contribution(
+        raw_dir / FILE, {c: c for c in COLUMNS}, (9, 30), SOURCE_ID, _indicators(), note
     )

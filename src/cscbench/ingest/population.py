@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import polars as pl
-
-from cscbench.ingest.common import (
-    Contribution,
-    ees_mentions,
-    geography_code,
-    melt_published,
-    read_ees_csv,
-    sorted_observations,
-    year_end,
-)
+from cscbench.ingest.common import Contribution, ees_contribution
 from cscbench.ingest.indicators import NON_NEGATIVE, indicator, indicator_frame
 
 SOURCE_ID = "ons_population_0_17_2024"
@@ -23,29 +13,6 @@ INDICATOR_ID = "population_0_17"
 
 
 def ingest(raw_dir: Path) -> Contribution:
-    raw = read_ees_csv(
-        raw_dir / FILE,
-        [
-            "time_period",
-            "geographic_level",
-            "country_code",
-            "region_code",
-            "new_la_code",
-            "la_name",
-            "age_group",
-            "population_estimate",
-        ],
-    )
-    long = melt_published(
-        raw.with_columns(geography_code()),
-        ["time_period", "area_code"],
-        {"population_estimate": INDICATOR_ID},
-    )
-    observations = long.with_columns(
-        pl.col("time_period").alias("period"),
-        year_end(pl.col("time_period"), 6, 30).alias("period_end"),
-        pl.lit(SOURCE_ID).alias("source_id"),
-    )
     indicators = indicator_frame(
         [
             indicator(
@@ -61,4 +28,5 @@ def ingest(raw_dir: Path) -> Contribution:
             )
         ]
     )
-    return Contribution(sorted_observations(observations), indicators, ees_mentions(raw, SOURCE_ID))
+    columns = {"population_estimate": INDICATOR_ID}
+    return ees_contribution(raw_dir / FILE, columns, (6, 30), SOURCE_ID, indicators)
