@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from schema_helpers import error_types, validate_alone
 
-from cscbench.ingest import announcements, areas, cin, cla, csww, population
+from cscbench.ingest import announcements, areas
 from cscbench.ingest.common import RawInputError
 
 pytestmark = pytest.mark.raw
@@ -21,18 +21,9 @@ SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "announcements.schema
 
 
 @pytest.fixture(scope="module")
-def area_table(raw_dir: Path) -> pl.DataFrame:
-    mentions = pl.concat(
-        [
-            csww.ingest(raw_dir).mentions,
-            cla.ingest(raw_dir).mentions,
-            cin.ingest(raw_dir).mentions,
-            population.ingest(raw_dir).mentions,
-            announcements.mentions(raw_dir),
-        ],
-        how="diagonal_relaxed",
-    )
-    return areas.build_areas(mentions)
+def area_table(package_frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The areas the orchestrator builds from every input's mentions (this module's included)."""
+    return package_frames["areas"]
 
 
 @pytest.fixture(scope="module")

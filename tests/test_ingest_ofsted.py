@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from schema_helpers import error_types, validate_alone
 
-from cscbench.ingest import areas, cin, cla, csww, ofsted, population
+from cscbench.ingest import areas, ofsted
 from cscbench.ingest.areas import NameMatchError
 from cscbench.ingest.common import MENTION_COLUMNS, RawInputError
 
@@ -32,18 +32,9 @@ D = dt.date.fromisoformat
 
 
 @pytest.fixture(scope="module")
-def area_table(raw_dir: Path) -> pl.DataFrame:
-    mentions = pl.concat(
-        [
-            csww.ingest(raw_dir).mentions,
-            cla.ingest(raw_dir).mentions,
-            cin.ingest(raw_dir).mentions,
-            population.ingest(raw_dir).mentions,
-            ofsted.mentions(raw_dir),
-        ],
-        how="diagonal_relaxed",
-    )
-    return areas.build_areas(mentions)
+def area_table(package_frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """The areas the orchestrator builds from every input's mentions (this module's included)."""
+    return package_frames["areas"]
 
 
 @pytest.fixture(scope="module")
