@@ -427,7 +427,7 @@ def fmt_mb(x: float | None) -> str:
 
 def results_table(sizes: dict[int, dict[str, Series]], fl_timeout: float) -> list[str]:
     lines = [
-        "| observations | command | runs | best s | median s | peak RSS MB | x bare read | frictionless / this |",
+        "| observations | command | runs | best s | median s | peak RSS MiB | x bare read | frictionless / this |",
         "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for rows, series in sizes.items():
@@ -516,7 +516,7 @@ def targets_table(sizes: dict[int, dict[str, Series]], publish_html: dict | None
 def render(
     info: dict[str, str],
     argv: list[str],
-    generation: dict[int, tuple[float, int]],
+    generation: dict[int, tuple[float | None, int]],
     sizes: dict[int, dict[str, Series]],
     fl_timeout: float,
     start_up: dict[str, Series],
@@ -540,7 +540,7 @@ def render(
         "",
         "### Validation (whole processes, same files, round-robin)",
         "",
-        "Best and median wall-clock seconds over the runs; peak RSS is the largest over the runs. "
+        "Best and median wall-clock seconds over the runs; peak RSS (MiB) is the largest over the runs. "
         "`x bare read` is best time / best time of the bare read; `frictionless / this` is how many times "
         "faster than frictionless.",
         "",
@@ -549,7 +549,8 @@ def render(
         "Generated packages (observations: rows, registered indicator ids, seconds to generate):",
         "",
         *[
-            f"* {rows:,} observations: {n_ind:,} indicator ids, generated in {secs:.1f} s"
+            f"* {rows:,} observations: {n_ind:,} indicator ids, "
+            + ("reused from an earlier run" if secs is None else f"generated in {secs:.1f} s")
             for rows, (secs, n_ind) in generation.items()
         ],
         "",
@@ -559,7 +560,7 @@ def render(
         "",
         "### Start-up (best of runs)",
         "",
-        "| command | best s | median s | peak RSS MB |",
+        "| command | best s | median s | peak RSS MiB |",
         "|---|---:|---:|---:|",
         *[
             f"| `{name}` | {s.best:.3f} | {s.median:.3f} | {fmt_mb(s.peak_mb)} |"
@@ -601,7 +602,7 @@ def render(
             out.append(f"* `{p['command']}`: killed at the time limit after {run.wall:.0f} s")
         else:
             out.append(
-                f"* `{p['command']}`: {run.wall:.1f} s, peak RSS {fmt_mb((run.rss_kb or 0) / 1024)} MB, "
+                f"* `{p['command']}`: {run.wall:.1f} s, peak RSS {fmt_mb((run.rss_kb or 0) / 1024)} MiB, "
                 f"exit {run.rc}, {p['html']} HTML and {p['png']} PNG file(s)"
             )
     out += ["", RESULTS_END]
@@ -678,15 +679,16 @@ def main(argv: list[str] | None = None) -> int:
     log("machine: " + "; ".join(f"{k} {v}" for k, v in info.items()))
     fingerprint = generate.source_fingerprint()
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    generation: dict[int, tuple[float, int]] = {}
+    generation: dict[int, tuple[float | None, int]] = {}
     descriptors: dict[int, Path] = {}
     for rows in sizes:
         t0 = time.perf_counter()
+        cached = generate.is_cached(rows, fingerprint=fingerprint)
         descriptors[rows] = generate.make_scaled(rows, fingerprint=fingerprint)
         ind_path = descriptors[rows].parent / "datapackage" / "indicators.csv"
         n_ind = sum(1 for _ in ind_path.open("rb")) - 1
-        generation[rows] = (time.perf_counter() - t0, n_ind)
-        log(f"package {rows:,}: {descriptors[rows]} ({generation[rows][0]:.1f} s)")
+        generation[rows] = (None if cached else time.perf_counter() - t0, n_ind)
+        log(f"package {rows:,}: {descriptors[rows]} ({'reused' if cached else 'generated'})")
     err_descriptor, injected = generate.make_errors(args.error_rows, fingerprint=fingerprint)
 
     log("start-up ...")
