@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandera.polars as pa
 import polars as pl
-from pandera.api.polars.types import PolarsData
+
+if TYPE_CHECKING:  # imported when a check fails: pandera takes ~0.1 s to import
+    import pandera.polars as pa
 
 FORMULA_SAFE = "^[^=+\\-@].*$"
 # pandera keeps this many failure rows per check; the exact count comes from the check output.
 FAILURE_CASES = 1000
 Rule = Callable[[pl.Expr], pl.Expr]
+Proof = Callable[[pl.DataFrame], bool]
 
 
 def load_table_schema(path: Path) -> dict[str, Any]:
@@ -52,29 +55,62 @@ def parse_error(error: str | None) -> tuple[str, str]:
     return check_id, expected
 
 
-def check(check_id: str, expected: str, rule: Rule, *, ignore_nulls: bool = True) -> pa.Check:
+@dataclass(frozen=True)
+class Check:
+    """One check: its id, what is expected, a boolean polars rule on the column, and optionally a
+    cheap ``proof`` on the whole frame that, when it returns True, shows the check passes."""
+
+    check_id: str
+    expected: str
+    rule: Rule
+    ignore_nulls: bool = True
+    proof: Proof | None = None
+
+    def expr(self, key: str) -> pl.Expr:
+        """True (or null) on good rows; empty cells pass unless ``ignore_nulls`` is False."""
+        col = pl.col(key)
+        ok = self.rule(col)
+        return (col.is_null() | ok) if self.ignore_nulls else ok
+
+    def to_pandera(self) -> pa.Check:
+        import pandera.polars as pa
+
+        def run(data: Any) -> pl.LazyFrame:
+            return data.lazyframe.select(self.expr(data.key))
+
+        return pa.Check(
+            run,
+            error=f"{self.check_id}|{self.expected}",
+            name=self.check_id,
+            n_failure_cases=FAILURE_CASES,
+        )
+
+
+def check(
+    check_id: str,
+    expected: str,
+    rule: Rule,
+    *,
+    ignore_nulls: bool = True,
+    proof: Proof | None = None,
+) -> Check:
     """A check on one column from a boolean polars rule; empty cells pass unless ``ignore_nulls``
-    is False. A null rule result (e.g. a cell another column makes unjudgeable) passes too."""
+    is False. A null rule result (e.g. a cell another column makes unjudgeable) passes too.
+    ``proof`` is an optional cheap test of the whole frame: True means the check passes."""
+    return Check(check_id, expected, rule, ignore_nulls, proof)
 
-    def run(data: PolarsData) -> pl.LazyFrame:
-        col = pl.col(data.key)
-        ok = rule(col)
-        return data.lazyframe.select((col.is_null() | ok) if ignore_nulls else ok)
 
-    return pa.Check(
-        run, error=f"{check_id}|{expected}", name=check_id, n_failure_cases=FAILURE_CASES
+def row_check(check_id: str, expected: str, rule: pl.Expr, proof: Proof | None = None) -> Check:
+    """A rule across the row, reported at the column it is attached to (True or null = good)."""
+    return check(
+        check_id, expected, lambda _: rule.fill_null(True), ignore_nulls=False, proof=proof
     )
 
 
-def row_check(check_id: str, expected: str, rule: pl.Expr) -> pa.Check:
-    """A rule across the row, reported at the column it is attached to (True or null = good)."""
-    return check(check_id, expected, lambda _: rule.fill_null(True), ignore_nulls=False)
-
-
-def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[pa.Check]:
+def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
     kind = field.get("type", "string")
     c = field.get("constraints", {})
-    checks: list[pa.Check] = []
+    checks: list[Check] = []
     if c.get("required") or field["name"] in primary_key:
         checks.append(
             check("field.required", "a value", lambda e: e.is_not_null(), ignore_nulls=False)
@@ -132,12 +168,12 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[pa.Check
 
 def foreign_key_checks(
     table_schema: dict[str, Any], frames: dict[str, pl.DataFrame], self_name: str
-) -> dict[str, list[pa.Check]]:
+) -> dict[str, list[Check]]:
     """Declared single-field foreign keys, checked against the referenced resource's key column.
 
     A reference to a resource that could not be read is skipped: its own problems say why.
     """
-    out: dict[str, list[pa.Check]] = {}
+    out: dict[str, list[Check]] = {}
     for fk in table_schema.get("foreignKeys", []):
         (column,) = fk["fields"]
         ref = fk["reference"]
@@ -164,7 +200,22 @@ def key_hash(primary_key: list[str]) -> pl.Expr:
     return pl.struct(primary_key).hash(KEY_HASH_SEED)
 
 
-def primary_key_check(primary_key: list[str]) -> pa.Check:
+def strictly_increasing(columns: list[str]) -> pl.Expr:
+    """True on each row whose key sorts strictly after the previous row's (and on the first row);
+    False where a key part is empty. All True means the keys are sorted, hence all distinct."""
+    expr = pl.col(columns[-1]) > pl.col(columns[-1]).shift(1)
+    for c in reversed(columns[:-1]):
+        expr = (pl.col(c) > pl.col(c).shift(1)) | ((pl.col(c) == pl.col(c).shift(1)) & expr)
+    return (expr | (pl.int_range(pl.len()) == 0)).fill_null(False)
+
+
+def sorted_unique(frame: pl.DataFrame, columns: list[str]) -> bool:
+    """Cheap proof that no key repeats: ``cscbench ingest`` writes rows sorted by their key, so one
+    comparison with the previous row settles it (no hashing); False means "not proved"."""
+    return bool(frame.lazy().select(strictly_increasing(columns).all()).collect().item())
+
+
+def primary_key_check(primary_key: list[str]) -> Check:
     """Rows whose key hash was seen on an earlier row fail, reported at the key's first column.
 
     Hashing the key is several times lighter on memory than comparing the key columns themselves
@@ -176,31 +227,80 @@ def primary_key_check(primary_key: list[str]) -> pa.Check:
         "table.primary_key",
         f"a unique ({key}): this key is already on an earlier line",
         key_hash(primary_key).is_first_distinct(),
+        proof=lambda frame: sorted_unique(frame, primary_key),
     )
+
+
+def schema_checks(
+    name: str,
+    table_schema: dict[str, Any],
+    frames: dict[str, pl.DataFrame],
+    extra: dict[str, list[Check]] | None = None,
+) -> dict[str, list[Check]]:
+    """Every check of the resource per column: field constraints, keys, and ``extra`` row rules."""
+    pk = table_schema.get("primaryKey") or []
+    pk = [pk] if isinstance(pk, str) else list(pk)
+    fks = foreign_key_checks(table_schema, frames, name)
+    extra = {column: list(checks) for column, checks in (extra or {}).items()}
+    if pk:
+        extra.setdefault(pk[0], []).insert(0, primary_key_check(pk))
+    return {
+        f["name"]: field_checks(f, pk) + fks.get(f["name"], []) + extra.get(f["name"], [])
+        for f in table_schema["fields"]
+    }
+
+
+def failing_checks(checks: dict[str, list[Check]], frame: pl.DataFrame) -> dict[str, list[Check]]:
+    """The checks ``frame`` fails, found in one pass.
+
+    Every rule becomes one aggregate in a single polars query (instead of one query per check), so
+    polars spreads the work over all cores; a check whose ``proof`` holds is not evaluated at all.
+    """
+    if any(dtype != pl.String for dtype in frame.dtypes):
+        return checks  # not a text frame: let pandera check everything, dtypes included
+    failing: dict[str, list[Check]] = {}
+    pending: list[tuple[str, Check]] = []
+    for column, column_checks in checks.items():
+        for chk in column_checks:
+            if column not in frame.columns:
+                failing.setdefault(column, []).append(chk)
+            elif chk.proof is None or not chk.proof(frame):
+                pending.append((column, chk))
+    if pending:
+        passed = (
+            frame.lazy()
+            .select(
+                chk.expr(column).fill_null(True).all().alias(str(i))
+                for i, (column, chk) in enumerate(pending)
+            )
+            .collect()
+            .row(0)
+        )
+        for (column, chk), ok in zip(pending, passed, strict=True):
+            if not ok:
+                failing.setdefault(column, []).append(chk)
+    return failing
+
+
+def to_pandera(name: str, checks: dict[str, list[Check]]) -> pa.DataFrameSchema:
+    """A pandera schema running ``checks`` on the text columns."""
+    import pandera.polars as pa
+
+    columns = {
+        column: pa.Column(pl.String, nullable=True, checks=[c.to_pandera() for c in column_checks])
+        for column, column_checks in checks.items()
+    }
+    return pa.DataFrameSchema(columns, name=name, strict=False)
 
 
 def pandera_schema(
     name: str,
     table_schema: dict[str, Any],
     frames: dict[str, pl.DataFrame],
-    extra: dict[str, list[pa.Check]] | None = None,
+    extra: dict[str, list[Check]] | None = None,
 ) -> pa.DataFrameSchema:
-    """The resource's schema: field constraints, keys, and ``extra`` row rules per column."""
-    pk = table_schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
-    fks = foreign_key_checks(table_schema, frames, name)
-    extra = dict(extra or {})
-    if pk:
-        extra.setdefault(pk[0], []).insert(0, primary_key_check(pk))
-    columns = {
-        f["name"]: pa.Column(
-            pl.String,
-            nullable=True,
-            checks=field_checks(f, pk) + fks.get(f["name"], []) + extra.get(f["name"], []),
-        )
-        for f in table_schema["fields"]
-    }
-    return pa.DataFrameSchema(columns, name=name, strict=False)
+    """The resource's whole pandera schema: field constraints, keys and ``extra`` row rules."""
+    return to_pandera(name, schema_checks(name, table_schema, frames, extra))
 
 
 def polars_dtypes(table_schema: dict[str, Any]) -> dict[str, pl.DataType]:
