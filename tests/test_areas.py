@@ -122,3 +122,8 @@ def test_normalised_names_ignore_case_punctuation_and_spacing(name: str) -> None
     variants = [name, name.upper(), f"  {name} ", name.replace("&", " and ")]
     keys = {pl.select(normalise_name(pl.lit(v))).item() for v in variants}
     assert len(keys) == 1
+
+
+def test_a_name_out_of_its_dates_says_when_it_was_in_use(areas: pl.DataFrame) -> None:
+    with pytest.raises(NameMatchError, match=r"'Cumbria' -> none in use on 2025-01-01.*E10000006"):
+        match_names(pl.Series(["Cumbria"]), areas, "press", pl.Series([dt.date(2025, 1, 1)]))

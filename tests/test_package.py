@@ -110,3 +110,26 @@ def test_failed_write_leaves_previous_package_untouched(
         write_package(broken, out, ROOT / "schemas")
     after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_a_package_written_elsewhere_is_complete_and_valid(fresh_package: Path) -> None:
+    """`ingest --out DIR` carries the schemas, so the descriptor there resolves on its own."""
+    for res in json.loads((fresh_package / "datapackage.json").read_text())["resources"]:
+        assert (fresh_package / res["schema"]).exists()
+    assert main(["validate", str(fresh_package)]) == 0
+
+
+def test_no_recorded_checksums_needs_a_deliberate_flag(raw_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(RawInputError, match="--accept-new-raw"):
+        ingest.verify_checksums(raw_dir, tmp_path / "sources.csv")
+    ingest.verify_checksums(raw_dir, tmp_path / "sources.csv", accept_new=True)
+
+
+def test_status_enum_is_the_documented_set_and_all_are_used() -> None:
+    from cscbench.statuses import STATUS_MEANINGS
+
+    schema = json.loads((ROOT / "schemas" / "observations.schema.json").read_text())
+    (status,) = [f for f in schema["fields"] if f["name"] == "status"]
+    assert status["constraints"]["enum"] == list(STATUS_MEANINGS)
+    used = set(pl.read_csv(ROOT / "datapackage" / "observations.csv", infer_schema=False)["status"])
+    assert used - {None} == set(STATUS_MEANINGS)

@@ -214,6 +214,12 @@ CATALOGUE: dict[str, Check] = {
             "Inadequate; SIF and ILACS use 'Requires improvement to be good' instead of Adequate.",
         ),
         Check(
+            "inspections.framework_date",
+            "An inspection's framework does not fit its fieldwork date",
+            "Inspections whose fieldwork started on or after 1 April 2026 are ILACS_2026 (no "
+            "overall grade); earlier ones keep their framework. Correct the framework or the date.",
+        ),
+        Check(
             "inspections.grade_status",
             "A graded row has a grade_status, or an ungraded row has none",
             "Give either a grade or a grade_status saying why there is no grade.",

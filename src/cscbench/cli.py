@@ -161,16 +161,26 @@ def _spread(items: list[Problem]) -> list[Problem]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    import polars as pl
+
     from cscbench import ingest
     from cscbench.ingest.common import RawInputError
     from cscbench.package import DATA_DIR, SCHEMA_DIR, write_package
 
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
+    # Checksums are always those of the committed package, wherever the new one is written.
+    recorded = ROOT / DATA_DIR / "sources.csv"
     try:
-        ingest.verify_checksums(raw, out / DATA_DIR / "sources.csv", accept_new=args.accept_new_raw)
+        ingest.verify_checksums(raw, recorded, accept_new=args.accept_new_raw)
         frames = ingest.build(raw)
         descriptor = write_package(frames, out, ROOT / SCHEMA_DIR)
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0]
+        print(
+            f"cscbench ingest: a raw file could not be read as expected: {first}", file=sys.stderr
+        )
+        return EXIT_INVALID
     except (RawInputError, ValueError) as exc:
         print(f"cscbench ingest: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -181,8 +191,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     try:
         from cscbench.publish import publish_site
-    except ModuleNotFoundError:
-        print("cscbench publish: the publish module is not available yet", file=sys.stderr)
+    except ModuleNotFoundError as exc:
+        print(
+            f"cscbench publish: missing package {exc.name!r}; run `make` to install",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     return publish_site(_descriptor(args.package), Path(args.out), png=args.png)
 

@@ -18,8 +18,13 @@ def _descriptor_path(package: str | Path | None) -> Path:
     return path / "datapackage.json" if path.is_dir() else path
 
 
-@lru_cache(maxsize=8)
 def _descriptor(path: Path) -> dict[str, Any]:
+    # keyed on the file's mtime too, so a re-ingest in the same session is seen
+    return _read_descriptor(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _read_descriptor(path: Path, mtime_ns: int) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 

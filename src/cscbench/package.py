@@ -75,7 +75,7 @@ def write_csv(df: pl.DataFrame, path: Path) -> None:
     df.write_csv(path, line_terminator="\n", null_value="", quote_style="necessary")
 
 
-def descriptor(resources: list[str], row_counts: Mapping[str, int]) -> dict[str, Any]:
+def descriptor(resources: list[str]) -> dict[str, Any]:
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": "cscbench",
@@ -133,15 +133,16 @@ def write_package(
         for name in names:
             table_schema = load_table_schema(schema_dir / f"{name}.schema.json")
             write_csv(to_csv_frame(frames[name], table_schema), work / DATA_DIR / f"{name}.csv")
-        body = json.dumps(
-            descriptor(names, {n: frames[n].height for n in names}), indent=2, ensure_ascii=False
-        )
+        body = json.dumps(descriptor(names), indent=2, ensure_ascii=False)
         (work / DESCRIPTOR).write_text(body + "\n", encoding="utf-8")
         if validate:
             report = validate_package(work / DESCRIPTOR)
             if not report.valid:
                 lines = "\n".join(p.message for p in report.problems[:20])
                 raise ValueError(f"the new package is invalid; nothing was replaced:\n{lines}")
+        if (root / SCHEMA_DIR).resolve() != schema_dir.resolve():
+            # a package written elsewhere carries its schemas, so its descriptor resolves
+            swap_in(work / SCHEMA_DIR, root / SCHEMA_DIR)
         swap_in(work / DATA_DIR, root / DATA_DIR)
         os.replace(work / DESCRIPTOR, root / DESCRIPTOR)
     finally:

@@ -9,6 +9,7 @@ used to cross-check) and maps its errors onto the same check ids.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterable
@@ -353,7 +354,13 @@ def area_rules(frames: dict[str, pl.DataFrame]) -> Rules:
                 "areas.series_code",
                 "series_code equal to area_code for a current area",
                 (pl.col("status") != "current") | (pl.col("series_code") == pl.col("area_code")),
-            )
+            ),
+            sch.row_check(
+                "areas.series_code",
+                "series_code equal to successor_code for a superseded code",
+                (pl.col("status") != "superseded")
+                | (pl.col("series_code") == pl.col("successor_code")),
+            ),
         ],
         "successor_code": [
             sch.row_check(
@@ -364,6 +371,9 @@ def area_rules(frames: dict[str, pl.DataFrame]) -> Rules:
             sch.row_check("areas.list_code", "codes that exist in areas", listed_ok("member_codes"))
         ],
     }
+
+
+POST_REFORM = dt.date(2026, 4, 1)  # Ofsted gives no overall grade for fieldwork from this date
 
 
 def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
@@ -392,6 +402,14 @@ def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
                 "inspections.grade_status",
                 "a grade_status exactly when there is no grade",
                 pl.col("grade").is_null() != pl.col("grade_status").is_null(),
+            )
+        ],
+        "framework": [
+            sch.row_check(
+                "inspections.framework_date",
+                f"ILACS_2026 exactly when fieldwork starts on or after {POST_REFORM}",
+                start.is_null()
+                | ((pl.col("framework") == "ILACS_2026") == (start >= pl.lit(POST_REFORM))),
             )
         ],
         "grade_on_framework_scale": [

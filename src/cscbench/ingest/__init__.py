@@ -6,40 +6,29 @@ need codes resolved (neighbours by DfE number; Ofsted's 2023 sheet and the press
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from types import ModuleType
 
 import polars as pl
 
+from cscbench.ingest import (
+    announcements,
+    cin,
+    cla,
+    csww,
+    derived,
+    neighbours,
+    ofsted,
+    population,
+    revenue_outturn,
+)
 from cscbench.ingest import areas as areas_mod
-from cscbench.ingest import cin, cla, csww, derived, neighbours, population
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.sources import SOURCES, Source, sha256, sources_frame
 
-OBSERVATION_MODULES: tuple[ModuleType, ...] = (csww, cla, cin, population)
-OPTIONAL_OBSERVATION_MODULES = ("revenue_outturn",)
+OBSERVATION_MODULES: tuple[ModuleType, ...] = (csww, cla, cin, population, revenue_outturn)
 # resource -> module exposing SOURCES, mentions(raw_dir) and build(raw_dir, areas)
-RESOURCE_MODULES = {"inspections": "ofsted", "announcements": "announcements"}
-
-
-def _optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"cscbench.ingest.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"cscbench.ingest.{name}":
-            raise
-        return None
-
-
-def resource_modules() -> dict[str, ModuleType]:
-    found = {name: _optional(module) for name, module in RESOURCE_MODULES.items()}
-    return {name: m for name, m in found.items() if m is not None}
-
-
-def observation_modules() -> list[ModuleType]:
-    extra = [m for m in (_optional(n) for n in OPTIONAL_OBSERVATION_MODULES) if m is not None]
-    return [*OBSERVATION_MODULES, *extra]
+RESOURCE_MODULES: dict[str, ModuleType] = {"inspections": ofsted, "announcements": announcements}
 
 
 def all_sources() -> tuple[Source, ...]:
@@ -47,7 +36,7 @@ def all_sources() -> tuple[Source, ...]:
 
 
 def _extra_sources() -> tuple[Source, ...]:
-    return tuple(s for m in resource_modules().values() for s in m.SOURCES)
+    return tuple(s for m in RESOURCE_MODULES.values() for s in m.SOURCES)
 
 
 def verify_checksums(raw_dir: Path, committed: Path, accept_new: bool = False) -> list[str]:
@@ -57,7 +46,12 @@ def verify_checksums(raw_dir: Path, committed: Path, accept_new: bool = False) -
     deliberate step, recorded in the CHANGELOG, not something an ingest picks up by accident.
     """
     if not committed.exists():
-        return []
+        if accept_new:
+            return []
+        raise RawInputError(
+            f"{committed} not found: there are no recorded checksums to verify the raw files "
+            "against; run with --accept-new-raw to build a first package deliberately"
+        )
     known = pl.read_csv(committed, infer_schema=False).filter(pl.col("sha256").is_not_null())
     expected = dict(zip(known["raw_path"], known["sha256"], strict=True))
     problems = []
@@ -89,8 +83,8 @@ def build(raw_dir: Path) -> dict[str, pl.DataFrame]:
     """Every resource as a typed frame, in memory. Nothing is written here."""
     if not raw_dir.is_dir():
         raise RawInputError(f"raw folder {raw_dir} not found (use --raw-dir or CSCBENCH_RAW_DIR)")
-    contributions = [m.ingest(raw_dir) for m in observation_modules()]
-    extras = resource_modules()
+    contributions = [m.ingest(raw_dir) for m in OBSERVATION_MODULES]
+    extras = RESOURCE_MODULES
     mentions = pl.concat(
         [c.mentions for c in contributions] + [m.mentions(raw_dir) for m in extras.values()],
         how="diagonal_relaxed",

@@ -8,7 +8,6 @@ codes replaced which in reorganisations, and the names the press uses. Sources k
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -109,11 +108,16 @@ def _official_names(mentions: pl.DataFrame) -> pl.DataFrame:
 
 
 def _first_value(mentions: pl.DataFrame, column: str) -> pl.DataFrame:
-    return (
+    """The one value inputs give for ``column``; inputs that disagree stop the build."""
+    values = (
         mentions.filter(pl.col(column).is_not_null())
         .group_by("area_code")
-        .agg(pl.col(column).unique().sort().first())
+        .agg(pl.col(column).unique().sort())
     )
+    clash = values.filter(pl.col(column).list.len() > 1)
+    if clash.height:
+        raise ValueError(f"inputs disagree on {column} for {clash.sort('area_code').to_dicts()}")
+    return values.with_columns(pl.col(column).list.first())
 
 
 def _changes_frame() -> pl.DataFrame:
@@ -249,11 +253,30 @@ def match_names(
             & (pl.col("end_date").is_null() | (pl.col("on") <= pl.col("end_date")))
         )
     )
-    hits = hits.filter(in_use).unique(["row", "area_code"])
-    per_row = hits.group_by("row").agg(
-        pl.col("area_code").drop_nulls().unique().sort(), pl.col("name").first()
+    known = (
+        hits.filter(pl.col("area_code").is_not_null())
+        .group_by("row")
+        .agg(
+            pl.concat_str(
+                "area_code",
+                pl.lit(" (in use "),
+                pl.col("start_date").cast(pl.String).fill_null("before the inputs"),
+                pl.lit(" to "),
+                pl.col("end_date").cast(pl.String).fill_null("now"),
+                pl.lit(")"),
+            )
+            .unique()
+            .sort()
+            .alias("known")
+        )
     )
-    per_row = frame.select("row", "name").join(per_row.drop("name"), on="row", how="left")
+    hits = hits.filter(in_use).unique(["row", "area_code"])
+    per_row = hits.group_by("row").agg(pl.col("area_code").drop_nulls().unique().sort())
+    per_row = (
+        frame.select("row", "name", "on")
+        .join(per_row, on="row", how="left", maintain_order="left")
+        .join(known, on="row", how="left", maintain_order="left")
+    )
     bad = per_row.filter(pl.col("area_code").list.len().fill_null(0) != 1)
     if bad.height:
         lines = [
@@ -261,6 +284,8 @@ def match_names(
             + (
                 f"ambiguous: {', '.join(r['area_code'])}"
                 if r["area_code"]
+                else f"none in use on {r['on']}; the name is {', '.join(r['known'])}"
+                if r["known"]
                 else "no area has this name"
             )
             for r in bad.head(20).iter_rows(named=True)
@@ -271,13 +296,6 @@ def match_names(
             + f"\nAdd the variant to EXTRA_NAMES in {__name__}, or give a date to disambiguate."
         )
     return per_row.sort("row")["area_code"].list.first().alias("area_code")
-
-
-_CODE = re.compile(r"^E\d{8}$")
-
-
-def is_gss(code: str) -> bool:
-    return bool(_CODE.match(code))
 
 
 __all__ = ["NameMatchError", "build_areas", "match_names", "name_lookup", "normalise_name"]

@@ -7,11 +7,12 @@ actually contain.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+
+from cscbench.statuses import STATUS_MEANINGS  # noqa: F401  (old import path, kept for now)
 
 OBSERVATION_COLUMNS: dict[str, pl.DataType] = {
     "indicator_id": pl.String(),
@@ -46,25 +47,6 @@ MENTION_COLUMNS: dict[str, pl.DataType] = {
     "level": pl.String(),
     "region_code": pl.String(),
     "source_id": pl.String(),
-}
-
-# Symbols publishers put in place of a figure, with what they mean. Bracketed forms come from
-# MHCLG's revenue outturn files; the plain ones from DfE's explore-education-statistics files.
-STATUS_MEANINGS: dict[str, str] = {
-    "c": "confidential: suppressed to protect individuals",
-    "x": "not available",
-    "z": "not applicable",
-    "u": "low reliability",
-    "low": "a positive figure that rounds to zero",
-    "k": "a positive figure that rounds to zero",
-    "[x]": "revenue outturn: data not received in time for publication",
-    "[z]": "revenue outturn: not collected",
-    "[n]": "revenue outturn: no appropriate estimation for this item",
-    "[Y]": "revenue outturn: not relevant",
-    "[c]": "revenue outturn: confidential",
-    "[note 4]": "revenue outturn: see the publisher's note 4 (quoted in the note column)",
-    "computed": "computed by cscbench from published figures (see the indicator's formula)",
-    "incomplete": "not computed: a council's figure needed for the total is missing",
 }
 
 
@@ -162,8 +144,10 @@ def geography_code() -> pl.Expr:
 def ees_mentions(df: pl.DataFrame, source_id: str) -> pl.DataFrame:
     """Every geography a DfE EES file names, as area mentions."""
     level = pl.col("geographic_level")
+    # latest year first, so the name a council uses now is the first one met
     return conform(
-        df.select(
+        df.sort("time_period", descending=True, maintain_order=True)
+        .select(
             geography_code(),
             pl.when(level == "Local authority").then(pl.col("old_la_code")).alias("old_la_code"),
             pl.when(level == "National")
@@ -186,7 +170,8 @@ def ees_mentions(df: pl.DataFrame, source_id: str) -> pl.DataFrame:
             .alias("level"),
             pl.when(level == "Local authority").then(pl.col("region_code")).alias("region_code"),
             pl.lit(source_id).alias("source_id"),
-        ).unique(),
+        )
+        .unique(maintain_order=True),
         MENTION_COLUMNS,
     )
 
@@ -240,14 +225,10 @@ def ees_contribution(
     )
 
 
-def year_end(period: pl.Expr, month: int, day: int, offset: int = 0) -> pl.Expr:
+def year_end(period: pl.Expr, month: int, day: int) -> pl.Expr:
     """ISO snapshot date for a published reporting year (e.g. 31 March of that year)."""
-    return pl.date(period.cast(pl.Int32) + offset, month, day)
+    return pl.date(period.cast(pl.Int32), month, day)
 
 
 def sorted_observations(df: pl.DataFrame) -> pl.DataFrame:
     return conform(df, OBSERVATION_COLUMNS).sort("indicator_id", "area_code", "period")
-
-
-def iso(d: dt.date | None) -> str | None:
-    return None if d is None else d.isoformat()

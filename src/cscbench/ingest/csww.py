@@ -11,7 +11,6 @@ from cscbench.ingest.indicators import NON_NEGATIVE, PERCENT, indicator, indicat
 
 SOURCE_ID = "dfe_csww_2025"
 FILE = "dfe/csww_indicators_2017_to_2025.csv"
-ID_COLUMNS = ["time_period", "geographic_level", "country_code", "region_code", "new_la_code"]
 KIRKLEES = "E08000034"
 
 _COUNT = {"unit": "fte", "decimals": 1, "polarity": "neutral", "valid": NON_NEGATIVE}
@@ -114,7 +113,7 @@ COLUMNS: dict[str, tuple[str, dict[str, object], str]] = {
     ),
     "working_days_lost_fte": (
         "Working days lost to sickness (FTE)",
-        _COUNT,
+        {**_COUNT, "unit": "days"},
         "Working days lost to sickness absence in the year, FTE social workers.",
     ),
     "absence_rate_fte": (

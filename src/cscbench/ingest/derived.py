@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from cscbench.ingest.common import Contribution, sorted_observations
-from cscbench.ingest.indicators import NON_NEGATIVE, indicator, indicator_frame
+from cscbench.ingest.indicators import indicator, indicator_frame
 
 SOURCE_ID = "cscbench_computed"
 POPULATION = "population_0_17"
@@ -19,6 +19,7 @@ SPEND_TOTAL = "ro3_csctot_net_cur_exp"
 SPEND_PER_CHILD = "csc_net_expenditure_per_child_gbp"
 SUMMABLE_UNITS = ("gbp_thousand", "number", "fte")
 INCOMPLETE = "incomplete"
+EXACT_SCALE = 1e9
 
 
 def _series_key(areas: pl.DataFrame) -> pl.DataFrame:
@@ -74,13 +75,22 @@ def ratio(
     )
 
 
+def exact_sum(values: pl.Expr) -> pl.Expr:
+    """Sum on an integer grid of 1e-9 so the total does not depend on row order or threads.
+
+    Float addition is not associative, so a plain parallel sum can differ in the last bit between
+    runs; published figures carry far fewer than nine decimals, so nothing is lost.
+    """
+    return (values * EXACT_SCALE).round(0).cast(pl.Int64).sum() / EXACT_SCALE
+
+
 def region_totals(
     observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
 ) -> pl.DataFrame:
     """Sum councils into regions for summable indicators a publisher gives no regional figure for.
 
-    A region is only summed when every current council in it has a figure; otherwise the row is kept
-    empty with status ``incomplete`` so the gap is visible.
+    A region is only summed when as many councils have a figure as the region has current councils;
+    otherwise the row is kept empty with status ``incomplete`` so the gap is visible.
     """
     summable = indicators.filter(pl.col("unit").is_in(SUMMABLE_UNITS))["indicator_id"]
     level = areas.select("area_code", "level", "region_code")
@@ -93,29 +103,39 @@ def region_totals(
         & ~pl.col("indicator_id").is_in(has_region["indicator_id"].implode())
         & pl.col("region_code").is_not_null()
     )
-    totals = councils.group_by("indicator_id", "region_code", "period", "period_end").agg(
-        pl.col("value").sum().alias("total"),
-        pl.col("value").null_count().alias("missing"),
-        pl.len().alias("n"),
+    expected = (
+        areas.filter((pl.col("level") == "local_authority") & (pl.col("status") == "current"))
+        .group_by("region_code")
+        .agg(pl.len().alias("expected"))
     )
+    totals = (
+        councils.group_by("indicator_id", "region_code", "period", "period_end")
+        .agg(
+            exact_sum(pl.col("value")).alias("total"),
+            pl.col("value").is_not_null().sum().alias("have"),
+        )
+        .join(expected, on="region_code", how="left")
+        .with_columns((pl.col("expected") - pl.col("have")).clip(0).alias("missing"))
+    )
+    complete = pl.col("missing") == 0
     return totals.select(
         "indicator_id",
         pl.col("region_code").alias("area_code"),
         "period",
         "period_end",
-        pl.when(pl.col("missing") == 0).then(pl.col("total")).alias("value"),
-        pl.when(pl.col("missing") == 0)
-        .then(pl.lit("computed"))
-        .otherwise(pl.lit(INCOMPLETE))
-        .alias("status"),
+        pl.when(complete).then(pl.col("total")).alias("value"),
+        pl.when(complete).then(pl.lit("computed")).otherwise(pl.lit(INCOMPLETE)).alias("status"),
         pl.lit(SOURCE_ID).alias("source_id"),
-        pl.format("sum of {} councils' published figures ({} missing)", "n", "missing").alias(
-            "note"
-        ),
+        pl.format(
+            "sum of {} councils' published figures ({} of {} missing)",
+            "have",
+            "missing",
+            "expected",
+        ).alias("note"),
     )
 
 
-def _indicators(present: set[str]) -> pl.DataFrame:
+def _indicators() -> pl.DataFrame:
     rows = [
         indicator(
             CIN_RATE,
@@ -129,40 +149,35 @@ def _indicators(present: set[str]) -> pl.DataFrame:
             definition="Children in need at 31 March per 10,000 children aged 0 to 17, using the "
             "mid-year estimate of the previous year (the DfE convention).",
             formula=f"{CIN_AT31} / {POPULATION} (mid-year Y-1) x 10000",
-        )
+        ),
+        indicator(
+            SPEND_PER_CHILD,
+            "Children's social care net expenditure per child",
+            theme="spending",
+            unit="gbp_per_child",
+            decimals=0,
+            polarity="neutral",
+            valid=(None, None),
+            source_id=SOURCE_ID,
+            definition="Total children's social care net current expenditure (RO3) divided by "
+            "the child population aged 0 to 17 at the mid-year inside the financial year.",
+            formula=f"{SPEND_TOTAL} x 1000 / {POPULATION} (mid-year Y for financial year Y-Y+1)",
+        ),
     ]
-    if SPEND_TOTAL in present:
-        rows.append(
-            indicator(
-                SPEND_PER_CHILD,
-                "Children's social care net expenditure per child",
-                theme="spending",
-                unit="gbp_per_child",
-                decimals=0,
-                polarity="neutral",
-                valid=(None, None),
-                source_id=SOURCE_ID,
-                definition="Total children's social care net current expenditure (RO3) divided by "
-                "the child population aged 0 to 17 at the mid-year inside the financial year.",
-                formula=f"{SPEND_TOTAL} x 1000 / {POPULATION} (mid-year Y for financial year Y-Y+1)",
-            )
-        )
     return indicator_frame(rows)
 
 
 def derive(
     observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
 ) -> Contribution:
-    present = set(indicators["indicator_id"])
     totals = region_totals(observations, areas, indicators)
     with_totals = pl.concat([observations, totals], how="diagonal_relaxed")
-    parts = [totals, ratio(with_totals, areas, CIN_AT31, CIN_RATE, 10_000.0)]
-    if SPEND_TOTAL in present:
-        parts.append(ratio(with_totals, areas, SPEND_TOTAL, SPEND_PER_CHILD, 1000.0))
+    parts = [
+        totals,
+        ratio(with_totals, areas, CIN_AT31, CIN_RATE, 10_000.0),
+        ratio(with_totals, areas, SPEND_TOTAL, SPEND_PER_CHILD, 1000.0),
+    ]
     return Contribution(
         observations=sorted_observations(pl.concat(parts, how="diagonal_relaxed")),
-        indicators=_indicators(present),
+        indicators=_indicators(),
     )
-
-
-__all__ = ["NON_NEGATIVE", "derive"]

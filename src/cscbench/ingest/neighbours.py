@@ -46,18 +46,33 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
         ]
     )
     lookup = _current_by_old_code(areas)
-    if lookup["old_la_code"].is_duplicated().any():
-        raise RawInputError("areas: a DfE 3-digit code maps to more than one current council")
+    duplicated = lookup.filter(pl.col("old_la_code").is_duplicated()).sort("old_la_code")
+    if duplicated.height:
+        raise RawInputError(
+            f"areas: DfE codes shared by more than one current council: {duplicated.to_dicts()}"
+        )
+    blank = long.filter(pl.col("neighbour_la").is_null() | pl.col("closeness").is_null())
+    if blank.height:
+        raise RawInputError(
+            f"{FILE}: empty neighbour or closeness cells for "
+            f"{blank.select('la', 'rank').unique().sort('la', 'rank').to_dicts()[:10]}"
+        )
     out = long.join(lookup.rename({"old_la_code": "la"}), on="la", how="left").join(
         lookup.rename({"old_la_code": "neighbour_la", "area_code": "neighbour_code"}),
         on="neighbour_la",
         how="left",
     )
-    unmatched = out.filter(pl.col("area_code").is_null() | pl.col("neighbour_code").is_null())
-    if unmatched.height:
+    unknown = pl.concat(
+        [
+            out.filter(pl.col("area_code").is_null())["la"],
+            out.filter(pl.col("neighbour_code").is_null())["neighbour_la"],
+        ]
+    )
+    if unknown.len():
         raise RawInputError(
             f"{FILE}: DfE codes with no current council in areas: "
-            f"{sorted(set(unmatched['la'].to_list() + unmatched['neighbour_la'].to_list()))[:10]}"
+            f"{unknown.unique().sort().to_list()[:10]} (check the code, or add the council's "
+            "mention to an input so it becomes an area)"
         )
     return out.select(
         "area_code", "rank", "neighbour_code", "closeness", pl.lit(SOURCE_ID).alias("source_id")

@@ -1,0 +1,78 @@
+"""Computed figures: region totals that do not depend on row order, and visible gaps."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cscbench.ingest.derived import region_totals
+
+REGION = "E12000003"
+COUNCILS = ["E08000032", "E08000033", "E08000034", "E08000035", "E08000036"]
+
+
+def areas_frame() -> pl.DataFrame:
+    rows = [{"area_code": REGION, "level": "regional", "region_code": None, "status": "current"}]
+    rows += [
+        {"area_code": c, "level": "local_authority", "region_code": REGION, "status": "current"}
+        for c in COUNCILS
+    ]
+    return pl.DataFrame(rows)
+
+
+def indicators_frame() -> pl.DataFrame:
+    return pl.DataFrame({"indicator_id": ["spend"], "unit": ["gbp_thousand"]})
+
+
+def observations(values: list[float | None]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "indicator_id": "spend",
+            "area_code": COUNCILS[: len(values)],
+            "period": "2024-25",
+            "period_end": dt.date(2025, 3, 31),
+            "value": values,
+        },
+        schema_overrides={"value": pl.Float64},
+    )
+
+
+money = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False).map(lambda v: round(v, 5))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(money, min_size=5, max_size=5), st.randoms())
+def test_region_total_does_not_depend_on_row_order(values: list[float], rnd) -> None:  # type: ignore[no-untyped-def]
+    obs = observations(values)
+    shuffled = obs.sample(fraction=1.0, shuffle=True, seed=rnd.randint(0, 10**6))
+    first = region_totals(obs, areas_frame(), indicators_frame())
+    second = region_totals(shuffled, areas_frame(), indicators_frame())
+    assert first.equals(second)
+    assert first["status"].item() == "computed"
+    assert abs(first["value"].item() - sum(values)) < 1e-6
+
+
+def test_a_council_with_no_row_makes_the_total_incomplete() -> None:
+    totals = region_totals(observations([1.0, 2.0, 3.0, 4.0]), areas_frame(), indicators_frame())
+    assert totals["value"].item() is None
+    assert totals["status"].item() == "incomplete"
+    assert "1 of 5 missing" in totals["note"].item()
+
+
+def test_a_suppressed_council_makes_the_total_incomplete() -> None:
+    obs = observations([1.0, 2.0, None, 4.0, 5.0])
+    totals = region_totals(obs, areas_frame(), indicators_frame())
+    assert totals["status"].item() == "incomplete" and totals["value"].item() is None
+
+
+def test_published_region_figures_are_never_recomputed() -> None:
+    obs = pl.concat(
+        [
+            observations([1.0, 2.0, 3.0, 4.0, 5.0]),
+            observations([99.0]).with_columns(pl.lit(REGION).alias("area_code")),
+        ]
+    )
+    assert region_totals(obs, areas_frame(), indicators_frame()).height == 0
