@@ -180,11 +180,11 @@ def test_wakefield_full_history(built: pl.DataFrame) -> None:
     ]
     latest = wakefield.filter(pl.col("publication_date") == D("2025-07-18"))
     assert dict(zip(latest["judgement"], latest["grade"], strict=True)) == {
-        "overall_effectiveness": "good",
-        "impact_of_leaders": "good",
-        "help_and_protection": "good",
-        "children_in_care": "outstanding",
-        "care_leavers": "requires improvement",
+        "overall_effectiveness": "Good",
+        "impact_of_leaders": "Good",
+        "help_and_protection": "Good",
+        "children_in_care": "Outstanding",
+        "care_leavers": "Requires improvement to be good",
     }
     assert set(latest["source_id"]) == {ofsted.SCRAPE}
 
@@ -247,7 +247,13 @@ def test_bradford_2026_inspection_keeps_its_overall_grade(built: pl.DataFrame) -
     assert row.select(
         "framework", "fieldwork_start", "grade", "grade_on_framework_scale", "grade_status"
     ).rows() == [
-        ("ILACS", D("2026-01-12"), "requires improvement", "Requires improvement to be good", None)
+        (
+            "ILACS",
+            D("2026-01-12"),
+            "Requires improvement to be good",
+            "Requires improvement to be good",
+            None,
+        )
     ]
 
 
@@ -301,19 +307,17 @@ def test_2009_13_requires_improvement_is_adequate_on_the_framework_scale(
     ]
 
 
-def test_scrape_spelling_is_kept_and_normalised_on_the_scale(built: pl.DataFrame) -> None:
+def test_scrape_grades_are_given_in_ofsted_wording(built: pl.DataFrame) -> None:
+    """The scraper lower-cases grades; ILACS reports print the framework's own words."""
     scraped = built.filter(pl.col("source_id") == ofsted.SCRAPE).drop_nulls("grade")
-    assert set(scraped["grade"]) <= {"outstanding", "good", "requires improvement", "inadequate"}
-    assert (
-        scraped.filter(
-            pl.col("grade").str.to_lowercase()
-            != pl.col("grade_on_framework_scale").str.to_lowercase().str.replace(" to be good", "")
-        ).height
-        == 0
-    )
-
-
-# ------------------------------------------------------------------ codes
+    assert scraped.height > 0
+    assert set(scraped["grade"]) <= {
+        "Outstanding",
+        "Good",
+        "Requires improvement to be good",
+        "Inadequate",
+    }
+    assert scraped.filter(pl.col("grade") != pl.col("grade_on_framework_scale")).height == 0
 
 
 def test_abolished_councils_keep_their_own_codes(

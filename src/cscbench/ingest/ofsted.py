@@ -813,6 +813,13 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     frame = pl.concat([before_ilacs(raw_dir, areas), ilacs(raw_dir, areas)], how="diagonal_relaxed")
     frame = frame.with_columns(
         _on_scale(pl.col("framework"), pl.col("grade")).alias("grade_on_framework_scale")
+    ).with_columns(
+        # the scraper lower-cases Ofsted's wording ("requires improvement"); ILACS reports print
+        # the framework's own words, so those are what Ofsted published
+        pl.when(pl.col("source_id") == SCRAPE)
+        .then(pl.col("grade_on_framework_scale"))
+        .otherwise(pl.col("grade"))
+        .alias("grade")
     )
     frame = conform(frame, COLUMNS)
     _check_keys(frame)
