@@ -137,7 +137,13 @@ def test_band_boundaries_exact() -> None:
 # ---------------------------------------------------------------------------- a small package
 
 
-def small_inputs(values: dict[str, float | None]) -> compare.Inputs:
+LEEDS_NEIGHBOURS = {"E08000035": ["E08000016", "E08000036", "E06000061", "E06000062"]}
+JOINT = "E06000061 / E06000062"
+
+
+def small_inputs(
+    values: dict[str, float | None], neighbours: dict[str, list[str]] | None = None
+) -> compare.Inputs:
     """England, one region, six councils (one superseded code, two in a joint return)."""
     areas = pl.DataFrame(
         [
@@ -208,14 +214,15 @@ def small_inputs(values: dict[str, float | None]) -> compare.Inputs:
         },
         schema_overrides={"status": pl.String, "note": pl.String, "value": pl.Float64},
     )
-    neighbours = pl.DataFrame(
-        {
-            "area_code": ["E08000035"] * 4,
-            "rank": [1, 2, 3, 4],
-            "neighbour_code": ["E08000016", "E08000036", "E06000061", "E06000062"],
-        }
+    pairs = [
+        (code, rank, nb)
+        for code, nbs in (neighbours or LEEDS_NEIGHBOURS).items()
+        for rank, nb in enumerate(nbs, start=1)
+    ]
+    neighbour_frame = pl.DataFrame(
+        pairs, schema=["area_code", "rank", "neighbour_code"], orient="row"
     )
-    return compare.Inputs(areas, indicators, observations, neighbours)
+    return compare.Inputs(areas, indicators, observations, neighbour_frame)
 
 
 def test_series_code_joins_barnsleys_two_codes() -> None:
@@ -252,18 +259,106 @@ def test_joint_return_ranked_once_and_members_take_its_figure() -> None:
 
 def test_neighbour_mean_median_and_count() -> None:
     grid = compare.latest(
-        compare.compare(
-            small_inputs({"E08000035": 14.0, "E08000036": None, "E06000061 / E06000062": 16.5})
-        )
+        compare.compare(small_inputs({"E08000035": 14.0, "E08000036": None, JOINT: 16.5}))
     )
     leeds = grid.filter(pl.col("unit_code") == "E08000035").row(0, named=True)
-    # neighbours: Barnsley (old code, mapped to its series) 18, Wakefield suppressed, both
-    # Northamptonshire members through the joint figure 16.5
-    have = [18.0, 16.5, 16.5]
-    assert leeds["sn_count"] == 3 and leeds["sn_total"] == 4
+    # neighbours: Barnsley (old code, mapped to its series) 18, Wakefield suppressed, and both
+    # Northamptonshire members through the one joint figure 16.5, which counts once
+    have = [18.0, 16.5]
+    assert leeds["sn_count"] == 2 and leeds["sn_total"] == 4
     assert leeds["sn_mean"] == pytest.approx(statistics.mean(have))
     assert leeds["sn_median"] == pytest.approx(statistics.median(have))
+    assert leeds["sn_merged"] == "E06000061|E06000062" and leeds["sn_excluded"] is None
     assert leeds["region_value"] == 16.0 and leeds["england_value"] == 15.0
+
+
+def test_joint_members_own_figures_count_separately() -> None:
+    """Only a shared joint figure is merged: members with figures of their own are two councils."""
+    grid = compare.latest(
+        compare.compare(small_inputs({"E08000035": 14.0, "E06000061": 16.0, "E06000062": 17.0}))
+    )
+    leeds = grid.filter(pl.col("unit_code") == "E08000035").row(0, named=True)
+    assert leeds["sn_count"] == 3 and leeds["sn_merged"] is None
+    assert leeds["sn_mean"] == pytest.approx(statistics.mean([18.0, 16.0, 17.0]))
+
+
+def test_a_member_is_not_compared_with_its_own_joint_return() -> None:
+    """North's figure is the joint one; West (its neighbour) carries the same figure: left out."""
+    inputs = small_inputs(
+        {"E08000035": 14.0, JOINT: 16.5},
+        neighbours={"E06000061": ["E06000062", "E08000035", "E08000038"]},
+    )
+    north = (
+        compare.latest(compare.compare(inputs))
+        .filter(pl.col("unit_code") == "E06000061")
+        .row(0, named=True)
+    )
+    assert north["basis"] == "joint"
+    assert north["sn_excluded"] == "E06000062" and north["sn_merged"] is None
+    assert north["sn_count"] == 2 and north["sn_total"] == 3
+    assert north["sn_mean"] == pytest.approx(statistics.mean([14.0, 18.0]))
+
+
+@pytest.mark.parametrize("joint_value", [16.5, None])
+def test_member_rank_note_follows_the_joint_figure(joint_value: float | None) -> None:
+    """Status first, as for any unit: a suppressed joint figure is not called a rank."""
+    grid = compare.latest(compare.compare(small_inputs({"E08000035": 14.0, JOINT: joint_value})))
+    by = {r["unit_code"]: r for r in grid.iter_rows(named=True)}
+    for member in ("E06000061", "E06000062"):
+        row = by[member]
+        assert row["basis"] == "joint" and row["basis_code"] == JOINT
+        assert (row["rank"], row["band"]) == (by[JOINT]["rank"], by[JOINT]["band"])
+        if joint_value is None:
+            status = by[JOINT]["status"]
+            assert row["rank"] is None and status is not None
+            assert row["rank_note"] == f"{by[JOINT]['rank_note']} (joint return {JOINT})"
+            assert "rank of" not in row["rank_note"]
+        else:
+            assert row["rank"] is not None
+            assert row["rank_note"] == f"rank of the joint return {JOINT}"
+
+
+def test_previous_period_follows_the_series() -> None:
+    grid = compare.compare(small_inputs({"E08000035": 14.0}))
+    barnsley = grid.filter(pl.col("unit_code") == "E08000038").sort("period_end")
+    # 2025 under the new code, 2024 under the old one: one series
+    assert barnsley["previous_period"].to_list() == [None, "2024"]
+    assert barnsley["previous_value"].to_list() == [None, barnsley["value"][0]]
+
+
+def test_to_series_code_keeps_row_order() -> None:
+    areas = small_inputs({}).areas
+    frame = pl.DataFrame({"area_code": ["E10000021", "E08000016", "E08000035", "E08000016"]})
+    kept = compare.to_series_code(frame, areas)
+    assert kept["area_code"].to_list() == frame["area_code"].to_list()
+    assert kept["unit_code"].to_list() == ["E10000021", "E08000038", "E08000035", "E08000038"]
+    dropped = compare.to_series_code(frame, areas, drop_unmapped=True)
+    assert dropped["unit_code"].to_list() == ["E08000038", "E08000035", "E08000038"]
+
+
+def shuffled(inputs: compare.Inputs, seed: int) -> compare.Inputs:
+    return compare.Inputs(
+        *(
+            frame.sample(fraction=1.0, shuffle=True, seed=seed + i)
+            for i, frame in enumerate(
+                (inputs.areas, inputs.indicators, inputs.observations, inputs.neighbours)
+            )
+        )
+    )
+
+
+@settings(max_examples=30)
+@given(st.integers(0, 2**31))
+def test_compare_does_not_depend_on_input_row_order(seed: int) -> None:
+    inputs = small_inputs(
+        {"E08000035": 14.0, "E08000036": None, JOINT: 16.5},
+        neighbours={
+            **LEEDS_NEIGHBOURS,
+            "E06000061": ["E06000062", "E08000035", "E08000038"],
+            "E08000036": ["E08000035", "E06000062", "E06000061", "E08000038"],
+        },
+    )
+    assert compare.compare(shuffled(inputs, seed)).equals(compare.compare(inputs))
 
 
 def test_units_without_a_row_are_kept() -> None:
@@ -295,6 +390,46 @@ def test_package_barnsley_is_one_line(package_grid: pl.DataFrame) -> None:
     joined = line.join(old.select("period", pl.col("value").alias("old")), on="period")
     assert joined.height == old.height > 0
     assert (joined["value"] == joined["old"]).all()
+
+
+def test_package_compare_does_not_depend_on_input_row_order(package_grid: pl.DataFrame) -> None:
+    inputs = compare.Inputs(
+        cscbench.load("areas"),
+        cscbench.load("indicators"),
+        cscbench.load("observations"),
+        cscbench.load("statistical_neighbours"),
+    )
+    assert compare.compare(shuffled(inputs, 7)).equals(package_grid)
+
+
+def test_package_swindon_counts_the_northamptonshire_joint_return_once(
+    package_grid: pl.DataFrame,
+) -> None:
+    """Swindon's neighbours include North and West Northamptonshire, which share one workforce
+    return: its figure is one figure among the neighbours, not two."""
+    swindon = "E06000030"
+    areas = cscbench.load("areas")
+    members = (
+        areas.filter(
+            pl.col("level") == "joint_return", pl.col("area_code").str.contains("E06000061")
+        )
+        .row(0, named=True)["member_codes"]
+        .split("|")
+    )
+    neighbours = cscbench.load("statistical_neighbours").filter(pl.col("area_code") == swindon)
+    assert set(members) <= set(neighbours["neighbour_code"])
+    latest = compare.latest(package_grid).filter(pl.col("indicator_id") == "caseload_fte")
+    figures = latest.filter(
+        pl.col("unit_code").is_in(neighbours["neighbour_code"].implode()),
+        pl.col("value").is_not_null(),
+    )
+    distinct = figures.unique("basis_code")["value"].to_list()
+    assert figures.height > len(distinct)  # the package really has the shared joint figure
+    row = latest.filter(pl.col("unit_code") == swindon).row(0, named=True)
+    assert row["sn_count"] == len(distinct) and row["sn_total"] == neighbours.height
+    assert row["sn_mean"] == pytest.approx(statistics.mean(distinct))
+    assert row["sn_median"] == pytest.approx(statistics.median(distinct))
+    assert row["sn_merged"] == "|".join(sorted(members))
 
 
 def test_package_ranks_cover_current_councils_and_joint_returns(package_grid: pl.DataFrame) -> None:

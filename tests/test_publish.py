@@ -6,21 +6,36 @@ the failure tests use cheap stand-ins for the slow builders.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import itertools
 import json
 import os
 import re
 import shutil
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.dataframe.group_by import GroupBy
 
 import cscbench
 from cscbench import compare
 from cscbench.paths import ROOT
-from cscbench.publish import claims, headline, history, profiles, publish_site, regions, site
+from cscbench.publish import (
+    claims,
+    groups,
+    headline,
+    history,
+    profiles,
+    publish_site,
+    regions,
+    site,
+)
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import build_context
 from cscbench.publish.groups import GroupConfigError, read_groups
@@ -348,3 +363,321 @@ def test_pages_degrade_without_inspections_and_announcements(tmp_path: Path) -> 
     for module in (history, claims):
         (page,) = module.build(ctx)
         assert not page.tables and fmt.NOT_IN_PACKAGE in page.intro[0]
+
+
+# ---------------------------------------------------------------------------- review fixes
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+
+
+def text_of(frame_values: list[float], decimals: list[int]) -> list[str]:
+    frame = pl.DataFrame(
+        {"v": frame_values, "d": decimals}, schema={"v": pl.Float64, "d": pl.Int64}
+    )
+    return frame.select(fmt.number_text(pl.col("v"), pl.col("d")).alias("t"))["t"].to_list()
+
+
+def half_away(value: Decimal, decimals: int) -> str:
+    """The reference: Python's decimal module, ROUND_HALF_UP (= half away from zero)."""
+    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return "-" + f"{-rounded:,}" if rounded < 0 else f"{rounded:,}"
+
+
+def test_number_text_rounds_half_away_from_zero() -> None:
+    """DfE and LAIT round halves away from zero; banker's rounding would give 2, 12.2 and -2."""
+    cases = [(2.5, 0), (12.25, 1), (-2.5, 0), (0.5, 0), (-12.25, 1), (1.005, 2), (88916.5, 0)]
+    got = text_of([v for v, _ in cases], [d for _, d in cases])
+    assert got == [half_away(Decimal(str(v)), d) for v, d in cases]
+    assert got[:3] == ["3", "12.3", "-3"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-(10**8), 10**8), st.integers(0, 4), st.integers(0, 3))
+def test_number_text_matches_decimal_rounding(units: int, scale: int, decimals: int) -> None:
+    """Any figure as written (units / 10**scale, up to 9 significant digits: every figure in the
+    package) is shown as decimal rounding would show it, halves away from zero."""
+    value = Decimal(units).scaleb(-scale)
+    (got,) = text_of([float(value)], [decimals])
+    want = half_away(value, decimals)
+    assert got == (want.lstrip("-") if want.strip("-0.,") == "" else want)
+
+
+def test_status_note_calls_only_publisher_symbols_publishers() -> None:
+    meanings = fmt.status_meanings()
+    statuses = list(meanings)
+    frame = pl.DataFrame({"status": statuses}).with_columns(
+        fmt.status_note(pl.col("status"), meanings).alias("note")
+    )
+    for status, note in frame.iter_rows():
+        if status in fmt.CSCBENCH_STATUSES:
+            assert "publisher" not in note, note
+        else:
+            assert note == f"{status} = {meanings[status]} (publisher's symbol).", note
+    incomplete = frame.filter(pl.col("status") == "incomplete")["note"].item()
+    assert meanings["incomplete"] in incomplete and "cscbench" in incomplete
+
+
+def visible_text(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_no_raw_ofsted_ids_reach_readers(published: Path) -> None:
+    """Judgement and grade-status ids are shown in words (Isles of Scilly's "not judged")."""
+    inspections = cscbench.load("inspections", DESCRIPTOR)
+    ids = {
+        *inspections["judgement"].cast(pl.String).unique().to_list(),
+        *inspections["grade_status"].drop_nulls().cast(pl.String).unique().to_list(),
+    }
+    pages = [*published.glob("*/*.html")]
+    assert len(pages) > 150
+    for path in pages:
+        shown = visible_text(path.read_text(encoding="utf-8"))
+        leaked = sorted(i for i in ids if i in shown)
+        assert not leaked, (path.name, leaked)
+    not_judged = inspections.filter(pl.col("grade_status").cast(pl.String) == "not_judged")
+    code = not_judged["area_code"][0]
+    page = next((published / "profiles").glob(f"{code.lower()}-*.html")).read_text("utf-8")
+    assert fmt.GRADE_STATUS_LABELS["not_judged"] in visible_text(page)
+
+
+def profile_csv(published: Path, code: str) -> Path:
+    (path,) = [
+        p
+        for p in (published / "profiles").glob(f"{code.lower()}-*.csv")
+        if not p.name.endswith("-ofsted.csv")
+    ]
+    return path
+
+
+def marks(cell: str) -> list[str]:
+    return re.findall(r'gt_footnote_marks"[^>]*>([^<]+)</span>', cell)
+
+
+def footnote_mark(page: str, text: str) -> str:
+    """The mark of the footnote whose text starts with ``text``."""
+    for cell in re.findall(r'<td class="gt_footnote".*?</td>', page, re.S):
+        (mark, *_) = marks(cell) or [""]
+        if (
+            html.unescape(re.sub(r"<[^>]+>", "", cell))
+            .strip()[len(mark) :]
+            .strip()
+            .startswith(text)
+        ):
+            return mark
+    raise AssertionError(f"no footnote starting {text!r}")
+
+
+def row_cells(page: str, stub: str) -> list[str]:
+    """The cells of the body row whose stub (row label) is ``stub``."""
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        head = re.search(r'<th [^>]*class="gt_row[^"]*gt_stub[^>]*>(.*?)</th>', row, re.S)
+        if head and html.unescape(re.sub(r"<[^>]+>", "", head.group(1))).strip() == stub:
+            return re.findall(r"<td[^>]*>.*?</td>", row, re.S)
+    raise AssertionError(f"no row {stub!r}")
+
+
+def test_caveat_marked_on_rank_and_band_of_a_ranked_figure(published: Path, ctx) -> None:
+    """Kirklees' published 0.0 agency rate ranks 1st, band A: the caveat's mark is on all three."""
+    caveated = ctx.latest.filter(
+        pl.col("level") == "local_authority",
+        pl.col("rank").is_not_null(),
+        pl.col("note").is_not_null(),
+        pl.col("status").is_null(),
+        pl.col("indicator_id") == "agency_rate_fte",
+    ).sort("unit_code")
+    assert caveated.height > 0, "no ranked figure with a caveat in the package"
+    row = caveated.row(0, named=True)
+    page = next((published / "profiles").glob(f"{row['unit_code'].lower()}-*.html")).read_text(
+        "utf-8"
+    )
+    mark = footnote_mark(page, "Note: " + row["note"])
+    label = pl.select(fmt.display_label(pl.lit(row["label"]), pl.lit(row["unit"]))).item()
+    cells = row_cells(page, label)
+    figure, rank, band = cells[1], cells[2], cells[3]
+    for cell in (figure, rank, band):
+        assert mark in marks(cell), cell
+    assert f"{row['rank']} of {row['ranked_count']}" in rank and row["band"] in band
+
+
+def test_swindon_neighbours_count_the_joint_return_once(published: Path, ctx) -> None:
+    swindon = "E06000030"
+    row = ctx.latest.filter(
+        pl.col("unit_code") == swindon, pl.col("indicator_id") == "caseload_fte"
+    ).row(0, named=True)
+    assert row["sn_merged"], "Swindon's neighbours no longer share a joint return"
+    shared = row["sn_merged"].split("|")
+    pairs = cscbench.load("statistical_neighbours", DESCRIPTOR).filter(
+        pl.col("area_code") == swindon
+    )
+    with_figure = ctx.latest.filter(
+        pl.col("indicator_id") == "caseload_fte",
+        pl.col("unit_code").is_in(pairs["neighbour_code"].implode()),
+        pl.col("value").is_not_null(),
+    )
+    figures = with_figure.unique("basis_code").height
+    assert figures == with_figure.height - (len(shared) - 1)
+    page = next((published / "profiles").glob(f"{swindon.lower()}-*.html")).read_text("utf-8")
+    names = [ctx.names[c] for c in shared]
+    note = f"{names[0]} and {names[1]} are both neighbours but report one joint return"
+    mark = footnote_mark(page, note)
+    label = pl.select(fmt.display_label(pl.lit(row["label"]), pl.lit(row["unit"]))).item()
+    count = row_cells(page, label)[-2]
+    assert f"{figures} of {pairs.height}" in count and mark in marks(count)
+    data = pl.read_csv(profile_csv(published, swindon))
+    csv_row = data.filter(pl.col("indicator_id") == "caseload_fte").row(0, named=True)
+    assert (csv_row["sn_count"], csv_row["sn_merged"]) == (figures, row["sn_merged"])
+
+
+def test_rank_note_in_headline_and_region_csvs(published: Path, ctx) -> None:
+    data = pl.read_csv(published / "headline/leeds-vs-wakefield.csv", infer_schema=False)
+    councils = data.filter(pl.col("row_kind") == "council", pl.col("period").is_not_null())
+    want = ctx.latest.select(
+        pl.col("unit_code").alias("area_code"), "indicator_id", pl.col("rank_note").alias("want")
+    )
+    joined = councils.join(want, on=["area_code", "indicator_id"], how="left")
+    assert joined.height == councils.height > 0
+    assert joined.filter(pl.col("rank_note").ne_missing(pl.col("want"))).is_empty()
+    region = ctx.areas.filter(pl.col("name") == "Yorkshire and The Humber")["area_code"].item()
+    wide = pl.read_csv(published / "regions/yorkshire-and-the-humber.csv", infer_schema=False)
+    expected = ctx.latest.filter(
+        pl.col("region_code") == region,
+        pl.col("level") == "local_authority",
+        pl.col("indicator_id").is_in(headline.HEADLINE_INDICATORS),
+    )
+    assert expected.height > 0
+    for r in expected.iter_rows(named=True):
+        got = wide.filter(pl.col("area_code") == r["unit_code"]).row(0, named=True)
+        i = r["indicator_id"]
+        assert got[f"{i}_rank_note"] == r["rank_note"]
+        assert got[f"{i}_rank"] == (None if r["rank"] is None else str(r["rank"]))
+        assert got[f"{i}_band"] == r["band"]
+        assert got[i] == (None if r["value"] is None else str(r["value"]))
+
+
+def test_profile_change_is_against_the_previous_period(published: Path) -> None:
+    obs = cscbench.load("observations", DESCRIPTOR).filter(
+        pl.col("indicator_id") == "caseload_fte", pl.col("area_code") == LEEDS
+    )
+    last, previous = obs.sort("period_end").tail(2).select("period", "value").rows()[::-1]
+    data = pl.read_csv(profile_csv(published, LEEDS))
+    shown = data.filter(pl.col("indicator_id") == "caseload_fte")["change_text"].item()
+    change = pl.select(fmt.number_text(pl.lit(last[1] - previous[1]), pl.lit(1))).item()
+    sign = "+" if last[1] > previous[1] else ""
+    want = f"{sign}{change} since {previous[0]}"
+    assert shown == pl.select(fmt.neutralise(pl.lit(want))).item()  # the CSV's "'+0.3" form
+
+
+def test_claims_other_side_is_the_nearest_snapshot(ctx) -> None:
+    """The figure on the other side of a claim's date is the nearest one on that side."""
+    frame = claims.claims_frame(ctx).filter(pl.col("other_official_value").is_not_null())
+    assert frame.height > 0
+    figures = ctx.series.filter(pl.col("value").is_not_null())
+    for r in frame.iter_rows(named=True):
+        side = figures.filter(
+            pl.col("unit_code") == r["unit_code"],
+            pl.col("indicator_id") == r["indicator_id"],
+            (pl.col("period_end") >= r["date"]) != (r["gap_days"] >= 0),
+        ).with_columns((pl.col("period_end") - r["date"]).dt.total_days().abs().alias("gap"))
+        best = side["gap"].min()
+        assert abs(r["other_gap_days"]) == best
+        assert r["other_official_end"] == side.filter(pl.col("gap") == best)["period_end"].min()
+
+
+def test_money_claims_say_different_year_only_when_it_differs() -> None:
+    end = dt.date(2025, 3, 31)
+    frame = pl.DataFrame(
+        {
+            "indicator_id": claims.MONEY_TOTAL,
+            "olabel": "spend",
+            "relation": "scale",
+            "official_value": 1000.0,
+            "ounit": "gbp_thousand",
+            "decimals": 0,
+            "kind": "overspend",
+            "date": [
+                dt.date(2024, 4, 1),
+                dt.date(2025, 3, 31),
+                dt.date(2024, 3, 31),
+                dt.date(2025, 4, 1),
+            ],
+            "official_end": end,
+        }
+    )
+    shown = frame.select(claims.official_text().alias("shown"))["shown"].to_list()
+    assert ["different year" in s for s in shown] == [False, False, True, True]
+    assert all("for scale only" in s and "measure" in s for s in shown)
+
+
+def test_links_say_what_they_link_to(published: Path) -> None:
+    assert fmt.safe_link("https://example.org/a?b=1&c=2", text="source") == (
+        '<a href="https://example.org/a?b=1&amp;c=2">source</a>'
+    )
+    assert fmt.safe_link(None) == "not recorded"
+    page = (published / "claims/claims-vs-statistics.html").read_text("utf-8")
+    assert ">source</a>" in page and ">report</a>" not in page
+
+
+def test_tables_keep_the_order_they_are_asked_for(ctx) -> None:
+    """Rows follow the councils as listed, whatever order a join would give."""
+    codes = (
+        ctx.latest.filter(pl.col("level") == "local_authority")["unit_code"]
+        .unique()
+        .sort(descending=True)
+        .to_list()
+    )
+    assert headline.ofsted_rows(ctx, codes)["unit_code"].to_list() == codes
+    table = headline.comparison_table(ctx, codes[:40], "t/t", "t", sheet=None, png=False)
+    councils = table.data.filter(pl.col("row_kind") == "council")
+    blocks = councils.partition_by("indicator_id", maintain_order=True)
+    assert all(b["area_code"].to_list() == codes[:40] for b in blocks)
+
+
+@pytest.fixture
+def unordered(monkeypatch: pytest.MonkeyPatch):
+    """Polars as its documentation allows it to behave: a join, group-by or unique without
+    ``maintain_order`` may return its rows in any order. Here they come back shuffled."""
+    seeds = itertools.count(1)
+    join, unique, agg = pl.DataFrame.join, pl.DataFrame.unique, GroupBy.agg
+
+    def shuffle(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.sample(fraction=1.0, shuffle=True, seed=next(seeds))
+
+    def any_order_join(self, *args, maintain_order=None, **kwargs):
+        out = join(self, *args, maintain_order=maintain_order, **kwargs)
+        return shuffle(out) if maintain_order in (None, "none") else out
+
+    def any_order_unique(self, *args, maintain_order=False, **kwargs):
+        out = unique(self, *args, maintain_order=maintain_order, **kwargs)
+        return out if maintain_order else shuffle(out)
+
+    def any_order_agg(self, *args, **kwargs):
+        out = agg(self, *args, **kwargs)
+        return out if self.maintain_order else shuffle(out)
+
+    monkeypatch.setattr(pl.DataFrame, "join", any_order_join)
+    monkeypatch.setattr(pl.DataFrame, "unique", any_order_unique)
+    monkeypatch.setattr(GroupBy, "agg", any_order_agg)
+
+
+def built(ctx) -> dict[str, tuple[str, pl.DataFrame]]:
+    """Every table of the non-profile pages, and a few profiles: HTML and data."""
+    pages = [p for m in (headline, history, claims, groups, regions) for p in m.build(ctx)]
+    rows = profiles.profile_rows(ctx)
+    for code in (LEEDS, "E06000030", "E06000061", "E08000034"):
+        pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))
+    return {t.stem: (t.gt.as_raw_html(), t.data) for p in pages for t in p.tables}
+
+
+def test_output_does_not_depend_on_unordered_polars_results(ctx, unordered) -> None:
+    """Every order that reaches a reader comes from an explicit sort or maintain_order."""
+    expected = built(ctx)
+    shuffled = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+    assert shuffled.grid.equals(ctx.grid)
+    got = built(shuffled)
+    assert got.keys() == expected.keys()
+    for stem, (page, data) in expected.items():
+        assert got[stem][1].equals(data), stem
+        assert got[stem][0] == page, stem

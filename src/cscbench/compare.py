@@ -18,7 +18,15 @@ The rules are design.md's "Comparison rules", made precise here:
   return's rank and band, labelled as joint. A council's own figure, even a suppressed one,
   always wins over the joint figure.
 * **Neighbours**: the mean and the median of the council's 10 DfE statistical neighbours
-  (their own figure, or their joint figure as above) with how many had a value.
+  (their own figure, or their joint figure as above) with how many had a value. A joint return
+  is one unit here too: two neighbours carrying the same joint figure (North and West
+  Northamptonshire are both neighbours of Swindon) count it once (``sn_merged`` names them), and a
+  neighbour whose figure is the council's own joint return is left out (``sn_excluded``), so
+  ``sn_count`` counts figures, not councils, and can be below the neighbours with a figure.
+* **Previous period**: ``previous_period`` and ``previous_value`` are the same series' figure for
+  the indicator's period before (null where that period has no figure).
+* **Order**: every output is sorted on its full key; no result depends on the row order a join or
+  group-by happens to produce.
 """
 
 from __future__ import annotations
@@ -86,17 +94,31 @@ def joint_members(areas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def to_series_code(
+    frame: pl.DataFrame, areas: pl.DataFrame, *, drop_unmapped: bool = False
+) -> pl.DataFrame:
+    """Add ``unit_code``: the series code of each row's ``area_code`` (row order kept).
+
+    An area with no series code (an abolished council split in two) keeps its own code, or is
+    dropped with ``drop_unmapped`` (comparisons: it has no successor to be compared as).
+    """
+    codes = _text(areas).select("area_code", pl.col("series_code").alias("unit_code"))
+    keyed = frame.drop("unit_code", strict=False).join(
+        codes, on="area_code", how="left", maintain_order="left"
+    )
+    if drop_unmapped:
+        return keyed.filter(pl.col("unit_code").is_not_null())
+    return keyed.with_columns(pl.coalesce("unit_code", "area_code").alias("unit_code"))
+
+
 def series(observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """Observations keyed by ``series_code`` (as ``unit_code``), the source's code kept.
 
     If two codes of one council ever published the same indicator and period, the figure under the
     current code wins, so a series never has two values for one period.
     """
-    codes = _text(areas).select("area_code", pl.col("series_code").alias("unit_code"))
     return (
-        _text(observations)
-        .join(codes, on="area_code", how="left")
-        .filter(pl.col("unit_code").is_not_null())
+        to_series_code(_text(observations), areas, drop_unmapped=True)
         .rename({"area_code": "source_code"})
         .sort("unit_code", *KEYS, pl.col("source_code") != pl.col("unit_code"), "source_code")
         .unique(["unit_code", *KEYS], keep="first", maintain_order=True)
@@ -144,7 +166,9 @@ def indicator_periods(series_frame: pl.DataFrame, unit_codes: pl.Series) -> pl.D
 
 def latest_periods(periods: pl.DataFrame) -> pl.DataFrame:
     """The most recent period of each indicator."""
-    return periods.sort("period_end", "period").group_by("indicator_id").last().sort("indicator_id")
+    return periods.sort("indicator_id", "period_end", "period").unique(
+        "indicator_id", keep="last", maintain_order=True
+    )
 
 
 # ---------------------------------------------------------------------------- rank and band
@@ -181,19 +205,31 @@ def rank_units(frame: pl.DataFrame, keys: tuple[str, ...] = KEYS) -> pl.DataFram
         pl.when(eligible).then(score).rank("min").over(keys).cast(pl.UInt32).alias("rank"),
         eligible.sum().over(keys).cast(pl.UInt32).alias("ranked_count"),
     )
-    note = (
-        pl.when(neutral)
-        .then(pl.lit("neutral indicator: not ranked"))
-        .when(pl.col("value").is_null() & pl.col("status").is_not_null())
-        .then(pl.lit("not ranked: published as ") + pl.col("status"))
-        .when(pl.col("value").is_null())
-        .then(pl.lit("not ranked: no figure"))
-    )
     return ranked.with_columns(
         pl.when(eligible).then(pl.col("ranked_count")).alias("ranked_count"),
         band_expr(pl.col("rank"), pl.col("ranked_count")).alias("band"),
-        note.alias("rank_note"),
+        rank_note_expr().alias("rank_note"),
     )
+
+
+def rank_note_expr(joint_code: pl.Expr | None = None) -> pl.Expr:
+    """Why a row has no rank (status first), or whose rank it shows.
+
+    ``joint_code``: the row shows a joint return's figure (a member council), so the note names
+    the joint return, both when it is ranked and when its figure is suppressed or missing.
+    """
+    whose = pl.lit("") if joint_code is None else pl.lit(" (joint return ") + joint_code + ")"
+    chain = (
+        pl.when(pl.col("polarity") == NEUTRAL)
+        .then(pl.lit("neutral indicator: not ranked"))
+        .when(pl.col("value").is_null() & pl.col("status").is_not_null())
+        .then(pl.lit("not ranked: published as ") + pl.col("status") + whose)
+        .when(pl.col("value").is_null())
+        .then(pl.lit("not ranked: no figure") + whose)
+    )
+    if joint_code is None:
+        return chain
+    return chain.otherwise(pl.lit("rank of the joint return ") + joint_code)
 
 
 # ---------------------------------------------------------------------------- comparators
@@ -226,17 +262,54 @@ def neighbour_pairs(neighbours: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFra
 
 
 def neighbour_stats(grid: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
-    """Mean, median and count of the neighbours' values for each unit, indicator and period."""
-    values = grid.select(pl.col("unit_code").alias("neighbour_code"), *KEYS, "value")
-    return (
-        pairs.join(values, on="neighbour_code")
-        .group_by("unit_code", *KEYS)
+    """Mean, median and count of the neighbours' figures for each unit, indicator and period.
+
+    One figure per return: neighbours carrying the same joint figure count it once
+    (``sn_merged``: their codes, ``|``-separated), and a neighbour whose figure is the unit's own
+    joint return is left out (``sn_excluded``). Rows are summed in neighbour-rank order, so the
+    float mean is the same on every run.
+    """
+    values = grid.filter(pl.col("value").is_not_null()).select(
+        pl.col("unit_code").alias("neighbour_code"),
+        *KEYS,
+        "value",
+        pl.col("basis_code").alias("nb_basis"),
+    )
+    own = grid.select("unit_code", *KEYS, pl.col("basis_code").alias("own_basis"))
+    group = ["unit_code", *KEYS]
+    rows = (
+        pairs.join(values, on="neighbour_code", maintain_order="left")
+        .join(own, on=group, how="left", maintain_order="left")
+        .with_columns((pl.col("nb_basis") == pl.col("own_basis")).fill_null(False).alias("_self"))
+        .with_columns(
+            (~pl.col("_self") & (pl.len().over(*group, "nb_basis", "_self") > 1)).alias("_merged")
+        )
+    )
+    stats = (
+        rows.filter(~pl.col("_self"))
+        .unique([*group, "nb_basis"], keep="first", maintain_order=True)
+        .group_by(group, maintain_order=True)
         .agg(
             pl.col("value").mean().alias("sn_mean"),
             pl.col("value").median().alias("sn_median"),
             pl.col("value").count().cast(pl.UInt32).alias("sn_count"),
         )
     )
+    joint = (
+        rows.filter(pl.col("_self") | pl.col("_merged"))
+        .group_by(group, maintain_order=True)
+        .agg(
+            _codes(pl.col("neighbour_code").filter(pl.col("_merged"))).alias("sn_merged"),
+            _codes(pl.col("neighbour_code").filter(pl.col("_self"))).alias("sn_excluded"),
+        )
+    )
+    return stats.join(joint, on=group, how="full", coalesce=True, maintain_order="left_right")
+
+
+def _codes(codes: pl.Expr) -> pl.Expr:
+    """Sorted, ``|``-joined codes; null when there are none."""
+    joined = codes.sort().str.join("|")
+    return pl.when(joined != "").then(joined)
 
 
 def neighbour_totals(pairs: pl.DataFrame) -> pl.DataFrame:
@@ -247,12 +320,27 @@ def neighbour_totals(pairs: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- the grid
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`build` computes: the grid and the frames it was built from."""
+
+    grid: pl.DataFrame  # see compare()
+    series: pl.DataFrame  # series(): every area's observations by series code
+    units: pl.DataFrame  # units(): the ranked units
+    periods: pl.DataFrame  # indicator_periods() of the ranked units
+
+
 def compare(inputs: Inputs) -> pl.DataFrame:
     """Every ranked unit x every (indicator, period): value, rank, band and all comparators.
 
     Units without a row for a period are kept (value and status empty, ``rank_note`` says so), so
     a table can say "no figure" instead of dropping the council.
     """
+    return build(inputs).grid
+
+
+def build(inputs: Inputs) -> Comparison:
+    """:func:`compare`, keeping the series, units and periods for callers that need them too."""
     areas = inputs.areas
     unit_frame = units(areas)
     series_frame = series(inputs.observations, areas)
@@ -272,19 +360,15 @@ def compare(inputs: Inputs) -> pl.DataFrame:
     joint = (
         grid.filter(pl.col("basis") == JOINT)
         .join(joint_rank, on=["basis_code", *KEYS], how="left")
-        .with_columns(
-            pl.when(pl.col("polarity") == NEUTRAL)
-            .then(pl.lit("neutral indicator: not ranked"))
-            .otherwise(pl.lit("rank of the joint return ") + pl.col("basis_code"))
-            .alias("rank_note")
-        )
+        .with_columns(rank_note_expr(pl.col("basis_code")).alias("rank_note"))
     )
     grid = pl.concat([ranked, joint.select(ranked.columns)])
 
     regions = comparator_values(series_frame, "region")
     england = comparator_values(series_frame.filter(pl.col("unit_code") == ENGLAND), "england")
     pairs = neighbour_pairs(inputs.neighbours, areas)
-    return (
+    within = ["unit_code", "indicator_id"]
+    grid = (
         grid.join(regions, on=["region_code", *KEYS], how="left")
         .join(england.drop("england_code"), on=list(KEYS), how="left")
         .join(neighbour_stats(grid, pairs), on=["unit_code", *KEYS], how="left")
@@ -293,13 +377,18 @@ def compare(inputs: Inputs) -> pl.DataFrame:
             pl.when(pl.col("sn_total").is_not_null()).then(pl.col("sn_count").fill_null(0))
         )
         .sort("unit_code", "indicator_id", "period_end", "period")
+        .with_columns(
+            pl.col("period").shift(1).over(within).alias("previous_period"),
+            pl.col("value").shift(1).over(within).alias("previous_value"),
+        )
     )
+    return Comparison(grid, series_frame, unit_frame, periods)
 
 
 def latest(grid: pl.DataFrame) -> pl.DataFrame:
     """The grid at each indicator's latest period."""
     last = latest_periods(grid.select(*KEYS, "period_end").unique())
-    return grid.join(last.select(KEYS), on=list(KEYS), how="semi")
+    return grid.join(last.select(KEYS), on=list(KEYS), how="semi", maintain_order="left")
 
 
 def trends(
@@ -332,14 +421,9 @@ def trends(
 
 def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """Inspections keyed by series code, so a council keeps its history across code changes."""
-    codes = _text(areas).select("area_code", pl.col("series_code").alias("unit_code"))
-    return (
-        _text(inspections)
-        .join(codes, on="area_code", how="left")
-        .with_columns(
-            pl.coalesce("unit_code", "area_code").alias("unit_code"),
-            pl.col("area_code").alias("source_code"),
-        )
+    rows = _text(inspections).with_columns(pl.col("area_code").alias("source_code"))
+    return to_series_code(rows, areas).sort(
+        "unit_code", "publication_date", "inspection_type", "framework", "judgement", "source_code"
     )
 
 
@@ -364,7 +448,7 @@ def latest_inspections(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.Dat
     )
     overall = (
         rows.filter(pl.col("judgement") == OVERALL)
-        .sort("unit_code", "publication_date", "inspection_type")
+        .sort("unit_code", "publication_date", "inspection_type", "framework", "source_code")
         .group_by("unit_code", maintain_order=True)
         .last()
     )

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.history import safe_link
 
 STEM = "claims/claims-vs-statistics"
 TITLE = "What councils said vs what the statistics show"
@@ -102,21 +102,23 @@ def match_rules(claims: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
         .unique("announcement_id", keep="first", maintain_order=True)
     )
     return claims.join(
-        hits.select("announcement_id", "indicator_id", "relation"), on="announcement_id", how="left"
+        hits.select("announcement_id", "indicator_id", "relation"),
+        on="announcement_id",
+        how="left",
+        maintain_order="left",
     )
 
 
 OFFICIAL = ["official_period", "official_end", "official_value", "official_source", "gap_days"]
+# Nearest first; equally near: the earlier snapshot, then by period (a total order).
+NEAREST_FIRST = ["announcement_id", pl.col("gap_days").abs(), "official_end", "official_period"]
 
 
 def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
     """For each matched claim, the same council's official figure nearest its date, and the
     nearest one on the other side of the date (``other_*``), so a reader sees both snapshots
     around a claim (Bradford's January 2023 "almost 40%": September 2022 and September 2023)."""
-    codes = ctx.areas.select("area_code", pl.col("series_code").alias("unit_code"))
-    keyed = claims.join(codes, on="area_code", how="left").with_columns(
-        pl.coalesce("unit_code", "area_code").alias("unit_code")
-    )
+    keyed = compare.to_series_code(claims, ctx.areas)
     figures = ctx.series.filter(pl.col("value").is_not_null()).select(
         "unit_code",
         "indicator_id",
@@ -130,7 +132,7 @@ def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
         keyed.filter(pl.col("indicator_id").is_not_null())
         .join(figures, on=["unit_code", "indicator_id"])
         .with_columns(gap.alias("gap_days"))
-        .sort("announcement_id", pl.col("gap_days").abs(), "official_end")
+        .sort(NEAREST_FIRST)
     )
     nearest = candidates.unique("announcement_id", keep="first", maintain_order=True).select(
         "announcement_id", *OFFICIAL
@@ -138,14 +140,17 @@ def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
     after = pl.col("gap_days") >= 0
     other = (
         candidates.join(
-            nearest.select("announcement_id", (after).alias("_after")), on="announcement_id"
+            nearest.select("announcement_id", (after).alias("_after")),
+            on="announcement_id",
+            maintain_order="left",
         )
         .filter(after != pl.col("_after"))
+        .sort(NEAREST_FIRST)  # the nearest on the other side, whatever order the join gave
         .unique("announcement_id", keep="first", maintain_order=True)
         .select("announcement_id", *(pl.col(c).alias(f"other_{c}") for c in OFFICIAL))
     )
-    return keyed.join(nearest, on="announcement_id", how="left").join(
-        other, on="announcement_id", how="left"
+    return keyed.join(nearest, on="announcement_id", how="left", maintain_order="left").join(
+        other, on="announcement_id", how="left", maintain_order="left"
     )
 
 
@@ -193,12 +198,18 @@ def other_text() -> pl.Expr:
             figure("other_official_value")
             + " at "
             + fmt.period_text(pl.col("other_official_period"), pl.col("other_official_end"))
-            + " ("
+            + ", "
             + gap_text(pl.col("other_gap_days"))
-            + ")"
         )
         .otherwise(pl.lit(fmt.DASH))
     )
+
+
+def different_year() -> pl.Expr:
+    """The claim's date is outside the official figure's year (the year ending ``official_end``:
+    a financial year for spending, the year to the snapshot date otherwise)."""
+    start = pl.col("official_end").dt.offset_by("-1y")
+    return (pl.col("date") <= start) | (pl.col("date") > pl.col("official_end"))
 
 
 def claim_text() -> pl.Expr:
@@ -209,7 +220,9 @@ def official_text() -> pl.Expr:
     """The official figure with whose measure it is, and the scale caveat for money."""
     what = pl.col("indicator_id").replace_strict(OFFICIAL_LABELS, default=pl.col("olabel"))
     scale = pl.when(pl.col("relation") == "scale").then(
-        pl.lit(": for scale only, a different year and measure")
+        pl.when(different_year())
+        .then(pl.lit(": for scale only, a different year and measure"))
+        .otherwise(pl.lit(": for scale only, a different measure"))
     )
     return (
         pl.when(pl.col("official_value").is_not_null())
@@ -239,7 +252,9 @@ def claims_frame(ctx: Context) -> pl.DataFrame:
         pl.col("source_id").alias("official_source"),
         short_publisher(pl.col("publisher")).alias("publisher"),
     )
-    names = ctx.areas.select("area_code", pl.col("name").alias("council"))
+    names = ctx.area_names.select(
+        pl.col("unit_code").alias("area_code"), pl.col("area").alias("council")
+    )
     return (
         matched.join(meta, on="indicator_id", how="left")
         .join(publishers, on="official_source", how="left")
@@ -301,15 +316,19 @@ def claims_table(ctx: Context) -> fmt.Table:
             gap="Time between",
             other="Official figure on the other side of the claim date",
         )
-        .fmt(lambda url: safe_link(url).replace(">report<", ">source<"), columns="source")
+        .fmt(lambda url: fmt.safe_link(url, text="source"), columns="source")
         .sub_missing(["period", "gap"], missing_text=fmt.DASH)
     )
+    money_periods = (
+        frame.filter(pl.col("relation") == "scale")["official_period"].drop_nulls().unique().sort()
+    )
+    money_years = " and ".join(money_periods.to_list()) or "latest"
     notes = [
         f"{fmt.DASH} in Period and Time between: there is no official figure to compare with.",
-        "Money claims (GBP million) are set beside the council's 2024-25 children's social care "
-        "net current expenditure from MHCLG's revenue outturn (RO3), or its agency-staff "
-        "memorandum line for agency spending, only to show the scale: different years, "
-        "different definitions.",
+        f"Money claims (GBP million) are set beside the council's {money_years} children's social "
+        "care net current expenditure from MHCLG's revenue outturn (RO3), or its agency-staff "
+        "memorandum line for agency spending, only to show the scale: a different definition, "
+        "and a different year unless the claim is dated within that year.",
         fmt.source_line(
             ctx.sources,
             [*frame["source_id"].to_list(), *frame["official_source"].drop_nulls().to_list()],
@@ -344,5 +363,6 @@ def claims_table(ctx: Context) -> fmt.Table:
         "other_official_end",
         "other_official_value",
         "other_gap_days",
+        different_year().alias("official_different_year"),
     )
     return fmt.Table(STEM, TITLE, subtitle, gt, data, png=True, sheet="claims")

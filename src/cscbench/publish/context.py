@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,11 @@ TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
 
 @dataclass(frozen=True)
 class Context:
-    """The loaded package and the comparison grid (see :mod:`cscbench.compare`)."""
+    """The loaded package and the comparison grid (see :mod:`cscbench.compare`).
+
+    Everything derived from it (names, indicator metadata, inspections by series code, latest
+    inspections) is a cached property: computed once per publish run, however many tables use it.
+    """
 
     descriptor: Path
     package: dict
@@ -47,9 +52,32 @@ class Context:
     def sources(self) -> pl.DataFrame:
         return self.frames["sources"]
 
+    @functools.cached_property
     def names(self) -> dict[str, str]:
         """area_code -> name, for every area."""
         return dict(self.areas.select("area_code", "name").iter_rows())
+
+    @functools.cached_property
+    def area_names(self) -> pl.DataFrame:
+        """unit_code -> area (its name), for joining."""
+        return self.areas.select(
+            pl.col("area_code").alias("unit_code"), pl.col("name").alias("area")
+        )
+
+    @functools.cached_property
+    def meta(self) -> pl.DataFrame:
+        """Indicator metadata, one row per indicator (see :func:`indicator_meta`)."""
+        return indicator_meta(self.indicators)
+
+    @functools.cached_property
+    def inspection_series(self) -> pl.DataFrame:
+        """Every inspection row keyed by series code (:func:`compare.inspection_series`)."""
+        return compare.inspection_series(self.frames["inspections"], self.areas)
+
+    @functools.cached_property
+    def latest_inspections(self) -> pl.DataFrame:
+        """Each council's latest overall inspection (:func:`compare.latest_inspections`)."""
+        return compare.latest_inspections(self.frames["inspections"], self.areas)
 
     def indicator_ids(self, wanted: tuple[str, ...]) -> tuple[str, ...]:
         """The wanted indicators this package version has, in the order given."""
@@ -59,9 +87,11 @@ class Context:
     def comparator_rows(self, codes: list[str], ids: tuple[str, ...]) -> pl.DataFrame:
         """Regions or England at each indicator's latest period; a missing figure stays a row."""
         last = compare.latest_periods(self.periods).filter(pl.col("indicator_id").is_in(ids))
-        grid = pl.DataFrame({"unit_code": codes}).join(last, how="cross")
+        grid = pl.DataFrame({"unit_code": codes}).join(last, how="cross", maintain_order="left")
         values = self.series.drop("period_end")
-        return grid.join(values, on=["unit_code", "indicator_id", "period"], how="left")
+        return grid.join(
+            values, on=["unit_code", "indicator_id", "period"], how="left", maintain_order="left"
+        )
 
     def trends(self, codes: list[str], ids: tuple[str, ...], since: dt.date | None) -> pl.DataFrame:
         """Trend lists for ranked units (joint figures included) or comparators, by code."""
@@ -84,6 +114,7 @@ class Context:
             compare.trends(values, periods, since=since),
             on=["unit_code", "indicator_id"],
             how="left",
+            maintain_order="left",
         )
 
 
@@ -111,18 +142,16 @@ def build_context(descriptor: Path, groups_path: Path) -> Context:
         frames["observations"],
         frames["statistical_neighbours"],
     )
+    built = compare.build(inputs)
     meta = indicator_meta(frames["indicators"])
-    grid = compare.compare(inputs).join(meta, on="indicator_id", how="left")
-    series = compare.series(frames["observations"], frames["areas"])
-    units = compare.units(frames["areas"])
-    periods = compare.indicator_periods(series, units["unit_code"])
+    grid = built.grid.join(meta, on="indicator_id", how="left", maintain_order="left")
     return Context(
         descriptor=descriptor,
         package=package,
         frames=frames,
         grid=grid,
         latest=compare.latest(grid),
-        series=series,
-        periods=periods,
+        series=built.series,
+        periods=built.periods,
         groups_path=groups_path,
     )

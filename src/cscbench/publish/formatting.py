@@ -15,6 +15,8 @@ from pathlib import Path
 import polars as pl
 from great_tables import GT, loc, style
 
+from cscbench import compare
+
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 DASH = "—"
@@ -54,13 +56,56 @@ POLARITY_LABELS = {
     "high_is_good": "higher is better",
     "neutral": "neutral: not ranked",
 }
+# Statuses cscbench sets itself (statuses.py): their footnotes never call them publisher's symbols.
+CSCBENCH_STATUSES = ("computed", "incomplete")
+
+# Ofsted judgement and grade-status ids in words: a reader never sees an enum id.
+JUDGEMENT_LABELS = {
+    "overall_effectiveness": "Overall effectiveness",
+    "impact_of_leaders": "Impact of leaders",
+    "help_and_protection": "Help and protection",
+    "children_looked_after_and_permanence": "Children looked after and permanence",
+    "adoption_performance": "Adoption performance",
+    "children_in_care_and_care_leavers": "Children in care and care leavers",
+    "children_in_care": "Children in care",
+    "care_leavers": "Care leavers",
+    "leadership_management_governance": "Leadership, management and governance",
+    "lscb_effectiveness": "Safeguarding children board",
+    "safeguarding": "Safeguarding",
+    "looked_after_children": "Looked after children",
+    "child_protection": "Child protection",
+}
+GRADE_STATUS_LABELS = {
+    compare.POST_2026: "no overall grade (post-April 2026 framework)",
+    "not_judged": "not judged",
+}
 
 
 def status_meanings() -> dict[str, str]:
-    """Publisher symbols and what they mean (one definition, shared with ingest)."""
-    from cscbench.ingest.common import STATUS_MEANINGS
+    """Publisher symbols and cscbench's own statuses, and what they mean (one definition)."""
+    from cscbench.statuses import STATUS_MEANINGS
 
     return dict(STATUS_MEANINGS)
+
+
+def words(ids: pl.Expr, labels: dict[str, str]) -> pl.Expr:
+    """An id in words from ``labels``; an id the map does not know yet: underscores as spaces."""
+    return ids.replace_strict(labels, default=ids.str.replace_all("_", " "), return_dtype=pl.String)
+
+
+def judgement_text(judgement: pl.Expr) -> pl.Expr:
+    """ "help_and_protection" -> "Help and protection"."""
+    return words(judgement, JUDGEMENT_LABELS)
+
+
+def grade_status_text(status: pl.Expr) -> pl.Expr:
+    """ "not_judged" -> "not judged"; the post-April-2026 status says there is no overall grade."""
+    return words(status, GRADE_STATUS_LABELS)
+
+
+def grade_text(grade: pl.Expr, status: pl.Expr) -> pl.Expr:
+    """A judgement's grade, else why there is none, in words."""
+    return pl.coalesce(grade, grade_status_text(status), pl.lit("not graded"))
 
 
 # ---------------------------------------------------------------------------- numbers and text
@@ -70,9 +115,12 @@ def number_text(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
     """``value`` rounded to ``decimals`` with thousands separators, as a polars expression.
 
     Integer arithmetic after one rounding, so 14.8 with 1 decimal is "14.8", 1355 is "1,355".
+    Halves round away from zero as DfE and LAIT do (2.5 -> "3", 12.25 -> "12.3", -2.5 -> "-3");
+    the scaled value is first taken to 6 decimals so a figure as written (1.005 stored as
+    1.00499999...) rounds as written.
     """
     scale = pl.lit(10, dtype=pl.Int64).pow(decimals.cast(pl.Int64))
-    scaled = (value.abs() * scale).round(0).cast(pl.Int64)
+    scaled = (value.abs() * scale).round(6).round(0, mode="half_away_from_zero").cast(pl.Int64)
     whole = (scaled // scale).cast(pl.String)
     grouped = (
         whole.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_chars_end(",")
@@ -98,6 +146,11 @@ def with_unit(text: pl.Expr, unit: pl.Expr) -> pl.Expr:
         .then(pounds + "k")
         .otherwise(text)
     )
+
+
+def unit_number(column: str) -> pl.Expr:
+    """A numeric column in the row's ``unit`` and ``decimals``."""
+    return with_unit(number_text(pl.col(column), pl.col("decimals")), pl.col("unit"))
 
 
 def figure_text(value: str, status: str, unit: str, decimals: str) -> pl.Expr:
@@ -138,6 +191,121 @@ def month_text(expr: pl.Expr) -> pl.Expr:
 def period_text(period: pl.Expr, period_end: pl.Expr) -> pl.Expr:
     """A snapshot year as its date, a financial year as published (2024-25)."""
     return pl.when(period.str.contains("-")).then(period).otherwise(date_text(period_end))
+
+
+def names_text(codes: pl.Expr, names: dict[str, str]) -> pl.Expr:
+    """ "A|B|C" codes -> "Name A, Name B and Name C"."""
+    listed = codes.str.split("|").list.eval(
+        pl.element().replace_strict(names, default=pl.element(), return_dtype=pl.String)
+    )
+    n = listed.list.len()
+    return (
+        pl.when(n > 1)
+        .then(listed.list.head(n - 1).list.join(", ") + " and " + listed.list.last())
+        .otherwise(listed.list.first())
+    )
+
+
+# ---------------------------------------------------------------------------- comparison cells
+# One definition of the rank, band and neighbour cells for the headline, group, region and
+# profile tables. Rows need rank, ranked_count, band, basis, indicator_polarity and (for the
+# neighbour cells) sn_* with unit and decimals; ``is_council`` is false for region/England rows.
+
+
+def joint_tag() -> pl.Expr:
+    """ " (joint)" on a member council showing its joint return's figure, rank and band."""
+    return pl.when(pl.col("basis") == compare.JOINT).then(pl.lit(" (joint)")).otherwise(pl.lit(""))
+
+
+def _rankable(is_council: pl.Expr) -> pl.Expr:
+    return is_council & (pl.col("indicator_polarity") != compare.NEUTRAL)
+
+
+def rank_text(is_council: pl.Expr | None = None) -> pl.Expr:
+    """ "3 of 153", "3 of 153 (joint)", "not ranked" (suppressed or no figure), or a dash."""
+    council = pl.lit(True) if is_council is None else is_council
+    return (
+        pl.when(pl.col("rank").is_not_null())
+        .then(
+            pl.col("rank").cast(pl.String)
+            + " of "
+            + pl.col("ranked_count").cast(pl.String)
+            + joint_tag()
+        )
+        .when(_rankable(council))
+        .then(pl.lit("not ranked"))
+        .otherwise(pl.lit(DASH))
+    )
+
+
+def band_text(is_council: pl.Expr | None = None, unranked: str = DASH) -> pl.Expr:
+    """The band letter (with the joint tag), else ``unranked`` for a rankable council, else a dash.
+
+    Tables with a rank column leave the band a dash when unranked; the region table has no rank
+    column, so it passes ``unranked="not ranked"``.
+    """
+    council = pl.lit(True) if is_council is None else is_council
+    return (
+        pl.when(pl.col("rank").is_not_null())
+        .then(pl.col("band") + joint_tag())
+        .when(_rankable(council))
+        .then(pl.lit(unranked))
+        .otherwise(pl.lit(DASH))
+    )
+
+
+def neighbour_texts(is_council: pl.Expr | None = None) -> list[pl.Expr]:
+    """``sn_mean_text``, ``sn_median_text`` and ``sn_count_text`` ("9 of 10")."""
+    council = pl.lit(True) if is_council is None else is_council
+    none = ~council | pl.col("sn_total").is_null()
+
+    def stat(column: str) -> pl.Expr:
+        return (
+            pl.when(none)
+            .then(pl.lit(DASH))
+            .when(pl.col("sn_count") == 0)
+            .then(pl.lit(NO_FIGURE))
+            .otherwise(unit_number(column))
+            .alias(f"{column}_text")
+        )
+
+    count = (
+        pl.when(none)
+        .then(pl.lit(DASH))
+        .otherwise(pl.col("sn_count").cast(pl.String) + " of " + pl.col("sn_total").cast(pl.String))
+    )
+    return [stat("sn_mean"), stat("sn_median"), count.alias("sn_count_text")]
+
+
+def comparison_texts(is_council: pl.Expr | None = None) -> list[pl.Expr]:
+    """``rank_text``, ``band_text`` and the three neighbour cells."""
+    return [
+        rank_text(is_council).alias("rank_text"),
+        band_text(is_council).alias("band_text"),
+        *neighbour_texts(is_council),
+    ]
+
+
+def neighbour_note(names: dict[str, str]) -> pl.Expr:
+    """Footnote for the neighbour count when a joint return was counted once or left out."""
+    merged = pl.when(pl.col("sn_merged").is_not_null()).then(
+        names_text(pl.col("sn_merged"), names)
+        + " are both neighbours but report one joint return: its figure counts once in the "
+        "mean, median and count, so the count is of figures, not councils."
+    )
+    excluded = pl.when(pl.col("sn_excluded").is_not_null()).then(
+        names_text(pl.col("sn_excluded"), names)
+        + " shares this council's own joint return: that figure is this council's own, so it "
+        "is left out of the neighbour mean, median and count."
+    )
+    return pl.concat_str([merged, excluded], separator=" ", ignore_nulls=True).replace("", None)
+
+
+def caveat_note() -> pl.Expr:
+    """A figure's own note (e.g. Kirklees' published 0.0 agency rate), as a footnote."""
+    return pl.when(
+        pl.col("note").is_not_null() & (pl.col("status").fill_null("") != "computed")
+    ).then(pl.lit("Note: ") + pl.col("note"))
 
 
 def slug(text: str) -> str:
@@ -219,16 +387,26 @@ def row_indices(frame: pl.DataFrame, predicate: pl.Expr) -> list[int]:
 
 
 def footnote_cells(gt: GT, frame: pl.DataFrame, column: str, notes: pl.Expr) -> GT:
-    """One footnote per distinct text of ``notes``, marked on every cell of ``column`` it applies to."""
-    texts = frame.select(notes.alias("_n")).to_series().drop_nulls().unique().sort().to_list()
-    for text in texts:
-        rows = row_indices(frame, notes == text)
+    """One footnote per distinct text of ``notes``, marked on every cell of ``column`` it applies to.
+
+    One pass over ``frame``: the rows of each text, texts in sorted order (fixed footnote marks).
+    """
+    groups = (
+        frame.select(notes.alias("_n"))
+        .with_row_index("_i")
+        .filter(pl.col("_n").is_not_null())
+        .group_by("_n")
+        .agg(pl.col("_i").cast(pl.Int64).sort())
+        .sort("_n")
+    )
+    for text, rows in groups.iter_rows():
         gt = gt.tab_footnote(text, locations=loc.body(columns=column, rows=rows))
     return gt
 
 
 def status_note(status: pl.Expr, meanings: dict[str, str], note: pl.Expr | None = None) -> pl.Expr:
-    """Footnote text for a publisher symbol; a ``computed`` figure says how (its ``note``)."""
+    """Footnote text for a status: a publisher's symbol says so; cscbench's own statuses
+    (``computed``, ``incomplete``) say they are cscbench's, and a computed figure says how."""
     known = pl.DataFrame(
         {"s": list(meanings), "m": list(meanings.values())}, schema={"s": pl.String, "m": pl.String}
     )
@@ -242,6 +420,10 @@ def status_note(status: pl.Expr, meanings: dict[str, str], note: pl.Expr | None 
     return (
         pl.when(status == "computed")
         .then(pl.lit("Computed by cscbench from published figures: ") + how + ".")
+        .when(status.is_in(CSCBENCH_STATUSES))
+        .then(
+            status + pl.lit(" = ") + pl.coalesce(meaning, fallback) + pl.lit(" (set by cscbench).")
+        )
         .when(status.is_not_null())
         .then(
             status
@@ -264,6 +446,19 @@ def style_letters(
                 locations=loc.body(columns=column, rows=rows),
             )
     return gt
+
+
+def safe_link(url: str | None, text: str = "report") -> str:
+    """An https link built with escaping (great-tables' fmt_url does not escape); else plain text.
+
+    great-tables calls this for missing cells too, so "not recorded" is the missing text.
+    """
+    if not url:
+        return "not recorded"
+    href = html.escape(url, quote=True)
+    if not url.startswith(("https://", "http://")):
+        return href
+    return f'<a href="{href}">{html.escape(text)}</a>'
 
 
 def source_line(sources: pl.DataFrame, source_ids: Iterable[str]) -> str:

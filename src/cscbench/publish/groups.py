@@ -104,7 +104,7 @@ def build(ctx: Context) -> list[fmt.Page]:
         table = comparison_table(
             ctx, list(group.codes), stem, title, sheet=f"group {group.name}"[:31]
         )
-        names = ctx.names()
+        names = ctx.names
         intro = (
             group.description
             or f"Comparison group defined in config/groups.toml: {', '.join(names[c] for c in group.codes)}.",

@@ -36,7 +36,7 @@ HEADLINE_LABELS = {
 }
 OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
-POST_2026_TEXT = "no overall grade (post-April 2026 framework)"
+POST_2026_TEXT = fmt.GRADE_STATUS_LABELS[compare.POST_2026]
 KIND_ORDER = {"council": 0, "region": 1, "england": 2}
 
 CSV_COLUMNS = [
@@ -60,10 +60,13 @@ CSV_COLUMNS = [
     "rank",
     "ranked_count",
     "band",
+    "rank_note",
     "sn_mean",
     "sn_median",
     "sn_count",
     "sn_total",
+    "sn_merged",
+    "sn_excluded",
     "trend",
     "source_id",
     "note",
@@ -71,7 +74,7 @@ CSV_COLUMNS = [
 
 
 def build(ctx: Context) -> list[fmt.Page]:
-    names = ctx.names()
+    names = ctx.names
     title = " vs ".join(names[c] for c in HEADLINE_COUNCILS)
     table = comparison_table(
         ctx,
@@ -94,7 +97,9 @@ def build(ctx: Context) -> list[fmt.Page]:
 def council_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.DataFrame:
     rows = ctx.latest.filter(pl.col("unit_code").is_in(codes), pl.col("indicator_id").is_in(ids))
     order = pl.DataFrame({"unit_code": codes, "_pos": list(range(len(codes)))})
-    return rows.join(order, on="unit_code").with_columns(pl.lit("council").alias("row_kind"))
+    return rows.join(order, on="unit_code", maintain_order="left").with_columns(
+        pl.lit("council").alias("row_kind")
+    )
 
 
 def comparators(ctx: Context, councils: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
@@ -109,39 +114,21 @@ def comparators(ctx: Context, councils: pl.DataFrame, ids: tuple[str, ...]) -> p
             "row_kind": ["region"] * len(regions) + ["england"],
         }
     )
-    return rows.join(kinds, on="unit_code")
+    return rows.join(kinds, on="unit_code", maintain_order="left")
 
 
 def indicator_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.DataFrame:
     """Councils then comparators, one block per indicator, with trend lists and metadata."""
     councils = council_rows(ctx, codes, ids)
     others = comparators(ctx, councils, ids)
-    names = ctx.areas.select(pl.col("area_code").alias("unit_code"), pl.col("name").alias("area"))
-    meta = ctx.grid.select(
-        "indicator_id", "label", "theme", "unit", "decimals", "indicator_polarity", "caveats"
-    ).unique("indicator_id")
-    frame = pl.concat(
-        [
-            councils.drop(
-                "name",
-                "label",
-                "theme",
-                "unit",
-                "decimals",
-                "indicator_polarity",
-                "caveats",
-                "formula",
-            ),
-            others,
-        ],
-        how="diagonal_relaxed",
-    )
+    meta_columns = [c for c in ctx.meta.columns if c != "indicator_id"]
+    frame = pl.concat([councils.drop("name", *meta_columns), others], how="diagonal_relaxed")
     trend_codes = frame["unit_code"].unique().sort().to_list()
     trends = ctx.trends(trend_codes, ids, TREND_SINCE)
     order = pl.DataFrame({"indicator_id": list(ids), "_block": list(range(len(ids)))})
     return (
-        frame.join(names, on="unit_code", how="left")
-        .join(meta, on="indicator_id", how="left")
+        frame.join(ctx.area_names, on="unit_code", how="left")
+        .join(ctx.meta, on="indicator_id", how="left")
         .join(trends, on=["unit_code", "indicator_id"], how="left")
         .join(order, on="indicator_id")
         .with_columns(pl.col("row_kind").replace_strict(KIND_ORDER).alias("_kind"))
@@ -175,49 +162,10 @@ def block_label(frame: pl.DataFrame) -> pl.Expr:
 def display_columns(frame: pl.DataFrame) -> pl.DataFrame:
     """Text for every cell; numbers keep the indicator's unit and decimals."""
     is_council = pl.col("row_kind") == "council"
-    ranked = pl.col("rank").is_not_null()
-    joint = pl.col("basis") == compare.JOINT
-    joint_tag = pl.when(joint).then(pl.lit(" (joint)")).otherwise(pl.lit(""))
-    neutral = pl.col("indicator_polarity") == compare.NEUTRAL
-    sn_text = fmt.with_unit(fmt.number_text(pl.col("sn_mean"), pl.col("decimals")), pl.col("unit"))
-    sn_median = fmt.with_unit(
-        fmt.number_text(pl.col("sn_median"), pl.col("decimals")), pl.col("unit")
-    )
-    no_neighbours = ~is_council | pl.col("sn_total").is_null()
     return frame.with_columns(
         block_label(frame).alias("block"),
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
-        pl.when(ranked)
-        .then(
-            pl.col("rank").cast(pl.String)
-            + " of "
-            + pl.col("ranked_count").cast(pl.String)
-            + joint_tag
-        )
-        .when(is_council & ~neutral)
-        .then(pl.lit("not ranked"))
-        .otherwise(pl.lit(fmt.DASH))
-        .alias("rank_text"),
-        pl.when(ranked)
-        .then(pl.col("band") + joint_tag)
-        .otherwise(pl.lit(fmt.DASH))
-        .alias("band_text"),
-        pl.when(no_neighbours)
-        .then(pl.lit(fmt.DASH))
-        .when(pl.col("sn_count") == 0)
-        .then(pl.lit(fmt.NO_FIGURE))
-        .otherwise(sn_text)
-        .alias("sn_mean_text"),
-        pl.when(no_neighbours)
-        .then(pl.lit(fmt.DASH))
-        .when(pl.col("sn_count") == 0)
-        .then(pl.lit(fmt.NO_FIGURE))
-        .otherwise(sn_median)
-        .alias("sn_median_text"),
-        pl.when(no_neighbours)
-        .then(pl.lit(fmt.DASH))
-        .otherwise(pl.col("sn_count").cast(pl.String) + " of " + pl.col("sn_total").cast(pl.String))
-        .alias("sn_count_text"),
+        *fmt.comparison_texts(is_council),
         pl.when(pl.col("trend_values").list.drop_nulls().list.len() >= 2)
         .then(pl.col("trend_values"))
         .alias("trend"),
@@ -229,7 +177,7 @@ def display_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
     """One row per council: latest overall grade and month, or why there is none."""
-    names = ctx.names()
+    names = ctx.names
     base = pl.DataFrame(
         {"unit_code": codes, "area": [names[c] for c in codes], "_pos": list(range(len(codes)))}
     )
@@ -239,19 +187,20 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
             pl.lit(None, pl.String).alias("ofsted_note"),
             pl.lit(None, pl.String).alias("source_id"),
         )
-    latest = compare.latest_inspections(ctx.frames["inspections"], ctx.areas)
     subs = (
         pl.col("judgements")
         .list.eval(
-            pl.element().struct.field("judgement").str.replace_all("_", " ")
+            fmt.judgement_text(pl.element().struct.field("judgement"))
             + ": "
-            + pl.element().struct.field("grade").fill_null("not graded")
+            + fmt.grade_text(
+                pl.element().struct.field("grade"), pl.element().struct.field("grade_status")
+            )
         )
         .list.join("; ")
     )
     month = fmt.month_text(pl.col("publication_date"))
     post = pl.col("grade_status") == compare.POST_2026
-    joined = base.join(latest, on="unit_code", how="left")
+    joined = base.join(ctx.latest_inspections, on="unit_code", how="left", maintain_order="left")
     return joined.with_columns(
         pl.when(pl.col("publication_date").is_null())
         .then(pl.lit("no inspection on record"))
@@ -259,7 +208,7 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
         .then(pl.lit(POST_2026_TEXT + ", ") + month)
         .when(pl.col("grade").is_not_null())
         .then(pl.col("grade") + ", " + month)
-        .otherwise(pl.lit("not graded (") + pl.col("grade_status") + "), " + month)
+        .otherwise(fmt.grade_text(pl.lit(None, pl.String), pl.col("grade_status")) + ", " + month)
         .alias("figure"),
         pl.when(post)
         .then(
@@ -335,6 +284,8 @@ def comparison_table(
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
     gt = figure_footnotes(gt, full)
+    gt = rank_footnotes(gt, full, ("rank", "band"))
+    gt = fmt.footnote_cells(gt, full, "sn_count", fmt.neighbour_note(ctx.names))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
     if missing:
         notes.append(f"Not in this package version: {', '.join(missing)}.")
@@ -349,7 +300,7 @@ def comparison_table(
 def ofsted_sources(ctx: Context) -> list[str]:
     if not ctx.has("inspections"):
         return []
-    return ctx.frames["inspections"]["source_id"].cast(pl.String).unique().to_list()
+    return ctx.frames["inspections"]["source_id"].cast(pl.String).unique().sort().to_list()
 
 
 def figure_footnotes(gt: GT, full: pl.DataFrame, column: str = "figure") -> GT:
@@ -365,14 +316,22 @@ def figure_footnotes(gt: GT, full: pl.DataFrame, column: str = "figure") -> GT:
         fmt.status_note(pl.col("status"), meanings, pl.col("note")),
         pl.when(pl.col("figure") == fmt.NO_FIGURE).then(pl.lit(fmt.NO_FIGURE_NOTE)),
         joint,
-        pl.when(pl.col("status").fill_null("") != "computed").then(
-            pl.lit("Note: ") + pl.col("note")
-        ),
+        fmt.caveat_note(),
     ]
     if "ofsted_note" in full.columns:
         notes.append(pl.col("ofsted_note"))
     for note in notes:
         gt = fmt.footnote_cells(gt, full, column, note)
+    return gt
+
+
+def rank_footnotes(gt: GT, frame: pl.DataFrame, columns: tuple[str, ...]) -> GT:
+    """A ranked figure's caveat (its note) on its rank and band cells too, with the figure's mark:
+    Kirklees' published 0.0 agency rate ranks 1st, band A, and the reader must see why to doubt it.
+    """
+    caveat = pl.when(pl.col("rank").is_not_null()).then(fmt.caveat_note())
+    for column in columns:
+        gt = fmt.footnote_cells(gt, frame, column, caveat)
     return gt
 
 
@@ -386,7 +345,7 @@ def subtitle_periods(rows: pl.DataFrame) -> str:
             "period_end",
         )
         .unique()
-        .sort("period_end", "theme")
+        .sort("period_end", "theme", "p")
     )
     words = {"children_in_care": "children in care", "children_in_need": "children in need"}
     parts = []
@@ -401,7 +360,7 @@ def csv_frame(full: pl.DataFrame) -> pl.DataFrame:
     return (
         full.drop("trend")
         .with_row_index("_row")
-        .join(trend_text(full.with_row_index("_row")), on="_row", how="left")
+        .join(trend_text(full.with_row_index("_row")), on="_row", how="left", maintain_order="left")
         .with_columns(
             pl.col("label").alias("indicator"),
             pl.col("indicator_polarity").alias("polarity"),

@@ -8,31 +8,14 @@ so in words and lists the sub-judgements.
 
 from __future__ import annotations
 
-import html
-
 import polars as pl
 from great_tables import loc, style
 
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import HEADLINE_COUNCILS, POST_2026_TEXT
+from cscbench.publish.headline import HEADLINE_COUNCILS
 
-JUDGEMENT_LABELS = {
-    "overall_effectiveness": "Overall effectiveness",
-    "impact_of_leaders": "Impact of leaders",
-    "help_and_protection": "Help and protection",
-    "children_looked_after_and_permanence": "Children looked after and permanence",
-    "adoption_performance": "Adoption performance",
-    "children_in_care_and_care_leavers": "Children in care and care leavers",
-    "children_in_care": "Children in care",
-    "care_leavers": "Care leavers",
-    "leadership_management_governance": "Leadership, management and governance",
-    "lscb_effectiveness": "Safeguarding children board",
-    "safeguarding": "Safeguarding",
-    "looked_after_children": "Looked after children",
-    "child_protection": "Child protection",
-}
 FRAMEWORK_LABELS = {
     "SLAC": "SLAC (2009-12)",
     "CPI": "Child protection (2012-13)",
@@ -55,7 +38,7 @@ INSPECTION = ["unit_code", "publication_date", "inspection_type", "framework"]
 
 
 def build(ctx: Context) -> list[fmt.Page]:
-    names = ctx.names()
+    names = ctx.names
     title = " and ".join(names[c] for c in HEADLINE_COUNCILS)
     stem = "ofsted/" + fmt.slug(title) + "-history"
     if not ctx.has("inspections"):
@@ -69,23 +52,16 @@ def build(ctx: Context) -> list[fmt.Page]:
 
 def inspections(ctx: Context, codes: list[str]) -> pl.DataFrame:
     """One row per inspection: overall text, the other judgements as text, report link."""
-    rows = compare.inspection_series(ctx.frames["inspections"], ctx.areas).filter(
-        pl.col("unit_code").is_in(codes)
-    )
-    order = {j: i for i, j in enumerate(JUDGEMENT_LABELS)}
-    label = pl.col("judgement").replace_strict(JUDGEMENT_LABELS, default=pl.col("judgement"))
-    grade = pl.coalesce(
-        pl.col("grade_on_framework_scale"),
-        pl.when(pl.col("grade_status") == compare.POST_2026).then(pl.lit(POST_2026_TEXT)),
-        pl.lit("not judged (") + pl.col("grade_status") + ")",
-    )
+    rows = ctx.inspection_series.filter(pl.col("unit_code").is_in(codes))
+    order = {j: i for i, j in enumerate(fmt.JUDGEMENT_LABELS)}
+    label = fmt.judgement_text(pl.col("judgement"))
+    grade = fmt.grade_text(pl.col("grade_on_framework_scale"), pl.col("grade_status"))
     rows = rows.with_columns(
         grade.alias("grade_text"),
         pl.col("judgement").replace_strict(order, default=99).alias("_order"),
-    )
+    ).sort(*INSPECTION, "_order", "judgement", "source_code")
     others = (
         rows.filter(pl.col("judgement") != compare.OVERALL)
-        .sort(*INSPECTION, "_order")
         .group_by(INSPECTION, maintain_order=True)
         .agg((label + ": " + pl.col("grade_text")).str.join("; ").alias("judgements"))
     )
@@ -94,28 +70,22 @@ def inspections(ctx: Context, codes: list[str]) -> pl.DataFrame:
         pl.col("grade_text").alias("overall"),
         pl.col("grade_status").alias("overall_status"),
     )
-    first = (
-        rows.sort(*INSPECTION, "_order")
-        .group_by(INSPECTION, maintain_order=True)
-        .agg(
-            pl.col("fieldwork_start").first(),
-            pl.col("fieldwork_end").first(),
-            pl.col("report_url").drop_nulls().first(),
-            pl.col("source_id").first(),
-            pl.col("source_code").first(),
-            (pl.col("grade_on_framework_scale") == "Adequate").any().alias("adequate"),
-        )
+    first = rows.group_by(INSPECTION, maintain_order=True).agg(
+        pl.col("fieldwork_start").first(),
+        pl.col("fieldwork_end").first(),
+        pl.col("report_url").drop_nulls().first(),
+        pl.col("source_id").first(),
+        pl.col("source_code").first(),
+        (pl.col("grade_on_framework_scale") == "Adequate").any().alias("adequate"),
     )
-    names = ctx.areas.select(
-        pl.col("area_code").alias("unit_code"), pl.col("name").alias("council")
-    )
+    names = ctx.area_names.rename({"area": "council"})
     position = pl.DataFrame({"unit_code": codes, "_pos": list(range(len(codes)))})
     return (
         first.join(overall, on=INSPECTION, how="left")
         .join(others, on=INSPECTION, how="left")
         .join(names, on="unit_code", how="left")
         .join(position, on="unit_code")
-        .sort("_pos", "publication_date", "inspection_type")
+        .sort("_pos", "publication_date", "inspection_type", "framework")
         .with_columns(
             pl.coalesce("overall", pl.lit(NO_OVERALL)).alias("overall"),
             pl.coalesce("judgements", pl.lit("none recorded")).alias("judgements"),
@@ -132,16 +102,6 @@ def fieldwork_text() -> pl.Expr:
         .then(pl.lit("from ") + fmt.date_text(start))
         .otherwise(fmt.date_text(start) + " to " + fmt.date_text(end))
     )
-
-
-def safe_link(url: str | None) -> str:
-    """An https link built with escaping (great-tables' fmt_url does not escape); else plain text."""
-    if not url:
-        return "not recorded"
-    text = html.escape(url, quote=True)
-    if not url.startswith(("https://", "http://")):
-        return text
-    return f'<a href="{text}">report</a>'
 
 
 def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bool) -> fmt.Table:
@@ -175,9 +135,8 @@ def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bo
             judgements="Other judgements",
             report="Report",
         )
-        .fmt(safe_link, columns="report")
+        .fmt(fmt.safe_link, columns="report")
         .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["published"]))
-        .sub_missing("report", missing_text="not recorded")
     )
     gt = fmt.style_letters(gt, shown, "overall", fmt.GRADE_COLOURS)
     gt = fmt.footnote_cells(

@@ -31,7 +31,9 @@ METHOD = (
     "figure of its own shows the joint figure, marked (joint), and uses it in its comparisons "
     "with its region, England and neighbours and as a neighbour of other councils.",
     "Statistical neighbours: the DfE 2025 model's 10 closest councils; mean and median of those "
-    "with a figure, with how many had one.",
+    "with a figure, with how many had one. A joint return is one figure: two neighbours that share "
+    "it count it once, and a member council is not compared with its own joint return, so the "
+    "count is of figures and a footnote names the councils concerned.",
     "Suppressed or missing figures are shown as the publisher's symbol with a footnote, never as "
     "0 and never left blank without a reason.",
     "Spreadsheet safety: in the CSV and XLSX downloads a text cell that starts with =, +, - or @ "
@@ -47,7 +49,9 @@ def periods_covered(ctx: Context) -> list[tuple[str, str]]:
         .group_by("source_id")
         .agg(pl.col("period").min().alias("first"), pl.col("period").max().alias("last"))
     )
-    rows = obs.join(ctx.sources.select("source_id", "title"), on="source_id").sort("title")
+    rows = obs.join(ctx.sources.select("source_id", "title"), on="source_id").sort(
+        "title", "source_id"
+    )
     out = [
         (t, f if f == la else f"{f} to {la}")
         for t, f, la in rows.select("title", "first", "last").iter_rows()
@@ -81,7 +85,7 @@ def section_html(key: str, heading: str, pages: Sequence[fmt.Page], ctx: Context
         return ""
     parts = [f'<h2 id="{key}">{html.escape(heading)}</h2>']
     if key == "profiles":
-        names = ctx.names()
+        names = ctx.names
         by_region: dict[str, list[fmt.Page]] = {}
         for page in mine:
             by_region.setdefault(names.get(page.meta.get("region", ""), "Other"), []).append(page)

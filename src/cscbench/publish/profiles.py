@@ -12,10 +12,9 @@ from __future__ import annotations
 import polars as pl
 from great_tables import loc, style
 
-from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import HEADLINE_INDICATORS, figure_footnotes
+from cscbench.publish.headline import HEADLINE_INDICATORS, figure_footnotes, rank_footnotes
 from cscbench.publish.history import history_table
 
 THEMES = ("workforce", "children_in_care", "children_in_need", "population", "spending")
@@ -56,6 +55,8 @@ CSV_COLUMNS = [
     "sn_median",
     "sn_count",
     "sn_total",
+    "sn_merged",
+    "sn_excluded",
     "shown",
     "change_text",
     "note",
@@ -76,77 +77,38 @@ def profile_rows(ctx: Context) -> pl.DataFrame:
     councils = ctx.latest.filter(pl.col("level") == "local_authority")
     theme_order = pl.DataFrame({"theme": list(THEMES), "_theme": list(range(len(THEMES)))})
     spending = pl.col("theme") == "spending"
-    trends = compare.trends(
-        ctx.grid.filter(pl.col("level") == "local_authority").select(
-            "unit_code", "indicator_id", "period", "value"
-        ),
-        ctx.periods,
-    )
     return (
         councils.join(theme_order, on="theme", how="left")
-        .join(trends, on=["unit_code", "indicator_id"], how="left")
         .with_columns(
             (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING)).alias("shown"),
             pl.col("_theme").fill_null(len(THEMES)),
             pl.col("indicator_id").replace_strict(FIRST, default=len(FIRST)).alias("_first"),
         )
-        .with_columns(display(ctx))
+        .with_columns(display())
         .sort("name", "unit_code", "_theme", "_first", "label", "indicator_id")
     )
 
 
-def display(ctx: Context) -> list[pl.Expr]:
-    ranked = pl.col("rank").is_not_null()
-    joint = pl.when(pl.col("basis") == compare.JOINT).then(pl.lit(" (joint)")).otherwise(pl.lit(""))
-    neutral = pl.col("indicator_polarity") == compare.NEUTRAL
-
-    def number(col: str) -> pl.Expr:
-        return fmt.with_unit(fmt.number_text(pl.col(col), pl.col("decimals")), pl.col("unit"))
-
-    no_sn = pl.col("sn_total").is_null()
+def display() -> list[pl.Expr]:
     return [
         fmt.display_label(pl.col("label"), pl.col("unit")).alias("row_label"),
         pl.col("theme").replace_strict(THEME_LABELS, default=pl.col("theme")).alias("theme_label"),
         fmt.period_text(pl.col("period"), pl.col("period_end")).alias("period_text"),
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
-        pl.when(ranked)
-        .then(
-            pl.col("rank").cast(pl.String) + " of " + pl.col("ranked_count").cast(pl.String) + joint
-        )
-        .when(neutral)
-        .then(pl.lit(fmt.DASH))
-        .otherwise(pl.lit("not ranked"))
-        .alias("rank_text"),
-        pl.when(ranked).then(pl.col("band") + joint).otherwise(pl.lit(fmt.DASH)).alias("band_text"),
+        *fmt.comparison_texts(),
         fmt.figure_text("region_value", "region_status", "unit", "decimals").alias("region_text"),
         fmt.figure_text("england_value", "england_status", "unit", "decimals").alias(
             "england_text"
         ),
-        pl.when(no_sn)
-        .then(pl.lit(fmt.DASH))
-        .when(pl.col("sn_count") == 0)
-        .then(pl.lit(fmt.NO_FIGURE))
-        .otherwise(number("sn_mean"))
-        .alias("sn_mean_text"),
-        pl.when(no_sn)
-        .then(pl.lit(fmt.DASH))
-        .when(pl.col("sn_count") == 0)
-        .then(pl.lit(fmt.NO_FIGURE))
-        .otherwise(number("sn_median"))
-        .alias("sn_median_text"),
-        pl.when(no_sn)
-        .then(pl.lit(fmt.DASH))
-        .otherwise(pl.col("sn_count").cast(pl.String) + " of " + pl.col("sn_total").cast(pl.String))
-        .alias("sn_count_text"),
         change_text().alias("change_text"),
     ]
 
 
 def change_text() -> pl.Expr:
-    """ "+1.2 since 2024" from the trend lists (the last two periods); a dash when not computable."""
-    previous = pl.col("trend_values").list.get(-2, null_on_oob=True)
-    period = pl.col("trend_periods").list.get(-2, null_on_oob=True)
-    change = pl.col("value") - previous
+    """ "+1.2 since 2024": the figure minus the previous period's (compare's ``previous_*``,
+    a shift over the sorted grid); a dash when either is missing."""
+    period = pl.col("previous_period")
+    change = pl.col("value") - pl.col("previous_value")
     size = fmt.number_text(change, pl.col("decimals"))
     sign = (
         pl.when(size.str.starts_with("-"))
@@ -192,7 +154,7 @@ def profile_page(ctx: Context, code: str, rows: pl.DataFrame) -> fmt.Page:
 
 def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFrame) -> fmt.Table:
     shown_rows = rows.filter(pl.col("shown"))
-    region = ctx.names().get(rows["region_code"][0], "region")
+    region = ctx.names.get(rows["region_code"][0], "region")
     title = f"{name}: children's social care profile"
     subtitle = (
         f"Every indicator at its latest period, against {region}, England and the 10 DfE "
@@ -241,6 +203,8 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = figure_footnotes(gt, shown_rows)
+    gt = rank_footnotes(gt, shown_rows, ("rank", "band"))
+    gt = fmt.footnote_cells(gt, shown_rows, "sn_count", fmt.neighbour_note(ctx.names))
     meanings = fmt.status_meanings()
     gt = fmt.footnote_cells(
         gt, shown_rows, "region", fmt.status_note(pl.col("region_status"), meanings)

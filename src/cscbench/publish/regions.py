@@ -18,6 +18,7 @@ from cscbench.publish.headline import (
     figure_footnotes,
     ofsted_rows,
     ofsted_sources,
+    rank_footnotes,
     subtitle_periods,
 )
 
@@ -42,6 +43,7 @@ WIDE_VALUES = (
     "rank",
     "ranked_count",
     "band",
+    "rank_note",
 )
 
 
@@ -61,7 +63,6 @@ def long_rows(ctx: Context, region: str, ids: tuple[str, ...]) -> pl.DataFrame:
         pl.col("level") == "local_authority",
         pl.col("indicator_id").is_in(ids),
     ).with_columns(pl.lit("council").alias("row_kind"), pl.col("name").alias("area"))
-    names = dict(ctx.areas.select("area_code", "name").iter_rows())
     others = (
         ctx.comparator_rows([region, compare.ENGLAND], ids)
         .with_columns(
@@ -69,38 +70,29 @@ def long_rows(ctx: Context, region: str, ids: tuple[str, ...]) -> pl.DataFrame:
             .then(pl.lit("england"))
             .otherwise(pl.lit("region"))
             .alias("row_kind"),
-            pl.col("unit_code").replace_strict(names).alias("area"),
+            pl.col("unit_code").replace_strict(ctx.names).alias("area"),
         )
-        .join(
-            ctx.grid.select(
-                "indicator_id", "unit", "decimals", "indicator_polarity", "theme"
-            ).unique("indicator_id"),
-            on="indicator_id",
-        )
+        .join(ctx.meta, on="indicator_id", maintain_order="left")
     )
     frame = pl.concat([councils, others], how="diagonal_relaxed")
-    joint = pl.when(pl.col("basis") == compare.JOINT).then(pl.lit(" (joint)")).otherwise(pl.lit(""))
+    is_council = pl.col("row_kind") == "council"
     return frame.with_columns(
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
-        pl.when(pl.col("rank").is_not_null())
-        .then(pl.col("band") + joint)
-        .when((pl.col("row_kind") == "council") & (pl.col("indicator_polarity") != compare.NEUTRAL))
-        .then(pl.lit("not ranked"))
-        .otherwise(pl.lit(fmt.DASH))
-        .alias("band_text"),
+        fmt.band_text(is_council, unranked="not ranked").alias("band_text"),
         pl.col("row_kind").replace_strict(KIND_ORDER).alias("_kind"),
     )
 
 
 def wide(frame: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
-    """One row per area; for each indicator ``<value>__<id>`` columns, in the given order."""
+    """One row per area; for each indicator ``<value>__<id>`` columns (one pivot), sorted."""
     index = ["unit_code", "area", "row_kind", "_kind"]
-    out = frame.select(index).unique().sort("_kind", "area")
-    for column in WIDE_VALUES:
-        part = frame.pivot(on="indicator_id", index="unit_code", values=column)
-        renamed = part.rename({i: f"{column}__{i}" for i in ids if i in part.columns})
-        out = out.join(renamed, on="unit_code", how="left")
-    return out
+    return frame.pivot(
+        on="indicator_id",
+        on_columns=list(ids),
+        index=index,
+        values=list(WIDE_VALUES),
+        separator="__",
+    ).sort("_kind", "area", "unit_code")
 
 
 def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
@@ -115,14 +107,14 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
         "unit_code", pl.col("figure").alias("ofsted"), "ofsted_note"
     )
     table = (
-        table.join(ofsted, on="unit_code", how="left")
+        table.join(ofsted, on="unit_code", how="left", maintain_order="left")
         .with_columns(
             pl.when(pl.col("row_kind") == "council")
             .then(pl.col("ofsted"))
             .otherwise(pl.lit(fmt.DASH))
             .alias("ofsted")
         )
-        .sort("_kind", "area")
+        .sort("_kind", "area", "unit_code")
     )
     stem = "regions/" + fmt.slug(name)
     title = f"{name}: every council on the headline indicators"
@@ -153,13 +145,12 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
         if i in ranked:
             gt = fmt.style_letters(gt, shown, f"band_text__{i}", fmt.BAND_COLOURS)
         per = table.select(
-            pl.col(f"figure__{i}").alias("figure"),
-            pl.col(f"status__{i}").alias("status"),
-            pl.col(f"basis__{i}").alias("basis"),
-            pl.col(f"basis_code__{i}").alias("basis_code"),
-            pl.col(f"note__{i}").alias("note"),
+            pl.col(f"{value}__{i}").alias(value)
+            for value in ("figure", "status", "basis", "basis_code", "note", "rank")
         )
         gt = figure_footnotes(gt, per, column=f"figure__{i}")
+        if i in ranked:
+            gt = rank_footnotes(gt, per, (f"band_text__{i}",))
     gt = fmt.style_letters(gt, shown, "ofsted", fmt.GRADE_COLOURS)
     gt = fmt.footnote_cells(gt, table, "ofsted", pl.col("ofsted_note"))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
@@ -182,6 +173,7 @@ def csv_frame(table: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
             pl.col(f"rank__{i}").alias(f"{i}_rank"),
             pl.col(f"ranked_count__{i}").alias(f"{i}_ranked_count"),
             pl.col(f"band__{i}").alias(f"{i}_band"),
+            pl.col(f"rank_note__{i}").alias(f"{i}_rank_note"),
             pl.col(f"basis__{i}").alias(f"{i}_basis"),
         ]
     columns.append(pl.col("ofsted").alias("ofsted_latest"))

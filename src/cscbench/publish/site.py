@@ -29,6 +29,8 @@ WORKBOOK = "data/cscbench-tables.xlsx"
 PARQUET_DIR = "data/parquet"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook metadata: no wall-clock time in outputs
+# Numbers as stored (polars would show floats to 3 decimals); the web pages show them rounded.
+UNROUNDED = {pl.Float64: "General", pl.Float32: "General"}
 
 
 class SiteError(RuntimeError):
@@ -121,37 +123,32 @@ def write_parquet(root: Path, frames: dict[str, pl.DataFrame]) -> list[str]:
 
 
 def write_workbook(path: Path, tables: Sequence[fmt.Table], readme: Sequence[str]) -> None:
-    """One XLSX: a README sheet, then one sheet per table; text cells neutralised (see fmt.neutralise)."""
+    """One XLSX: a README sheet, then one sheet per table; text cells neutralised (see fmt.neutralise).
+
+    Each table goes in with polars' ``write_excel`` into our own xlsxwriter workbook, whose
+    ``strings_to_formulas=False`` makes every text cell a string cell (xlsxwriter applies it to
+    table data too), on top of the apostrophe from :func:`fmt.export_frame`. The fixed creation
+    time makes the file byte-identical across runs.
+    """
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     book.set_properties({"created": FIXED_TIME, "title": "cscbench published tables"})
-    bold = book.add_format({"bold": True})
     sheet = book.add_worksheet("README")
     for row, line in enumerate(readme):
         sheet.write_string(row, 0, _neutral(line))
     used = {"readme"}
     for table in tables:
         name = _sheet_name(table.sheet or table.stem, used)
-        write_sheet(book.add_worksheet(name), fmt.export_frame(table.data), bold)
+        fmt.export_frame(table.data).write_excel(
+            workbook=book,
+            worksheet=name,
+            dtype_formats=UNROUNDED,
+            header_format={"bold": True},
+            freeze_panes=(1, 0),
+        )
     book.close()
-
-
-def write_sheet(sheet, frame: pl.DataFrame, bold) -> None:
-    for col, name in enumerate(frame.columns):
-        sheet.write_string(0, col, name, bold)
-    for r, row in enumerate(frame.iter_rows(), start=1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, bool):
-                sheet.write_boolean(r, c, value)
-            elif isinstance(value, int | float):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, str(value))
-    sheet.freeze_panes(1, 0)
 
 
 def _neutral(text: str) -> str:
