@@ -12,8 +12,6 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.statuses import STATUS_MEANINGS  # noqa: F401  (old import path, kept for now)
-
 OBSERVATION_COLUMNS: dict[str, pl.DataType] = {
     "indicator_id": pl.String(),
     "area_code": pl.String(),
