@@ -67,12 +67,18 @@ def test_sources_record_checksums_of_every_raw_file(raw_dir: Path, package_frame
     assert sources["sha256"].str.len_chars().unique().to_list() == [64]
 
 
-def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
+def edited_raw_copy(raw_dir: Path, tmp_path: Path, old: bytes, new: bytes) -> Path:
+    """A copy of the raw folder whose workforce file has its first ``old`` replaced by ``new``."""
     raw = tmp_path / "raw"
     shutil.copytree(raw_dir, raw)
     target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
     target.chmod(0o644)
-    target.write_bytes(target.read_bytes().replace(b"21.9", b"29.1", 1))
+    target.write_bytes(target.read_bytes().replace(old, new, 1))
+    return raw
+
+
+def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
+    raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
     with pytest.raises(
         RawInputError, match=r"csww_indicators_2017_to_2025.csv: sha256 differs.*--accept-new-raw"
     ):
@@ -81,11 +87,7 @@ def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
 
 
 def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    shutil.copytree(raw_dir, raw)
-    target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
-    target.chmod(0o644)
-    target.write_bytes(target.read_bytes().replace(b"caseload_fte", b"caseload", 1))
+    raw = edited_raw_copy(raw_dir, tmp_path, b"caseload_fte", b"caseload")
     with pytest.raises(
         RawInputError,
         match=r"csww_indicators_2017_to_2025.csv: expected column\(s\) \['caseload_fte'\]",
