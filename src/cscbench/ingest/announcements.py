@@ -21,7 +21,7 @@ from typing import TypedDict
 import polars as pl
 
 from cscbench.ingest.areas import ENGLAND, match_names
-from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform, read_ees_csv
+from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform, read_raw_csv
 from cscbench.ingest.sources import Source
 
 SOURCE_ID = "cscbench_local_reports_2026"
@@ -342,7 +342,7 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 
 def read_raw(raw_dir: Path) -> pl.DataFrame:
     """The raw file as text, with its row number (1-based, header excluded)."""
-    return read_ees_csv(raw_dir / FILE, RAW_COLUMNS).with_row_index("row", offset=1)
+    return read_raw_csv(raw_dir / FILE, RAW_COLUMNS).with_row_index("row", offset=1)
 
 
 def mentions(raw_dir: Path) -> pl.DataFrame:

@@ -13,7 +13,7 @@ from cscbench.ingest.common import (
     dated_observations,
     ees_mentions,
     geography_code,
-    read_ees_csv,
+    read_raw_csv,
     split_value,
 )
 from cscbench.ingest.indicators import NON_NEGATIVE, indicator, indicator_frame
@@ -71,7 +71,7 @@ def _indicators() -> pl.DataFrame:
 
 def ingest(raw_dir: Path) -> Contribution:
     measures = ["population_type", *MEASURES]
-    raw = read_ees_csv(raw_dir / FILE, [*EES_ID_COLUMNS, *measures])
+    raw = read_raw_csv(raw_dir / FILE, [*EES_ID_COLUMNS, *measures])
     unknown = set(raw["population_type"].unique()) - set(POPULATIONS)
     if unknown:
         raise RawInputError(f"{FILE}: unexpected population_type values {sorted(unknown)}")

@@ -75,7 +75,7 @@ class RawInputError(ValueError):
     """A raw publisher file does not look the way the ingest expects."""
 
 
-def read_ees_csv(path: Path, required: list[str]) -> pl.DataFrame:
+def read_raw_csv(path: Path, required: list[str]) -> pl.DataFrame:
     """Read an explore-education-statistics CSV as text, dropping any UTF-8 BOM.
 
     Everything stays a string so that suppression symbols survive; columns are checked up front so a
@@ -208,7 +208,7 @@ def ees_contribution(
     note: pl.Expr | None = None,
 ) -> Contribution:
     """Everything a plain wide EES file contributes: observations, its indicators and its areas."""
-    raw = read_ees_csv(path, [*EES_ID_COLUMNS, *value_columns])
+    raw = read_raw_csv(path, [*EES_ID_COLUMNS, *value_columns])
     return Contribution(
         observations=dated_observations(
             melt_published(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.ingest.common import RawInputError, read_ees_csv
+from cscbench.ingest.common import RawInputError, read_raw_csv
 
 SOURCE_ID = "dfe_sn_model_2025"
 FILE = "dfe/sn_model_2025_wide.csv"
@@ -33,7 +33,7 @@ def _current_by_old_code(areas: pl.DataFrame) -> pl.DataFrame:
 
 def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     required = ["old_la_code", "la_name"] + [f"SN_{k}{p}" for k in RANKS for p in ("", "P")]
-    raw = read_ees_csv(raw_dir / FILE, required)
+    raw = read_raw_csv(raw_dir / FILE, required)
     long = pl.concat(
         [
             raw.select(

@@ -31,7 +31,7 @@ from pathlib import Path
 import polars as pl
 
 from cscbench.ingest.areas import match_names, normalise_name
-from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform
+from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform, read_raw_csv
 from cscbench.ingest.sources import DFE_CSC_HEAD, DFE_CSC_REPO, JT39_REPO, OGL, Source
 
 OUTCOMES_2025 = "ofsted_la_outcomes_2025"
@@ -348,11 +348,6 @@ def _iso_date(col: str) -> pl.Expr:
     return pl.col(col).str.strip_chars().str.slice(0, 10).str.to_date("%Y-%m-%d")
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
-    df = pl.read_csv(path, infer_schema=False, encoding="utf8")
-    return df.rename({c: c.lstrip("\ufeff").strip() for c in df.columns})
-
-
 def read_official_ilacs(raw_dir: Path) -> pl.DataFrame:
     """The official ILACS history, one row per inspection, judgements still wide."""
     path = _path(raw_dir, OUTCOMES_2025)
@@ -383,10 +378,9 @@ def read_official_ilacs(raw_dir: Path) -> pl.DataFrame:
 
 
 def read_lookup(raw_dir: Path) -> pl.DataFrame:
-    path = _path(raw_dir, LOOKUP)
-    df = _read_csv(path)
-    _require(
-        df, ["urn", "la_code", "la_code_new", "local_authority_ons_name", "rgn22cd"], path.name
+    df = read_raw_csv(
+        raw_dir / FILES[LOOKUP],
+        ["urn", "la_code", "la_code_new", "local_authority_ons_name", "rgn22cd"],
     )
     return df.select(
         pl.col("urn").str.strip_chars(),
@@ -402,11 +396,10 @@ def read_scrape(raw_dir: Path) -> pl.DataFrame:
 
     Reports without a framework are SIF-era (their grades are blank or unreadable in the scrape).
     """
-    path = _path(raw_dir, SCRAPE)
-    df = _read_csv(path)
+    path = raw_dir / FILES[SCRAPE]
     grade_cols = [s for s, _ in ILACS_COLUMNS.values()]
-    _require(
-        df,
+    df = read_raw_csv(
+        path,
         [
             "urn",
             "inspection_link",
@@ -416,7 +409,6 @@ def read_scrape(raw_dir: Path) -> pl.DataFrame:
             "inspection_end_date",
             *grade_cols,
         ],
-        path.name,
     )
     lookup = read_lookup(raw_dir).select("urn", "area_code")
     unmatched = df.join(lookup, on="urn", how="anti")
@@ -474,12 +466,9 @@ def read_sheet_2023(raw_dir: Path) -> pl.DataFrame:
 
 def read_derived_dates(raw_dir: Path) -> pl.DataFrame:
     """SIF and TLAC fieldwork dates and report links from the derived PDF cross-check."""
-    path = _path(raw_dir, DERIVED)
-    df = _read_csv(path)
-    _require(
-        df,
+    df = read_raw_csv(
+        raw_dir / FILES[DERIVED],
         ["la_code_ons", "framework", "inspection_start", "inspection_end", "publication_date"],
-        path.name,
     )
     return df.filter(pl.col("framework").is_in(list(DERIVED_FRAMEWORKS))).select(
         pl.col("la_code_ons").alias("series_code"),
@@ -509,7 +498,7 @@ def mentions(raw_dir: Path) -> pl.DataFrame:
     official = read_official_ilacs(raw_dir).select("area_code", "name").unique()
     lookup = read_lookup(raw_dir).drop("urn", "region_code")
     derived = (
-        _read_csv(_path(raw_dir, DERIVED))
+        read_raw_csv(raw_dir / FILES[DERIVED], ["la_code_ons", "la_code_old", "la_name"])
         .select(
             pl.col("la_code_ons").alias("area_code"),
             pl.col("la_code_old").alias("old_la_code"),
