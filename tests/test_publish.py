@@ -431,10 +431,15 @@ def test_no_raw_ofsted_ids_reach_readers(published: Path) -> None:
         *inspections["judgement"].cast(pl.String).unique().to_list(),
         *inspections["grade_status"].drop_nulls().cast(pl.String).unique().to_list(),
     }
+    # what councils and the press said is quoted as written ("SLAC re-inspection of safeguarding")
+    quoted = cscbench.load("announcements", DESCRIPTOR).select("unit", "value_as_stated")
+    said = sorted({t for col in quoted.iter_columns() for t in col.drop_nulls()}, key=len)[::-1]
     pages = [*published.glob("*/*.html")]
     assert len(pages) > 150
     for path in pages:
         shown = visible_text(path.read_text(encoding="utf-8"))
+        for text in said:
+            shown = shown.replace(text, " ")
         leaked = sorted(i for i in ids if i in shown)
         assert not leaked, (path.name, leaked)
     not_judged = inspections.filter(pl.col("grade_status").cast(pl.String) == "not_judged")
@@ -681,3 +686,154 @@ def test_output_does_not_depend_on_unordered_polars_results(ctx, unordered) -> N
     for stem, (page, data) in expected.items():
         assert got[stem][1].equals(data), stem
         assert got[stem][0] == page, stem
+
+
+# ---------------------------------------------------------------------------- Ofsted grade claims
+
+
+def test_wakefield_july_2018_rating_lines_up_with_ofsted(published: Path, ctx) -> None:
+    """Wakefield's July 2018 "Inadequate" sits beside Ofsted's own judgement, read from the package."""
+    stated = cscbench.load("announcements", DESCRIPTOR).filter(
+        pl.col("area_code") == WAKEFIELD,
+        pl.col("kind") == "rating",
+        pl.col("date").dt.year() == 2018,
+        pl.col("date").dt.month() == 7,
+    )
+    assert stated.height == 1, "Wakefield's July 2018 rating claim is not in the package"
+    claim = stated.row(0, named=True)
+    series = ctx.areas.filter(pl.col("area_code") == WAKEFIELD)["series_code"].item()
+    codes = ctx.areas.filter(pl.col("series_code") == series)["area_code"].implode()
+    inspections = (
+        cscbench.load("inspections", DESCRIPTOR)
+        .filter(pl.col("area_code").is_in(codes), pl.col("judgement") == compare.OVERALL)
+        .with_columns((pl.col("publication_date") - claim["date"]).dt.total_days().alias("gap"))
+    )
+    nearest = inspections.filter(pl.col("gap").abs() == pl.col("gap").abs().min()).row(
+        0, named=True
+    )
+    row = (
+        claims.ratings_frame(ctx)
+        .filter(pl.col("announcement_id") == claim["announcement_id"])
+        .row(0, named=True)
+    )
+    assert row["official_judgement"] == compare.OVERALL
+    assert row["official_publication_date"] == nearest["publication_date"]
+    assert row["official_framework"] == str(nearest["framework"])
+    assert row["official_grade_on_framework_scale"] == str(nearest["grade_on_framework_scale"])
+    assert row["gap_days"] == nearest["gap"]
+    same = claim["value_as_stated"].lower() in {
+        str(nearest["grade"]).lower(),
+        str(nearest["grade_on_framework_scale"]).lower(),
+    }
+    assert row["verdict"] == (claims.MATCHES if same else claims.DIFFERS)
+    assert same and nearest["gap"] == 0  # the package's record: published the same day
+
+    page = (published / "claims/claims-vs-statistics.html").read_text("utf-8")
+    table = page[page.index('id="claims-ratings-vs-ofsted"') :]
+    said = html.escape(f"{claim['unit']}: {claim['value_as_stated']}")
+    council = ctx.names[WAKEFIELD]
+    rows = [
+        r
+        for r in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        if f">{said}</td>" in r
+        and f">{html.escape(claim['date_as_stated'])}</td>" in r
+        and f"claims-ratings-vs-ofsted-{council} " in r
+    ]
+    assert len(rows) == 1, rows
+    cells = re.findall(r"<td[^>]*>.*?</td>", rows[0], re.S)
+    published_on = pl.select(fmt.date_text(pl.lit(nearest["publication_date"]))).item()
+    for want in (
+        str(nearest["grade_on_framework_scale"]),
+        published_on,
+        "same day (0 days)",
+        claims.MATCHES,
+    ):
+        assert any(want in c for c in cells), (want, cells)
+    data = pl.read_csv(published / "claims/ratings-vs-ofsted.csv", try_parse_dates=True)
+    assert data.filter(pl.col("announcement_id") == claim["announcement_id"])["verdict"].item() == (
+        claims.MATCHES
+    )
+
+
+def test_rating_claims_all_listed_with_a_counterpart_or_saying_none(ctx) -> None:
+    frame = claims.ratings_frame(ctx)
+    ratings = cscbench.load("announcements", DESCRIPTOR).filter(pl.col("kind") == "rating")
+    assert sorted(frame["announcement_id"].to_list()) == sorted(
+        ratings["announcement_id"].to_list()
+    )
+    # a verdict only where the claim named a judgement and the official row is that judgement
+    judged = frame.filter(pl.col("verdict").is_not_null())
+    assert (judged["official_judgement"] == judged["judgement_named"]).all()
+    # a council with no inspection on record: listed, saying so
+    fake = ratings.head(1).with_columns(
+        pl.lit("E99999999").alias("area_code"), pl.lit("ann_none").alias("announcement_id")
+    )
+    none = claims.nearest_inspection(ctx, fake.with_columns(pl.col(pl.Enum).cast(pl.String)))
+    assert none["official_framework"].is_null().all() and none.height == 1
+
+
+def test_rating_verdict_rules() -> None:
+    ilacs, slac = "ILACS overall effectiveness", "Ofsted/CQC grade (safeguarding overall)"
+    cases = [
+        # (stated, unit, official judgement, grade, grade on framework scale, want)
+        ("Inadequate", ilacs, "overall_effectiveness", "Inadequate", "Inadequate", "matches"),
+        ("inadequate", ilacs, "overall_effectiveness", "Inadequate", "Inadequate", "matches"),
+        ("Good", ilacs, "overall_effectiveness", "Inadequate", "Inadequate", "differs"),
+        ("Adequate (grade 3)", slac, "safeguarding", "Requires improvement to be good",
+         "Adequate", "matches"),
+        ("Requires improvement to be good", slac, "safeguarding",
+         "Requires improvement to be good", "Adequate", "matches"),
+        ("Good", slac, "overall_effectiveness", "Good", "Good", None),  # another judgement
+        ("steady progress", "Ofsted monitoring visit letter", "overall_effectiveness", "Good",
+         "Good", None),
+        ("areas for priority action", "Ofsted unannounced inspection finding",
+         "safeguarding", "Good", "Good", None),
+        ("Good", ilacs, "overall_effectiveness", None, None, None),  # post-2026: no grade
+        ("Good", ilacs, None, None, None, None),  # no counterpart
+    ]  # fmt: skip
+    frame = pl.DataFrame(
+        [c[:5] for c in cases],
+        schema=[
+            "value_as_stated",
+            "unit",
+            "official_judgement",
+            "official_grade",
+            "official_grade_on_framework_scale",
+        ],
+        orient="row",
+    ).with_columns(claims.named_judgement(pl.col("unit")).alias("judgement_named"))
+    got = frame.select(claims.verdict().alias("v"))["v"].to_list()
+    assert got == [c[5] for c in cases]
+    units = pl.Series(["Ofsted SIF re-inspection", "Ofsted annual performance assessment"])
+    named = pl.select(claims.named_judgement(pl.lit(units))).to_series().to_list()
+    assert named == [compare.OVERALL, None]
+
+
+# ---------------------------------------------------------------------------- readable formulas
+
+
+def test_computed_footnote_names_indicators_by_label(published: Path, ctx) -> None:
+    labels = fmt.indicator_labels(cscbench.load("indicators", DESCRIPTOR))
+    note = "cin_at31_episodes / population_0_17 (mid-2024) x 10000"
+    want = f"{labels['cin_at31_episodes']} / {labels['population_0_17']} (mid-2024) x 10,000"
+    assert pl.select(fmt.readable_formula(pl.lit(note), labels)).item() == want
+    # whole ids only; years keep their digits; text without ids is kept exactly
+    assert (
+        pl.select(fmt.readable_formula(pl.lit("xcases_y mid-2024 x 1000000"), labels)).item()
+        == "xcases_y mid-2024 x 1,000,000"
+    )
+    kept = "sum of 12 councils' published figures (0 of 12 missing)"
+    assert pl.select(fmt.readable_formula(pl.lit(kept), labels)).item() == kept
+
+    computed = ctx.latest.filter(
+        pl.col("unit_code") == LEEDS,
+        pl.col("status") == "computed",
+        pl.col("note").str.contains("population_0_17"),
+    )
+    assert computed.height > 0, "no computed figure for Leeds in the package"
+    raw = computed.sort("indicator_id")["note"][0]
+    readable = pl.select(fmt.readable_formula(pl.lit(raw), labels)).item()
+    assert "population_0_17" not in readable and labels["population_0_17"] in readable
+    page = (published / "headline/leeds-vs-wakefield.html").read_text("utf-8")
+    assert html.escape("Computed by cscbench from published figures: " + readable) in page
+    assert "population_0_17" not in page

@@ -7,8 +7,9 @@ bands as printed letters (colour only repeats them), a source note and the OGL a
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -404,9 +405,58 @@ def footnote_cells(gt: GT, frame: pl.DataFrame, column: str, notes: pl.Expr) -> 
     return gt
 
 
-def status_note(status: pl.Expr, meanings: dict[str, str], note: pl.Expr | None = None) -> pl.Expr:
+def indicator_labels(indicators: pl.DataFrame) -> dict[str, str]:
+    """indicator_id -> its label with its unit where the label does not say it (display_label)."""
+    return dict(
+        indicators.select(
+            pl.col("indicator_id").cast(pl.String),
+            display_label(pl.col("label"), pl.col("unit").cast(pl.String)),
+        ).iter_rows()
+    )
+
+
+@functools.cache
+def default_indicator_labels() -> dict[str, str]:
+    """Labels from this checkout's package (empty if it has none): ids stay ids without it."""
+    from cscbench.loader import load
+
+    try:
+        return indicator_labels(load("indicators"))
+    except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
+        return {}
+
+
+def readable_formula(text: pl.Expr, labels: Mapping[str, str]) -> pl.Expr:
+    """A computed figure's formula with indicator ids as their labels, multipliers grouped.
+
+    "cin_at31_episodes / population_0_17 (mid-2024) x 10000" -> "Children in need at 31 March /
+    Children aged 0 to 17 (mid-year estimate) (mid-2024) x 10,000". Ids are replaced as whole words
+    only; years such as "mid-2024" keep their digits; only a multiplier after " x " gets thousands
+    separators. The text is otherwise kept exactly.
+    """
+    out = text
+    if labels:
+        keys = pl.Series(list(labels), dtype=pl.String)
+        values = pl.Series(list(labels.values()), dtype=pl.String)
+        tokens = text.str.extract_all(r"[A-Za-z0-9_]+|[^A-Za-z0-9_]+")
+        words = tokens.list.eval(pl.element().replace(keys, values)).list.join("")
+        out = pl.when(text.is_null()).then(None).otherwise(words)
+    for _ in range(3):  # up to 12 digits
+        out = out.str.replace_all(r"( x \d+)(\d{3})\b", "$1,$2")
+    return out
+
+
+def status_note(
+    status: pl.Expr,
+    meanings: dict[str, str],
+    note: pl.Expr | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pl.Expr:
     """Footnote text for a status: a publisher's symbol says so; cscbench's own statuses
-    (``computed``, ``incomplete``) say they are cscbench's, and a computed figure says how."""
+    (``computed``, ``incomplete``) say they are cscbench's, and a computed figure says how, its
+    formula in words (``labels``: indicator id -> label, default this checkout's indicators)."""
+    if note is not None:
+        note = readable_formula(note, default_indicator_labels() if labels is None else labels)
     known = pl.DataFrame(
         {"s": list(meanings), "m": list(meanings.values())}, schema={"s": pl.String, "m": pl.String}
     )
