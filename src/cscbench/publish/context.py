@@ -12,6 +12,7 @@ import polars as pl
 
 from cscbench import compare
 from cscbench.loader import load, resources
+from cscbench.publish import formatting as fmt
 
 TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
 
@@ -63,6 +64,11 @@ class Context:
         return self.areas.select(
             pl.col("area_code").alias("unit_code"), pl.col("name").alias("area")
         )
+
+    @functools.cached_property
+    def labels(self) -> dict[str, str]:
+        """indicator_id -> label with its unit, for computed figures' formulas in words."""
+        return fmt.indicator_labels(self.indicators)
 
     @functools.cached_property
     def meta(self) -> pl.DataFrame:

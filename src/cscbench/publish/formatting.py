@@ -7,7 +7,6 @@ bands as printed letters (colour only repeats them), a source note and the OGL a
 
 from __future__ import annotations
 
-import functools
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -415,17 +414,6 @@ def indicator_labels(indicators: pl.DataFrame) -> dict[str, str]:
     )
 
 
-@functools.cache
-def default_indicator_labels() -> dict[str, str]:
-    """Labels from this checkout's package (empty if it has none): ids stay ids without it."""
-    from cscbench.loader import load
-
-    try:
-        return indicator_labels(load("indicators"))
-    except (OSError, KeyError, ValueError, pl.exceptions.PolarsError):
-        return {}
-
-
 def readable_formula(text: pl.Expr, labels: Mapping[str, str]) -> pl.Expr:
     """A computed figure's formula with indicator ids as their labels, multipliers grouped.
 
@@ -454,9 +442,9 @@ def status_note(
 ) -> pl.Expr:
     """Footnote text for a status: a publisher's symbol says so; cscbench's own statuses
     (``computed``, ``incomplete``) say they are cscbench's, and a computed figure says how, its
-    formula in words (``labels``: indicator id -> label, default this checkout's indicators)."""
+    formula in words (``labels``: indicator id -> label; ids stay ids without it)."""
     if note is not None:
-        note = readable_formula(note, default_indicator_labels() if labels is None else labels)
+        note = readable_formula(note, labels or {})
     known = pl.DataFrame(
         {"s": list(meanings), "m": list(meanings.values())}, schema={"s": pl.String, "m": pl.String}
     )

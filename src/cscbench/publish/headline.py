@@ -283,7 +283,7 @@ def comparison_table(
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
-    gt = figure_footnotes(gt, full)
+    gt = figure_footnotes(gt, full, ctx.labels)
     gt = rank_footnotes(gt, full, ("rank", "band"))
     gt = fmt.footnote_cells(gt, full, "sn_count", fmt.neighbour_note(ctx.names))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
@@ -303,7 +303,9 @@ def ofsted_sources(ctx: Context) -> list[str]:
     return ctx.frames["inspections"]["source_id"].cast(pl.String).unique().sort().to_list()
 
 
-def figure_footnotes(gt: GT, full: pl.DataFrame, column: str = "figure") -> GT:
+def figure_footnotes(
+    gt: GT, full: pl.DataFrame, labels: dict[str, str], column: str = "figure"
+) -> GT:
     """Symbols, computed figures, joint figures, per-figure notes and post-2026 Ofsted rows."""
     meanings = fmt.status_meanings()
     joint = pl.when(pl.col("basis") == compare.JOINT).then(
@@ -313,7 +315,7 @@ def figure_footnotes(gt: GT, full: pl.DataFrame, column: str = "figure") -> GT:
         "and the rank is the joint return's."
     )
     notes = [
-        fmt.status_note(pl.col("status"), meanings, pl.col("note")),
+        fmt.status_note(pl.col("status"), meanings, pl.col("note"), labels),
         pl.when(pl.col("figure") == fmt.NO_FIGURE).then(pl.lit(fmt.NO_FIGURE_NOTE)),
         joint,
         fmt.caveat_note(),

@@ -202,7 +202,7 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["period", "rank"]))
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
-    gt = figure_footnotes(gt, shown_rows)
+    gt = figure_footnotes(gt, shown_rows, ctx.labels)
     gt = rank_footnotes(gt, shown_rows, ("rank", "band"))
     gt = fmt.footnote_cells(gt, shown_rows, "sn_count", fmt.neighbour_note(ctx.names))
     meanings = fmt.status_meanings()

@@ -148,7 +148,7 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
             pl.col(f"{value}__{i}").alias(value)
             for value in ("figure", "status", "basis", "basis_code", "note", "rank")
         )
-        gt = figure_footnotes(gt, per, column=f"figure__{i}")
+        gt = figure_footnotes(gt, per, ctx.labels, column=f"figure__{i}")
         if i in ranked:
             gt = rank_footnotes(gt, per, (f"band_text__{i}",))
     gt = fmt.style_letters(gt, shown, "ofsted", fmt.GRADE_COLOURS)
