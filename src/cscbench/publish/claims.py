@@ -73,6 +73,27 @@ CERTAINTY_LABELS = {
 APPROXIMATE = ("approximate", "year", "financial_year")
 
 
+# The claim's own columns in the CSV exports, before and after its figures (same order in both tables).
+CLAIM_HEAD = (
+    "announcement_id",
+    "area_code",
+    "council",
+    "date",
+    "date_precision",
+    "date_as_stated",
+    "kind",
+)
+CLAIM_TAIL = ("unit", "value_as_stated", "basis", "certainty", "source_url")
+
+
+def claims_source_line(ctx: Context, frame: pl.DataFrame) -> str:
+    """The sources of the claims and of the official figures or judgements set beside them."""
+    return fmt.source_line(
+        ctx.sources,
+        [*frame["source_id"].to_list(), *frame["official_source"].drop_nulls().to_list()],
+    )
+
+
 def build(ctx: Context) -> list[fmt.Page]:
     if not ctx.has("announcements"):
         intro = (f"Council announcements are {fmt.NOT_IN_PACKAGE}.",)
@@ -343,28 +364,15 @@ def claims_table(ctx: Context) -> fmt.Table:
         "care net current expenditure from MHCLG's revenue outturn (RO3), or its agency-staff "
         "memorandum line for agency spending, only to show the scale: a different definition, "
         "and a different year unless the claim is dated within that year.",
-        fmt.source_line(
-            ctx.sources,
-            [*frame["source_id"].to_list(), *frame["official_source"].drop_nulls().to_list()],
-        ),
+        claims_source_line(ctx, frame),
     ]
     gt = fmt.add_notes(gt, notes)
     data = frame.select(
-        "announcement_id",
-        "area_code",
-        "council",
-        "date",
-        "date_precision",
-        "date_as_stated",
-        "kind",
+        *CLAIM_HEAD,
         "value",
         "value_to",
         "qualifier",
-        "unit",
-        "value_as_stated",
-        "basis",
-        "certainty",
-        "source_url",
+        *CLAIM_TAIL,
         pl.col("indicator_id").alias("official_indicator"),
         "relation",
         "official_period",
@@ -601,25 +609,12 @@ def ratings_table(ctx: Context) -> fmt.Table:
         "different judgement; the official judgement is shown for reference only.",
         "Time between: days from the claim's date to Ofsted's publication of the judgement. "
         "Colour in Grade repeats the printed grade.",
-        fmt.source_line(
-            ctx.sources,
-            [*frame["source_id"].to_list(), *frame["official_source"].drop_nulls().to_list()],
-        ),
+        claims_source_line(ctx, frame),
     ]
     gt = fmt.add_notes(gt, notes)
     data = frame.select(
-        "announcement_id",
-        "area_code",
-        "council",
-        "date",
-        "date_precision",
-        "date_as_stated",
-        "kind",
-        "unit",
-        "value_as_stated",
-        "basis",
-        "certainty",
-        "source_url",
+        *CLAIM_HEAD,
+        *CLAIM_TAIL,
         "judgement_named",
         *RATING_OFFICIAL,
         "verdict",
