@@ -36,7 +36,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-ENGLAND = "E92000001"
+from cscbench.domain import ENGLAND
+
 RANKED_LEVELS = ("local_authority", "joint_return")
 OWN, JOINT = "own", "joint"
 BANDS = ("A", "B", "C", "D")

@@ -9,7 +9,6 @@ used to cross-check) and maps its errors onto the same check ids.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ import polars as pl
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
 from cscbench.csvfile import read_table
+from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 
 HEADER_LINE = 1
 FIRST_DATA_LINE = 2
@@ -31,15 +31,6 @@ PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # An opening or closing tag, a comment or a doctype; "< 5" or "a <> b" are not markup.
 HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
 ENGINES = ("cscbench", "frictionless", "both")
-GRADE_SCALES = {
-    ("SLAC", "CPI", "CPRI", "TLAC"): ("Outstanding", "Good", "Adequate", "Inadequate"),
-    ("SIF", "ILACS", "ILACS_2026"): (
-        "Outstanding",
-        "Good",
-        "Requires improvement to be good",
-        "Inadequate",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -373,9 +364,6 @@ def area_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     }
 
 
-POST_REFORM = dt.date(2026, 4, 1)  # Ofsted gives no overall grade for fieldwork from this date
-
-
 def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     start = sch.typed(pl.col("fieldwork_start"), "date")
     end = sch.typed(pl.col("fieldwork_end"), "date")
@@ -407,9 +395,9 @@ def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
         "framework": [
             sch.row_check(
                 "inspections.framework_date",
-                f"ILACS_2026 exactly when fieldwork starts on or after {POST_REFORM}",
+                f"ILACS_2026 exactly when fieldwork starts on or after {REFORM_DATE}",
                 start.is_null()
-                | ((pl.col("framework") == "ILACS_2026") == (start >= pl.lit(POST_REFORM))),
+                | ((pl.col("framework") == "ILACS_2026") == (start >= pl.lit(REFORM_DATE))),
             )
         ],
         "grade_on_framework_scale": [
@@ -439,10 +427,8 @@ def _explain_date_order(
 def _explain_grade_scale(
     rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str
 ) -> list[str]:
-    scales = {fw: scale for fws, scale in GRADE_SCALES.items() for fw in fws}
     return [
-        f"one of {list(scales.get(fw, ()))} for framework {fw}"
-        for fw in rows["framework"].to_list()
+        f"one of {list(grade_scale(fw))} for framework {fw}" for fw in rows["framework"].to_list()
     ]
 
 

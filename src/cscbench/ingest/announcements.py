@@ -20,7 +20,8 @@ from typing import TypedDict
 
 import polars as pl
 
-from cscbench.ingest.areas import ENGLAND, match_names
+from cscbench.domain import ENGLAND
+from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform, read_raw_csv
 from cscbench.ingest.sources import Source
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cscbench.domain import ENGLAND
 from cscbench.names import LIST_SEPARATOR, NameMatchError, name_lookup, normalise_name
 
-ENGLAND = "E92000001"
 LONDON = "E12000007"
 
 AREA_COLUMNS: dict[str, pl.DataType] = {

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cscbench.domain import ADEQUATE_FRAMEWORKS, REFORM_DATE
 from cscbench.ingest.areas import match_names, normalise_name
 from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform, read_raw_csv
 from cscbench.ingest.sources import DFE_CSC_HEAD, DFE_CSC_REPO, JT39_REPO, OGL, Source
@@ -129,13 +130,8 @@ FILES = {s.source_id: s.raw_path for s in SOURCES}
 SHEET_2025 = "ILACS_inspection_history"
 SHEET_2023 = "LA_inspections_2009-2023"
 
-# Ofsted removed the overall effectiveness judgement for inspections whose fieldwork began on or
-# after this date; a report published later from earlier fieldwork (Bradford, 2026) keeps its grade.
-REFORM_DATE = dt.date(2026, 4, 1)
 # From this date ILACS split 'children in care and care leavers' into two judgements.
 CARE_LEAVERS_DATE = dt.date(2023, 1, 1)
-# The 2009-13 frameworks graded outstanding / good / adequate / inadequate.
-ADEQUATE_FRAMEWORKS = ("SLAC", "CPI", "CPRI", "TLAC")
 # A SIF/TLAC report in the derived cross-check belongs to an official row published within this.
 DATE_TOLERANCE_DAYS = 14
 

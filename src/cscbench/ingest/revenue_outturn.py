@@ -34,6 +34,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from cscbench.domain import ENGLAND
 from cscbench.ingest.common import (
     MENTION_COLUMNS,
     Contribution,
@@ -46,7 +47,6 @@ from cscbench.ingest.indicators import indicator, indicator_frame
 
 PERIOD = "2024-25"
 PERIOD_END = dt.date(2025, 3, 31)
-ENGLAND = "E92000001"
 
 
 @dataclass(frozen=True)

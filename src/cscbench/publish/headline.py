@@ -10,6 +10,7 @@ import polars as pl
 from great_tables import GT
 
 from cscbench import compare
+from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import TREND_SINCE, Context
 
@@ -105,7 +106,7 @@ def council_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.Dat
 def comparators(ctx: Context, councils: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
     """The councils' regions (first-seen order) and England, at the same latest periods."""
     regions = councils.sort("_pos")["region_code"].unique(maintain_order=True).to_list()
-    codes = [*regions, compare.ENGLAND]
+    codes = [*regions, ENGLAND]
     rows = ctx.comparator_rows(codes, ids)
     kinds = pl.DataFrame(
         {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from cscbench import compare
+from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
@@ -64,9 +65,9 @@ def long_rows(ctx: Context, region: str, ids: tuple[str, ...]) -> pl.DataFrame:
         pl.col("indicator_id").is_in(ids),
     ).with_columns(pl.lit("council").alias("row_kind"), pl.col("name").alias("area"))
     others = (
-        ctx.comparator_rows([region, compare.ENGLAND], ids)
+        ctx.comparator_rows([region, ENGLAND], ids)
         .with_columns(
-            pl.when(pl.col("unit_code") == compare.ENGLAND)
+            pl.when(pl.col("unit_code") == ENGLAND)
             .then(pl.lit("england"))
             .otherwise(pl.lit("region"))
             .alias("row_kind"),

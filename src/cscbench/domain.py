@@ -1,0 +1,33 @@
+"""Domain facts that more than one stage needs, defined once: every stage imports them from here.
+
+Nothing here reads a file or depends on another cscbench module, so any stage (ingest, validate,
+compare, publish) can import it without reaching back up the flow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+ENGLAND = "E92000001"
+
+# Ofsted removed the overall effectiveness judgement for inspections whose fieldwork began on or
+# after this date; a report published later from earlier fieldwork (Bradford, 2026) keeps its grade.
+REFORM_DATE = dt.date(2026, 4, 1)
+
+# The 2009-13 frameworks graded outstanding / good / adequate / inadequate; SIF and ILACS replaced
+# "adequate" with "requires improvement to be good".
+ADEQUATE_FRAMEWORKS = ("SLAC", "CPI", "CPRI", "TLAC")
+GRADE_SCALES: dict[tuple[str, ...], tuple[str, ...]] = {
+    ADEQUATE_FRAMEWORKS: ("Outstanding", "Good", "Adequate", "Inadequate"),
+    ("SIF", "ILACS", "ILACS_2026"): (
+        "Outstanding",
+        "Good",
+        "Requires improvement to be good",
+        "Inadequate",
+    ),
+}
+
+
+def grade_scale(framework: str) -> tuple[str, ...]:
+    """The grades a framework can give (empty for an unknown framework)."""
+    return next((scale for fws, scale in GRADE_SCALES.items() if framework in fws), ())
