@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PNG ?= auto
 
-.PHONY: all setup validate publish test lint ingest clean
+.PHONY: all setup validate publish test test-slow lint ingest clean
 
 all: publish
 
@@ -32,6 +32,10 @@ lint: setup
 # pytest exits 5 when it collects no tests; make treats any non-zero exit as a failure.
 test: lint
 	$(BIN)/pytest -q
+
+# The slow end-to-end tier (CI runs it after `make test`); `-m slow` overrides the default filter.
+test-slow: setup
+	$(BIN)/pytest -q -m slow
 
 ingest: setup
 	$(BIN)/cscbench ingest

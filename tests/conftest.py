@@ -10,11 +10,22 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from cscbench.paths import ROOT
 from cscbench.paths import raw_dir as resolve_raw_dir
 
 os.environ.setdefault("PANDERA_VALIDATION_DEPTH", "SCHEMA_AND_DATA")
+
+# No test may depend on wall-clock time: a loaded CI machine must not fail a property test on
+# hypothesis's per-example deadline. The examples are derandomised so a run is reproducible.
+settings.register_profile(
+    "cscbench",
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("cscbench")
 
 
 @pytest.fixture(scope="session")

@@ -239,6 +239,7 @@ def test_workbook_writer_never_writes_formulas(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(tmp_path / "b.xlsx")["README"]["A1"].value == "'=readme"
 
 
+@pytest.mark.slow
 def test_png_images(published: Path) -> None:
     if site.find_chromium() is None and not IN_CI:
         pytest.skip(
