@@ -31,10 +31,31 @@ CATALOGUE: dict[str, Check] = {
             "`cscbench ingest`.",
         ),
         Check(
+            "package.unsafe_path",
+            "A resource or schema path is not a regular file inside the package: it leads "
+            "outside the package folder (also through a symlink), is a URL, or is a directory, "
+            "FIFO, device or socket",
+            "Put the file inside the package folder and name it by a relative path such as "
+            "datapackage/observations.csv. cscbench never reads outside the package, never shows "
+            "such a file's content, and fetches a URL only with --allow-remote.",
+        ),
+        Check(
             "file.missing",
             "A resource file named in datapackage.json does not exist",
             "Restore the file, or regenerate the package with `cscbench ingest`.",
             frictionless=True,
+        ),
+        Check(
+            "file.unreadable",
+            "The file exists but cannot be read (permission denied, an I/O error)",
+            "Check the file's permissions and the disk, or restore the file from the release.",
+        ),
+        Check(
+            "file.too_large",
+            "The file is larger than cscbench's size limit, so it was not read",
+            "Check that this is the right file (today's largest resource is about 5 MB). For a "
+            "genuinely larger package raise the limit: CSCBENCH_MAX_FILE_BYTES=4G (see README, "
+            "Reliability).",
         ),
         Check(
             "file.empty",
@@ -91,6 +112,12 @@ CATALOGUE: dict[str, Check] = {
             "A header differs from the schema's name for that column",
             "Restore the header exactly as in schemas/<resource>.schema.json (spelling and case "
             "matter).",
+            frictionless=True,
+        ),
+        Check(
+            "table.duplicate_column",
+            "A header appears more than once",
+            "Remove the repeated column; each column of the schema appears once.",
             frictionless=True,
         ),
         Check(
@@ -185,6 +212,13 @@ CATALOGUE: dict[str, Check] = {
             "obs.percent_range",
             "A percentage is above 100 or below 0",
             "Percentages lie between 0 and 100; check the figure and its unit.",
+        ),
+        Check(
+            "obs.period",
+            "A period is neither a year (2025) nor a financial year whose second part is the "
+            "next year (2024-25)",
+            "Write a year as four digits, or a financial year as YYYY-YY where YY is the last two "
+            "digits of the following year (2017-18, 1999-00); 2017-99 is not a period.",
         ),
         Check(
             "obs.period_end",

@@ -17,7 +17,7 @@ TYPE_MAP = {
     "missing-label": "table.missing_column",
     "extra-label": "table.extra_column",
     "blank-label": "table.missing_column",
-    "duplicate-label": "table.extra_column",
+    "duplicate-label": "table.duplicate_column",
     "primary-key": "table.primary_key",
     "foreign-key": "table.foreign_key",
     "unique-error": "field.unique",
@@ -60,6 +60,12 @@ def _constraint_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str
     return "package.frictionless"
 
 
+def _repeated(error: Any) -> bool:
+    """Whether a header error's label appears more than once in the header."""
+    labels = getattr(error, "labels", None) or []
+    return labels.count(getattr(error, "label", None)) > 1
+
+
 def _check_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str) -> str:
     kind = error.type
     if kind == "constraint-error":
@@ -68,6 +74,8 @@ def _check_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str) -> 
         # A known name in the wrong place is a reordering; an unknown one a renamed header.
         known = getattr(error, "label", None) in _fields(schemas, resource)
         return "table.column_order" if known else "table.renamed_column"
+    if kind == "extra-label" and _repeated(error):
+        return "table.duplicate_column"  # frictionless calls a repeat past the schema's width extra
     if kind == "source-error" and "empty" in (error.message or ""):
         return "file.empty"
     return TYPE_MAP.get(kind, "package.frictionless")
@@ -83,7 +91,7 @@ def _location(
     value = getattr(error, "cell", None)
     if kind in LABEL_ERRORS:
         line, value = HEADER_LINE, getattr(error, "label", None)
-        if kind == "extra-label":
+        if kind in ("extra-label", "duplicate-label"):
             column = value
         if check_id == "table.column_order":
             column = None
@@ -104,10 +112,33 @@ def _location(
     return line, column, value
 
 
-def frictionless_problems(descriptor: Path, schemas: dict[str, dict[str, Any]]) -> list[Problem]:
+def safe_descriptor(package: dict[str, Any], schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The package as frictionless may see it: only the resources cscbench admitted (their files
+    checked, their schemas already read and given inline, so frictionless opens no schema file),
+    and no foreign key to a resource left out."""
+    resources = []
+    for res in package["resources"]:
+        if res["name"] not in schemas:
+            continue
+        schema = dict(schemas[res["name"]])
+        schema["foreignKeys"] = [
+            fk
+            for fk in schema.get("foreignKeys", [])
+            if fk.get("reference", {}).get("resource", res["name"]) in schemas
+        ]
+        resources.append({**res, "schema": schema})
+    return {**package, "resources": resources}
+
+
+def frictionless_problems(
+    package: dict[str, Any], base: Path, schemas: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    """frictionless's problems on the admitted resources of ``package`` (paths relative to
+    ``base``), mapped onto cscbench check ids."""
     import frictionless
 
-    report = frictionless.validate(str(descriptor), limit_errors=100_000)
+    descriptor = safe_descriptor(package, schemas)
+    report = frictionless.validate(descriptor, basepath=str(base), limit_errors=100_000)
     problems: list[Problem] = []
     for task in report.tasks:
         resource = task.name or Path(task.place).stem

@@ -18,9 +18,10 @@ from typing import Any
 
 import polars as pl
 
+from cscbench import limits
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
-from cscbench.csvfile import read_table
+from cscbench.csvfile import FileProblem, TextTable, access_problem, read_table
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 
 HEADER_LINE = 1
@@ -28,8 +29,13 @@ FIRST_DATA_LINE = 2
 DEFAULT_LIMIT = 1000
 ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
-# An opening or closing tag, a comment or a doctype; "< 5" or "a <> b" are not markup.
-HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
+# What a browser would take for markup (the WHATWG tokenizer's tag-open state): "<" followed by a
+# letter (a start tag, closed or not: "<svg/onload=...", "<img src=x onerror=..."), by "/" (an end
+# tag, or a bogus comment that hides text), by "!" (a comment, doctype or CDATA) or by "?".
+# "< 5", "a <> b", "<= 3" and "<3" stay text in a browser too. A "javascript:" URL in free text is
+# text, shown escaped; URL columns are held to https?:// by their schema patterns, and the pages
+# link https URLs only.
+HTML = r"<[A-Za-z/!?]"
 ENGINES = ("cscbench", "frictionless", "both")
 
 
@@ -164,12 +170,16 @@ class Tally:
 def header_problems(
     columns: list[str], table_schema: dict[str, Any], resource: str
 ) -> list[Problem]:
-    """Missing, extra, renamed and reordered columns, all reported on line 1.
+    """Repeated, missing, extra, renamed and reordered columns, all reported on line 1.
 
-    A column whose expected name is absent while an unknown name sits at its position is reported
-    once, as renamed, rather than as one missing and one extra column.
+    ``columns`` is the header as written, so a repeated name is reported under that name (polars
+    would call the repeat ``name_duplicated_0``). A column whose expected name is absent while an
+    unknown name sits at its position is reported once, as renamed, rather than as one missing and
+    one extra column.
     """
     expected = [f["name"] for f in table_schema["fields"]]
+    repeated = duplicate_columns(columns, resource)
+    columns = list(dict.fromkeys(columns))
     missing = [c for c in expected if c not in columns]
     extra = [c for c in columns if c not in expected]
     renamed = {
@@ -177,7 +187,7 @@ def header_problems(
         for i, name in enumerate(expected)
         if name in missing and i < len(columns) and columns[i] in extra
     }
-    problems = [
+    problems = repeated + [
         Problem(
             "table.renamed_column",
             resource,
@@ -219,6 +229,27 @@ def header_problems(
     return problems
 
 
+def duplicate_columns(columns: list[str], resource: str) -> list[Problem]:
+    """Each repeat of a header name, reported under that name with both positions."""
+    first: dict[str, int] = {}
+    problems = []
+    for position, name in enumerate(columns, start=1):
+        if name in first:
+            problems.append(
+                Problem(
+                    "table.duplicate_column",
+                    resource,
+                    HEADER_LINE,
+                    name,
+                    name,
+                    f"each column once ({name!r} is column {first[name]} and again column "
+                    f"{position})",
+                )
+            )
+        first.setdefault(name, position)
+    return problems
+
+
 # ---------------------------------------------------------------------------- resource rules
 
 Rules = dict[str, list[sch.Check]]  # column -> row rules reported at that column
@@ -255,8 +286,11 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     financial = period.str.contains("-")
     end_year = pl.when(financial).then(start + 1).otherwise(start)
     fy_ok = ~financial | ((period_end.dt.month() == 3) & (period_end.dt.day() == 31))
+    # judged only where the period itself is real (obs.period reports the others once)
+    end_ok = ~period_rule() | ((period_end.dt.year() == end_year) & fy_ok)
     status = pl.col("status")
     return {
+        "period": [period_check()],
         "value": [
             sch.row_check(
                 "obs.value_or_status",
@@ -288,19 +322,67 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
             sch.row_check(
                 "obs.period_end",
                 "a period_end in the period's final year (31 March for a financial year)",
-                (period_end.dt.year() == end_year) & fy_ok,
+                end_ok,
                 # a few dozen distinct (period, period_end) pairs: judge those, not every row
                 proof=lambda frame: (
                     frame.lazy()
                     .select("period", "period_end")
                     .unique()
-                    .select(((period_end.dt.year() == end_year) & fy_ok).fill_null(True).all())
+                    .select(end_ok.fill_null(True).all())
                     .collect()
                     .item()
                 ),
             )
         ],
     }
+
+
+# A period as the schema's pattern writes it (``\d``, which also matches non-ASCII digits), and
+# as the contract means it: ASCII digits.
+PERIOD_SHAPE = r"^\d{4}(-\d{2})?$"
+PERIOD_ASCII = r"^[0-9]{4}(-[0-9]{2})?$"
+
+
+def period_rule() -> pl.Expr:
+    """A period the schema's pattern accepts must also be real: ASCII digits, and a financial
+    year's second part the next year ("2017-18", "1999-00"; not "2017-99"). Periods the pattern
+    rejects are left to field.pattern, so one bad cell is reported once."""
+    period = pl.col("period")
+    start = period.str.slice(0, 4).cast(pl.Int32, strict=False)
+    second = period.str.slice(5, 2).cast(pl.Int32, strict=False)
+    real = period.str.contains(PERIOD_ASCII) & (
+        ~period.str.contains("-") | (second == (start + 1) % 100)
+    )
+    return ~period.str.contains(PERIOD_SHAPE) | real
+
+
+def period_check() -> sch.Check:
+    """obs.period, judged on the few distinct periods (a proof) before any row-by-row pass."""
+    return sch.row_check(
+        "obs.period",
+        "a year (YYYY) or a financial year YYYY-YY whose YY is the following year",
+        period_rule(),
+        proof=lambda frame: (
+            frame.lazy()
+            .select(pl.col("period").unique())
+            .select(period_rule().fill_null(True).all())
+            .collect()
+            .item()
+        ),
+    )
+
+
+def _explain_period(rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str) -> list[str]:
+    """Name the financial year a period like 2017-99 was probably meant to be."""
+    out = []
+    for period in rows["period"].to_list():
+        head = period[:4]
+        if head.isascii() and head.isdigit() and "-" in period:
+            year = int(head)
+            out.append(f"{year}-{(year + 1) % 100:02d} for the financial year starting in {year}")
+        else:
+            out.append("a year (YYYY) or a financial year YYYY-YY, in ASCII digits")
+    return out
 
 
 def _explain_range(rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str) -> list[str]:
@@ -460,6 +542,7 @@ def rules_for(
 
 
 EXPLAIN: dict[str, Explain] = {
+    "obs.period": _explain_period,
     "obs.indicator_range": _explain_range,
     "obs.period_end": _explain_period_end,
     "inspections.grade_scale": _explain_grade_scale,
@@ -592,8 +675,44 @@ def load_schemas(package: dict[str, Any], base: Path, tally: Tally) -> dict[str,
     return schemas
 
 
+def admitted(
+    package: dict[str, Any],
+    base: Path,
+    schemas: dict[str, dict[str, Any]],
+    tally: Tally,
+    max_bytes: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    """The schemas of the resources whose file may be opened; the others' problems are tallied.
+
+    Checked once, before either engine reads anything, so frictionless is never handed a FIFO, a
+    device or an oversized file. A missing file is admitted: opening it cannot hang, and each
+    engine reports it in its own words.
+    """
+    bound = limits.from_env().file_bytes if max_bytes is None else max_bytes
+    out = {}
+    for res in package["resources"]:
+        name = res["name"]
+        if name not in schemas:
+            continue
+        refused = access_problem(base / res["path"], bound)
+        if refused is None or refused.check_id == "file.missing":
+            out[name] = schemas[name]
+            continue
+        tally.add(file_problem(refused, name))
+    return out
+
+
+def file_problem(p: FileProblem, resource: str) -> Problem:
+    """A reader's problem, placed in its resource."""
+    return Problem(p.check_id, resource, p.line, p.column, p.value, p.expected)
+
+
 def read_resources(
-    package: dict[str, Any], base: Path, schemas: dict[str, dict[str, Any]], tally: Tally
+    package: dict[str, Any],
+    base: Path,
+    schemas: dict[str, dict[str, Any]],
+    tally: Tally,
+    max_bytes: int | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.Series]]:
     """Read every resource as text with its file and header checks; keep the ones fit to check."""
     frames: dict[str, pl.DataFrame] = {}
@@ -602,13 +721,12 @@ def read_resources(
         name = res["name"]
         if name not in schemas:
             continue
-        table = read_table(base / res["path"], tally.limit)
-        tally.extend(
-            Problem(p.check_id, name, p.line, p.column, p.value, p.expected) for p in table.problems
-        )
+        table = read_table(base / res["path"], tally.limit, max_bytes)
+        add_file_problems(name, table, tally)
         if table.frame is None:
             continue
-        header = header_problems(table.frame.columns, schemas[name], name)
+        written = table.header if len(table.header) == table.frame.width else table.frame.columns
+        header = header_problems(written, schemas[name], name)
         tally.extend(header)
         if table.frame.height == 0 and name not in ROWS_OPTIONAL:
             tally.add(
@@ -620,12 +738,25 @@ def read_resources(
     return frames, bad_rows
 
 
+def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
+    """A file's problems, each check with its exact count where the reader kept only examples."""
+    by_check: dict[str, list[Problem]] = {}
+    for p in table.problems:
+        by_check.setdefault(p.check_id, []).append(file_problem(p, resource))
+    for check_id, examples in by_check.items():
+        tally.add_examples(examples, max(table.totals.get(check_id, 0), len(examples)))
+
+
 def validate_package(
-    descriptor: Path, engine: str = "cscbench", limit: int = DEFAULT_LIMIT
+    descriptor: Path,
+    engine: str = "cscbench",
+    limit: int = DEFAULT_LIMIT,
+    max_bytes: int | None = None,
 ) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
     ``limit`` caps the examples kept per engine, check, resource and column; counts stay exact.
+    ``max_bytes`` bounds each resource file (default: the ``file_bytes`` limit, see limits.py).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -635,16 +766,18 @@ def validate_package(
     tally.extend(problems)
     if package is None:
         return Report(tally.problems, {}, tally.counts)
-    schemas = load_schemas(package, descriptor.parent, tally)
+    base = descriptor.parent
+    loaded = load_schemas(package, base, tally)
+    schemas = admitted(package, base, loaded, tally, max_bytes)
     frames: dict[str, pl.DataFrame] = {}
     if engine in ("cscbench", "both"):
-        frames, bad_rows = read_resources(package, descriptor.parent, schemas, tally)
+        frames, bad_rows = read_resources(package, base, schemas, tally, max_bytes)
         for name in frames:
             validate_frame(name, schemas[name], frames, tally, bad_rows[name])
     if engine in ("frictionless", "both"):
         from cscbench.frictionless_engine import frictionless_problems
 
-        tally.extend(frictionless_problems(descriptor, schemas))
+        tally.extend(frictionless_problems(package, base, schemas))
     order = {res["name"]: i for i, res in enumerate(package["resources"])}
     problems = sorted(tally.problems, key=lambda p: sort_key(p, order))
     return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)

@@ -7,6 +7,7 @@ The cases live in ``cases.toml`` (next to this file); ``tests/test_corpus.py`` r
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -33,7 +34,11 @@ FILE_OPS = {
     "drop_field",
     "extra_field",
     "blank_line",
+    "duplicate_header",
 }
+# Replace the file with something that is not a regular file, or one too large to read: the
+# validator must answer from os.stat alone (never opening a FIFO or a device).
+SPECIAL_OPS = {"fifo", "directory", "dev_zero", "dev_urandom", "sparse_2gib"}
 FRAME_OPS = {"drop_column", "add_column", "rename_column", "swap_columns", "duplicate_row"}
 
 
@@ -135,6 +140,11 @@ def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
         data = data.replace(b"\n", b"\r\n")
     elif op == "cp1252":
         data = data.decode("utf-8").encode("cp1252")
+    elif op == "duplicate_header":  # the column named `column` again at the end, header included
+        column = case["column"]
+        write_text(read_text(path).with_columns(pl.col(column).alias("__repeat__")), path)
+        header, rest = path.read_bytes().split(b"\n", 1)
+        data = header.replace(b"__repeat__", column.encode()) + b"\n" + rest
     elif op in ("drop_field", "extra_field", "blank_line"):
         assert row is not None
         if op == "drop_field":
@@ -148,6 +158,28 @@ def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
         path.unlink()
     else:
         path.write_bytes(data)
+
+
+def _special_op(op: str, path: Path) -> None:
+    """Put a FIFO, a directory, a device (via a symlink) or a 2 GiB sparse file at ``path``."""
+    if op == "sparse_2gib":
+        os.truncate(path, 2 * 1024**3)  # no disk space used: the tail is a hole
+        return
+    path.unlink()
+    if op == "fifo":
+        os.mkfifo(path)
+    elif op == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero" if op == "dev_zero" else "/dev/urandom")
+
+
+def _last_line(path: Path) -> int:
+    """The number of the file's last line (0 when it is not a small regular file: never read a
+    FIFO or a device to count its lines)."""
+    if not path.is_file() or path.stat().st_size > 1 << 26:
+        return 0
+    return path.read_bytes().rstrip(b"\n").count(b"\n") + 1
 
 
 def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
@@ -165,8 +197,9 @@ def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
         write_text(df, path)
     if case.get("op") in FILE_OPS:
         _file_op(case, path, index)
-    last = path.read_bytes().rstrip(b"\n").count(b"\n") + 1 if path.exists() else 0
-    return Mutated(dst, None if index is None else index + 2, last)
+    if case.get("op") in SPECIAL_OPS:
+        _special_op(case["op"], path)
+    return Mutated(dst, None if index is None else index + 2, _last_line(path))
 
 
 # ---------------------------------------------------------------------------- expectations
