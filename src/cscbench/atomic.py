@@ -280,19 +280,19 @@ def plain_name(name: object) -> bool:
 
 
 def switch(moves: list[tuple[Path, Path]], aside: Path, journal: Path, owner: Path) -> None:
-    """Move each new path onto its target, keeping the old targets under ``aside``; a single
-    folder whose target exists is exchanged in one step where the system can.
+    """Move each new path onto its target and delete the old targets (kept under ``aside``
+    until the switch is complete); a single folder whose target exists is exchanged in one step
+    where the system can.
 
     Otherwise the moves are written to ``journal`` first (every path under its folder), so a run
     killed half way is finished by the next run's :func:`roll_forward`: the new output was
-    complete and checked before the journal was written, so finishing is always right. Signals
-    wait until the switch is done. The caller removes ``aside`` afterwards. ``owner`` is the
-    run's work folder: its lock tells a later run whether this one is still alive.
+    complete and checked before the journal was written, so finishing is always right. A move
+    that fails (a full or read-only disk) is undone at once. Signals wait until the switch is
+    done. ``owner`` is the run's work folder: its lock tells a later run whether this one lives.
     """
     with critical():
         if len(moves) == 1 and moves[0][1].exists() and exchange(*moves[0]):
-            aside.mkdir(parents=True, exist_ok=True)
-            os.rename(moves[0][0], aside / moves[0][1].name)
+            remove(moves[0][0])  # now the old target
             return
         base = journal.parent
         record = {
@@ -301,9 +301,27 @@ def switch(moves: list[tuple[Path, Path]], aside: Path, journal: Path, owner: Pa
             "owner": str(owner.relative_to(base)),
         }
         write_journal(journal, record)
-        _apply(base, record)
+        try:
+            _apply(base, record)
+        except OSError:
+            _undo(base, record)
+            journal.unlink(missing_ok=True)
+            raise
         journal.unlink()
         sync_dir(base)
+        remove(aside)
+
+
+def _undo(base: Path, record: dict[str, Any]) -> None:
+    """Best effort after a failed move: each new part back to its place, each old one back."""
+    aside = base / record["aside"]
+    for new_name, target_name in reversed(record["moves"]):
+        new, target, kept = base / new_name, base / target_name, aside / Path(target_name).name
+        with contextlib.suppress(OSError):
+            if not new.exists() and kept.exists() and target.exists():
+                os.rename(target, new)
+            if kept.exists() and not target.exists():
+                os.rename(kept, target)
 
 
 def _well_formed(record: dict[str, Any]) -> bool:

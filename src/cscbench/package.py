@@ -157,7 +157,8 @@ def write_package(
             moves = [(work / part, root / part) for part in parts]
             atomic.switch(moves, work / "previous", root / JOURNAL, work)
     finally:
-        atomic.remove(work)
+        if not (root / JOURNAL).exists():  # else a switch stopped half way: the next run ends it
+            atomic.remove(work)
         lock.release()
     return root / DESCRIPTOR
 

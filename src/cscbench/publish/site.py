@@ -139,15 +139,21 @@ def staging(out: Path) -> Iterator[Path]:
             atomic.checkpoint("written")
             atomic.switch([(tmp, out)], aside, journal_path(out), tmp)
             atomic.checkpoint("switched")
-        atomic.remove(aside)
     except OSError as exc:
-        atomic.remove(tmp)
+        discard(out, tmp)
         raise output_error(out, exc) from exc
     except BaseException:
-        atomic.remove(tmp)
+        discard(out, tmp)
         raise
     finally:
         lock.release()
+
+
+def discard(out: Path, tmp: Path) -> None:
+    """Remove a failed build, unless its switch stopped half way (its journal is still there):
+    then the next run finishes the switch with it."""
+    if not journal_path(out).exists():
+        atomic.remove(tmp)
 
 
 def output_error(out: Path, exc: OSError) -> OutputError:
@@ -331,7 +337,6 @@ die_with_parent(signal.SIGKILL)
 if os.getppid() != int(os.environ.get("CSCBENCH_PUBLISH_PID", "0")):
     sys.exit(1)
 open(os.path.join(folder, "pgid-%d" % os.getpid()), "w").close()
-os.environ["CSCBENCH_CHROMIUM"] = folder
 browser = os.getpid()
 if os.fork() == 0:
     null = os.open(os.devnull, os.O_RDWR)
@@ -366,8 +371,9 @@ def chromium(binary: str) -> Iterator[None]:
     flags = "--no-sandbox --disable-dev-shm-usage --headless"
     wrapper.write_text(
         "#!/bin/sh\n"
-        f"exec {shlex.quote(sys.executable)} -I -S {shlex.quote(str(folder / 'shim.py'))} "
-        f'{shlex.quote(str(folder))} {shlex.quote(binary)} {flags} "$@"\n',
+        f"{CHROMIUM_TAG}={shlex.quote(str(folder))} exec {shlex.quote(sys.executable)} -I -S "
+        f"{shlex.quote(str(folder / 'shim.py'))} {shlex.quote(str(folder))} "
+        f'{shlex.quote(binary)} {flags} "$@"\n',
         encoding="utf-8",
     )
     wrapper.chmod(0o755)
@@ -398,21 +404,30 @@ def kill_groups(folder: Path) -> None:
 
 
 def started_by(group: int, folder: Path) -> bool:
-    """Whether process ``group`` (its leader, or any member) is a Chromium from ``folder``: the
-    tag in its environment, so a recycled process id is never killed by mistake. Where /proc
-    cannot say (not Linux), trust the record, which this run wrote itself."""
+    """Whether process ``group`` is a Chromium from ``folder``, so a recycled process id is never
+    killed by mistake: a member carries the folder in its environment (the browser, the watcher)
+    or its command line (the watcher). Chromium's helpers overwrite both with their titles, hence
+    any member. Where /proc cannot say (not Linux), trust the record this run wrote itself."""
     proc = Path("/proc")
     if not proc.is_dir():
         return True
     tag = f"{CHROMIUM_TAG}={folder}".encode()
     for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[2]) == group and tag in (entry / "environ").read_bytes().split(b"\0"):
-                return True
+        if entry.name.isdigit() and process_group(entry) == group:
+            with contextlib.suppress(OSError):
+                environ = (entry / "environ").read_bytes().split(b"\0")
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                if tag in environ or str(folder).encode() in command:
+                    return True
     return False
+
+
+def process_group(entry: Path) -> int | None:
+    """A /proc/<pid> entry's process group (None once the process is gone)."""
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def kill_stray_chromium() -> None:
