@@ -65,7 +65,9 @@ def test_loading_imports_no_heavy_library() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_a_missing_extra_names_the_pip_command(monkeypatch, capsys) -> None:
+def test_a_missing_extra_names_the_pip_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(extras, "_installed", lambda name: name.lower() != "pandera")
     assert main(["validate"]) == 2
     assert "pip install 'cscbench[validate]'" in capsys.readouterr().err
@@ -73,13 +75,15 @@ def test_a_missing_extra_names_the_pip_command(monkeypatch, capsys) -> None:
     assert "pip install 'cscbench[publish]'" in capsys.readouterr().err
 
 
-def test_ingest_from_an_installed_wheel_says_it_needs_a_checkout(monkeypatch, capsys) -> None:
+def test_ingest_from_an_installed_wheel_says_it_needs_a_checkout(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setattr(paths, "checkout", lambda: None)
     assert main(["ingest"]) == 2
     assert "needs a clone of the repository" in capsys.readouterr().err
 
 
-def test_without_a_checkout_the_bundled_copy_is_used(monkeypatch) -> None:
+def test_without_a_checkout_the_bundled_copy_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     assert paths.default_package() == ROOT / "datapackage.json"
     assert paths.default_groups() == ROOT / "config" / "groups.toml"
     monkeypatch.setattr(paths, "checkout", lambda: None)
@@ -88,7 +92,9 @@ def test_without_a_checkout_the_bundled_copy_is_used(monkeypatch) -> None:
     assert paths.default_site() == Path.cwd() / "site"
 
 
-def test_publish_refuses_a_groups_file_that_does_not_exist(tmp_path: Path, capsys) -> None:
+def test_publish_refuses_a_groups_file_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     missing = tmp_path / "mine.toml"
     assert main(["publish", "--groups", str(missing), "--out", str(tmp_path / "site")]) == 2
     assert f"groups file {missing} not found" in capsys.readouterr().err

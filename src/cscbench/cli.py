@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from cscbench.validate import Problem, Report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# Maintainers' commands: they rebuild the package inside a clone, so a wheel cannot run them.
+CHECKOUT_COMMANDS = ("ingest", "fetch")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -227,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"ingest": cmd_ingest, "validate": cmd_validate, "publish": cmd_publish}
     try:
-        if args.command == "ingest":
+        if args.command in CHECKOUT_COMMANDS:
             require_checkout(args.command)
         require_for(args.command)
     except (CheckoutRequired, MissingExtra) as exc:
