@@ -26,18 +26,8 @@ def run(args: list[str]) -> str:
 
 
 def build_wheel(out: Path) -> Path:
-    run(
-        [
-            sys.executable,
-            "-m",
-            "build",
-            "--wheel",
-            "--no-isolation",
-            "--outdir",
-            str(out),
-            str(ROOT),
-        ]
-    )
+    """sdist, then the wheel from it (as a release would), leaving no build/ in the checkout."""
+    run([sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)])
     return next(out.glob("cscbench-*.whl"))
 
 
