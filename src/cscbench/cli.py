@@ -16,12 +16,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cscbench import __version__
-from cscbench.paths import ROOT, default_package, raw_dir
+from cscbench.extras import MissingExtra, require_for
+from cscbench.paths import (
+    ROOT,
+    CheckoutRequired,
+    default_groups,
+    default_package,
+    default_site,
+    raw_dir,
+    require_checkout,
+)
 
 if TYPE_CHECKING:
     from cscbench.validate import Problem, Report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+# Maintainers' commands: they rebuild the package inside a clone, so a wheel cannot run them.
+CHECKOUT_COMMANDS = ("ingest", "fetch")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,7 +57,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Validate a data package. Exit codes: 0 valid, 1 invalid, 2 usage error.",
     )
     validate.add_argument(
-        "path", nargs="?", default=str(default_package()), help="datapackage.json or its folder"
+        "path",
+        nargs="?",
+        default=str(default_package()),
+        help="datapackage.json or its folder (default: the installed package)",
     )
     validate.add_argument(
         "--engine",
@@ -74,8 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
-    publish.add_argument("--package", default=str(default_package()))
-    publish.add_argument("--out", default=str(ROOT / "site"))
+    publish.add_argument(
+        "--package", default=str(default_package()), help="default: the installed package"
+    )
+    publish.add_argument("--out", default=str(default_site()))
+    publish.add_argument(
+        "--groups",
+        help="comparison groups file (default: the config/groups.toml shipped with the package)",
+    )
     publish.add_argument(
         "--png", choices=["auto", "yes", "no"], default="auto", help="PNG export (needs Chromium)"
     )
@@ -167,14 +187,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from cscbench.ingest.common import RawInputError
     from cscbench.package import DATA_DIR, SCHEMA_DIR, write_package
 
+    root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
     # Checksums are always those of the committed package, wherever the new one is written.
-    recorded = ROOT / DATA_DIR / "sources.csv"
+    recorded = root / DATA_DIR / "sources.csv"
     try:
         ingest.verify_checksums(raw, recorded, accept_new=args.accept_new_raw)
         frames = ingest.build(raw)
-        descriptor = write_package(frames, out, ROOT / SCHEMA_DIR)
+        descriptor = write_package(frames, out, root / SCHEMA_DIR)
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0]
         print(
@@ -197,12 +218,23 @@ def cmd_publish(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    return publish_site(_descriptor(args.package), Path(args.out), png=args.png)
+    groups = Path(args.groups) if args.groups else default_groups()
+    if args.groups and not groups.is_file():
+        print(f"cscbench publish: groups file {groups} not found", file=sys.stderr)
+        return EXIT_USAGE
+    return publish_site(_descriptor(args.package), Path(args.out), png=args.png, groups_path=groups)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"ingest": cmd_ingest, "validate": cmd_validate, "publish": cmd_publish}
+    try:
+        if args.command in CHECKOUT_COMMANDS:
+            require_checkout(args.command)
+        require_for(args.command)
+    except (CheckoutRequired, MissingExtra) as exc:
+        print(f"cscbench {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return handlers[args.command](args)
 
 

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from cscbench.paths import ROOT
+from cscbench.paths import default_groups
 from cscbench.publish import claims, groups, headline, history, profiles, regions, site
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
@@ -21,7 +21,8 @@ from cscbench.publish.index import index_html
 
 __all__ = ["DEFAULT_GROUPS", "build_pages", "publish_site"]
 
-DEFAULT_GROUPS = ROOT / "config" / "groups.toml"
+# The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
+DEFAULT_GROUPS = default_groups()
 PNG_MODES = ("auto", "yes", "no")
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
 BUILDERS = (headline, history, claims, groups, regions, profiles)
