@@ -64,7 +64,9 @@ def publish(out: Path, png: str = "no", fault: str | None = None, journal: bool 
 
 
 def snapshot(path: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
 
 
 def strays(publish_pid: int) -> list[int]:
@@ -160,4 +162,3 @@ def test_killed_publish_leaves_a_whole_site(
     again = publish(out)
     assert again.returncode == 0, again.stderr[-2000:]
     assert snapshot(out) == new and leftovers(tmp_path) == []
-

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -44,7 +45,7 @@ def unusual_package(dst: Path) -> Path:
     build_base(ROOT, dst)
     data = dst / "datapackage"
 
-    def edit(name: str, change) -> None:  # noqa: ANN001 - a frame -> frame function
+    def edit(name: str, change: Callable[[pl.DataFrame], pl.DataFrame]) -> None:
         write_text(change(read_text(data / f"{name}.csv")), data / f"{name}.csv")
 
     edit(
