@@ -22,14 +22,13 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import limits
+from cscbench import boundary, limits
 
 BOM = codecs.BOM_UTF8
 HEAD_BYTES = 1 << 16
 # Quoted segments, including doubled quotes inside them ("a ""b"" c" is two adjacent segments).
 QUOTED = r'"[^"]*"'
 NO_ROWS = pl.Series("row", [], dtype=pl.UInt32)
-REGULAR_FILE = "a regular file (not a directory, FIFO, device or socket)"
 
 
 @dataclass(frozen=True)
@@ -95,48 +94,18 @@ def read_table(path: Path, limit: int, max_bytes: int | None = None) -> TextTabl
     return TextTable(frame, problems + malformed, bad_rows, totals, header)
 
 
-FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def file_kind(mode: int) -> str:
-    """What a non-regular file is, in words (never its content)."""
-    return next((words for test, words in FILE_KINDS if test(mode)), "not a regular file")
-
-
 def access_problem(path: Path, max_bytes: int) -> FileProblem | None:
-    """Why ``path`` must not be read (missing, not a regular file, too large), from ``os.stat``
-    alone; None when it may be read."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        return FileProblem("file.missing", None, None, str(path), "the file to exist")
-    except OSError as exc:
-        return _unreadable(path, exc.strerror or type(exc).__name__)
-    if not stat.S_ISREG(info.st_mode):
-        return FileProblem("package.unsafe_path", None, None, file_kind(info.st_mode), REGULAR_FILE)
-    if info.st_size > max_bytes:
-        return too_large(info.st_size, max_bytes)
-    return None
+    """Why ``path`` must not be read, from ``os.stat`` alone (:func:`boundary.check_file`)."""
+    refused = boundary.check_file(path, max_bytes)
+    return None if refused is None else refusal_problem(refused)
 
 
-def too_large(size: int, max_bytes: int) -> FileProblem:
-    return FileProblem(
-        "file.too_large",
-        None,
-        None,
-        f"{limits.human_size(size)} ({size:,} bytes)",
-        f"at most {limits.human_size(max_bytes)} ({limits.ENVIRONMENT['file_bytes']})",
-    )
+def refusal_problem(refused: boundary.Refusal) -> FileProblem:
+    return FileProblem(refused.check_id, None, None, refused.value, refused.expected)
 
 
-def _unreadable(path: Path, reason: str) -> FileProblem:
-    return FileProblem("file.unreadable", None, None, reason, "a file cscbench may read")
+def _unreadable(exc: OSError) -> FileProblem:
+    return refusal_problem(boundary.unreadable(exc.strerror or type(exc).__name__))
 
 
 def _header_too_long() -> FileProblem:
@@ -156,15 +125,15 @@ def read_head(path: Path) -> bytes | FileProblem:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        return _unreadable(path, exc.strerror or type(exc).__name__)
+        return _unreadable(exc)
     with os.fdopen(fd, "rb") as handle:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            return FileProblem("package.unsafe_path", None, None, file_kind(mode), REGULAR_FILE)
+            return refusal_problem(boundary.not_regular(mode))
         try:
             return handle.read(HEAD_BYTES)
         except OSError as exc:
-            return _unreadable(path, exc.strerror or type(exc).__name__)
+            return _unreadable(exc)
 
 
 def raw_header(head: bytes) -> list[str]:

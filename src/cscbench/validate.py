@@ -9,7 +9,7 @@ used to cross-check) and maps its errors onto the same check ids.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -21,12 +21,15 @@ import polars as pl
 from cscbench import limits
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
-from cscbench.csvfile import FileProblem, TextTable, access_problem, read_table
+from cscbench.csvfile import FileProblem, TextTable, read_table
+from cscbench.descriptor import Entry, Issue
+from cscbench.descriptor import plan as descriptor_plan
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 
 HEADER_LINE = 1
 FIRST_DATA_LINE = 2
 DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000_000  # examples kept per group at most, whatever --limit asks (memory bound)
 ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # What a browser would take for markup (the WHATWG tokenizer's tag-open state): "<" followed by a
@@ -636,70 +639,11 @@ def _true_duplicates(frame: pl.DataFrame, failing: pl.DataFrame, pk: list[str]) 
     return failing.filter(pl.col("index").is_in(repeated))
 
 
-def load_descriptor(descriptor: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
-    try:
-        package = json.loads(descriptor.read_text(encoding="utf-8"))
-        resources = package["resources"]
-        for res in resources:
-            res["name"], res["path"], res["schema"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, [
-            Problem(
-                "package.descriptor",
-                "datapackage",
-                None,
-                None,
-                f"{type(exc).__name__}: {str(exc)[:200]}",
-                "a readable datapackage.json whose resources each have a name, path and schema",
-            )
-        ]
-    return package, []
-
-
-def load_schemas(package: dict[str, Any], base: Path, tally: Tally) -> dict[str, dict[str, Any]]:
-    schemas: dict[str, dict[str, Any]] = {}
-    for res in package["resources"]:
-        try:
-            schemas[res["name"]] = sch.load_table_schema(base / res["schema"])
-        except (OSError, ValueError) as exc:
-            tally.add(
-                Problem(
-                    "package.descriptor",
-                    res["name"],
-                    None,
-                    None,
-                    f"{res['schema']}: {str(exc)[:200]}",
-                    "a readable Table Schema",
-                )
-            )
-    return schemas
-
-
-def admitted(
-    package: dict[str, Any],
-    base: Path,
-    schemas: dict[str, dict[str, Any]],
-    tally: Tally,
-    max_bytes: int | None = None,
-) -> dict[str, dict[str, Any]]:
-    """The schemas of the resources whose file may be opened; the others' problems are tallied.
-
-    Checked once, before either engine reads anything, so frictionless is never handed a FIFO, a
-    device or an oversized file. A missing file is admitted: opening it cannot hang, and each
-    engine reports it in its own words.
-    """
-    bound = limits.from_env().file_bytes if max_bytes is None else max_bytes
-    out = {}
-    for res in package["resources"]:
-        name = res["name"]
-        if name not in schemas:
-            continue
-        refused = access_problem(base / res["path"], bound)
-        if refused is None or refused.check_id == "file.missing":
-            out[name] = schemas[name]
-            continue
-        tally.add(file_problem(refused, name))
-    return out
+def issue_problem(issue: Issue) -> Problem:
+    """A descriptor or schema problem as a report problem (its JSON location before the value)."""
+    where = f"{issue.where}: " if issue.where else ""
+    value = None if issue.value is None and not where else f"{where}{issue.value or ''}"
+    return Problem(issue.check_id, issue.resource, None, None, value, issue.expected)
 
 
 def file_problem(p: FileProblem, resource: str) -> Problem:
@@ -708,25 +652,19 @@ def file_problem(p: FileProblem, resource: str) -> Problem:
 
 
 def read_resources(
-    package: dict[str, Any],
-    base: Path,
-    schemas: dict[str, dict[str, Any]],
-    tally: Tally,
-    max_bytes: int | None = None,
+    entries: list[Entry], tally: Tally, max_bytes: int | None = None
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.Series]]:
     """Read every resource as text with its file and header checks; keep the ones fit to check."""
     frames: dict[str, pl.DataFrame] = {}
     bad_rows: dict[str, pl.Series] = {}
-    for res in package["resources"]:
-        name = res["name"]
-        if name not in schemas:
-            continue
-        table = read_table(base / res["path"], tally.limit, max_bytes)
+    for entry in entries:
+        name = entry.name
+        table = read_table(entry.path, tally.limit, max_bytes)
         add_file_problems(name, table, tally)
         if table.frame is None:
             continue
         written = table.header if len(table.header) == table.frame.width else table.frame.columns
-        header = header_problems(written, schemas[name], name)
+        header = header_problems(written, entry.schema, name)
         tally.extend(header)
         if table.frame.height == 0 and name not in ROWS_OPTIONAL:
             tally.add(
@@ -752,34 +690,38 @@ def validate_package(
     engine: str = "cscbench",
     limit: int = DEFAULT_LIMIT,
     max_bytes: int | None = None,
+    allow_remote: bool = False,
 ) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
-    ``limit`` caps the examples kept per engine, check, resource and column; counts stay exact.
-    ``max_bytes`` bounds each resource file (default: the ``file_bytes`` limit, see limits.py).
+    The descriptor and its Table Schemas are checked first (:mod:`cscbench.descriptor`): only
+    resources whose file passed the package boundary and whose schema is usable are read, by
+    either engine. ``limit`` caps the examples kept per engine, check, resource and column
+    (counts stay exact; capped at MAX_LIMIT). ``max_bytes`` bounds each resource file (default:
+    the ``file_bytes`` limit). ``allow_remote`` fetches URL paths instead of refusing them.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    descriptor = Path(descriptor).resolve()
-    tally = Tally(limit)
-    package, problems = load_descriptor(descriptor)
-    tally.extend(problems)
-    if package is None:
-        return Report(tally.problems, {}, tally.counts)
-    base = descriptor.parent
-    loaded = load_schemas(package, base, tally)
-    schemas = admitted(package, base, loaded, tally, max_bytes)
-    frames: dict[str, pl.DataFrame] = {}
-    if engine in ("cscbench", "both"):
-        frames, bad_rows = read_resources(package, base, schemas, tally, max_bytes)
-        for name in frames:
-            validate_frame(name, schemas[name], frames, tally, bad_rows[name])
-    if engine in ("frictionless", "both"):
-        from cscbench.frictionless_engine import frictionless_problems
+    chosen = limits.from_env()
+    if max_bytes is not None:
+        chosen = dataclasses.replace(chosen, file_bytes=max_bytes)
+    tally = Tally(min(limit, MAX_LIMIT))
+    checked = descriptor_plan(Path(descriptor).resolve(), allow_remote, chosen)
+    try:
+        tally.extend(issue_problem(i) for i in checked.issues)
+        frames: dict[str, pl.DataFrame] = {}
+        if engine in ("cscbench", "both"):
+            frames, bad_rows = read_resources(checked.entries, tally, chosen.file_bytes)
+            schemas = {e.name: e.schema for e in checked.entries}
+            for name in frames:
+                validate_frame(name, schemas[name], frames, tally, bad_rows[name])
+        if engine in ("frictionless", "both") and checked.entries:
+            from cscbench.frictionless_engine import frictionless_problems
 
-        tally.extend(frictionless_problems(package, base, schemas))
-    order = {res["name"]: i for i, res in enumerate(package["resources"])}
-    problems = sorted(tally.problems, key=lambda p: sort_key(p, order))
+            tally.extend(frictionless_problems(checked.entries, chosen))
+    finally:
+        checked.close()
+    problems = sorted(tally.problems, key=lambda p: sort_key(p, checked.order))
     return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)
 
 

@@ -39,6 +39,9 @@ FILE_OPS = {
 # Replace the file with something that is not a regular file, or one too large to read: the
 # validator must answer from os.stat alone (never opening a FIFO or a device).
 SPECIAL_OPS = {"fifo", "directory", "dev_zero", "dev_urandom", "sparse_2gib"}
+# Mutations of the package rather than of one CSV (see _package_ops).
+PACKAGE_OPS = {"symlink_outside", "deep_descriptor", "huge_descriptor", "descriptor_fifo"}
+SECRET = "SECRET-CONTENT-never-shown"  # what a symlink out of the package points at
 FRAME_OPS = {"drop_column", "add_column", "rename_column", "swap_columns", "duplicate_row"}
 
 
@@ -182,10 +185,19 @@ def _last_line(path: Path) -> int:
     return path.read_bytes().rstrip(b"\n").count(b"\n") + 1
 
 
-def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
-    """Copy ``base`` to ``dst`` and apply the case's mutation to one resource."""
+def mutate(case: dict[str, Any], base: Path, dst: Path, server: str = "") -> Mutated:
+    """Copy ``base`` to ``dst`` and apply the case's mutation: to one resource's CSV, or to the
+    descriptor or a Table Schema (``{server}`` in a value is the test's local HTTP server)."""
     shutil.copytree(base, dst)
-    path = resource_paths(dst)[case["resource"]]
+    _package_ops(case, dst, server)
+    if case["resource"] not in resource_paths(base) or not any(
+        key in case for key in ("row", "set", "op")
+    ):
+        return Mutated(dst, None, 0)
+    path = resource_paths(base)[case["resource"]]
+    path = dst / path.relative_to(base)
+    if case.get("op") in PACKAGE_OPS:
+        return Mutated(dst, None, 0)
     df = read_text(path)
     assert path.read_bytes().count(b"\n") == df.height + 1, "base rows must be one line each"
     index = _row_index(df, case["row"]) if "row" in case else None
@@ -200,6 +212,66 @@ def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
     if case.get("op") in SPECIAL_OPS:
         _special_op(case["op"], path)
     return Mutated(dst, None if index is None else index + 2, _last_line(path))
+
+
+# ---------------------------------------------------------------------------- the descriptor
+
+
+def _value(spec: dict[str, Any], server: str) -> Any:
+    """A TOML value, or ``value_json`` for what TOML cannot write (null, an empty object)."""
+    value = json.loads(spec["value_json"]) if "value_json" in spec else spec["value"]
+    if isinstance(value, str):
+        return value.replace("{server}", server) * spec.get("repeat", 1)
+    return value
+
+
+def _package_ops(case: dict[str, Any], dst: Path, server: str) -> None:
+    """The descriptor and schema mutations: ``descriptor`` (one key of one resource),
+    ``add_resource`` (a copy of a resource under another name), ``descriptor_text`` (the whole
+    file), ``schema`` (one constraint of one field), ``schema_text`` (a whole schema file), and
+    the ops in PACKAGE_OPS."""
+    path = dst / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    by_name = {r["name"]: r for r in package["resources"]}
+    if "descriptor" in case:
+        spec = case["descriptor"]
+        by_name[spec["resource"]][spec["key"]] = _value(spec, server)
+    if "add_resource" in case:
+        spec = case["add_resource"]
+        package["resources"].append({**by_name[spec["copy"]], "name": spec["name"]})
+    path.write_text(json.dumps(package, indent=2), encoding="utf-8")
+    if "descriptor_text" in case:
+        path.write_text(case["descriptor_text"], encoding="utf-8")
+    if "schema" in case:
+        spec = case["schema"]
+        schema_path = dst / by_name[spec["resource"]]["schema"]
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        field = next(f for f in schema["fields"] if f["name"] == spec["field"])
+        field.setdefault("constraints", {})[spec["key"]] = _value(spec, server)
+        schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    if "schema_text" in case:
+        spec = case["schema_text"]
+        (dst / by_name[spec["resource"]]["schema"]).write_text(spec["text"], encoding="utf-8")
+    op = case.get("op")
+    if op in PACKAGE_OPS:
+        _package_file_op(op, dst, by_name.get(case["resource"]))
+
+
+def _package_file_op(op: str, dst: Path, resource: dict[str, Any] | None) -> None:
+    descriptor = dst / "datapackage.json"
+    if op == "symlink_outside":  # a secret beside the package, reached through a symlink
+        secret = dst.parent / "secret.txt"
+        secret.write_text(SECRET + "\n")
+        target = dst / resource["path"]
+        target.unlink()
+        target.symlink_to(secret)
+    elif op == "deep_descriptor":  # small but nested 100,000 levels
+        descriptor.write_text("[" * 100_000 + "]" * 100_000)
+    elif op == "huge_descriptor":  # 50 MB of nesting
+        descriptor.write_bytes(b"[" * (25 << 20) + b"]" * (25 << 20))
+    elif op == "descriptor_fifo":
+        descriptor.unlink()
+        os.mkfifo(descriptor)
 
 
 # ---------------------------------------------------------------------------- expectations
