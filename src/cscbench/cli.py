@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from cscbench import __version__
+from cscbench.choices import ENGINES, PNG_MODES
 from cscbench.errors import CscbenchError, InvalidInputError, InvalidPackageError, UsageError
 from cscbench.exitcodes import ExitCode
 from cscbench.paths import ROOT, default_package, raw_dir
-from cscbench.report import json_text, printable, render_text
+from cscbench.report import DEFAULT_LIMIT, MAX_EXAMPLES, json_text, printable, render_text
 
 LOG_ENV = "CSCBENCH_LOG_DIR"  # where internal-error logs go (default: the system temp folder)
-REPORT_EXAMPLES = 5  # examples per group when publish shows why a package is invalid
 # The argument each command reads its input from, named in error messages.
 INPUTS = {"validate": "path", "publish": "package", "ingest": "raw_dir"}
 
@@ -76,8 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--engine",
-        choices=["cscbench", "frictionless", "both"],
-        default="cscbench",
+        choices=ENGINES,
+        default=ENGINES[0],
         help="cscbench (fast, default), frictionless (cross-check) or both",
     )
     validate.add_argument(
@@ -89,21 +89,22 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--max-examples",
         type=_positive,
-        default=5,
-        help="text output: examples shown per check and resource (default 5)",
+        default=MAX_EXAMPLES,
+        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
     )
     validate.add_argument(
         "--limit",
         type=_positive,
-        default=1000,
-        help="problems kept per check, resource and column (counts stay exact; default 1000)",
+        default=DEFAULT_LIMIT,
+        help=f"problems kept per check, resource and column (counts stay exact; default "
+        f"{DEFAULT_LIMIT})",
     )
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
     publish.add_argument("--package", default=str(default_package()))
     publish.add_argument("--out", default=str(ROOT / "site"))
     publish.add_argument(
-        "--png", choices=["auto", "yes", "no"], default="auto", help="PNG export (needs Chromium)"
+        "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
     )
     return parser
 
@@ -308,7 +309,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> ExitCode:
         return COMMANDS[args.command](args)
     except CscbenchError as exc:
         if isinstance(exc, InvalidPackageError):
-            emit(render_text(exc.report, REPORT_EXAMPLES), sys.stderr)
+            emit(render_text(exc.report), sys.stderr)
         return fail(args.command, exit_code(exc), str(exc), as_json)
     except KeyboardInterrupt:
         return fail(args.command, ExitCode.INTERRUPTED, "interrupted", as_json)

@@ -14,10 +14,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from cscbench.checks import CATALOGUE
+from cscbench.choices import ENGINES
 
 HEADER_LINE = 1  # lines as a spreadsheet shows them: the header is line 1
 FIRST_DATA_LINE = 2
-ENGINE = "cscbench"  # the default engine; problems from other engines say which one found them
+ENGINE = ENGINES[0]  # the default engine; problems from other engines say which one found them
+DEFAULT_LIMIT = 1000  # problems kept per engine, check, resource and column (counts stay exact)
+MAX_EXAMPLES = 5  # examples shown per group in the text rendering
 
 
 def printable(text: str) -> str:
@@ -198,7 +201,7 @@ class Tally:
 # ---------------------------------------------------------------------------- text
 
 
-def render_text(report: Report, max_examples: int = 5) -> str:
+def render_text(report: Report, max_examples: int = MAX_EXAMPLES) -> str:
     """Problems grouped by check and resource: title, count, the first examples, then the fix.
 
     Examples are spread over the group's columns (first of each column, then second...), so one

@@ -19,9 +19,12 @@ import polars as pl
 
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
+from cscbench.choices import ENGINES
 from cscbench.csvfile import read_table
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 from cscbench.report import (
+    DEFAULT_LIMIT,
+    ENGINE,
     FIRST_DATA_LINE,
     HEADER_LINE,
     Problem,
@@ -30,12 +33,10 @@ from cscbench.report import (
     in_report_order,
 )
 
-DEFAULT_LIMIT = 1000
 ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # An opening or closing tag, a comment or a doctype; "< 5" or "a <> b" are not markup.
 HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
-ENGINES = ("cscbench", "frictionless", "both")
 
 
 # ---------------------------------------------------------------------------- headers
@@ -499,9 +500,7 @@ def read_resources(
     return frames, bad_rows
 
 
-def validate_package(
-    descriptor: Path, engine: str = "cscbench", limit: int = DEFAULT_LIMIT
-) -> Report:
+def validate_package(descriptor: Path, engine: str = ENGINE, limit: int = DEFAULT_LIMIT) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
     ``limit`` caps the examples kept per engine, check, resource and column; counts stay exact.

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import ROOT
 from cscbench.publish import claims, groups, headline, history, profiles, regions, site
@@ -23,7 +24,6 @@ from cscbench.publish.index import index_html
 __all__ = ["DEFAULT_GROUPS", "PublishResult", "build_pages", "publish_site", "workbook_readme"]
 
 DEFAULT_GROUPS = ROOT / "config" / "groups.toml"
-PNG_MODES = ("auto", "yes", "no")
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
 BUILDERS = (headline, history, claims, groups, regions, profiles)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
