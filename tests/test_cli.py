@@ -200,7 +200,7 @@ def test_argument_errors_exit_2_with_json_when_asked(
 ) -> None:
     code, out, err = run(args, capsys)
     assert code == 2 and json.loads(out)["error"]["kind"] == "usage"
-    assert err.startswith("usage: cscbench") and ": error: " in err
+    assert err.startswith("usage: cscbench") and ": error: " in err and "\\n" not in err
 
 
 def test_argument_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -134,11 +134,15 @@ def emit(text: str, stream: TextIO | None = None) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
 
 
+def terminal(text: str) -> str:
+    """``text`` safe for a terminal: its own lines kept, control characters in each escaped."""
+    return "\n".join(printable(line) for line in text.splitlines())
+
+
 def say(command: str, message: str) -> None:
     """A message to the user on stderr, prefixed with the command, control characters escaped."""
     prefix = f"cscbench {command}" if command else "cscbench"
-    lines = f"{prefix}: {message}".splitlines() or [""]
-    emit("\n".join(printable(line) for line in lines), sys.stderr)
+    emit(terminal(f"{prefix}: {message}"), sys.stderr)
 
 
 def wants_json(args: argparse.Namespace | Sequence[str]) -> bool:
@@ -249,7 +253,7 @@ def input_of(args: argparse.Namespace) -> str:
     value = getattr(args, INPUTS.get(args.command, ""), None)
     if args.command == "ingest":
         return str(raw_dir(value))
-    return str(value)
+    return str(_descriptor(str(value)).resolve())
 
 
 def log_dir() -> Path:
@@ -297,7 +301,7 @@ def internal_error(args: argparse.Namespace, argv: Sequence[str], error: Excepti
 
 def usage_error(error: BadArguments, argv: Sequence[str]) -> ExitCode:
     """argparse's usage and message, escaped; JSON too when ``validate --format json`` was asked."""
-    emit(printable(error.parser.format_usage().rstrip()), sys.stderr)
+    emit(terminal(error.parser.format_usage().rstrip()), sys.stderr)
     command = error.parser.prog.removeprefix("cscbench").strip()
     return fail(command, ExitCode.USAGE, f"error: {error}", wants_json(argv))
 
