@@ -2,7 +2,7 @@
 
 The site is published once per session without PNG images (the ``published`` fixture in
 conftest.py) and the tests assert on it. Determinism is checked by rebuilding the parts that could
-differ (a page family, the index, the XLSX and Parquet writers) from a second, independent context;
+differ (page families, the XLSX and Parquet writers) from a second, independent context;
 the whole-site comparison of two full builds and the PNG images of a full build are in the slow
 tier (``make test-slow``). The failure tests use cheap stand-ins for the slow builders.
 """
@@ -34,7 +34,6 @@ from cscbench.cli import main
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import ROOT
 from cscbench.publish import (
-    build_pages,
     claims,
     groups,
     headline,
@@ -48,7 +47,6 @@ from cscbench.publish import (
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import build_context
 from cscbench.publish.groups import GroupConfigError, read_groups
-from cscbench.publish.index import index_html
 
 DESCRIPTOR = ROOT / "datapackage.json"
 LEEDS, WAKEFIELD = "E08000035", "E08000036"
@@ -190,25 +188,22 @@ def test_suppressed_symbol_and_footnote_rendered(published: Path) -> None:
     assert re.search(rf">{re.escape(symbol)}(<span[^>]*>[^<]*</span>)?</td>", page)
 
 
-def test_page_families_index_and_data_writers_are_byte_identical_when_rebuilt(
-    published: Path, ctx, fresh_pages: list[fmt.Page], tmp_path: Path
+def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
+    published: Path, ctx, sample_pages: list[fmt.Page], tmp_path: Path
 ) -> None:
     """A second, independent build (its own context) gives the same bytes for what could differ:
     the pages and CSVs of the headline, history, claims, group and region families and a few
-    profiles, the index, the XLSX workbook and the Parquet files. The whole site is compared in the
-    slow tier (test_whole_site_is_byte_identical_across_runs)."""
-    wanted = [p for p in fresh_pages if sampled(p.stem)]
-    site.write_pages(tmp_path, wanted, ctx.version, set())
-    tables = [t for p in fresh_pages for t in p.tables]
+    profiles, the XLSX workbook and the Parquet files. The whole site, index included, is compared
+    in the slow tier (test_whole_site_is_byte_identical_across_runs)."""
+    site.write_pages(tmp_path, sample_pages, ctx.version, set())
+    tables = [t for p in sample_pages for t in p.tables]
     site.write_workbook(
         tmp_path / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(ctx)
     )
     parquet = site.write_parquet(tmp_path, ctx.frames)
-    index = index_html(ctx, fresh_pages, set(), site.WORKBOOK, parquet)
-    (tmp_path / "index.html").write_text(index, encoding="utf-8", newline="\n")
     rebuilt = snapshot(tmp_path)
-    assert len(rebuilt) > 30 and {site.WORKBOOK, "index.html", *parquet} <= rebuilt.keys()
-    assert any(k.startswith("profiles/") for k in rebuilt)
+    assert len(rebuilt) > 30 and {site.WORKBOOK, *parquet} <= rebuilt.keys()
+    assert len([k for k in rebuilt if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
     first = snapshot(published)
     differing = [k for k in rebuilt if first.get(k) != rebuilt[k]]
     assert not differing
@@ -216,13 +211,6 @@ def test_page_families_index_and_data_writers_are_byte_identical_when_rebuilt(
 
 # Leeds, Swindon (a joint return among its neighbours), a joint-return member, Kirklees (caveat)
 SAMPLE_PROFILES = (LEEDS, "E06000030", "E06000061", "E08000034")
-
-
-def sampled(stem: str) -> bool:
-    """A page of the non-profile families, or one of the sampled profiles."""
-    if not stem.startswith("profiles/"):
-        return True
-    return any(stem.startswith(f"profiles/{c.lower()}-") for c in SAMPLE_PROFILES)
 
 
 @pytest.mark.slow
@@ -447,9 +435,9 @@ def ctx():
 
 
 @pytest.fixture(scope="module")
-def fresh_pages(ctx) -> list[fmt.Page]:
-    """Every page model, built in memory from ``ctx``."""
-    return build_pages(ctx)
+def sample_pages(ctx) -> list[fmt.Page]:
+    """The page models of every family but the profiles, and a few profiles, built from ``ctx``."""
+    return pages_of(ctx)
 
 
 def text_of(frame_values: list[float], decimals: list[int]) -> list[str]:
@@ -746,28 +734,29 @@ def unordered(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(GroupBy, "agg", any_order_agg)
 
 
-def built(ctx) -> dict[str, tuple[str, pl.DataFrame]]:
-    """Every table of the non-profile pages, and a few profiles: HTML and data."""
+def pages_of(ctx) -> list[fmt.Page]:
+    """The pages of every family but the profiles, and the sampled profiles."""
     pages = [p for m in (headline, history, claims, groups, regions) for p in m.build(ctx)]
     rows = profiles.profile_rows(ctx)
     for code in SAMPLE_PROFILES:
         pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))
-    return tables_of(pages)
+    return pages
 
 
 def tables_of(pages: Iterable[fmt.Page]) -> dict[str, tuple[str, pl.DataFrame]]:
+    """Every table of the pages: HTML and data."""
     return {t.stem: (t.gt.as_raw_html(), t.data) for p in pages for t in p.tables}
 
 
 def test_output_does_not_depend_on_unordered_polars_results(
-    ctx, fresh_pages: list[fmt.Page], unordered
+    ctx, sample_pages: list[fmt.Page], unordered
 ) -> None:
     """Every order that reaches a reader comes from an explicit sort or maintain_order: pages
     built with polars shuffling every unordered result equal the pages built without."""
-    expected = tables_of(p for p in fresh_pages if sampled(p.stem))
+    expected = tables_of(sample_pages)
     shuffled = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
     assert shuffled.grid.equals(ctx.grid)
-    got = built(shuffled)
+    got = tables_of(pages_of(shuffled))
     assert got.keys() == expected.keys()
     for stem, (page, data) in expected.items():
         assert got[stem][1].equals(data), stem
