@@ -26,12 +26,22 @@ from cscbench import __version__
 from cscbench.choices import ENGINES, PNG_MODES
 from cscbench.errors import CscbenchError, InvalidInputError, InvalidPackageError, UsageError
 from cscbench.exitcodes import ExitCode
-from cscbench.paths import ROOT, default_package, raw_dir
+from cscbench.extras import require_for
+from cscbench.paths import (
+    ROOT,
+    default_groups,
+    default_package,
+    default_site,
+    raw_dir,
+    require_checkout,
+)
 from cscbench.report import DEFAULT_LIMIT, MAX_EXAMPLES, json_text, printable, render_text
 
 LOG_ENV = "CSCBENCH_LOG_DIR"  # where internal-error logs go (default: the system temp folder)
 # The argument each command reads its input from, named in error messages.
 INPUTS = {"validate": "path", "publish": "package", "ingest": "raw_dir"}
+# Maintainers' commands: they rebuild the package inside a clone, so a wheel cannot run them.
+CHECKOUT_COMMANDS = ("ingest", "fetch")
 
 
 class BadArguments(Exception):
@@ -72,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         "3 internal error.",
     )
     validate.add_argument(
-        "path", nargs="?", default=str(default_package()), help="datapackage.json or its folder"
+        "path",
+        nargs="?",
+        default=str(default_package()),
+        help="datapackage.json or its folder (default: the installed package)",
     )
     validate.add_argument(
         "--engine",
@@ -101,8 +114,14 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
-    publish.add_argument("--package", default=str(default_package()))
-    publish.add_argument("--out", default=str(ROOT / "site"))
+    publish.add_argument(
+        "--package", default=str(default_package()), help="default: the installed package"
+    )
+    publish.add_argument("--out", default=str(default_site()))
+    publish.add_argument(
+        "--groups",
+        help="comparison groups file (default: the config/groups.toml shipped with the package)",
+    )
     publish.add_argument(
         "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
     )
@@ -198,14 +217,15 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     from cscbench import ingest
     from cscbench.package import DATA_DIR, SCHEMA_DIR, write_package
 
+    root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
     # Checksums are always those of the committed package, wherever the new one is written.
-    recorded = ROOT / DATA_DIR / "sources.csv"
+    recorded = root / DATA_DIR / "sources.csv"
     try:
         ingest.verify_checksums(raw, recorded, accept_new=args.accept_new_raw)
         frames = ingest.build(raw)
-        descriptor = write_package(frames, out, ROOT / SCHEMA_DIR)
+        descriptor = write_package(frames, out, root / SCHEMA_DIR)
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0]
         raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
@@ -221,7 +241,12 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
-    result = publish_site(_descriptor(args.package), Path(args.out), png=args.png)
+    groups = Path(args.groups) if args.groups else default_groups()
+    if args.groups and not groups.is_file():
+        raise UsageError(f"groups file {groups} not found")
+    result = publish_site(
+        _descriptor(args.package), Path(args.out), png=args.png, groups_path=groups
+    )
     for note in result.notes:
         say("publish", note)
     emit(
@@ -310,6 +335,9 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> ExitCode:
     """Run the command, mapping typed errors, Ctrl-C and bugs onto the exit-code table."""
     as_json = wants_json(args)
     try:
+        if args.command in CHECKOUT_COMMANDS:
+            require_checkout(args.command)
+        require_for(args.command)
         return COMMANDS[args.command](args)
     except CscbenchError as exc:
         if isinstance(exc, InvalidPackageError):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
-from cscbench.paths import ROOT
+from cscbench.paths import default_groups
 from cscbench.publish import claims, groups, headline, history, profiles, regions, site
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
@@ -23,7 +23,8 @@ from cscbench.publish.index import index_html
 
 __all__ = ["DEFAULT_GROUPS", "PublishResult", "build_pages", "publish_site", "workbook_readme"]
 
-DEFAULT_GROUPS = ROOT / "config" / "groups.toml"
+# The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
+DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
 BUILDERS = (headline, history, claims, groups, regions, profiles)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
