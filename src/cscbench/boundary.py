@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cscbench import limits
+from cscbench.errors import UsageError
 
 UNSAFE = "package.unsafe_path"
 # Any URL scheme ("http:", "https:", "file:", "ftp:", "data:"); a Windows drive ("C:") is refused
@@ -40,9 +41,8 @@ FILE_KINDS = (
 REMOTE_HINT = "a file inside the package (pass --allow-remote to fetch URLs)"
 
 
-class RemoteError(RuntimeError):
-    """Fetching a URL the user allowed failed in a way that is not the package's fault (httpx not
-    installed); the CLI reports it as a usage error."""
+class RemoteError(UsageError):
+    """Fetching a URL the user allowed cannot work here (httpx not installed): a usage error."""
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,11 @@ def resolve(base: Path, value: object, max_bytes: int | None = None) -> Path | R
         return Refusal(UNSAFE, f"a path leading outside the package ({describe(value)})", INSIDE)
     bound = limits.from_env().file_bytes if max_bytes is None else max_bytes
     refused = check_file(target, bound)
-    if refused is not None and refused.check_id == "file.missing":
+    if refused is None:
+        return target
+    if refused.check_id == "file.missing":
         return Refusal("file.missing", describe(value), refused.expected)
-    return refused or target
+    return Refusal(refused.check_id, f"{describe(value)}: {refused.value}", refused.expected)
 
 
 # ---------------------------------------------------------------------------- remote files

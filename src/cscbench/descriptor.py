@@ -41,8 +41,9 @@ UNSUPPORTED_RESOURCE = {
 
 @dataclass(frozen=True)
 class Issue:
-    """A descriptor or schema problem: its check id, the resource it concerns, where in the JSON
-    (``resources[2].path``), what was found and what was expected."""
+    """A descriptor or schema problem: its check id, the resource it concerns, where it is (the
+    file, then the place in its JSON: ``datapackage.json: resources[2].path``), what was found
+    and what was expected."""
 
     check_id: str
     resource: str
@@ -108,7 +109,9 @@ def depth(value: Any, bound: int) -> int:
 def read_json(
     base: Path, value: object, resource: str, where: str, chosen: limits.Limits
 ) -> tuple[Any, Issue | None]:
-    """A JSON file the package names, through the boundary, within the size and depth limits."""
+    """A JSON file the package names, through the boundary, within the size and depth limits.
+    ``where`` names the reference (a refused path is reported there); a file that is not JSON
+    or nests too deeply is reported under its own name."""
     found = boundary.resolve(base, value, chosen.descriptor_bytes)
     if isinstance(found, boundary.Refusal):
         check_id = "package.descriptor" if found.check_id == "file.missing" else found.check_id
@@ -117,17 +120,18 @@ def read_json(
             expected += f"({limits.ENVIRONMENT['descriptor_bytes']})"
             return None, Issue(check_id, resource, where, found.value, expected)
         return None, Issue(check_id, resource, where, found.value, found.expected)
+    file = str(value)
     try:
         data = json.loads(found.read_bytes().decode("utf-8"))
     except RecursionError:
-        return None, too_deep(resource, where, chosen)
+        return None, too_deep(resource, file, chosen)
     except (UnicodeDecodeError, ValueError) as exc:
         message = str(exc).splitlines()[0][:160]
-        return None, Issue("package.not_json", resource, where, message, "valid UTF-8 JSON")
+        return None, Issue("package.not_json", resource, file, message, "valid UTF-8 JSON")
     except OSError as exc:
-        return None, Issue("file.unreadable", resource, where, exc.strerror, "a readable file")
+        return None, Issue("file.unreadable", resource, file, exc.strerror, "a readable file")
     if depth(data, chosen.descriptor_depth) > chosen.descriptor_depth:
-        return None, too_deep(resource, where, chosen)
+        return None, too_deep(resource, file, chosen)
     return data, None
 
 
@@ -148,16 +152,16 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
     """Check ``descriptor`` and every Table Schema it names; resolve every resource's file."""
     bound = chosen or limits.from_env()
     descriptor = Path(descriptor)
-    package, issue = read_json(descriptor.parent, descriptor.name, PACKAGE, "", bound)
+    package, issue = read_json(descriptor.parent, descriptor.name, PACKAGE, descriptor.name, bound)
     if issue is not None:
         return Plan(None, [], [issue])
     result = Plan(package if isinstance(package, dict) else None)
-    resources = resource_list(package, result.issues)
+    resources = resource_list(package, result.issues, descriptor.name)
     if resources is None:
         return result
     names: dict[str, int] = {}
     for index, res in enumerate(resources):
-        where = f"resources[{index}]"
+        where = f"{descriptor.name}: resources[{index}]"
         name = resource_name(res, where, names, result.issues)
         if name is None:
             continue
@@ -168,16 +172,15 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
     return result
 
 
-def resource_list(package: Any, issues: list[Issue]) -> list[Any] | None:
+def resource_list(package: Any, issues: list[Issue], file: str) -> list[Any] | None:
     if not isinstance(package, dict):
-        issues.append(Issue("package.shape", PACKAGE, "", shown(package), "a JSON object"))
+        issues.append(Issue("package.shape", PACKAGE, file, shown(package), "a JSON object"))
         return None
     resources = package.get("resources")
     if not isinstance(resources, list) or not resources:
         value = "no resources" if resources is None else shown(resources)
-        issues.append(
-            Issue("package.no_resources", PACKAGE, "resources", value, "a non-empty list")
-        )
+        where = f"{file}: resources"
+        issues.append(Issue("package.no_resources", PACKAGE, where, value, "a non-empty list"))
         return None
     return resources
 
@@ -203,7 +206,7 @@ def resource_name(res: Any, where: str, names: dict[str, int], issues: list[Issu
             )
         )
         return None
-    names[name] = int(where[len("resources[") : -1])
+    names[name] = int(where.rsplit("[", 1)[1].rstrip("]"))
     for key, what in UNSUPPORTED_RESOURCE.items():
         if key in res:
             issues.append(unsupported(name, f"{where}.{key}", what))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from importlib import metadata
 
+from cscbench.errors import UsageError
+
 DISTRIBUTION = "cscbench"
 # The extra each command needs (``fetch`` downloads raw files for ingest).
 COMMAND_EXTRAS = {
@@ -23,7 +25,7 @@ _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 _EXTRA = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")
 
 
-class MissingExtra(RuntimeError):
+class MissingExtra(UsageError):
     """A command needs libraries of an extra that is not installed."""
 
 

@@ -19,8 +19,8 @@ from typing import Any
 from cscbench import limits
 from cscbench.descriptor import PACKAGE, Entry
 from cscbench.paths import package_home
-from cscbench.schema import FORMULA_SAFE
-from cscbench.validate import HEADER_LINE, Problem
+from cscbench.report import HEADER_LINE, Problem
+from cscbench.schema import FORMULA_SAFE, primary_key
 
 TYPE_MAP = {
     "type-error": "field.type",
@@ -52,11 +52,6 @@ CONSTRAINTS = {
 
 def _fields(schemas: dict[str, dict[str, Any]], resource: str) -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in schemas.get(resource, {}).get("fields", [])}
-
-
-def _primary_key(schemas: dict[str, dict[str, Any]], resource: str) -> list[str]:
-    pk = schemas.get(resource, {}).get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
 
 
 def _constraint_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str) -> str:
@@ -112,7 +107,7 @@ def _location(
         cells = getattr(error, "field_cells", None) or [None]
         column, value = names[0], cells[0]
     elif kind == "primary-key":
-        pk = _primary_key(schemas, resource)
+        pk = primary_key(schemas.get(resource, {}))
         column = pk[0] if pk else None
         cells = getattr(error, "cells", None) or []
         positions = list(_fields(schemas, resource))
@@ -228,10 +223,13 @@ def frictionless_problems(entries: list[Entry], chosen: limits.Limits) -> list[P
 def run_isolated(
     descriptor: dict[str, Any], folder: str, schemas: dict[str, Any], seconds: float
 ) -> list[Problem]:
-    request = json.dumps({"descriptor": descriptor, "folder": folder, "schemas": schemas})
+    result = Path(folder) / "problems.json"
+    request = json.dumps(
+        {"descriptor": descriptor, "folder": folder, "schemas": schemas, "result": str(result)}
+    )
     command = [sys.executable, "-m", "cscbench.frictionless_engine"]
     try:
-        done = subprocess.run(
+        subprocess.run(
             command, input=request, capture_output=True, text=True, timeout=seconds, check=True
         )
     except subprocess.TimeoutExpired:
@@ -249,7 +247,7 @@ def run_isolated(
     except subprocess.CalledProcessError as exc:
         last = (exc.stderr or "").strip().splitlines()[-1:] or ["no message"]
         raise RuntimeError(f"the frictionless worker failed: {last[0][:200]}") from None
-    return [Problem(**p) for p in json.loads(done.stdout)]
+    return [Problem(**p) for p in json.loads(result.read_text(encoding="utf-8"))]
 
 
 def run(descriptor: dict[str, Any], folder: str, schemas: dict[str, Any]) -> list[Problem]:
@@ -297,10 +295,12 @@ def run(descriptor: dict[str, Any], folder: str, schemas: dict[str, Any]) -> lis
 
 
 def worker() -> None:
-    """``python -m cscbench.frictionless_engine``: one request on stdin, problems on stdout."""
+    """``python -m cscbench.frictionless_engine``: one request on stdin, the problems written as
+    JSON to the file the request names (only the CLI prints)."""
     request = json.loads(sys.stdin.read())
     problems = run(request["descriptor"], request["folder"], request["schemas"])
-    json.dump([dataclasses.asdict(p) for p in problems], sys.stdout)
+    body = json.dumps([dataclasses.asdict(p) for p in problems])
+    Path(request["result"]).write_text(body, encoding="utf-8")
 
 
 if __name__ == "__main__":

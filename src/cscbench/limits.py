@@ -14,13 +14,15 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
+from cscbench.errors import UsageError
+
 KIB, MIB, GIB = 1 << 10, 1 << 20, 1 << 30
 SUFFIXES = {"": 1, "K": KIB, "M": MIB, "G": GIB}
 SIZE = re.compile(r"^\s*([0-9]+)\s*([KMG]?)(?:I?B)?\s*$", re.IGNORECASE)
 
 
-class LimitError(ValueError):
-    """A limit setting (environment variable or option) is not a valid value."""
+class LimitError(UsageError):
+    """A limit setting (environment variable or option) is not a valid value: a usage error."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cscbench.errors import UsageError
+
 HERE = Path(__file__).resolve().parent
 # The repository root when this code runs from a checkout (src layout); elsewhere meaningless.
 ROOT = HERE.parents[1]
@@ -19,7 +21,7 @@ BUNDLED = HERE / "_package"  # must match setup.py's BUNDLE
 RAW_ENV = "CSCBENCH_RAW_DIR"
 
 
-class CheckoutRequired(RuntimeError):
+class CheckoutRequired(UsageError):
     """A maintainers' command (ingest, fetch) was run from an installed wheel, not a checkout."""
 
 

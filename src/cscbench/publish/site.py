@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from cscbench import atomic
+from cscbench.errors import UsageError
 from cscbench.publish import formatting as fmt
 
 MARKER = ".cscbench-site"
@@ -43,7 +44,7 @@ SAFE_STEM = re.compile(r"[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*")
 RESOURCE_FILE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a resource name kept as its Parquet file name
 
 
-class SiteError(RuntimeError):
+class SiteError(UsageError):
     """The output directory cannot be used (e.g. it exists and is not a cscbench site)."""
 
 
@@ -489,9 +490,13 @@ def _itxt(keyword: str, text: str) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def render_pngs(root: Path, tables: Sequence[fmt.Table], binary: str, strict: bool) -> set[str]:
-    """PNG for each table; returns the stems produced. ``strict``: any failure is an error."""
+def render_pngs(
+    root: Path, tables: Sequence[fmt.Table], binary: str, strict: bool
+) -> tuple[set[str], list[str]]:
+    """PNG for each table: the stems produced, and a note per table that failed (published
+    without its image). ``strict``: any failure is an error instead."""
     produced: set[str] = set()
+    failed: list[str] = []
     with chromium(binary):
         for table in tables:
             try:
@@ -500,10 +505,7 @@ def render_pngs(root: Path, tables: Sequence[fmt.Table], binary: str, strict: bo
             except Exception as exc:
                 if strict:
                     raise
-                print(
-                    f"cscbench publish: PNG for {table.stem} failed ({exc}); continuing without it",
-                    file=sys.stderr,
-                )
+                failed.append(f"PNG for {table.stem} failed ({exc}); continuing without it")
                 continue
             produced.add(table.stem)
-    return produced
+    return produced, failed
