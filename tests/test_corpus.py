@@ -9,6 +9,7 @@ line), and report the package valid where it cannot.
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import json
 import threading
@@ -29,6 +30,7 @@ from corpus.mutations import (
 )
 
 from cscbench.checks import CATALOGUE
+from cscbench.cli import main
 from cscbench.paths import ROOT
 from cscbench.report import Problem
 from cscbench.validate import validate_package
@@ -89,12 +91,29 @@ def frictionless_view(package: Path, resource: str) -> Path:
     return view
 
 
+def through_cli(descriptor: Path, capsys: pytest.CaptureFixture[str]) -> list[Problem]:
+    """``cscbench validate --format json`` on the package: exit 0 or 1, JSON on stdout, nothing
+    on stderr, no traceback anywhere; its problems as Problem objects."""
+    code = main(["validate", str(descriptor), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code in (0, 1) and "Traceback" not in out + err and not err, (code, err[-2000:])
+    fields = {f.name for f in dataclasses.fields(Problem)}
+    return [
+        Problem(**{k: v for k, v in p.items() if k in fields}) for p in json.loads(out)["problems"]
+    ]
+
+
 def run_case(
-    case: dict[str, Any], base: Path, tmp_path: Path, server: Server | None = None
+    case: dict[str, Any],
+    base: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    server: Server | None = None,
 ) -> tuple[Mutated, list[Problem], list[Problem]]:
-    """cscbench on the whole mutated package, frictionless on the mutated resource's view."""
+    """cscbench (through the CLI) on the whole mutated package, frictionless on the mutated
+    resource's view."""
     mutated = mutate(case, base, tmp_path / "pkg", server.url if server else "")
-    ours = validate_package(mutated.package / "datapackage.json", engine="cscbench").problems
+    ours = through_cli(mutated.package / "datapackage.json", capsys)
     view = frictionless_view(mutated.package, case["resource"])
     theirs = validate_package(view, engine="frictionless").problems
     assert {p.engine for p in ours} <= {"cscbench"}
@@ -139,11 +158,12 @@ def test_case(
     tmp_path: Path,
     server: Server,
     monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     for key, value in case.get("env", {}).items():
         monkeypatch.setenv(key, value)
     before = len(server.requests)
-    mutated, ours, theirs = run_case(case, base_package, tmp_path, server)
+    mutated, ours, theirs = run_case(case, base_package, tmp_path, capsys, server)
     assert len(server.requests) == before, "a URL path was fetched"
     assert not any(SECRET in p.message for p in ours + theirs), "a file outside was shown"
     assert {p.name for p in tmp_path.iterdir()} <= {"pkg", "secret.txt"}, "wrote outside"
@@ -168,3 +188,24 @@ def test_case(
     if want[3] is not None and line is not None:
         columns = {p.column for p in agree}
         assert want[3] in columns, (want, columns)
+
+
+PUBLISHED = [c for c in CASES if c.get("publish")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", PUBLISHED, ids=[c["id"] for c in PUBLISHED])
+def test_unusual_valid_package_publishes(
+    case: dict[str, Any], base_package: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A valid package publishes whole, whatever it holds, and writes only inside --out (the
+    council profiles are left out for time: they do not read what these cases change)."""
+    from cscbench.publish import profiles, publish_site
+
+    monkeypatch.setattr(profiles, "build", lambda ctx: [])
+    mutated = mutate(case, base_package, tmp_path / "pkg")
+    out = tmp_path / "out" / "site"
+    result = publish_site(mutated.package / "datapackage.json", out, png="no")
+    assert result.pages > 0 and (out / "index.html").is_file()
+    assert {p.name for p in tmp_path.iterdir()} == {"pkg", "out"}
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["site"]
