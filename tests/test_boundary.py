@@ -4,6 +4,8 @@ that frictionless only runs in-process on patterns Python's re handles in linear
 from __future__ import annotations
 
 import http.server
+import importlib.util
+import json
 import stat
 import threading
 import zipfile
@@ -13,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cscbench import boundary, limits
+from cscbench.cli import main
 from cscbench.frictionless_engine import linear_safe, shipped_patterns
 
 
@@ -206,3 +209,34 @@ def test_simple_patterns_run_in_process(pattern: str) -> None:
 
 def test_every_shipped_pattern_runs_in_process() -> None:
     assert len(shipped_patterns()) >= 5
+
+
+# ---------------------------------------------------------------------------- through the CLI
+
+
+def test_a_huge_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["validate", "--limit", "1" + "0" * 100, "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 2 and json.loads(out)["error"]["kind"] == "usage" and "at most" in err
+
+
+def test_allow_remote_fetches_a_url_path(
+    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A URL path is refused by default (no request); with --allow-remote it is fetched (with
+    httpx) or the user is told to install httpx (exit 2)."""
+    package = tmp_path / "pkg"
+    (package / "schemas").mkdir(parents=True)
+    (package / "schemas" / "a.schema.json").write_text('{"fields": [{"name": "x"}]}')
+    descriptor = {
+        "resources": [{"name": "a", "path": server.url, "schema": "schemas/a.schema.json"}]
+    }
+    (package / "datapackage.json").write_text(json.dumps(descriptor))
+    assert main(["validate", str(package)]) == 1 and server.hits == 0
+    assert "package.unsafe_path" in capsys.readouterr().out
+    code = main(["validate", str(package), "--allow-remote"])
+    out, err = capsys.readouterr()
+    if importlib.util.find_spec("httpx") is None:
+        assert code == 2 and "httpx" in err and server.hits == 0
+    else:
+        assert code == 0 and server.hits == 1 and "valid: a 1,000" in out

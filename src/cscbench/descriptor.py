@@ -13,6 +13,7 @@ resolved file and checked Table Schema, all the engines need.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -397,8 +398,10 @@ def pattern_issues(pattern: Any, name: str, where: str, chosen: limits.Limits) -
     ]
 
 
+@functools.lru_cache(maxsize=256)
 def regex_error(pattern: str) -> str | None:
-    """Why polars cannot compile ``pattern`` as the validator anchors it (None: it can)."""
+    """Why polars cannot compile ``pattern`` as the validator anchors it (None: it can).
+    Cached: most fields share a few patterns (the formula guard on every name and label)."""
     import polars as pl
 
     try:
