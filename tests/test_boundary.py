@@ -7,6 +7,7 @@ import http.server
 import importlib.util
 import json
 import stat
+import tempfile
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -234,8 +235,10 @@ def test_allow_remote_fetches_a_url_path(
     (package / "datapackage.json").write_text(json.dumps(descriptor))
     assert main(["validate", str(package)]) == 1 and server.hits == 0
     assert "package.unsafe_path" in capsys.readouterr().out
+    fetched = set(Path(tempfile.gettempdir()).glob("cscbench-remote-*"))
     code = main(["validate", str(package), "--allow-remote"])
     out, err = capsys.readouterr()
+    assert set(Path(tempfile.gettempdir()).glob("cscbench-remote-*")) == fetched  # cleaned up
     if importlib.util.find_spec("httpx") is None:
         assert code == 2 and "httpx" in err and server.hits == 0
     else:

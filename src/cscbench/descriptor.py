@@ -161,15 +161,19 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
     if resources is None:
         return result
     names: dict[str, int] = {}
-    for index, res in enumerate(resources):
-        where = f"{descriptor.name}: resources[{index}]"
-        name = resource_name(res, where, names, result.issues)
-        if name is None:
-            continue
-        path = resource_path(descriptor.parent, res, name, where, allow_remote, bound, result)
-        schema = resource_schema(descriptor.parent, res, name, where, bound, result.issues)
-        if path is not None and schema is not None:
-            result.entries.append(Entry(name, path, schema))
+    try:
+        for index, res in enumerate(resources):
+            where = f"{descriptor.name}: resources[{index}]"
+            name = resource_name(res, where, names, result.issues)
+            if name is None:
+                continue
+            path = resource_path(descriptor.parent, res, name, where, allow_remote, bound, result)
+            schema = resource_schema(descriptor.parent, res, name, where, bound, result.issues)
+            if path is not None and schema is not None:
+                result.entries.append(Entry(name, path, schema))
+    except BaseException:
+        result.close()  # a fetch that cannot work (no httpx) or an interrupt: no temp left
+        raise
     return result
 
 
