@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,3 +162,14 @@ def test_killed_publish_leaves_a_whole_site(
     again = publish(out)
     assert again.returncode == 0, again.stderr[-2000:]
     assert snapshot(out) == new and leftovers(tmp_path) == []
+    assert dead_chromium_folders() == [], "a killed run's Chromium folder was left"
+
+
+def dead_chromium_folders() -> list[Path]:
+    """Chromium wrapper folders in the temp folder whose run is gone (their lock is free)."""
+    dead = []
+    for lock in Path(tempfile.gettempdir()).glob(site.CHROMIUM_PREFIX + "*" + atomic.LOCK_SUFFIX):
+        with atomic.claim(lock) as free:
+            if free:
+                dead.append(lock)
+    return dead

@@ -127,6 +127,7 @@ def staging(out: Path) -> Iterator[Path]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         recover(out)
+        kill_stray_chromium()  # a killed run's browser helpers, whether or not PNGs are wanted
         lock = atomic.RunLock(out.parent, building_prefix(out))
     except OSError as exc:
         raise output_error(out, exc) from exc
