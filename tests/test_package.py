@@ -13,6 +13,7 @@ import pytest
 from cscbench import __version__, ingest
 from cscbench.cli import main
 from cscbench.ingest.common import RawInputError
+from cscbench.ingest.registry import default_registry
 from cscbench.package import write_package
 from cscbench.paths import ROOT
 
@@ -79,11 +80,15 @@ def edited_raw_copy(raw_dir: Path, tmp_path: Path, old: bytes, new: bytes) -> Pa
 
 def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
     raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
+    registry = default_registry()
     with pytest.raises(
-        RawInputError, match=r"csww_indicators_2017_to_2025.csv: sha256 differs.*--accept-new-raw"
+        RawInputError,
+        match=r"csww_indicators_2017_to_2025.csv: expected 288,726 bytes with sha256 9e058bac193c"
+        r".*source dfe_csww_2025.*--accept-new-raw",
     ):
-        ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv")
-    ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv", accept_new=True)
+        ingest.verify_files(raw, registry)
+    accepted = ingest.verify_files(raw, registry, accept_new=True)
+    assert list(accepted) == ["dfe_csww_2025"] and accepted["dfe_csww_2025"][1] == 288726
 
 
 def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
@@ -121,10 +126,9 @@ def test_a_package_written_elsewhere_is_complete_and_valid(fresh_package: Path) 
     assert main(["validate", str(fresh_package)]) == 0
 
 
-def test_no_recorded_checksums_needs_a_deliberate_flag(raw_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(RawInputError, match="--accept-new-raw"):
-        ingest.verify_checksums(raw_dir, tmp_path / "sources.csv")
-    ingest.verify_checksums(raw_dir, tmp_path / "sources.csv", accept_new=True)
+def test_a_missing_raw_file_is_refused_even_when_accepting(tmp_path: Path) -> None:
+    with pytest.raises(RawInputError, match=r"raw file missing \(source dfe_csww_2025\).*fetch"):
+        ingest.verify_files(tmp_path, default_registry(), accept_new=True)
 
 
 def test_status_enum_is_the_documented_set_and_all_are_used() -> None:

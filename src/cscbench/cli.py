@@ -22,6 +22,12 @@ if TYPE_CHECKING:
     from cscbench.validate import Problem, Report
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+NEEDS_CHECKOUT = (
+    "cscbench {command}: this is a maintainers' command and needs a checkout of the cscbench "
+    "repository (it reads registry/ and writes the registry and the package); an installed "
+    "cscbench can validate, load and publish a package but not {command} one. "
+    "Run it from a clone: git clone ... && make setup"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,20 +167,29 @@ def _spread(items: list[Problem]) -> list[Problem]:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    """Exit 0 when the package was rebuilt, 1 on a raw-input problem, 2 outside a checkout."""
     import polars as pl
 
-    from cscbench import ingest
     from cscbench.ingest.common import RawInputError
-    from cscbench.package import DATA_DIR, SCHEMA_DIR, write_package
+    from cscbench.ingest.registry import is_checkout
+
+    if not is_checkout():
+        print(NEEDS_CHECKOUT.format(command="ingest"), file=sys.stderr)
+        return EXIT_USAGE
+    from cscbench import ingest
+    from cscbench.ingest.registry import SOURCES_FILE, default_registry, record_files
+    from cscbench.package import SCHEMA_DIR, write_package
 
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
-    # Checksums are always those of the committed package, wherever the new one is written.
-    recorded = ROOT / DATA_DIR / "sources.csv"
     try:
-        ingest.verify_checksums(raw, recorded, accept_new=args.accept_new_raw)
-        frames = ingest.build(raw)
+        registry = default_registry()
+        accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
+        # an accepted file is parsed by the whole build before the registry records it
+        frames = ingest.build(raw, registry.with_files(accepted))
         descriptor = write_package(frames, out, ROOT / SCHEMA_DIR)
+        if accepted:
+            record_files(registry.directory / SOURCES_FILE, accepted)
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0]
         print(
@@ -184,6 +199,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except (RawInputError, ValueError) as exc:
         print(f"cscbench ingest: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    for source_id in sorted(accepted):
+        print(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
     print(f"wrote {descriptor}: " + ", ".join(f"{k} {v.height:,}" for k, v in frames.items()))
     return EXIT_OK
 

@@ -45,6 +45,7 @@ NEUTRAL = "neutral"
 KEYS = ("indicator_id", "period")
 
 OVERALL = "overall_effectiveness"
+VISIT = "visit"  # the judgement of a focused or monitoring visit: not a judgement at all
 POST_2026 = "not_graded_post_april_2026"
 
 
@@ -421,11 +422,23 @@ def trends(
 
 
 def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """Inspections keyed by series code, so a council keeps its history across code changes."""
-    rows = _text(inspections).with_columns(pl.col("area_code").alias("source_code"))
+    """Judgements keyed by series code, so a council keeps its history across code changes.
+
+    Focused and monitoring visits (judgement ``visit``) are left out: they judge nothing, so no
+    "latest Ofsted", history grade or claim comparison may ever count one (see :func:`visits`).
+    """
+    rows = _text(inspections).filter(pl.col("judgement") != VISIT)
+    rows = rows.with_columns(pl.col("area_code").alias("source_code"))
     return to_series_code(rows, areas).sort(
         "unit_code", "publication_date", "inspection_type", "framework", "judgement", "source_code"
     )
+
+
+def visits(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Ofsted's focused and monitoring visits keyed by series code, with their themes."""
+    rows = _text(inspections).filter(pl.col("judgement") == VISIT)
+    rows = rows.with_columns(pl.col("area_code").alias("source_code"))
+    return to_series_code(rows, areas).sort("unit_code", "publication_date", "inspection_type")
 
 
 def latest_inspections(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
