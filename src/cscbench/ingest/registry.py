@@ -201,6 +201,13 @@ INDICATOR_KEYS = {
 }
 INDICATOR_REQUIRED = ("id", "label", "theme", "unit", "decimals", "polarity", "dataset")
 INDICATOR_REQUIRED += ("definition",)
+TYPE_WORDS = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    list: "a list",
+    dict: "a table",
+}
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -210,6 +217,8 @@ def _checked(
     """The entry's keys, each of the declared type; unknown or missing keys name the entry."""
     if not isinstance(entry, dict):
         raise RegistryError(f"{where}: expected a table, got {type(entry).__name__}")
+    if isinstance(entry.get("id"), str):
+        where = f"{where} ({entry['id']})"
     unknown = sorted(set(entry) - set(keys))
     if unknown:
         raise RegistryError(f"{where}: unknown key(s) {unknown} (known: {sorted(keys)})")
@@ -220,7 +229,7 @@ def _checked(
         kind = keys[key]
         ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
         if not ok or (kind is int and isinstance(value, bool)):
-            raise RegistryError(f"{where}: key {key!r} should be a {kind.__name__}, got {value!r}")
+            raise RegistryError(f"{where}: key {key!r} should be {TYPE_WORDS[kind]}, got {value!r}")
     return entry
 
 
@@ -253,7 +262,7 @@ def _note(entry: Any, where: str) -> FigureNote:
 
 def _source(entry: Any, where: str) -> Source:
     e = _checked(entry, SOURCE_KEYS, SOURCE_REQUIRED, where)
-    where = f"{where} ({e['id']})"
+    where = f"{where} ({e['id']})"  # (_checked added it to its own messages)
     file_keys = ("raw_path", "sha256", "bytes", "reader")
     present = [k for k in file_keys if k in e]
     if present and len(present) != len(file_keys):

@@ -126,20 +126,30 @@ def _problem(book: Workbook, sheet: str, what: str) -> RawInputError:
 
 
 def _read_sheet(path: Path, sheets: tuple[str, ...]) -> tuple[pl.DataFrame, str]:
-    """The first of ``sheets`` present, as text (symbols survive); fails clearly on none."""
+    """The first of ``sheets`` present, as text (symbols survive); fails clearly on none.
+
+    Numbers are taken from a second, numeric read and written back as their shortest exact text:
+    the text read keeps only nine decimals, and MHCLG's England estimates carry more
+    (40292.594359809213 would lose its last digits), which would round a published figure.
+    """
     if not path.exists():
         raise RawInputError(f"{path}: raw file not found")
-    found = fastexcel.read_excel(path).sheet_names
-    sheet = next((s for s in sheets if s in found), None)
+    reader = fastexcel.read_excel(path)
+    sheet = next((s for s in sheets if s in reader.sheet_names), None)
     if sheet is None:
         raise RawInputError(
             f"{path.name}: expected sheet {' or '.join(map(repr, sheets))} not found (sheets: "
-            f"{found}); the sheet may have been renamed"
+            f"{reader.sheet_names}); the sheet may have been renamed"
         )
-    frame = pl.read_excel(
-        path, sheet_name=sheet, engine="calamine", has_header=False, infer_schema_length=0
+    text, numbers = (
+        reader.load_sheet_by_name(sheet, header_row=None, dtypes=kind).to_polars()
+        for kind in ("string", "float")
     )
-    return frame, sheet
+    exact = [
+        pl.when(n.is_not_null()).then(n.cast(pl.String)).otherwise(t).alias(t.name)
+        for t, n in zip(text.iter_columns(), numbers.iter_columns(), strict=True)
+    ]
+    return text.select(exact), sheet
 
 
 def _rows_where(df: pl.DataFrame, *conditions: pl.Expr) -> list[int]:

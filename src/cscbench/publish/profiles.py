@@ -3,8 +3,8 @@ England, then its Ofsted history.
 
 Spending rows show each children's social care line's net current expenditure (RO3 column C7)
 and the agency-staff memorandum; the other revenue-outturn columns (employees, running expenses,
-income), child protection plans by length as counts and conference timings other than the median
-are in the page's CSV and in the data package. The rows are computed for all councils at
+income), and the counts behind the referral, child protection and care leaver rates are in the
+page's CSV and in the data package. The rows are computed for all councils at
 once and then split, so 153 pages cost one pass over the grid.
 """
 
@@ -39,9 +39,10 @@ THEME_LABELS = {
     "spending": "Spending (children's social care)",
 }
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
-# Breakdowns whose percentages or median the page already shows: plans at 31 March by length as
-# counts, and conferences by days to the conference except the median. They stay in the CSV.
-HIDDEN_BREAKDOWNS = r"^(cpp_(3_months|more_than|1_year|2_years)|icpc_duration_(\d|25th|75th))"
+# In these themes a page shows the comparable measures (percentages, rates, the median days to a
+# conference); the counts behind them and the other percentiles stay in the page's CSV.
+RATES_ONLY_THEMES = ("front_door", "child_protection", "care_leavers")
+CSV_ONLY = r"_(25th|75th)_percentile$"
 CSV_COLUMNS = [
     "area_code",
     "council",
@@ -98,10 +99,8 @@ def profile_rows(ctx: Context) -> pl.DataFrame:
         .with_columns(
             (
                 (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING))
-                & ~(
-                    pl.col("indicator_id").str.contains(HIDDEN_BREAKDOWNS)
-                    & ~pl.col("indicator_id").str.ends_with("_percent")
-                )
+                & ~(pl.col("theme").is_in(RATES_ONLY_THEMES) & (pl.col("unit") == "number"))
+                & ~pl.col("indicator_id").str.contains(CSV_ONLY)
             ).alias("shown"),
             pl.col("_theme").fill_null(len(THEMES)),
             pl.col("indicator_id")
