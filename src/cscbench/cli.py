@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | validate | publish``.
+"""Command line: ``cscbench ingest | fetch | validate | publish``.
 
 Exit codes: 0 success (package valid), 1 the package or an input is invalid, 2 usage error
 (bad arguments, missing files the user named).
@@ -7,11 +7,12 @@ Exit codes: 0 success (package valid), 1 the package or an input is invalid, 2 u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument(
         "--accept-new-raw", action="store_true", help="accept raw files whose sha256 changed"
+    )
+
+    fetch = sub.add_parser(
+        "fetch",
+        help="download the registered raw files (maintainers)",
+        description="Download every raw file in registry/sources.toml (or those named) into the "
+        "raw folder, each checked against its registered size and sha256 before it replaces "
+        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error.",
+    )
+    fetch.add_argument(
+        "--source", action="append", metavar="ID", help="only this source id (repeatable)"
+    )
+    fetch.add_argument(
+        "--raw-dir", help="raw folder (default: $CSCBENCH_RAW_DIR, else ../shared/data/raw)"
+    )
+    fetch.add_argument(
+        "--mirror",
+        metavar="URL",
+        help="fetch URL/<path under the raw folder> instead of each file's download URL",
+    )
+    fetch.add_argument(
+        "--accept-new-raw",
+        action="store_true",
+        help="accept a file whose sha256 changed (a new release) once its reader has parsed it; "
+        "records its checksum and size in registry/sources.toml for review",
+    )
+    fetch.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=60.0,
+        help="seconds without data before a download is given up (default 60)",
     )
 
     validate = sub.add_parser(
@@ -92,6 +124,13 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return value
 
 
@@ -205,6 +244,80 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    """Exit 0 when every chosen file is present and checked, 1 when one was refused, 2 on usage."""
+    from cscbench.ingest.registry import is_checkout
+
+    if not is_checkout():
+        print(NEEDS_CHECKOUT.format(command="fetch"), file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from cscbench.fetch import Settings, fetch
+    except ModuleNotFoundError as exc:
+        print(
+            f"cscbench fetch: missing package {exc.name!r}; install the maintainers' extra: "
+            "pip install -e '.[maintain]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from cscbench.ingest.registry import RegistryError, default_registry
+
+    with _progress_bar() as progress:
+        settings = Settings(
+            raw_dir(args.raw_dir), args.mirror, args.timeout, args.accept_new_raw, progress
+        )
+        try:
+            outcomes = fetch(default_registry(), args.source, settings)
+        except KeyError as exc:
+            print(f"cscbench fetch: {exc.args[0]}", file=sys.stderr)
+            return EXIT_USAGE
+        except RegistryError as exc:
+            print(f"cscbench fetch: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    for o in outcomes:
+        line = f"{o.status:8} {o.raw_path}: {o.message}"
+        print(
+            f"cscbench fetch: {line}" if o.status == "refused" else line,
+            file=sys.stderr if o.status == "refused" else sys.stdout,
+        )
+    refused = [o for o in outcomes if o.status == "refused"]
+    if any(o.status == "accepted" for o in outcomes):
+        print(
+            "new checksums recorded in registry/sources.toml: review them, then run cscbench ingest"
+        )
+    return EXIT_INVALID if refused else EXIT_OK
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A rich progress bar on stderr while downloading (none when stderr is not a terminal)."""
+    try:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+    except ModuleNotFoundError:
+        yield None
+        return
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    tasks: dict[str, object] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+
+        def update(path: str, done: int, total: int | None) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(path, total=total)
+            bar.update(tasks[path], completed=done)  # type: ignore[arg-type]
+
+        yield update
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     try:
         from cscbench.publish import publish_site
@@ -219,7 +332,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"ingest": cmd_ingest, "validate": cmd_validate, "publish": cmd_publish}
+    handlers = {
+        "ingest": cmd_ingest,
+        "fetch": cmd_fetch,
+        "validate": cmd_validate,
+        "publish": cmd_publish,
+    }
     return handlers[args.command](args)
 
 

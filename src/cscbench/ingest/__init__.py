@@ -25,23 +25,13 @@ from cscbench.ingest import areas as areas_mod
 from cscbench.ingest.common import Contribution, RawInputError
 from cscbench.ingest.indicators import indicators_frame
 from cscbench.ingest.notes import apply_notes
+from cscbench.ingest.parsers import PARSERS
 from cscbench.ingest.registry import Registry, RegistryError, default_registry
 from cscbench.ingest.sources import check_files, sources_frame
 
 # resource -> module exposing mentions(raw_dir) and build(raw_dir, areas)
 RESOURCE_MODULES: dict[str, ModuleType] = {"inspections": ofsted, "announcements": announcements}
-OBSERVATION_READERS = ("ees", "revenue_outturn", "revenue_summary")
-READERS = (
-    *OBSERVATION_READERS,
-    "ofsted_outcomes",
-    "ofsted_outcomes_2024",
-    "ofsted_csc_data",
-    "jt39_scrape",
-    "jt39_lookup",
-    "pdf_crosscheck",
-    "sn_model",
-    "local_reports",
-)
+READERS = tuple(PARSERS)  # every reader a registry entry may name
 
 __all__ = ["RawInputError", "RegistryError", "build", "verify_files"]
 
