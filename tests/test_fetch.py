@@ -86,6 +86,13 @@ def existing_copy(raw_dir: Path, raw: Path, registry: Registry) -> bytes:
     return target.read_bytes()
 
 
+def nothing_written(raw: Path, registry: Registry, before: bytes | None = None) -> None:
+    """The raw folder holds what it held before (``before``, or no file) and no temporary file."""
+    target = raw / str(registry.source(SOURCE).raw_path)
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert not leftovers(raw)
+
+
 def refused(outcomes: list, *fragments: str) -> None:
     (outcome,) = outcomes
     assert outcome.status == "refused"
@@ -94,19 +101,41 @@ def refused(outcomes: list, *fragments: str) -> None:
         assert fragment in outcome.message, outcome.message
 
 
-def test_a_changed_byte_is_refused(
-    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
+@pytest.mark.parametrize(
+    ("old", "new", "accept_new", "fragments"),
+    [
+        # one changed byte, not accepted
+        (
+            b"Leeds",
+            b"Leedz",
+            False,
+            ("expected 50,666 bytes with sha256 1f496f2d", "--accept-new-raw"),
+        ),
+        # a new release its reader cannot parse (a renamed column), even when accepting
+        (
+            b"sw_stability",
+            b"stability",
+            True,
+            ("could not be read by its reader (ees)", "['sw_stability']", "not accepted"),
+        ),
+    ],
+)
+def test_a_file_that_is_not_the_registered_one_is_refused(
+    raw_dir: Path,
+    raw: Path,
+    registry: Registry,
+    httpserver: HTTPServer,
+    old: bytes,
+    new: bytes,
+    accept_new: bool,
+    fragments: tuple[str, ...],
 ) -> None:
     before = existing_copy(raw_dir, raw, registry)
-    body = original(raw_dir, registry).replace(b"Leeds", b"Leedz", 1)
+    body = original(raw_dir, registry).replace(old, new, 1)
     httpserver.expect_request(mirror_path(registry)).respond_with_data(body)
-    refused(
-        run(registry, raw, httpserver),
-        "expected 50,666 bytes with sha256 1f496f2d",
-        "--accept-new-raw",
-    )
-    assert (raw / str(registry.source(SOURCE).raw_path)).read_bytes() == before
-    assert not leftovers(raw)
+    refused(run(registry, raw, httpserver, accept_new=accept_new), *fragments)
+    nothing_written(raw, registry, before)
+    assert read_registry(registry.directory).source(SOURCE) == registry.source(SOURCE)
 
 
 def test_http_404_is_refused(
@@ -115,7 +144,7 @@ def test_http_404_is_refused(
     before = existing_copy(raw_dir, raw, registry)
     httpserver.expect_request(mirror_path(registry)).respond_with_data("gone", status=404)
     refused(run(registry, raw, httpserver), "HTTP 404", "expected the file (50,666 bytes")
-    assert (raw / str(registry.source(SOURCE).raw_path)).read_bytes() == before
+    nothing_written(raw, registry, before)
 
 
 @pytest.fixture
@@ -138,8 +167,7 @@ def test_a_slow_server_times_out(
     httpserver.expect_request(mirror_path(registry)).respond_with_handler(slow)
     refused(run(registry, raw, httpserver, timeout=0.2), "gave no data for 0.2 s")
     released.set()
-    assert not (raw / str(registry.source(SOURCE).raw_path)).exists()
-    assert not leftovers(raw)
+    nothing_written(raw, registry)
 
 
 def test_a_truncated_response_is_refused(
@@ -153,8 +181,7 @@ def test_a_truncated_response_is_refused(
 
     httpserver.expect_request(mirror_path(registry)).respond_with_handler(cut)
     refused(run(registry, raw, httpserver, timeout=5.0), "was cut short", "expected 50,666 bytes")
-    assert not (raw / str(registry.source(SOURCE).raw_path)).exists()
-    assert not leftovers(raw)
+    nothing_written(raw, registry)
 
 
 def test_a_short_body_without_length_is_refused(
@@ -163,6 +190,7 @@ def test_a_short_body_without_length_is_refused(
     body = original(raw_dir, registry)
     httpserver.expect_request(mirror_path(registry)).respond_with_data(body[:-10])
     refused(run(registry, raw, httpserver), "stopped at 50,656 bytes", "(truncated)")
+    nothing_written(raw, registry)
 
 
 def test_an_html_page_instead_of_data_is_refused(
@@ -179,7 +207,7 @@ def test_an_html_page_instead_of_data_is_refused(
         page, content_type="text/plain"
     )
     refused(run(registry, raw, httpserver, accept_new=True), "HTML page")
-    assert (raw / str(registry.source(SOURCE).raw_path)).read_bytes() == before
+    nothing_written(raw, registry, before)
 
 
 def test_accept_new_raw_parses_then_records(
@@ -194,23 +222,6 @@ def test_accept_new_raw_parses_then_records(
     assert (raw / str(registry.source(SOURCE).raw_path)).read_bytes() == body
     recorded = read_registry(registry.directory).source(SOURCE)
     assert recorded.bytes == len(body) and recorded.sha256 != registry.source(SOURCE).sha256
-
-
-def test_accept_new_raw_refuses_a_file_its_reader_cannot_parse(
-    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
-) -> None:
-    before = existing_copy(raw_dir, raw, registry)
-    body = original(raw_dir, registry).replace(b"sw_stability", b"stability", 1)
-    httpserver.expect_request(mirror_path(registry)).respond_with_data(body)
-    refused(
-        run(registry, raw, httpserver, accept_new=True),
-        "could not be read by its reader (ees)",
-        "['sw_stability']",
-        "not accepted",
-    )
-    assert (raw / str(registry.source(SOURCE).raw_path)).read_bytes() == before
-    assert read_registry(registry.directory).source(SOURCE) == registry.source(SOURCE)
-    assert not leftovers(raw)
 
 
 def test_mirror_paths_are_percent_encoded_and_mirror_only_files_say_so(

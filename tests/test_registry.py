@@ -73,34 +73,36 @@ def test_several_releases_of_one_publication_are_entries() -> None:
     assert REGISTRY.newest_source("mhclg_ro3").source_id == "mhclg_ro3_2024_25"
 
 
+def same_rows(frame: pl.DataFrame, expected: list[dict[str, object]]) -> None:
+    """``frame`` holds exactly these rows in these columns (first column the key)."""
+    want = pl.DataFrame(expected, infer_schema_length=None)
+    key = want.columns[0]
+    got = frame.select(want.columns).sort(key)
+    assert got.equals(want.cast(dict(got.schema)).sort(key))
+
+
 def test_sources_resource_is_the_registry(package_frames: dict) -> None:
-    sources = package_frames["sources"]
-    assert sources.height == len(REGISTRY.sources)
-    for s in REGISTRY.sources:
-        row = sources.filter(pl.col("source_id") == s.source_id).row(0, named=True)
-        assert (row["sha256"], row["bytes"], row["download_url"], row["dataset"]) == (
-            s.sha256,
-            s.bytes,
-            s.download_url,
-            s.dataset,
-        )
+    same_rows(
+        package_frames["sources"],
+        [
+            {"source_id": s.source_id, "sha256": s.sha256, "bytes": s.bytes}
+            | {"download_url": s.download_url, "dataset": s.dataset, "raw_path": s.raw_path}
+            for s in REGISTRY.sources
+        ],
+    )
 
 
 def test_indicators_resource_is_the_registry(package_frames: dict) -> None:
-    indicators = package_frames["indicators"]
-    assert indicators["indicator_id"].to_list() == sorted(
-        i.indicator_id for i in REGISTRY.indicators
+    same_rows(
+        package_frames["indicators"],
+        [
+            {"indicator_id": i.indicator_id, "label": i.label, "unit": i.unit}
+            | {"polarity": i.polarity, "short_label": i.short_label, "min_value": i.min_value}
+            | {"max_value": i.max_value, "headline_order": i.headline_order}
+            for i in REGISTRY.indicators
+        ],
     )
-    for i in REGISTRY.indicators:
-        row = indicators.filter(pl.col("indicator_id") == i.indicator_id).row(0, named=True)
-        assert (row["label"], row["unit"], row["polarity"], row["short_label"]) == (
-            i.label,
-            i.unit,
-            i.polarity,
-            i.short_label,
-        )
-        assert row["min_value"] == i.min_value and row["max_value"] == i.max_value
-    headline = indicators.drop_nulls("headline_order").sort("headline_order")
+    headline = package_frames["indicators"].drop_nulls("headline_order").sort("headline_order")
     assert headline["indicator_id"].to_list()[:2] == ["caseload_fte", "agency_rate_fte"]
 
 
@@ -151,31 +153,35 @@ def registry_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_unknown_key_names_the_file_entry_and_key(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        # an unknown key: the file, the entry's position and id are named
+        (
+            INDICATORS_FILE,
+            "polarity = ",
+            "polarty = ",
+            r"indicators.toml \[\[indicator\]\] 1 \(absence_rate_fte\): unknown key\(s\) \['polarty'\]",
+        ),
+        (
+            SOURCES_FILE,
+            "bytes = 288726",
+            'bytes = "288726"',
+            r"\(dfe_csww_2025\): key 'bytes' should be a whole number",
+        ),
+        (
+            INDICATORS_FILE,
+            'inputs = ["section47"]',
+            'inputs = ["section_47"]',
+            r"section47_rate_per_10k: inputs \['section_47'\]",
+        ),
+    ],
+)
+def test_a_bad_entry_is_named(tmp_path: Path, file: str, old: str, new: str, message: str) -> None:
     directory = registry_copy(tmp_path)
-    path = directory / INDICATORS_FILE
-    path.write_text(path.read_text().replace("polarity = ", "polarty = ", 1))
-    with pytest.raises(
-        RegistryError, match=r"indicators.toml \[\[indicator\]\] 1 \(absence_rate_fte\)"
-    ):
-        read_registry(directory)
-
-
-def test_a_wrong_type_is_named(tmp_path: Path) -> None:
-    directory = registry_copy(tmp_path)
-    path = directory / SOURCES_FILE
-    path.write_text(path.read_text().replace("bytes = 288726", 'bytes = "288726"', 1))
-    with pytest.raises(
-        RegistryError, match=r"\(dfe_csww_2025\): key 'bytes' should be a whole number"
-    ):
-        read_registry(directory)
-
-
-def test_an_input_that_is_not_an_indicator_is_refused(tmp_path: Path) -> None:
-    directory = registry_copy(tmp_path)
-    path = directory / INDICATORS_FILE
-    path.write_text(path.read_text().replace('inputs = ["section47"]', 'inputs = ["section_47"]'))
-    with pytest.raises(RegistryError, match=r"section47_rate_per_10k: inputs \['section_47'\]"):
+    path = directory / file
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(RegistryError, match=message):
         read_registry(directory)
 
 

@@ -91,16 +91,19 @@ class Indicator:
     polarity: str
     dataset: str
     definition: str
-    short_label: str | None = None
-    min_value: float | None = None
-    max_value: float | None = None
+    # where a published figure is: the column, and the rows of a long file (``where``)
     column: str | None = None
     where: tuple[tuple[str, str], ...] = ()
+    # how a computed one is computed
     compute: str | None = None
     inputs: tuple[str, ...] = ()
     scale: float | None = None
     formula: str | None = None
+    # how it is shown and checked
+    short_label: str | None = None
     headline_order: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
     caveats: str | None = None
 
 
