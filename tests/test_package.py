@@ -13,7 +13,8 @@ import pytest
 from cscbench import __version__, ingest
 from cscbench.cli import main
 from cscbench.ingest.common import RawInputError
-from cscbench.ingest.registry import default_registry
+from cscbench.ingest.registry import default_registry, read_registry
+from cscbench.ingest.sources import sha256
 from cscbench.package import write_package
 from cscbench.paths import ROOT
 
@@ -144,3 +145,42 @@ def test_status_enum_is_the_documented_set_and_all_are_used() -> None:
     assert status["constraints"]["enum"] == list(STATUS_MEANINGS)
     used = set(pl.read_csv(ROOT / "datapackage" / "observations.csv", infer_schema=False)["status"])
     assert used - {None} == set(STATUS_MEANINGS)
+
+
+def accept_run(raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
+    """`ingest --accept-new-raw` with a copy of the registries (the checkout's stay untouched)."""
+    from cscbench.ingest import registry as registry_module
+
+    copy = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", copy)
+    monkeypatch.setattr(registry_module, "default_registry", lambda: read_registry(copy))
+    args = ["ingest", "--raw-dir", str(raw), "--out", str(tmp_path / "pkg"), "--accept-new-raw"]
+    return main(args), copy
+
+
+def test_accepting_a_new_raw_file_parses_it_first(
+    raw_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A garbage 'new release' is refused by its reader; nothing is recorded or written."""
+    raw = edited_raw_copy(raw_dir, tmp_path, b"time_period", b"<html><body>")
+    code, copy = accept_run(raw, tmp_path, monkeypatch)
+    assert code == 1
+    assert "csww_indicators_2017_to_2025.csv: expected column(s)" in capsys.readouterr().err
+    assert (copy / "sources.toml").read_bytes() == (ROOT / "registry" / "sources.toml").read_bytes()
+    assert not (tmp_path / "pkg").exists()
+
+
+@pytest.mark.slow
+def test_an_accepted_release_is_recorded_after_the_build(
+    raw_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
+    code, copy = accept_run(raw, tmp_path, monkeypatch)
+    assert code == 0
+    recorded = read_registry(copy).source("dfe_csww_2025")
+    assert recorded.sha256 == sha256(raw / "dfe" / "csww_indicators_2017_to_2025.csv")
+    sources = pl.read_csv(tmp_path / "pkg" / "datapackage" / "sources.csv")
+    assert sources.filter(source_id="dfe_csww_2025")["sha256"].item() == recorded.sha256

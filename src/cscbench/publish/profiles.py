@@ -3,8 +3,8 @@ England, then its Ofsted history.
 
 Spending rows show each children's social care line's net current expenditure (RO3 column C7)
 and the agency-staff memorandum; the other revenue-outturn columns (employees, running expenses,
-income), and the counts behind the referral, child protection and care leaver rates are in the
-page's CSV and in the data package. The rows are computed for all councils at
+income) and the referral, child protection and care leaver indicators are in the page's CSV and in
+the data package. The rows are computed for all councils at
 once and then split, so 153 pages cost one pass over the grid.
 """
 
@@ -39,10 +39,9 @@ THEME_LABELS = {
     "spending": "Spending (children's social care)",
 }
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
-# In these themes a page shows the comparable measures (percentages, rates, the median days to a
-# conference); the counts behind them and the other percentiles stay in the page's CSV.
-RATES_ONLY_THEMES = ("front_door", "child_protection", "care_leavers")
-CSV_ONLY = r"_(25th|75th)_percentile$"
+# The 0.2 themes are in each profile's CSV; their themed sections on the page come with the themed
+# pages (issue 11, section 4), which keeps the page, and the time to publish 153 of them, as it was.
+CSV_ONLY_THEMES = ("front_door", "child_protection", "care_leavers")
 CSV_COLUMNS = [
     "area_code",
     "council",
@@ -99,8 +98,7 @@ def profile_rows(ctx: Context) -> pl.DataFrame:
         .with_columns(
             (
                 (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING))
-                & ~(pl.col("theme").is_in(RATES_ONLY_THEMES) & (pl.col("unit") == "number"))
-                & ~pl.col("indicator_id").str.contains(CSV_ONLY)
+                & ~pl.col("theme").is_in(CSV_ONLY_THEMES)
             ).alias("shown"),
             pl.col("_theme").fill_null(len(THEMES)),
             pl.col("indicator_id")
