@@ -74,3 +74,15 @@ def fresh_package(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     out = tmp_path_factory.mktemp("fresh")
     assert main(["ingest", "--raw-dir", str(raw_dir), "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site published from the committed package, once per session, without PNG images
+    (a full PNG build is in the slow tier; one small PNG is rendered in test_publish.py)."""
+    from cscbench.publish import publish_site
+
+    out = tmp_path_factory.mktemp("publish") / "site"
+    result = publish_site(ROOT / "datapackage.json", out, png="no")
+    assert result.out == out.resolve() and result.pngs == 0 and not result.notes
+    return out

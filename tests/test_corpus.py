@@ -25,7 +25,8 @@ from corpus.mutations import (
 
 from cscbench.checks import CATALOGUE
 from cscbench.paths import ROOT
-from cscbench.validate import Problem, validate_package
+from cscbench.report import Problem
+from cscbench.validate import validate_package
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,36 @@ def test_find_area() -> None:
         cscbench.find_area("Gotham")
 
 
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("E08000035", "E08000035"),  # GSS code
+        (" e08000036 ", "E08000036"),  # case and spaces do not matter
+        ("E08000016", "E08000016"),  # a superseded code is its own row (series_code says where)
+        ("383", "E08000035"),  # DfE's old 3-digit code for Leeds
+        ("370", "E08000038"),  # Barnsley's 370 is under both codes: the current one wins
+        ("E06000061 / E06000062", "E06000061 / E06000062"),  # a joint return as published
+    ],
+)
+def test_find_area_by_code(query: str, code: str) -> None:
+    assert cscbench.find_area(query)["area_code"] == code
+
+
+@pytest.mark.parametrize(
+    ("query", "suggested"),
+    [("Wakefeild", "'Wakefield'"), ("Leds", "'Leeds'"), ("Kingston", "'Kingston upon Thames'")],
+)
+def test_find_area_suggests_close_names(query: str, suggested: str) -> None:
+    with pytest.raises(NameMatchError, match="did you mean") as error:
+        cscbench.find_area(query)
+    assert suggested in str(error.value)
+
+
+def test_find_area_unknown_code_says_so() -> None:
+    with pytest.raises(NameMatchError, match="no area has the code 'E99999999'"):
+        cscbench.find_area("E99999999")
+
+
 def test_unknown_resource() -> None:
     with pytest.raises(KeyError, match="no resource 'nope'"):
         cscbench.load("nope")

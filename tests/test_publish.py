@@ -1,7 +1,10 @@
 """Publishing the site from the committed package (cscbench.publish).
 
-The site is published twice per session (the second run only to check byte-identical output);
-the failure tests use cheap stand-ins for the slow builders.
+The site is published once per session without PNG images (the ``published`` fixture in
+conftest.py) and the tests assert on it. Determinism is checked by rebuilding the parts that could
+differ (page families, the XLSX and Parquet writers) from a second, independent context;
+the whole-site comparison of two full builds and the PNG images of a full build are in the slow
+tier (``make test-slow``). The failure tests use cheap stand-ins for the slow builders.
 """
 
 from __future__ import annotations
@@ -13,18 +16,22 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
 import polars as pl
 import pytest
+from great_tables import GT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.dataframe.group_by import GroupBy
 
 import cscbench
 from cscbench import compare
+from cscbench.cli import main
+from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import ROOT
 from cscbench.publish import (
     claims,
@@ -35,6 +42,7 @@ from cscbench.publish import (
     publish_site,
     regions,
     site,
+    workbook_readme,
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import build_context
@@ -49,20 +57,6 @@ def headline_ids() -> list[str]:
     """The package's headline indicators, in their order (indicators.headline_order)."""
     indicators = cscbench.load("indicators", DESCRIPTOR).drop_nulls("headline_order")
     return indicators.sort("headline_order")["indicator_id"].to_list()
-
-
-@pytest.fixture(scope="session")
-def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("publish") / "site"
-    assert publish_site(DESCRIPTOR, out, png="auto") == 0
-    return out
-
-
-@pytest.fixture(scope="session")
-def published_again(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("publish-again") / "site"
-    assert publish_site(DESCRIPTOR, out, png="auto") == 0
-    return out
 
 
 def old_site(path: Path) -> dict[str, bytes]:
@@ -136,7 +130,7 @@ def expected_latest(indicator: str, code: str) -> tuple[float | None, str]:
 def test_headline_figures_equal_the_package(published: Path) -> None:
     page = (published / "headline/leeds-vs-wakefield.html").read_text(encoding="utf-8")
     data = pl.read_csv(published / "headline/leeds-vs-wakefield.csv")
-    ids = [i for i in headline_ids()]
+    ids = headline_ids()
     assert len(ids) >= 6
     for indicator in ids:
         for code in (LEEDS, WAKEFIELD):
@@ -196,9 +190,36 @@ def test_suppressed_symbol_and_footnote_rendered(published: Path) -> None:
     assert re.search(rf">{re.escape(symbol)}(<span[^>]*>[^<]*</span>)?</td>", page)
 
 
-def test_html_and_csv_byte_identical_across_runs(published: Path, published_again: Path) -> None:
-    first = {k: v for k, v in snapshot(published).items() if k.endswith((".html", ".csv"))}
-    second = {k: v for k, v in snapshot(published_again).items() if k.endswith((".html", ".csv"))}
+def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
+    published: Path, ctx, sample_pages: list[fmt.Page], tmp_path: Path
+) -> None:
+    """A second, independent build (its own context) gives the same bytes for what could differ:
+    the pages and CSVs of the headline, history, claims, group and region families and a few
+    profiles, the XLSX workbook and the Parquet files. The whole site, index included, is compared
+    in the slow tier (test_whole_site_is_byte_identical_across_runs)."""
+    site.write_pages(tmp_path, sample_pages, ctx.version, set())
+    tables = [t for p in sample_pages for t in p.tables]
+    site.write_workbook(
+        tmp_path / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(ctx)
+    )
+    parquet = site.write_parquet(tmp_path, ctx.frames)
+    rebuilt = snapshot(tmp_path)
+    assert len(rebuilt) > 30 and {site.WORKBOOK, *parquet} <= rebuilt.keys()
+    assert len([k for k in rebuilt if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
+    first = snapshot(published)
+    differing = [k for k in rebuilt if first.get(k) != rebuilt[k]]
+    assert not differing
+
+
+# Leeds, Swindon (a joint return among its neighbours), a joint-return member, Kirklees (caveat)
+SAMPLE_PROFILES = (LEEDS, "E06000030", "E06000061", "E08000034")
+
+
+@pytest.mark.slow
+def test_whole_site_is_byte_identical_across_runs(published: Path, tmp_path: Path) -> None:
+    """Every page and CSV (and the workbook and Parquet files) of a second full build."""
+    publish_site(DESCRIPTOR, tmp_path / "site", png="no")
+    first, second = snapshot(published), snapshot(tmp_path / "site")
     assert first.keys() == second.keys() and len(first) > 300
     differing = [k for k in first if first[k] != second[k]]
     assert not differing
@@ -241,21 +262,50 @@ def test_workbook_writer_never_writes_formulas(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(tmp_path / "b.xlsx")["README"]["A1"].value == "'=readme"
 
 
+def need_chromium() -> str:
+    """The Chromium to render with; a missing one skips the test, except in CI (it must run)."""
+    binary = site.find_chromium()
+    if binary is None:
+        message = "no Chromium found (install chromium or set CHROME_PATH); PNG export not tested"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return binary
+
+
+def test_one_small_png_carries_its_title_and_alt_text(tmp_path: Path) -> None:
+    """The fast tier renders one two-row table; the full site's images are in the slow tier."""
+    binary = need_chromium()
+    frame = pl.DataFrame({"council": ["Leeds", "Wakefield"], "caseload": [16.4, 21.9]})
+    table = fmt.Table("t/small", "Small table", "two rows", GT(frame, id="small"), frame, png=True)
+    produced, failed = site.render_pngs(tmp_path, [table], binary, strict=True)
+    assert produced == {"t/small"} and failed == []
+    png = (tmp_path / "t/small.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png
+    assert table.alt.encode() in png and b"iTXtTitle" in png
+
+
+@pytest.fixture(scope="session")
+def published_png(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A full build with every PNG image (slow tier only)."""
+    need_chromium()
+    out = tmp_path_factory.mktemp("publish-png") / "site"
+    result = publish_site(DESCRIPTOR, out, png="yes")
+    assert result.pngs > 0 and not result.notes
+    return out
+
+
 @pytest.mark.slow
-def test_png_images(published: Path) -> None:
-    if site.find_chromium() is None and not IN_CI:
-        pytest.skip(
-            "no Chromium found (install chromium or set CHROME_PATH); PNG export not tested"
-        )
+def test_png_images(published_png: Path) -> None:
     for stem in (
         "headline/leeds-vs-wakefield",
         "ofsted/leeds-and-wakefield-history",
         "claims/claims-vs-statistics",
         "groups/west-yorkshire",
     ):
-        png = (published / f"{stem}.png").read_bytes()
+        png = (published_png / f"{stem}.png").read_bytes()
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png
-    index = (published / "index.html").read_text(encoding="utf-8")
+    index = (published_png / "index.html").read_text(encoding="utf-8")
     assert '<img src="headline/leeds-vs-wakefield.png" alt="Table: ' in index
 
 
@@ -280,9 +330,14 @@ def broken_package(tmp_path: Path) -> Path:
 def test_invalid_package_exits_1_and_leaves_old_site(tmp_path: Path, capsys) -> None:
     out = tmp_path / "site"
     before = old_site(out)
-    assert publish_site(broken_package(tmp_path), out, png="no") == 1
+    package = broken_package(tmp_path)
+    with pytest.raises(InvalidPackageError) as raised:
+        publish_site(package, out, png="no")
+    assert [p.check_id for p in raised.value.report.problems] == ["field.type"]
+    assert main(["publish", "--package", str(package), "--out", str(out), "--png", "no"]) == 1
+    err = capsys.readouterr().err
+    assert "[field.type] observations" in err and "the package is invalid" in err
     assert snapshot(out) == before
-    assert "invalid" in capsys.readouterr().err
     assert no_leftovers(tmp_path)
 
 
@@ -304,7 +359,8 @@ def test_failure_while_writing_leaves_old_site(
 ) -> None:
     out = tmp_path / "site"
     before = old_site(out)
-    monkeypatch.setattr(profiles, "build", lambda ctx: [])  # speed: the failure comes later anyway
+    for module in (history, claims, groups, regions, profiles):  # speed: one page is enough
+        monkeypatch.setattr(module, "build", lambda ctx: [])
     written: list[Path] = []
     real = site.write_pages
 
@@ -324,7 +380,9 @@ def test_refuses_to_replace_a_directory_it_did_not_create(tmp_path: Path) -> Non
     out = tmp_path / "not-a-site"
     out.mkdir()
     (out / "precious.txt").write_text("keep me")
-    assert publish_site(DESCRIPTOR, out, png="no") == 2
+    with pytest.raises(site.SiteError, match="not a cscbench site") as raised:
+        publish_site(DESCRIPTOR, out, png="no")
+    assert isinstance(raised.value, UsageError)  # the CLI exits 2 (test_cli.py)
     assert (out / "precious.txt").read_text() == "keep me"
 
 
@@ -373,7 +431,15 @@ def test_pages_degrade_without_inspections_and_announcements(tmp_path: Path) -> 
 
 @pytest.fixture(scope="module")
 def ctx():
+    """A context of its own, independent of the ``published`` build (so comparing the two is a
+    determinism check)."""
     return build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+
+
+@pytest.fixture(scope="module")
+def sample_pages(ctx) -> list[fmt.Page]:
+    """The page models of every family but the profiles, and a few profiles, built from ``ctx``."""
+    return pages_of(ctx)
 
 
 def text_of(frame_values: list[float], decimals: list[int]) -> list[str]:
@@ -670,21 +736,29 @@ def unordered(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(GroupBy, "agg", any_order_agg)
 
 
-def built(ctx) -> dict[str, tuple[str, pl.DataFrame]]:
-    """Every table of the non-profile pages, and a few profiles: HTML and data."""
+def pages_of(ctx) -> list[fmt.Page]:
+    """The pages of every family but the profiles, and the sampled profiles."""
     pages = [p for m in (headline, history, claims, groups, regions) for p in m.build(ctx)]
     rows = profiles.profile_rows(ctx)
-    for code in (LEEDS, "E06000030", "E06000061", "E08000034"):
+    for code in SAMPLE_PROFILES:
         pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))
+    return pages
+
+
+def tables_of(pages: Iterable[fmt.Page]) -> dict[str, tuple[str, pl.DataFrame]]:
+    """Every table of the pages: HTML and data."""
     return {t.stem: (t.gt.as_raw_html(), t.data) for p in pages for t in p.tables}
 
 
-def test_output_does_not_depend_on_unordered_polars_results(ctx, unordered) -> None:
-    """Every order that reaches a reader comes from an explicit sort or maintain_order."""
-    expected = built(ctx)
+def test_output_does_not_depend_on_unordered_polars_results(
+    ctx, sample_pages: list[fmt.Page], unordered
+) -> None:
+    """Every order that reaches a reader comes from an explicit sort or maintain_order: pages
+    built with polars shuffling every unordered result equal the pages built without."""
+    expected = tables_of(sample_pages)
     shuffled = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
     assert shuffled.grid.equals(ctx.grid)
-    got = built(shuffled)
+    got = tables_of(pages_of(shuffled))
     assert got.keys() == expected.keys()
     for stem, (page, data) in expected.items():
         assert got[stem][1].equals(data), stem

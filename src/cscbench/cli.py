@@ -1,38 +1,67 @@
 """Command line: ``cscbench ingest | fetch | validate | publish``.
 
-Exit codes: 0 success (package valid), 1 the package or an input is invalid, 2 usage error
-(bad arguments, missing files the user named).
+The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
+0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
+return results or raise :mod:`cscbench.errors` types, mapped here. An unexpected exception is a bug:
+the user gets one line naming the command, the input and the log file that holds the traceback.
+Everything echoed goes through :func:`cscbench.report.printable`, since file names, headers and
+values come from files that may hold terminal escape sequences.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
+import itertools
 import os
+import platform
 import sys
-from collections import defaultdict
+import tempfile
+import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, NoReturn, TextIO
 
 from cscbench import __version__
-from cscbench.paths import ROOT, default_package, raw_dir
-
-if TYPE_CHECKING:
-    from cscbench.validate import Problem, Report
-
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-NEEDS_CHECKOUT = (
-    "cscbench {command}: this is a maintainers' command and needs a checkout of the cscbench "
-    "repository (it reads registry/ and writes the registry and the package); an installed "
-    "cscbench can validate, load and publish a package but not {command} one. "
-    "Run it from a clone: git clone ... && make setup"
+from cscbench.choices import ENGINES, PNG_MODES
+from cscbench.errors import CscbenchError, InvalidInputError, InvalidPackageError, UsageError
+from cscbench.exitcodes import ExitCode
+from cscbench.extras import require_for
+from cscbench.paths import (
+    ROOT,
+    default_groups,
+    default_package,
+    default_site,
+    raw_dir,
+    require_checkout,
 )
+from cscbench.report import DEFAULT_LIMIT, MAX_EXAMPLES, json_text, printable, render_text
+
+LOG_ENV = "CSCBENCH_LOG_DIR"  # where internal-error logs go (default: the system temp folder)
+# The argument each command reads its input from, named in error messages.
+INPUTS = {"validate": "path", "publish": "package", "ingest": "raw_dir", "fetch": "raw_dir"}
+# Maintainers' commands: they rebuild the package inside a clone, so a wheel cannot run them.
+CHECKOUT_COMMANDS = ("ingest", "fetch")
+
+
+class BadArguments(Exception):
+    """argparse found a usage error; raised instead of exiting so main() can answer in JSON too."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is raised (:class:`BadArguments`) rather than printed raw."""
+
+    def error(self, message: str) -> NoReturn:
+        raise BadArguments(self, message)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cscbench", description=__doc__.splitlines()[0])
+    parser = Parser(prog="cscbench", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"cscbench {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -44,7 +73,10 @@ def _parser() -> argparse.ArgumentParser:
         "--out", default=str(ROOT), help="where datapackage.json and datapackage/ go"
     )
     ingest.add_argument(
-        "--accept-new-raw", action="store_true", help="accept raw files whose sha256 changed"
+        "--accept-new-raw",
+        action="store_true",
+        help="accept raw files whose sha256 changed, once the whole build has parsed them; "
+        "records their checksums and sizes in registry/sources.toml for review",
     )
 
     fetch = sub.add_parser(
@@ -52,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         help="download the registered raw files (maintainers)",
         description="Download every raw file in registry/sources.toml (or those named) into the "
         "raw folder, each checked against its registered size and sha256 before it replaces "
-        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error.",
+        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error, 3 internal error.",
     )
     fetch.add_argument(
         "--source", action="append", metavar="ID", help="only this source id (repeatable)"
@@ -81,41 +113,52 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate",
         help="validate a data package",
-        description="Validate a data package. Exit codes: 0 valid, 1 invalid, 2 usage error.",
+        description="Validate a data package. Exit codes: 0 valid, 1 invalid, 2 usage error, "
+        "3 internal error.",
     )
     validate.add_argument(
-        "path", nargs="?", default=str(default_package()), help="datapackage.json or its folder"
+        "path",
+        nargs="?",
+        default=str(default_package()),
+        help="datapackage.json or its folder (default: the installed package)",
     )
     validate.add_argument(
         "--engine",
-        choices=["cscbench", "frictionless", "both"],
-        default="cscbench",
+        choices=ENGINES,
+        default=ENGINES[0],
         help="cscbench (fast, default), frictionless (cross-check) or both",
     )
     validate.add_argument(
         "--format",
         choices=["text", "json"],
         default="text",
-        help="text for people, json for machines",
+        help="text for people, json for machines (JSON in every outcome, errors included)",
     )
     validate.add_argument(
         "--max-examples",
         type=_positive,
-        default=5,
-        help="text output: examples shown per check and resource (default 5)",
+        default=MAX_EXAMPLES,
+        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
     )
     validate.add_argument(
         "--limit",
         type=_positive,
-        default=1000,
-        help="problems kept per check, resource and column (counts stay exact; default 1000)",
+        default=DEFAULT_LIMIT,
+        help=f"problems kept per check, resource and column (counts stay exact; default "
+        f"{DEFAULT_LIMIT})",
     )
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
-    publish.add_argument("--package", default=str(default_package()))
-    publish.add_argument("--out", default=str(ROOT / "site"))
     publish.add_argument(
-        "--png", choices=["auto", "yes", "no"], default="auto", help="PNG export (needs Chromium)"
+        "--package", default=str(default_package()), help="default: the installed package"
+    )
+    publish.add_argument("--out", default=str(default_site()))
+    publish.add_argument(
+        "--groups",
+        help="comparison groups file (default: the config/groups.toml shipped with the package)",
+    )
+    publish.add_argument(
+        "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
     )
     return parser
 
@@ -139,127 +182,111 @@ def _descriptor(path: str) -> Path:
     return p / "datapackage.json" if p.is_dir() else p
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+# ---------------------------------------------------------------------------- output
+
+
+def emit(text: str, stream: TextIO | None = None) -> None:
+    """Print ``text`` (already safe for a terminal); a closed pipe (``| head``) is not an error:
+    the verdict is the exit code."""
+    stream = stream or sys.stdout
+    try:
+        print(text, file=stream, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def terminal(text: str) -> str:
+    """``text`` safe for a terminal: its own lines kept, control characters in each escaped."""
+    return "\n".join(printable(line) for line in text.splitlines())
+
+
+def say(command: str, message: str) -> None:
+    """A message to the user on stderr, prefixed with the command, control characters escaped."""
+    prefix = f"cscbench {command}" if command else "cscbench"
+    emit(terminal(f"{prefix}: {message}"), sys.stderr)
+
+
+def wants_json(args: argparse.Namespace | Sequence[str]) -> bool:
+    """Whether the user asked ``validate`` for JSON, from parsed arguments or raw ones (a usage
+    error stops argparse before it sets ``format``)."""
+    if isinstance(args, argparse.Namespace):
+        return getattr(args, "format", "text") == "json"
+    words = list(args)
+    pairs = itertools.pairwise([*words, ""])
+    asked = any(w == "--format=json" or (w == "--format" and n == "json") for w, n in pairs)
+    return "validate" in words and asked
+
+
+def error_json(code: ExitCode, message: str, log: Path | None = None) -> str:
+    """The JSON body of a run that produced no report: ``valid`` is null (nothing was judged)."""
+    error: dict[str, Any] = {"exit_code": int(code), "kind": code.name.lower(), "message": message}
+    if log is not None:
+        error["log"] = str(log)
+    return json_text({"valid": None, "error": error})
+
+
+def fail(
+    command: str, code: ExitCode, message: str, as_json: bool, log: Path | None = None
+) -> ExitCode:
+    """Say what went wrong (and in JSON on stdout when JSON was asked for); return ``code``."""
+    say(command, message)
+    if as_json:
+        emit(error_json(code, message, log))
+    return code
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_validate(args: argparse.Namespace) -> ExitCode:
     """Exit 0 when valid, 1 when invalid, 2 when the descriptor the user named does not exist."""
     from cscbench.validate import validate_package
 
     descriptor = _descriptor(args.path)
     if not descriptor.exists():
-        print(f"cscbench validate: {descriptor} not found", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"{descriptor} not found")
     report = validate_package(descriptor, engine=args.engine, limit=args.limit)
     if args.format == "json":
-        out = json.dumps(report.to_dict(), indent=2, ensure_ascii=False)
+        emit(json_text(report.to_dict()))
     else:
-        out = render_text(report, args.max_examples)
-    try:
-        print(out)
-    except BrokenPipeError:  # e.g. `cscbench validate | head`: the verdict is the exit code
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return EXIT_OK if report.valid else EXIT_INVALID
+        emit(render_text(report, args.max_examples))
+    return ExitCode.OK if report.valid else ExitCode.INVALID
 
 
-def render_text(report: Report, max_examples: int = 5) -> str:
-    """Problems grouped by check and resource: title, count, the first examples, then the fix.
-
-    Examples are spread over the group's columns (first of each column, then second...), so one
-    column with thousands of failures cannot hide another column's single one.
-    """
-    if report.valid:
-        rows = ", ".join(f"{k} {v:,}" for k, v in report.resources.items())
-        return f"valid: {rows}"
-    groups: dict[tuple[str, str, str], list[Problem]] = defaultdict(list)
-    for p in report.problems:
-        groups[(p.check_id, p.resource, p.engine)].append(p)  # counts: see Report.counts
-    counts: dict[tuple[str, str, str], dict[str | None, int]] = defaultdict(dict)
-    for (engine, check_id, resource, column), n in report.counts.items():
-        counts[(check_id, resource, engine)][column] = n
-    total = report.total
-    lines = [f"invalid: {total:,} problem(s) in {len(groups)} group(s)"]
-    for key, items in groups.items():
-        check_id, resource, engine = key
-        per_column = counts.get(key, {})
-        n = sum(per_column.values()) or len(items)
-        tag = "" if engine == "cscbench" else f" (reported by {engine})"
-        lines.append(f"\n[{check_id}] {resource}: {n:,} problem(s){tag}. {items[0].title}.")
-        if len([c for c in per_column if c]) > 1:
-            lines.append(
-                "  by column: "
-                + ", ".join(f"{c} {k:,}" for c, k in per_column.items() if c is not None)
-            )
-        shown = _spread(items)[:max_examples]
-        lines += [f"  - {p.message}" for p in shown]
-        if n > len(shown):
-            lines.append(f"  ... and {n - len(shown):,} more (see --format json)")
-        lines.append(f"  fix: {items[0].guidance}")
-    return "\n".join(lines)
-
-
-def _spread(items: list[Problem]) -> list[Problem]:
-    """Round-robin over columns, keeping line order within each column."""
-    rank: dict[str | None, int] = defaultdict(int)
-    keyed = []
-    for i, p in enumerate(items):
-        keyed.append((rank[p.column], i, p))
-        rank[p.column] += 1
-    return [p for _, _, p in sorted(keyed, key=lambda t: t[:2])]
-
-
-def cmd_ingest(args: argparse.Namespace) -> int:
-    """Exit 0 when the package was rebuilt, 1 on a raw-input problem, 2 outside a checkout."""
+def cmd_ingest(args: argparse.Namespace) -> ExitCode:
+    """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
+    the registry after the whole build has parsed them and the new package was written."""
     import polars as pl
 
-    from cscbench.ingest.common import RawInputError
-    from cscbench.ingest.registry import is_checkout
-
-    if not is_checkout():
-        print(NEEDS_CHECKOUT.format(command="ingest"), file=sys.stderr)
-        return EXIT_USAGE
     from cscbench import ingest
     from cscbench.ingest.registry import SOURCES_FILE, default_registry, record_files
     from cscbench.package import SCHEMA_DIR, write_package
 
+    root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
     try:
         registry = default_registry()
         accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
-        # an accepted file is parsed by the whole build before the registry records it
         frames = ingest.build(raw, registry.with_files(accepted))
-        descriptor = write_package(frames, out, ROOT / SCHEMA_DIR)
+        descriptor = write_package(frames, out, root / SCHEMA_DIR)
         if accepted:
             record_files(registry.directory / SOURCES_FILE, accepted)
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0]
-        print(
-            f"cscbench ingest: a raw file could not be read as expected: {first}", file=sys.stderr
-        )
-        return EXIT_INVALID
-    except (RawInputError, ValueError) as exc:
-        print(f"cscbench ingest: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
+    except ValueError as exc:  # RawInputError, RegistryError, an unmatched name, an invalid package
+        raise InvalidInputError(str(exc)) from exc
     for source_id in sorted(accepted):
-        print(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
-    print(f"wrote {descriptor}: " + ", ".join(f"{k} {v.height:,}" for k, v in frames.items()))
-    return EXIT_OK
+        emit(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
+    summary = ", ".join(f"{k} {v.height:,}" for k, v in frames.items())
+    emit(printable(f"wrote {descriptor}: {summary}"))
+    return ExitCode.OK
 
 
-def cmd_fetch(args: argparse.Namespace) -> int:
-    """Exit 0 when every chosen file is present and checked, 1 when one was refused, 2 on usage."""
-    from cscbench.ingest.registry import is_checkout
-
-    if not is_checkout():
-        print(NEEDS_CHECKOUT.format(command="fetch"), file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        from cscbench.fetch import Settings, fetch
-    except ModuleNotFoundError as exc:
-        print(
-            f"cscbench fetch: missing package {exc.name!r}; install the maintainers' extra: "
-            "pip install -e '.[maintain]'",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+def cmd_fetch(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 when every chosen file is present and checked, 1 when one was refused."""
+    from cscbench.fetch import Settings, fetch
     from cscbench.ingest.registry import RegistryError, default_registry
 
     with _progress_bar() as progress:
@@ -269,76 +296,167 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         try:
             outcomes = fetch(default_registry(), args.source, settings)
         except KeyError as exc:
-            print(f"cscbench fetch: {exc.args[0]}", file=sys.stderr)
-            return EXIT_USAGE
+            raise UsageError(str(exc.args[0])) from exc
         except RegistryError as exc:
-            print(f"cscbench fetch: {exc}", file=sys.stderr)
-            return EXIT_INVALID
+            raise InvalidInputError(str(exc)) from exc
     for o in outcomes:
         line = f"{o.status:8} {o.raw_path}: {o.message}"
-        print(
-            f"cscbench fetch: {line}" if o.status == "refused" else line,
-            file=sys.stderr if o.status == "refused" else sys.stdout,
-        )
-    refused = [o for o in outcomes if o.status == "refused"]
+        if o.status == "refused":
+            say("fetch", line)
+        else:
+            emit(printable(line))
     if any(o.status == "accepted" for o in outcomes):
-        print(
-            "new checksums recorded in registry/sources.toml: review them, then run cscbench ingest"
-        )
-    return EXIT_INVALID if refused else EXIT_OK
+        emit("new checksums recorded in registry/sources.toml: review them, then cscbench ingest")
+    refused = any(o.status == "refused" for o in outcomes)
+    return ExitCode.INVALID if refused else ExitCode.OK
 
 
 @contextlib.contextmanager
 def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
     """A rich progress bar on stderr while downloading (none when stderr is not a terminal)."""
-    try:
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-    except ModuleNotFoundError:
-        yield None
-        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
         return
-    tasks: dict[str, object] = {}
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    tasks: dict[str, Any] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
 
         def update(path: str, done: int, total: int | None) -> None:
             if path not in tasks:
-                tasks[path] = bar.add_task(path, total=total)
-            bar.update(tasks[path], completed=done)  # type: ignore[arg-type]
+                tasks[path] = bar.add_task(printable(path), total=total)
+            bar.update(tasks[path], completed=done)
 
         yield update
 
 
-def cmd_publish(args: argparse.Namespace) -> int:
+def cmd_publish(args: argparse.Namespace) -> ExitCode:
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
-        print(
-            f"cscbench publish: missing package {exc.name!r}; run `make` to install",
-            file=sys.stderr,
+        raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
+    groups = Path(args.groups) if args.groups else default_groups()
+    if args.groups and not groups.is_file():
+        raise UsageError(f"groups file {groups} not found")
+    result = publish_site(
+        _descriptor(args.package), Path(args.out), png=args.png, groups_path=groups
+    )
+    for note in result.notes:
+        say("publish", note)
+    emit(
+        printable(
+            f"published {result.pages} pages, {result.tables} tables, {result.pngs} PNG images "
+            f"to {result.out} in {result.seconds:.1f} s (open {result.out / 'index.html'})"
         )
-        return EXIT_USAGE
-    return publish_site(_descriptor(args.package), Path(args.out), png=args.png)
+    )
+    return ExitCode.OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
+    "ingest": cmd_ingest,
+    "fetch": cmd_fetch,
+    "validate": cmd_validate,
+    "publish": cmd_publish,
+}
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def exit_code(error: CscbenchError) -> ExitCode:
+    """The exit code of a typed error: the user's arguments (2) or their input (1)."""
+    return ExitCode.USAGE if isinstance(error, UsageError) else ExitCode.INVALID
+
+
+def input_of(args: argparse.Namespace) -> str:
+    """The input the command was working on, for the one-line internal-error message."""
+    value = getattr(args, INPUTS.get(args.command, ""), None)
+    if args.command in ("ingest", "fetch"):
+        return str(raw_dir(value))
+    return str(_descriptor(str(value)).resolve())
+
+
+def log_dir() -> Path:
+    """``$CSCBENCH_LOG_DIR``, else the system temp folder."""
+    return Path(os.environ.get(LOG_ENV) or tempfile.gettempdir())
+
+
+def write_log(command: str, argv: Sequence[str], error: BaseException) -> Path:
+    """Write the traceback to a new file (named by command, time and process; never an existing
+    file or link) readable by the user only: tracebacks show local paths."""
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    text = (
+        f"cscbench {__version__} (Python {platform.python_version()}, {platform.platform()})\n"
+        f"command: cscbench {' '.join(argv)}\n\n" + "".join(traceback.format_exception(error))
+    )
+    for n in itertools.count():
+        path = folder / f"cscbench-{command}-{stamp}-{os.getpid()}{f'-{n}' if n else ''}.log"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def internal_error(args: argparse.Namespace, argv: Sequence[str], error: Exception) -> ExitCode:
+    """One line for the user, the traceback in a log file; exit 3."""
+    first = (str(error).strip().splitlines() or [""])[0][:200]
+    what = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    log: Path | None = None
+    try:
+        log = write_log(args.command, argv, error)
+        hint = f"the traceback is in {log}; please report it with that file"
+    except OSError as exc:
+        hint = f"the traceback could not be written to {log_dir()} ({exc}); set {LOG_ENV}"
+    message = (
+        f"internal error while working on {input_of(args)} ({what}): a bug in cscbench; {hint}"
+    )
+    return fail(args.command, ExitCode.INTERNAL, message, wants_json(args), log)
+
+
+def usage_error(error: BadArguments, argv: Sequence[str]) -> ExitCode:
+    """argparse's usage and message, escaped; JSON too when ``validate --format json`` was asked."""
+    emit(terminal(error.parser.format_usage().rstrip()), sys.stderr)
+    command = error.parser.prog.removeprefix("cscbench").strip()
+    return fail(command, ExitCode.USAGE, f"error: {error}", wants_json(argv))
+
+
+def run(args: argparse.Namespace, argv: Sequence[str]) -> ExitCode:
+    """Run the command, mapping typed errors, Ctrl-C and bugs onto the exit-code table."""
+    as_json = wants_json(args)
+    try:
+        if args.command in CHECKOUT_COMMANDS:
+            require_checkout(args.command)
+        require_for(args.command)
+        return COMMANDS[args.command](args)
+    except CscbenchError as exc:
+        if isinstance(exc, InvalidPackageError):
+            emit(render_text(exc.report), sys.stderr)
+        return fail(args.command, exit_code(exc), str(exc), as_json)
+    except KeyboardInterrupt:
+        return fail(args.command, ExitCode.INTERRUPTED, "interrupted", as_json)
+    except Exception as exc:
+        return internal_error(args, argv, exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    handlers = {
-        "ingest": cmd_ingest,
-        "fetch": cmd_fetch,
-        "validate": cmd_validate,
-        "publish": cmd_publish,
-    }
-    return handlers[args.command](args)
+    """``cscbench``'s entry point: returns the exit code (the console script exits with it)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(words)
+    except BadArguments as exc:
+        return usage_error(exc, words)
+    except SystemExit as exc:  # --help and --version: argparse has printed them
+        return exc.code if isinstance(exc.code, int) else ExitCode.OK
+    return int(run(args, words))
 
 
 if __name__ == "__main__":

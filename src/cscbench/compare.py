@@ -36,17 +36,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cscbench.domain import ENGLAND
+from cscbench.domain import ENGLAND, OVERALL
+from cscbench.domain import POST_2026 as POST_2026  # publish reads it as compare.POST_2026
+from cscbench.domain import VISIT as VISIT
+from cscbench.series import as_text, joint_members, to_series_code
 
 RANKED_LEVELS = ("local_authority", "joint_return")
 OWN, JOINT = "own", "joint"
 BANDS = ("A", "B", "C", "D")
 NEUTRAL = "neutral"
 KEYS = ("indicator_id", "period")
-
-OVERALL = "overall_effectiveness"
-VISIT = "visit"  # the judgement of a focused or monitoring visit: not a judgement at all
-POST_2026 = "not_graded_post_april_2026"
 
 
 @dataclass(frozen=True)
@@ -59,18 +58,13 @@ class Inputs:
     neighbours: pl.DataFrame
 
 
-def _text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Enums as plain strings: comparisons concatenate and compare them with literals."""
-    return frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-
-
 # ---------------------------------------------------------------------------- areas and series
 
 
 def units(areas: pl.DataFrame) -> pl.DataFrame:
     """The ranked units: current councils and joint returns, with region and name."""
     return (
-        _text(areas)
+        as_text(areas)
         .filter(pl.col("status") == "current", pl.col("level").is_in(RANKED_LEVELS))
         .select(
             pl.col("area_code").alias("unit_code"),
@@ -82,37 +76,6 @@ def units(areas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def joint_members(areas: pl.DataFrame) -> pl.DataFrame:
-    """member_code -> joint_code for every joint return."""
-    return (
-        _text(areas)
-        .filter(pl.col("level") == "joint_return")
-        .select(
-            pl.col("area_code").alias("joint_code"),
-            pl.col("member_codes").str.split("|").alias("member_code"),
-        )
-        .explode("member_code")
-        .sort("member_code", "joint_code")
-    )
-
-
-def to_series_code(
-    frame: pl.DataFrame, areas: pl.DataFrame, *, drop_unmapped: bool = False
-) -> pl.DataFrame:
-    """Add ``unit_code``: the series code of each row's ``area_code`` (row order kept).
-
-    An area with no series code (an abolished council split in two) keeps its own code, or is
-    dropped with ``drop_unmapped`` (comparisons: it has no successor to be compared as).
-    """
-    codes = _text(areas).select("area_code", pl.col("series_code").alias("unit_code"))
-    keyed = frame.drop("unit_code", strict=False).join(
-        codes, on="area_code", how="left", maintain_order="left"
-    )
-    if drop_unmapped:
-        return keyed.filter(pl.col("unit_code").is_not_null())
-    return keyed.with_columns(pl.coalesce("unit_code", "area_code").alias("unit_code"))
-
-
 def series(observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """Observations keyed by ``series_code`` (as ``unit_code``), the source's code kept.
 
@@ -120,7 +83,7 @@ def series(observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     current code wins, so a series never has two values for one period.
     """
     return (
-        to_series_code(_text(observations), areas, drop_unmapped=True)
+        to_series_code(as_text(observations), areas, drop_unmapped=True)
         .rename({"area_code": "source_code"})
         .sort("unit_code", *KEYS, pl.col("source_code") != pl.col("unit_code"), "source_code")
         .unique(["unit_code", *KEYS], keep="first", maintain_order=True)
@@ -249,9 +212,9 @@ def comparator_values(series_frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
 
 def neighbour_pairs(neighbours: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """unit_code -> neighbour_code, both mapped to their series code."""
-    codes = _text(areas).select("area_code", "series_code")
+    codes = as_text(areas).select("area_code", "series_code")
     return (
-        _text(neighbours)
+        as_text(neighbours)
         .join(codes, on="area_code")
         .join(
             codes.rename({"area_code": "neighbour_code", "series_code": "nb"}), on="neighbour_code"
@@ -348,7 +311,7 @@ def build(inputs: Inputs) -> Comparison:
     series_frame = series(inputs.observations, areas)
     filled = with_joint_figures(series_frame, areas)
     periods = indicator_periods(series_frame, unit_frame["unit_code"])
-    polarity = _text(inputs.indicators).select("indicator_id", "polarity")
+    polarity = as_text(inputs.indicators).select("indicator_id", "polarity")
 
     grid = (
         unit_frame.join(periods, how="cross")
@@ -427,7 +390,7 @@ def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.Data
     Focused and monitoring visits (judgement ``visit``) are left out: they judge nothing, so no
     "latest Ofsted", history grade or claim comparison may ever count one (see :func:`visits`).
     """
-    rows = _text(inspections).filter(pl.col("judgement") != VISIT)
+    rows = as_text(inspections).filter(pl.col("judgement") != VISIT)
     rows = rows.with_columns(pl.col("area_code").alias("source_code"))
     return to_series_code(rows, areas).sort(
         "unit_code", "publication_date", "inspection_type", "framework", "judgement", "source_code"
@@ -436,7 +399,7 @@ def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.Data
 
 def visits(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
     """Ofsted's focused and monitoring visits keyed by series code, with their themes."""
-    rows = _text(inspections).filter(pl.col("judgement") == VISIT)
+    rows = as_text(inspections).filter(pl.col("judgement") == VISIT)
     rows = rows.with_columns(pl.col("area_code").alias("source_code"))
     return to_series_code(rows, areas).sort("unit_code", "publication_date", "inspection_type")
 

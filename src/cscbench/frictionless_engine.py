@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cscbench.schema import FORMULA_SAFE
-from cscbench.validate import HEADER_LINE, Problem
+from cscbench.report import HEADER_LINE, Problem
+from cscbench.schema import FORMULA_SAFE, primary_key
 
 TYPE_MAP = {
     "type-error": "field.type",
@@ -42,11 +42,6 @@ CONSTRAINTS = {
 
 def _fields(schemas: dict[str, dict[str, Any]], resource: str) -> dict[str, dict[str, Any]]:
     return {f["name"]: f for f in schemas.get(resource, {}).get("fields", [])}
-
-
-def _primary_key(schemas: dict[str, dict[str, Any]], resource: str) -> list[str]:
-    pk = schemas.get(resource, {}).get("primaryKey") or []
-    return [pk] if isinstance(pk, str) else list(pk)
 
 
 def _constraint_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str) -> str:
@@ -94,7 +89,7 @@ def _location(
         cells = getattr(error, "field_cells", None) or [None]
         column, value = names[0], cells[0]
     elif kind == "primary-key":
-        pk = _primary_key(schemas, resource)
+        pk = primary_key(schemas.get(resource, {}))
         column = pk[0] if pk else None
         cells = getattr(error, "cells", None) or []
         positions = list(_fields(schemas, resource))

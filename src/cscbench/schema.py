@@ -31,6 +31,12 @@ def load_table_schema(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def primary_key(table_schema: dict[str, Any]) -> list[str]:
+    """The key's fields as a list: Table Schema allows ``"primaryKey": "area_code"`` for one field."""
+    pk = table_schema.get("primaryKey") or []
+    return [pk] if isinstance(pk, str) else list(pk)
+
+
 def typed(expr: pl.Expr, field_type: str) -> pl.Expr:
     """Cast text to the field's type; unparseable text becomes null (which the type check reports)."""
     if field_type == "number":
@@ -238,8 +244,7 @@ def schema_checks(
     extra: dict[str, list[Check]] | None = None,
 ) -> dict[str, list[Check]]:
     """Every check of the resource per column: field constraints, keys, and ``extra`` row rules."""
-    pk = table_schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = primary_key(table_schema)
     fks = foreign_key_checks(table_schema, frames, name)
     extra = {column: list(checks) for column, checks in (extra or {}).items()}
     if pk:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,142 +19,24 @@ import polars as pl
 
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
+from cscbench.choices import ENGINES
 from cscbench.csvfile import read_table
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
+from cscbench.report import (
+    DEFAULT_LIMIT,
+    ENGINE,
+    FIRST_DATA_LINE,
+    HEADER_LINE,
+    Problem,
+    Report,
+    Tally,
+    in_report_order,
+)
 
-HEADER_LINE = 1
-FIRST_DATA_LINE = 2
-DEFAULT_LIMIT = 1000
 ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # An opening or closing tag, a comment or a doctype; "< 5" or "a <> b" are not markup.
 HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
-ENGINES = ("cscbench", "frictionless", "both")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One located problem; ``line`` is the CSV line a person sees in a spreadsheet (header = 1)."""
-
-    check_id: str
-    resource: str
-    line: int | None
-    column: str | None
-    value: str | None
-    expected: str
-    engine: str = "cscbench"
-
-    @property
-    def message(self) -> str:
-        where = f"{self.resource}.csv" + (f" line {self.line}" if self.line else "")
-        where += f", column {self.column}" if self.column else ""
-        if self.value is not None:
-            got = f": got {self.value!r}"
-        elif self.column and self.line and self.line >= FIRST_DATA_LINE:
-            got = ": got an empty cell"
-        else:
-            got = ""
-        if self.engine == "frictionless":  # its own words: "Type Error: type is ..."
-            return f"{where}{got}; frictionless: {self.expected}"
-        return f"{where}{got}; expected {self.expected}"
-
-    @property
-    def title(self) -> str:
-        return CATALOGUE[self.check_id].title
-
-    @property
-    def guidance(self) -> str:
-        return CATALOGUE[self.check_id].guidance
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **asdict(self),
-            "message": self.message,
-            "title": self.title,
-            "guidance": self.guidance,
-        }
-
-
-GroupKey = tuple[str, str, str, str | None]  # engine, check id, resource, column
-
-
-def group_key(problem: Problem) -> GroupKey:
-    """Problems are counted per engine, check, resource and column (file checks: per file)."""
-    column = None if problem.check_id.startswith("file.") else problem.column
-    return problem.engine, problem.check_id, problem.resource, column
-
-
-@dataclass
-class Report:
-    """Problems (at most ``limit`` examples per engine, check, resource and column) and exact counts."""
-
-    problems: list[Problem]
-    resources: dict[str, int]
-    counts: dict[GroupKey, int] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.problems
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    def groups(self) -> list[dict[str, Any]]:
-        """One entry per engine, check, resource and column, in report order, with its count."""
-        shown: dict[GroupKey, int] = {}
-        for p in self.problems:
-            key = group_key(p)
-            shown[key] = shown.get(key, 0) + 1
-        return [
-            {
-                "engine": engine,
-                "check_id": check_id,
-                "resource": resource,
-                "column": column,
-                "count": self.counts.get((engine, check_id, resource, column), n),
-                "shown": n,
-            }
-            for (engine, check_id, resource, column), n in shown.items()
-        ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "valid": self.valid,
-            "rows": self.resources,
-            "total": self.total,
-            "groups": self.groups(),
-            "problems": [p.to_dict() for p in self.problems],
-        }
-
-
-class Tally:
-    """Collects problems, keeping at most ``limit`` per group and the exact count of each group."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.problems: list[Problem] = []
-        self.counts: dict[GroupKey, int] = {}
-
-    def add(self, problem: Problem, count: int = 1) -> None:
-        key = group_key(problem)
-        seen = self.counts.get(key, 0)
-        self.counts[key] = seen + count
-        if seen < self.limit:
-            self.problems.append(problem)
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        for p in problems:
-            self.add(p)
-
-    def add_examples(self, examples: list[Problem], total: int) -> None:
-        """Examples of one group plus how many there are in all."""
-        if not examples:
-            return
-        key = group_key(examples[0])
-        seen = self.counts.get(key, 0)
-        self.counts[key] = seen + total
-        self.problems.extend(examples[: max(0, self.limit - seen)])
 
 
 # ---------------------------------------------------------------------------- headers
@@ -498,8 +379,7 @@ def validate_frame(
         else:
             return
     skip = pl.Series("skip", [], dtype=pl.UInt32) if skip_rows is None else skip_rows
-    pk = table_schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else list(pk)
+    pk = sch.primary_key(table_schema)
     for error in errors:
         _add_failures(resource, frame, frames, error, skip, pk, tally)
 
@@ -620,9 +500,7 @@ def read_resources(
     return frames, bad_rows
 
 
-def validate_package(
-    descriptor: Path, engine: str = "cscbench", limit: int = DEFAULT_LIMIT
-) -> Report:
+def validate_package(descriptor: Path, engine: str = ENGINE, limit: int = DEFAULT_LIMIT) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
     ``limit`` caps the examples kept per engine, check, resource and column; counts stay exact.
@@ -645,20 +523,5 @@ def validate_package(
         from cscbench.frictionless_engine import frictionless_problems
 
         tally.extend(frictionless_problems(descriptor, schemas))
-    order = {res["name"]: i for i, res in enumerate(package["resources"])}
-    problems = sorted(tally.problems, key=lambda p: sort_key(p, order))
+    problems = in_report_order(tally.problems, [res["name"] for res in package["resources"]])
     return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)
-
-
-def sort_key(problem: Problem, order: dict[str, int]) -> tuple[Any, ...]:
-    """Engine (cscbench first), package order, line, column, check: the same package always gives
-    the same report."""
-    return (
-        problem.engine != "cscbench",
-        order.get(problem.resource, -1),
-        problem.line or 0,
-        problem.column or "",
-        problem.check_id,
-        problem.value or "",
-        problem.expected,
-    )

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.domain import ADEQUATE_FRAMEWORKS, REFORM_DATE
+from cscbench.domain import ADEQUATE_FRAMEWORKS, GRADE_WORDING, REFORM_DATE
 from cscbench.ingest import ofsted_inyear
 from cscbench.ingest.areas import match_names, normalise_name
 from cscbench.ingest.common import (
@@ -105,13 +105,7 @@ GRADE_STATUSES: dict[str, str] = {
 }
 NOT_JUDGED = "-"  # how the 2023 sheet marks a judgement the inspection did not make
 
-SCALE = {
-    "outstanding": "Outstanding",
-    "good": "Good",
-    "requires improvement to be good": "Requires improvement to be good",
-    "requires improvement": "Requires improvement to be good",
-    "inadequate": "Inadequate",
-}
+SCALE = GRADE_WORDING
 GRADES_ON_SCALE = (
     "Outstanding",
     "Good",

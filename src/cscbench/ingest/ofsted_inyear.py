@@ -25,7 +25,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from cscbench.domain import REFORM_DATE
+from cscbench.domain import GRADE_WORDING, REFORM_DATE
 from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.registry import Registry, Source
@@ -345,10 +345,11 @@ def _compare(
     checked: pl.DataFrame, held: pl.DataFrame, on: list[str], where: str, file: str
 ) -> None:
     """Every checked grade must be held, with the same grade; otherwise stop with examples."""
-    from cscbench.ingest.ofsted import SCALE
-
     joined = checked.join(held, on=[*on, "key"], how="left").with_columns(
-        pl.col("grade").str.to_lowercase().replace_strict(SCALE, default=None).alias("canonical")
+        pl.col("grade")
+        .str.to_lowercase()
+        .replace_strict(GRADE_WORDING, default=None)
+        .alias("canonical")
     )
     absent = joined.filter(pl.col("held").is_null())
     differ = joined.filter(pl.col("held").is_not_null() & (pl.col("held") != pl.col("canonical")))

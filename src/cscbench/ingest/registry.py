@@ -384,11 +384,6 @@ def default_registry() -> Registry:
     return read_registry()
 
 
-def is_checkout(root: Path = ROOT) -> bool:
-    """Whether cscbench runs from a checkout (registries and package present), not a wheel."""
-    return (root / REGISTRY_DIR / SOURCES_FILE).is_file() and (root / "pyproject.toml").is_file()
-
-
 # ---------------------------------------------------------------------------- writing back
 
 

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import polars as pl
 
+from cscbench.errors import InvalidInputError
 from cscbench.names import name_lookup, normalise_name
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import comparison_table
 
 
-class GroupConfigError(ValueError):
+class GroupConfigError(InvalidInputError, ValueError):
     """The groups file is malformed or names a council the areas lookup cannot resolve."""
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cscbench.errors import UsageError
 from cscbench.publish import formatting as fmt
 
 MARKER = ".cscbench-site"
@@ -33,7 +34,7 @@ FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook metadata: no wall-clock time in
 UNROUNDED = {pl.Float64: "General", pl.Float32: "General"}
 
 
-class SiteError(RuntimeError):
+class SiteError(UsageError):
     """The output directory cannot be used (e.g. it exists and is not a cscbench site)."""
 
 
@@ -257,9 +258,13 @@ def _itxt(keyword: str, text: str) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def render_pngs(root: Path, tables: Sequence[fmt.Table], binary: str, strict: bool) -> set[str]:
-    """PNG for each table; returns the stems produced. ``strict``: any failure is an error."""
+def render_pngs(
+    root: Path, tables: Sequence[fmt.Table], binary: str, strict: bool
+) -> tuple[set[str], list[str]]:
+    """PNG for each table: the stems produced, and a note per table that failed (published
+    without its image). ``strict``: any failure is an error instead."""
     produced: set[str] = set()
+    failed: list[str] = []
     with chromium(binary):
         for table in tables:
             try:
@@ -267,10 +272,7 @@ def render_pngs(root: Path, tables: Sequence[fmt.Table], binary: str, strict: bo
             except Exception as exc:
                 if strict:
                     raise
-                print(
-                    f"cscbench publish: PNG for {table.stem} failed ({exc}); continuing without it",
-                    file=sys.stderr,
-                )
+                failed.append(f"PNG for {table.stem} failed ({exc}); continuing without it")
                 continue
             produced.add(table.stem)
-    return produced
+    return produced, failed
