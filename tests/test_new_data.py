@@ -61,10 +61,10 @@ LA = {"geographic_level": "Local authority"}
         ("dfe_cin_c1_2025", "rereferral_percent", "rereferral_percent", "E06000053", "2024", {}),
         ("dfe_cin_c1_2025", "rereferral_percent", "rereferral_percent", "E10000014", "2024", {}),
         ("dfe_cin_c4_2025", "section47", "Section47", LEEDS, "2025", {}),
-        ("dfe_cin_c4_2025", "icpc_duration_median", "Duration_median", LEEDS, "2025", {}),
+        ("dfe_cin_c4_2025", "icpc", "ICPC", LEEDS, "2025", {}),
         # C4 keeps Gateshead's pre-2013 code up to 2019: the source's code is kept
         ("dfe_cin_c4_2025", "section47", "Section47", "E08000020", "2013", {}),
-        ("dfe_cin_c4_2025", "icpc_duration_median", "Duration_median", "E06000053", "2024", {}),
+        ("dfe_cin_c4_2025", "section47", "Section47", "E06000053", "2024", {}),  # c
         ("dfe_cin_d3_2025", "cpp_subsequent_percent", "CPP_subsequent_percent", LEEDS, "2025", {}),
         (
             "dfe_cin_d3_2025",
