@@ -27,8 +27,7 @@ def _outturn(path: Path, source: Source, registry: Registry) -> object:
 
 
 def _summary(path: Path, source: Source, registry: Registry) -> object:
-    book = revenue_outturn.workbook(path, source)
-    return revenue_outturn.read_table(book, revenue_outturn.summary_codes(book))
+    return revenue_outturn.read_table(revenue_outturn.workbook(path, source), None)
 
 
 def _outcomes(path: Path, source: Source, registry: Registry) -> object:

@@ -125,13 +125,17 @@ def _problem(book: Workbook, sheet: str, what: str) -> RawInputError:
     )
 
 
-def _read_sheet(path: Path, sheets: tuple[str, ...]) -> tuple[pl.DataFrame, str]:
-    """The first of ``sheets`` present, as text (symbols survive); fails clearly on none.
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet read as text, with the open workbook (a second read of it costs nothing more)."""
 
-    Numbers are taken from a second, numeric read and written back as their shortest exact text:
-    the text read keeps only nine decimals, and MHCLG's England estimates carry more
-    (40292.594359809213 would lose its last digits), which would round a published figure.
-    """
+    text: pl.DataFrame
+    name: str
+    reader: fastexcel.ExcelReader
+
+
+def _read_sheet(path: Path, sheets: tuple[str, ...]) -> Sheet:
+    """The first of ``sheets`` present, as text (symbols survive); fails clearly on none."""
     if not path.exists():
         raise RawInputError(f"{path}: raw file not found")
     reader = fastexcel.read_excel(path)
@@ -141,15 +145,26 @@ def _read_sheet(path: Path, sheets: tuple[str, ...]) -> tuple[pl.DataFrame, str]
             f"{path.name}: expected sheet {' or '.join(map(repr, sheets))} not found (sheets: "
             f"{reader.sheet_names}); the sheet may have been renamed"
         )
-    text, numbers = (
-        reader.load_sheet_by_name(sheet, header_row=None, dtypes=kind).to_polars()
-        for kind in ("string", "float")
-    )
-    exact = [
-        pl.when(n.is_not_null()).then(n.cast(pl.String)).otherwise(t).alias(t.name)
-        for t, n in zip(text.iter_columns(), numbers.iter_columns(), strict=True)
-    ]
-    return text.select(exact), sheet
+    text = reader.load_sheet_by_name(sheet, header_row=None, dtypes="string").to_polars()
+    return Sheet(text, sheet, reader)
+
+
+def _exact_numbers(sheet: Sheet, columns: list[int]) -> pl.DataFrame:
+    """``text`` with the numbers of ``columns`` written as their shortest exact text.
+
+    The text read keeps only nine decimals, and MHCLG's England estimates carry more
+    (40292.594359809213 would lose its last digits), which would round a published figure; a
+    numeric read of just those columns gives every digit (symbols read as empty there).
+    """
+    text = sheet.text
+    numbers = sheet.reader.load_sheet_by_name(
+        sheet.name, header_row=None, dtypes="float", use_columns=columns
+    ).to_polars()
+    exact = {
+        text.columns[i]: pl.when(n.is_not_null()).then(n.cast(pl.String)).otherwise(text[:, i])
+        for i, n in zip(columns, numbers.iter_columns(), strict=True)
+    }
+    return text.with_columns(expr.alias(name) for name, expr in exact.items())
 
 
 def _rows_where(df: pl.DataFrame, *conditions: pl.Expr) -> list[int]:
@@ -274,15 +289,19 @@ def _check_rows(rows: pl.DataFrame, book: Workbook, sheet: str) -> None:
         raise _problem(book, sheet, f"GSS codes listed twice: {sorted(set(repeated))}")
 
 
-def read_table(book: Workbook, wanted: tuple[str, ...]) -> Table:
+def read_table(book: Workbook, wanted: tuple[str, ...] | None) -> Table:
     """England and the councils with CSC duties, with the wanted columns, all as published text.
 
     ``wanted`` are the variable codes to read; every other children's social care code in the
-    workbook must be among them (a new line is a registry entry, never silently skipped).
+    workbook must be among them (a new line is a registry entry, never silently skipped). None
+    reads every children's social care code the workbook has (RSX, which is only checked).
     """
-    df, sheet = _read_sheet(book.path, book.sheets)
+    read = _read_sheet(book.path, book.sheets)
+    df, sheet = read.text, read.name
     header_row, end, code_row = _layout(df, book, sheet)
     header, codes = df.row(header_row), df.row(code_row)
+    if wanted is None:
+        wanted = tuple(str(c).strip() for c in codes if c and CSC_CODE.search(str(c)))
     ids = {
         "area_code": _column(header, CODE, book, sheet),
         "name": _column(header, NAME, book, sheet),
@@ -290,6 +309,7 @@ def read_table(book: Workbook, wanted: tuple[str, ...]) -> Table:
     }
     lines = _line_names(df, header_row, code_row)
     coded = _coded_columns(header, codes, lines, wanted, book, sheet)
+    df = _exact_numbers(read, sorted(coded.values()))
     block = df.slice(header_row + 1, end - header_row - 1).select(
         *(pl.col(df.columns[i]).str.strip_chars().alias(name) for name, i in ids.items()),
         *(pl.col(df.columns[i]).alias(code) for code, i in coded.items()),
@@ -301,7 +321,8 @@ def read_table(book: Workbook, wanted: tuple[str, ...]) -> Table:
 
 def read_notes(book: Workbook) -> dict[str, str]:
     """The Notes sheet as marker -> text, so a cell published as ``[note 4]`` can say what it means."""
-    df, sheet = _read_sheet(book.path, (NOTES_SHEET,))
+    read = _read_sheet(book.path, (NOTES_SHEET,))
+    df, sheet = read.text, read.name
     header = _rows_where(df, _any_cell(df, lambda c: c == "Note number"))
     if not header:
         raise _problem(book, sheet, "no header row with 'Note number'")
@@ -351,13 +372,6 @@ def _mentions(table: Table, source_id: str) -> pl.DataFrame:
     )
 
 
-def summary_codes(book: Workbook) -> tuple[str, ...]:
-    """RSX's children's social care codes, as the workbook lists them."""
-    df, sheet = _read_sheet(book.path, book.sheets)
-    _, _, code_row = _layout(df, book, sheet)
-    return tuple(str(c).strip() for c in df.row(code_row) if c and CSC_CODE.search(str(c)))
-
-
 def _differ(left: str, right: str) -> pl.Expr:
     """Two published cells differ: symbols as text; numbers beyond float noise (RSX's England
     estimates are summed apart from RO3's and can differ in the 15th significant digit)."""
@@ -369,7 +383,7 @@ def _differ(left: str, right: str) -> pl.Expr:
 
 def check_summary_adds_nothing(summary: Workbook, ro3: Table) -> None:
     """RSX's CSC block must equal RO3's CSC total cell for cell; otherwise RSX adds a figure."""
-    rsx = read_table(summary, summary_codes(summary))
+    rsx = read_table(summary, None)
     pairs = {code: code.replace(f"{summary.prefix}-csc-", "RO3-csctot-") for code in rsx.codes}
     absent = sorted(set(pairs.values()) - set(ro3.codes))
     if absent:
