@@ -40,7 +40,10 @@ def test_ingest_twice_is_byte_identical(
         assert (tmp_path / "datapackage" / path.name).read_bytes() == path.read_bytes()
 
 
+@pytest.mark.slow
 def test_frictionless_accepts_the_committed_package() -> None:
+    """The whole committed package under frictionless (about 5 s for 158k observations): slow tier.
+    The fast tier has frictionless on the corpus base and `cscbench validate` on the package."""
     report = frictionless.validate(str(ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
