@@ -51,8 +51,11 @@ def _cell_value(cell: ET.Element) -> str | None:
     return text or None
 
 
-def ods_rows(path: Path, sheet: str, width: int = 600) -> list[tuple[list[str | None], bool]]:
-    """The non-empty rows of one sheet as (cells, hidden), parsed from content.xml."""
+def ods_rows(
+    path: Path, sheet: str, width: int = 600, until: str | None = None
+) -> list[tuple[list[str | None], bool]]:
+    """The non-empty rows of one sheet as (cells, hidden), parsed from content.xml; with
+    ``until``, only up to the first row holding that cell (stops reading there)."""
     rows: list[tuple[list[str | None], bool]] = []
     in_sheet = False
     cell_tags = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
@@ -69,6 +72,8 @@ def ods_rows(path: Path, sheet: str, width: int = 600) -> list[tuple[list[str | 
                     if any(cells):
                         hidden = elem.get(f"{_TABLE}visibility") == "collapse"
                         rows.append((cells, hidden))
+                    if until is not None and until in cells:
+                        return rows
                 elem.clear()
     return rows
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
 import polars as pl
 import pytest
-from test_ingest_revenue_outturn import _TABLE, _cell_value, published_cells, write_ods
+from test_ingest_revenue_outturn import ods_rows, published_cells, write_ods
 
 from cscbench import compare
 from cscbench.ingest import ofsted_inyear, revenue_outturn
@@ -186,28 +184,6 @@ def test_suppression_symbols_are_the_documented_ones(package_frames: dict) -> No
     assert set(new["status"].drop_nulls()) == {"c", "x", "z", "u"} <= set(STATUS_MEANINGS)
 
 
-def rows_until(path: Path, sheet: str, gss: str) -> list[list[str | None]]:
-    """The sheet's rows, from content.xml, up to the first holding ``gss``: the older workbooks
-    put the variable codes above the data, so a council's row and its codes come early."""
-    rows: list[list[str | None]] = []
-    in_sheet = False
-    cell_tags = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
-    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as xml:
-        for event, elem in ET.iterparse(xml, events=("start", "end")):
-            if elem.tag == f"{_TABLE}table":
-                in_sheet = event == "start" and elem.get(f"{_TABLE}name") == sheet
-            elif event == "end" and elem.tag == f"{_TABLE}table-row" and in_sheet:
-                cells: list[str | None] = []
-                for cell in (c for c in elem if c.tag in cell_tags):
-                    repeat = int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
-                    cells.extend([_cell_value(cell)] * max(0, min(repeat, 600 - len(cells))))
-                rows.append(cells)
-                if gss in cells:
-                    return rows
-                elem.clear()
-    raise AssertionError(f"{gss} not in {path.name}")
-
-
 @pytest.mark.parametrize(
     ("source_id", "variable", "sheet"),
     [
@@ -221,7 +197,8 @@ def test_a_figure_from_each_older_spending_workbook(
     raw_dir: Path, package_frames: dict, source_id: str, variable: str, sheet: str
 ) -> None:
     """Leeds's cell under the variable code, read from the ODS XML; RSX's equals RO3's total."""
-    rows = rows_until(raw_path(raw_dir, source_id), sheet, LEEDS)
+    # the older workbooks put the variable codes above the data: read only up to Leeds's row
+    rows = [cells for cells, _ in ods_rows(raw_path(raw_dir, source_id), sheet, until=LEEDS)]
     codes = next(r for r in rows if variable in r)
     published = rows[-1][codes.index(variable)]
     year = str(REGISTRY.source(source_id).periods[0])  # type: ignore[index]
