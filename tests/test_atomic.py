@@ -11,6 +11,8 @@ import errno
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -270,3 +272,16 @@ def test_ingest_killed_while_switching_is_finished_by_the_next_run(
     assert [r["name"] for r in new["resources"]] == ["areas", "sources"]
     assert (out / "datapackage" / "areas.csv").exists() and (out / "schemas").is_dir()
     assert sorted(p.name for p in out.iterdir()) == ["datapackage", "datapackage.json", "schemas"]
+
+
+def test_half_written_journals_of_dead_runs_are_removed(tmp_path: Path) -> None:
+    journal = tmp_path / ".site.switch"
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = tmp_path / f".site.switch.tmp-{int(dead.stdout)}"
+    live = tmp_path / f".site.switch.tmp-{os.getpid()}"
+    stale.write_text("{")
+    live.write_text("{")
+    atomic.clean_journal_temps(journal)
+    assert not stale.exists() and live.exists()

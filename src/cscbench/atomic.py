@@ -192,6 +192,24 @@ def write_journal(path: Path, record: dict[str, Any]) -> None:
     sync_dir(path.parent)
 
 
+def clean_journal_temps(journal: Path) -> None:
+    """Remove half-written journals (``<journal>.tmp-<pid>``) of processes that are gone."""
+    for tmp in journal.parent.glob(journal.name + ".tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def read_journal(path: Path) -> dict[str, Any] | None:
     """The journal's record, or None when there is none (or it is not one of ours)."""
     try:

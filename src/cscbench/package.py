@@ -167,6 +167,7 @@ def recover(root: Path) -> None:
     """Finish a switch a killed ingest left half done, put back a part an older version of
     cscbench left aside (``datapackage.old``), and remove dead runs' work folders."""
     journal = root / JOURNAL
+    atomic.clean_journal_temps(journal)
     if journal.exists() and not atomic.roll_forward(journal):
         return  # another ingest is switching right now
     for part in (DATA_DIR, SCHEMA_DIR):

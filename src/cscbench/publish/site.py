@@ -99,6 +99,7 @@ def recover(out: Path) -> None:
     ones whose run lock is free), so leftovers never pile up."""
     parent = out.parent
     journal = journal_path(out)
+    atomic.clean_journal_temps(journal)
     if journal.exists() and not atomic.roll_forward(journal):
         return  # a concurrent publish is switching right now: leave everything to it
     aside = sorted(
@@ -330,7 +331,7 @@ SHIM = """\
 import ctypes, os, signal, sys
 folder, binary, *args = sys.argv[1:]
 os.setpgid(0, 0)
-def die_with_parent(signum):
+def die_with_parent(signum: int) -> None:
     try:
         ctypes.CDLL(None).prctl(1, signum)
     except (OSError, AttributeError):
