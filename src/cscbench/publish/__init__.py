@@ -16,7 +16,19 @@ from pathlib import Path
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import default_groups
-from cscbench.publish import claims, groups, headline, history, profiles, regions, site
+from cscbench.publish import (
+    charts,
+    claims,
+    definitions,
+    groups,
+    headline,
+    history,
+    layout,
+    navigation,
+    profiles,
+    regions,
+    site,
+)
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
 from cscbench.publish.index import index_html
@@ -26,7 +38,7 @@ __all__ = ["DEFAULT_GROUPS", "PublishResult", "build_pages", "publish_site", "wo
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
-BUILDERS = (headline, history, claims, groups, regions, profiles)
+BUILDERS = (headline, history, claims, groups, regions, profiles, definitions)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
 
 
@@ -44,7 +56,8 @@ class PublishResult:
 
 
 def build_pages(ctx: Context) -> list[fmt.Page]:
-    return [page for module in BUILDERS for page in module.build(ctx)]
+    """Every page, with its breadcrumbs and data releases (:func:`navigation.decorate`)."""
+    return navigation.decorate(ctx, [page for module in BUILDERS for page in module.build(ctx)])
 
 
 def _chromium(png: str) -> tuple[str | None, list[str]]:
@@ -99,19 +112,33 @@ def publish_site(
     binary, notes = _chromium(png)
     site.check_target(out)
     ctx = build_context(descriptor, groups_path or DEFAULT_GROUPS)
-    pages = build_pages(ctx)
-    tables = [t for p in pages for t in p.tables]
-    with site.staging(out) as tmp:
-        wanted = [t for t in tables if t.png]
-        pngs, failed = (
-            site.render_pngs(tmp, wanted, binary, strict=png == "yes") if binary else (set(), [])
-        )
-        site.write_pages(tmp, pages, ctx.version, pngs)
-        site.write_workbook(
-            tmp / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(ctx)
-        )
-        parquet = site.write_parquet(tmp, ctx.frames)
-        index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
-        (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
+    want_png = png != "no"
+    previous = out if (out / site.MARKER).is_file() else None
+    # the profiles' charts render in worker processes while this one builds and writes the pages
+    with charts.Rendering(charts.plan(ctx), want_png, previous) as early:
+        pages = build_pages(ctx)
+        tables = [t for p in pages for t in p.tables]
+        drawn = [c for p in pages for c in p.charts]
+        late = [c for c in drawn if c.stem not in early.charts]
+        with site.staging(out) as tmp:
+            with charts.Rendering(late, want_png, previous) as rest:
+                pages = layout.prerender(pages)
+                wanted = [t for t in tables if t.png]
+                pngs, failed = (
+                    site.render_pngs(tmp, wanted, binary, strict=png == "yes")
+                    if binary
+                    else (set(), [])
+                )
+                rendered = {**early.collect(), **rest.collect()}
+            pages = charts.with_svgs(pages, rendered)
+            chart_pngs = charts.write_files(tmp, drawn, rendered)
+            site.write_pages(tmp, pages, ctx.version, pngs)
+            site.write_workbook(
+                tmp / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(ctx)
+            )
+            parquet = site.write_parquet(tmp, ctx.frames)
+            index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
+            (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
     seconds = time.perf_counter() - started
-    return PublishResult(out, len(pages), len(tables), len(pngs), seconds, (*notes, *failed))
+    images = len(pngs) + chart_pngs
+    return PublishResult(out, len(pages), len(tables), images, seconds, (*notes, *failed))
