@@ -34,10 +34,12 @@ from cscbench.cli import main
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import ROOT
 from cscbench.publish import (
+    charts,
     claims,
     groups,
     headline,
     history,
+    navigation,
     profiles,
     publish_site,
     regions,
@@ -178,26 +180,23 @@ def test_suppressed_symbol_and_footnote_rendered(published: Path) -> None:
     assert f"{html.escape(symbol)} = {html.escape(meaning, quote=False)}" in page.replace(
         "&#x27;", "'"
     )
-    data = pl.read_csv(
-        next(
-            p
-            for p in (published / "profiles").glob(f"{code.lower()}-*.csv")
-            if not p.name.endswith("-ofsted.csv")
-        )
-    )
+    data = pl.read_csv(profile_csv(published, code))
     row = data.filter(pl.col("indicator_id") == "caseload_fte")
     assert row["value"].item() is None and row["status"].item() == symbol
     assert re.search(rf">{re.escape(symbol)}(<span[^>]*>[^<]*</span>)?</td>", page)
 
 
 def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
-    published: Path, ctx, sample_pages: list[fmt.Page], tmp_path: Path
+    published: Path, ctx, sample_build, tmp_path: Path
 ) -> None:
     """A second, independent build (its own context) gives the same bytes for what could differ:
     the pages and CSVs of the headline, history, claims, group and region families and a few
     profiles, the XLSX workbook and the Parquet files. The whole site, index included, is compared
-    in the slow tier (test_whole_site_is_byte_identical_across_runs)."""
+    in the slow tier (test_whole_site_is_byte_identical_across_runs). Charts included: their
+    SVG in the pages and files, and their CSVs."""
+    sample_pages, rendered = sample_build
     site.write_pages(tmp_path, sample_pages, ctx.version, set())
+    charts.write_files(tmp_path, [c for p in sample_pages for c in p.charts], rendered)
     tables = [t for p in sample_pages for t in p.tables]
     site.write_workbook(
         tmp_path / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(ctx)
@@ -419,7 +418,7 @@ def test_pages_degrade_without_inspections_and_announcements(tmp_path: Path) -> 
     (root / "datapackage").symlink_to(ROOT / "datapackage")
     (root / "schemas").symlink_to(ROOT / "schemas")
     ctx = build_context(root / "datapackage.json", ROOT / "config" / "groups.toml")
-    (table,) = headline.build(ctx)[0].tables
+    table = headline.build(ctx)[0].tables[0]
     assert fmt.NOT_IN_PACKAGE in table.gt.as_raw_html()
     for module in (history, claims):
         (page,) = module.build(ctx)
@@ -437,9 +436,17 @@ def ctx():
 
 
 @pytest.fixture(scope="module")
-def sample_pages(ctx) -> list[fmt.Page]:
-    """The page models of every family but the profiles, and a few profiles, built from ``ctx``."""
-    return pages_of(ctx)
+def sample_build(ctx) -> tuple[list[fmt.Page], charts.Rendered]:
+    """The pages of every family but the profiles, and a few profiles, built from ``ctx``, with
+    their charts rendered."""
+    pages = pages_of(ctx)
+    rendered = charts.render([c for p in pages for c in p.charts], png=False)
+    return charts.with_svgs(pages, rendered), rendered
+
+
+@pytest.fixture(scope="module")
+def sample_pages(sample_build) -> list[fmt.Page]:
+    return sample_build[0]
 
 
 def text_of(frame_values: list[float], decimals: list[int]) -> list[str]:
@@ -518,10 +525,11 @@ def test_no_raw_ofsted_ids_reach_readers(published: Path) -> None:
 
 
 def profile_csv(published: Path, code: str) -> Path:
+    """The profile's own CSV (not its Ofsted history's or its chart's)."""
     (path,) = [
         p
         for p in (published / "profiles").glob(f"{code.lower()}-*.csv")
-        if not p.name.endswith("-ofsted.csv")
+        if not p.name.endswith(("-ofsted.csv", "-trends.csv"))
     ]
     return path
 
@@ -740,14 +748,23 @@ def pages_of(ctx) -> list[fmt.Page]:
     """The pages of every family but the profiles, and the sampled profiles."""
     pages = [p for m in (headline, history, claims, groups, regions) for p in m.build(ctx)]
     rows = profiles.profile_rows(ctx)
+    places = navigation.places(ctx)
+    drawn = charts.profile_charts(ctx, places.profiles)
     for code in SAMPLE_PROFILES:
-        pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))
-    return pages
+        part = rows.filter(pl.col("unit_code") == code)
+        pages.append(profiles.profile_page(ctx, code, part, drawn[code], places))
+    return navigation.decorate(ctx, pages)
 
 
-def tables_of(pages: Iterable[fmt.Page]) -> dict[str, tuple[str, pl.DataFrame]]:
-    """Every table of the pages: HTML and data."""
-    return {t.stem: (t.gt.as_raw_html(), t.data) for p in pages for t in p.tables}
+def tables_of(pages: Iterable[fmt.Page]) -> dict[str, tuple[str | None, pl.DataFrame]]:
+    """Every table and chart of the pages: HTML (a chart's specification) and data."""
+    out: dict[str, tuple[str | None, pl.DataFrame]] = {}
+    for page in pages:
+        for t in (*page.tables, *page.shown):
+            out[t.stem] = (t.gt.as_raw_html() if t.gt else None, t.data)
+        for c in page.charts:
+            out[c.stem] = (json.dumps(c.spec, sort_keys=True) + c.description, c.data)
+    return out
 
 
 def test_output_does_not_depend_on_unordered_polars_results(

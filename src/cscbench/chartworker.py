@@ -42,7 +42,9 @@ def render(spec: str, png: bool) -> tuple[bytes, bytes]:
     return svg.encode("utf-8"), image
 
 
-def main() -> int:
+def main() -> None:
+    """Render each job read on standard input; an error ends the worker with a traceback on its
+    standard error, which publish reports."""
     die_with_parent()
     out = sys.stdout.buffer
     for line in sys.stdin.buffer:
@@ -51,8 +53,7 @@ def main() -> int:
         header = json.dumps({"stem": stem, "svg": len(svg), "png": len(image)})
         out.write(header.encode("utf-8") + b"\n" + svg + image)
     out.flush()
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -120,6 +120,9 @@ def publish_site(
         tables = [t for p in pages for t in p.tables]
         drawn = [c for p in pages for c in p.charts]
         late = [c for c in drawn if c.stem not in early.charts]
+        needed = bool({c.stem for c in drawn} & early.charts.keys())
+        if not needed:
+            early.close()  # no page shows the profiles' charts (a builder left them out)
         with site.staging(out) as tmp:
             with charts.Rendering(late, want_png, previous) as rest:
                 pages = layout.prerender(pages)
@@ -129,7 +132,7 @@ def publish_site(
                     if binary
                     else (set(), [])
                 )
-                rendered = {**early.collect(), **rest.collect()}
+                rendered = {**(early.collect() if needed else {}), **rest.collect()}
             pages = charts.with_svgs(pages, rendered)
             chart_pngs = charts.write_files(tmp, drawn, rendered)
             site.write_pages(tmp, pages, ctx.version, pngs)

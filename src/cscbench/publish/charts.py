@@ -165,12 +165,10 @@ def wrap(text: str, width: int = PANEL_LINE) -> str:
 
 
 def profile_ids(ctx) -> tuple[str, ...]:
-    """A profile's panels: the headline indicators, then the rest of the spending theme's key
-    indicators (the spending change on the year before: the investment trend)."""
-    key = themes.key_indicators(ctx.indicators)
-    spending = key.filter(pl.col("theme") == "spending")["indicator_id"].to_list()
-    ordered = key.filter(pl.col("indicator_id").is_in([*ctx.headline, *spending]))
-    return tuple(ordered["indicator_id"].to_list())
+    """A profile's panels: the headline indicators (``indicators.headline_order``), spending's
+    three years among them; the change on the year before is in the profile's table (a panel
+    each would cost a fifth more time to render 153 charts)."""
+    return ctx.headline
 
 
 def plan(ctx) -> list[fmt.Chart]:
@@ -205,7 +203,7 @@ def all_profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
             f"{name}, the median of its 10 statistical neighbours, "
             f"{' and '.join(others.unique(maintain_order=True).to_list())}."
         )
-        title = f"{name}: the headline indicators and spending over time"
+        title = f"{name}: the headline indicators over time"
         subtitle = subtitle_for(part, lead)
         out[code] = chart(f"{stems[code]}-trends", title, subtitle, words.get(code, ""), part)
     return out

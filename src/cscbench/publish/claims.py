@@ -19,6 +19,7 @@ import polars as pl
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
+from cscbench.publish.headline import area_targets
 from cscbench.publish.history import FRAMEWORK_LABELS
 
 STEM = "claims/claims-vs-statistics"
@@ -337,6 +338,7 @@ def claims_table(ctx: Context) -> fmt.Table:
     )
     gt = (
         fmt.base_gt(shown, STEM.replace("/", "-"), TITLE, subtitle, groupname_col="group")
+        .pipe(fmt.link_cells, "group", area_targets(ctx))
         .tab_spanner("The claim", columns=["when", "claim", "basis", "certainty", "source"])
         .tab_spanner("The official statistics", columns=["official", "period", "gap", "other"])
         .cols_move_to_end(["official", "period", "gap", "other"])
@@ -576,6 +578,7 @@ def ratings_table(ctx: Context) -> fmt.Table:
         fmt.base_gt(
             shown, RATINGS_STEM.replace("/", "-"), RATINGS_TITLE, subtitle, groupname_col="group"
         )
+        .pipe(fmt.link_cells, "group", area_targets(ctx))
         .tab_spanner("The claim", columns=["when", "claim", "basis", "certainty", "source"])
         .tab_spanner(
             "Ofsted's published judgement",

@@ -94,13 +94,21 @@ def definition(indicator_id: str) -> str:
 # ---------------------------------------------------------------------------- what pages show
 
 
-def page_sources(page: fmt.Page) -> list[str]:
-    """The source ids of every figure a page shows: its tables' and charts' data."""
-    ids: set[str] = set()
+def page_sources(ctx, page: fmt.Page) -> list[str]:
+    """The sources of every figure a page shows: the source columns of its tables' data
+    (``source_id``, or ``official_source`` beside a claim), the announcements' own sources on a
+    page of claims, and those a builder names (``meta["sources"]``: a wide table has no source
+    column)."""
+    ids = set(filter(None, page.meta.get("sources", "").split("|")))
     for table in (*page.tables, *page.shown):
-        if "source_id" in table.data.columns:
-            ids.update(str(s) for s in table.data["source_id"].drop_nulls().unique())
-    return sorted(ids)
+        for column in ("source_id", "official_source"):
+            if column in table.data.columns:
+                ids.update(str(s) for s in table.data[column].drop_nulls().unique())
+        if "announcement_id" in table.data.columns and ctx.has("announcements"):
+            said = ctx.frames["announcements"]["source_id"].drop_nulls().unique()
+            ids.update(str(s) for s in said)
+    known = set(ctx.sources["source_id"].cast(pl.String).to_list())
+    return sorted(ids & known)
 
 
 def releases_html(ctx, source_ids: Sequence[str]) -> fmt.Html:
@@ -135,7 +143,7 @@ def decorate(ctx, pages: Sequence[fmt.Page]) -> list[fmt.Page]:
     for page in pages:
         crumbs = page.crumbs or default_crumbs(page)
         tables = tuple(replace(t, page=page.stem) for t in page.tables)
-        releases = page.releases or releases_html(ctx, page_sources(page))
+        releases = page.releases or releases_html(ctx, page_sources(ctx, page))
         out.append(replace(page, crumbs=crumbs, tables=tables, releases=releases))
     return out
 

@@ -168,7 +168,7 @@ def profile_page(
     intro = (
         f"{name} ({code}), a council in {region}: every indicator in the package at its latest "
         "period, against its region, England and its 10 DfE statistical neighbours, with its "
-        "trends on the headline indicators and spending.",
+        "trends on the headline indicators.",
     )
     crumbs: tuple[tuple[str, str], ...] = (("#find", "Council profiles"),)
     if region_code in places.regions:

@@ -43,6 +43,8 @@ WIDE_VALUES = (
 
 def build(ctx: Context) -> list[fmt.Page]:
     """One page per region (:func:`navigation.region_stems` names their files)."""
+    shown = ctx.latest.filter(pl.col("indicator_id").is_in(ctx.headline))["source_id"]
+    sources = "|".join(sorted({*shown.drop_nulls().to_list(), *ofsted_sources(ctx)}))
     pages = []
     for code, stem in navigation.region_stems(ctx).items():
         name = ctx.names[code]
@@ -51,7 +53,8 @@ def build(ctx: Context) -> list[fmt.Page]:
             f"Every council in {name} on the headline indicators, with its band among all "
             "English councils; each council's name leads to its profile.",
         )
-        pages.append(fmt.Page(table.stem, name, "regions", (table,), intro, sort_key=name))
+        meta = {"sources": sources}
+        pages.append(fmt.Page(table.stem, name, "regions", (table,), intro, name, meta))
     return pages
 
 
