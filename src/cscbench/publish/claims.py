@@ -21,6 +21,7 @@ scale; otherwise the official judgement is shown for reference, without a verdic
 from __future__ import annotations
 
 import polars as pl
+from great_tables import GT
 
 from cscbench import compare
 from cscbench.publish import formatting as fmt
@@ -554,6 +555,10 @@ def claims_frame(ctx: Context) -> pl.DataFrame:
         .with_columns(
             comparable().alias("comparable"),
             pl.when(~comparable()).then(context_reason()).alias("context_reason"),
+            # the texts both tables show, computed once
+            official_text().alias("official_shown"),
+            check_text().alias("check"),
+            claim_text().alias("claim_shown"),
         )
         .sort("council", "date", "announcement_id")
     )
@@ -598,13 +603,63 @@ def official_columns() -> list[pl.Expr]:
         "relation",
         "official_period",
         "official_end",
-        fmt.rounded(pl.col("official_value"), pl.col("decimals")).alias("official_value"),
+        at_decimals("official_value"),
         fmt.rounded(pl.col("official_percent"), pl.lit(1)).alias("official_change_percent"),
         "official_source",
         "official_caveat",
         "gap_days",
-        official_text().alias("official_shown"),
+        "official_shown",
     ]
+
+
+CLAIM_LABELS = {
+    "when": "When (as stated)",
+    "claim": "What was said",
+    "basis": "Whose figure",
+    "certainty": "Certainty",
+    "source": "Source",
+}
+
+
+def claim_gt(
+    shown: pl.DataFrame,
+    stem: str,
+    title: str,
+    subtitle: str,
+    spanner: str,
+    labels: dict[str, str],
+) -> GT:
+    """The layout both numeric-claim tables share: the claim's own columns under "The claim",
+    then the official side's (``labels``, in order) under ``spanner``."""
+    official = list(labels)
+    return (
+        fmt.base_gt(shown, stem.replace("/", "-"), title, subtitle, groupname_col="group")
+        .tab_spanner("The claim", columns=list(CLAIM_LABELS))
+        .tab_spanner(spanner, columns=official)
+        .cols_move_to_end(official)
+        .cols_label(**CLAIM_LABELS, **labels)
+        .fmt(lambda url: fmt.safe_link(url, text="source"), columns="source")
+        .sub_missing(["period", "gap"], missing_text=fmt.DASH)
+    )
+
+
+def claim_cells(*official: pl.Expr) -> list[pl.Expr]:
+    """A numeric-claims table's cells: the council (row group), the claim as shown, then the
+    ``official`` side, then the claim's certainty and source."""
+    return [
+        pl.col("council").alias("group"),
+        pl.col("date_as_stated").alias("when"),
+        pl.col("claim_shown").alias("claim"),
+        basis_text().alias("basis"),
+        *official,
+        certainty_text().alias("certainty"),
+        pl.col("source_url").alias("source"),
+    ]
+
+
+def at_decimals(column: str, name: str | None = None) -> pl.Expr:
+    """An official figure at its indicator's decimals, for the CSV and the workbook."""
+    return fmt.rounded(pl.col(column), pl.col("decimals")).alias(name or column)
 
 
 def claims_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
@@ -618,39 +673,27 @@ def claims_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
         "labelled with whose measure it is."
     )
     shown = rows.select(
-        pl.col("council").alias("group"),
-        pl.col("date_as_stated").alias("when"),
-        claim_text().alias("claim"),
-        basis_text().alias("basis"),
-        official_text().alias("official"),
-        period_shown().alias("period"),
-        gap_shown().alias("gap"),
-        check_text().alias("check"),
-        other_text().alias("other"),
-        certainty_text().alias("certainty"),
-        pl.col("source_url").alias("source"),
+        claim_cells(
+            pl.col("official_shown").alias("official"),
+            period_shown().alias("period"),
+            gap_shown().alias("gap"),
+            pl.col("check"),
+            other_text().alias("other"),
+        )
     )
-    gt = (
-        fmt.base_gt(shown, STEM.replace("/", "-"), TITLE, subtitle, groupname_col="group")
-        .tab_spanner("The claim", columns=["when", "claim", "basis", "certainty", "source"])
-        .tab_spanner(
-            "The official statistics", columns=["official", "period", "gap", "check", "other"]
-        )
-        .cols_move_to_end(["official", "period", "gap", "check", "other"])
-        .cols_label(
-            when="When (as stated)",
-            claim="What was said",
-            basis="Whose figure",
-            certainty="Certainty",
-            source="Source",
-            official="Official figure (whose measure)",
-            period="Period",
-            gap="Time between",
-            check="Check (claims quoting DfE)",
-            other="Official figure on the other side of the claim date",
-        )
-        .fmt(lambda url: fmt.safe_link(url, text="source"), columns="source")
-        .sub_missing(["period", "gap"], missing_text=fmt.DASH)
+    gt = claim_gt(
+        shown,
+        STEM,
+        TITLE,
+        subtitle,
+        "The official statistics",
+        {
+            "official": "Official figure (whose measure)",
+            "period": "Period",
+            "gap": "Time between",
+            "check": "Check (claims quoting DfE)",
+            "other": "Official figure on the other side of the claim date",
+        },
     )
     notes = [
         f"Comparable: the same measure for the same council, dated within {COMPARABLE_DAYS} days "
@@ -668,16 +711,12 @@ def claims_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
         *official_columns(),
         "year_from",
         "year_to",
-        fmt.rounded(pl.col("stated_from_value"), pl.col("decimals")).alias(
-            "official_value_year_from"
-        ),
-        fmt.rounded(pl.col("stated_to_value"), pl.col("decimals")).alias("official_value_year_to"),
-        check_text().alias("check"),
+        at_decimals("stated_from_value", "official_value_year_from"),
+        at_decimals("stated_to_value", "official_value_year_to"),
+        "check",
         "other_official_period",
         "other_official_end",
-        fmt.rounded(pl.col("other_official_value"), pl.col("decimals")).alias(
-            "other_official_value"
-        ),
+        at_decimals("other_official_value"),
         "other_gap_days",
     )
     return fmt.Table(STEM, TITLE, subtitle, gt, data, png=True, sheet="claims")
@@ -692,39 +731,27 @@ def context_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
         "figure (the council's spending, the nearest snapshot) it is shown for context only."
     )
     shown = rows.select(
-        pl.col("council").alias("group"),
-        pl.col("date_as_stated").alias("when"),
-        claim_text().alias("claim"),
-        basis_text().alias("basis"),
-        pl.col("context_reason").alias("why"),
-        official_text().alias("official"),
-        pl.when(pl.col("official_value").is_not_null())
-        .then(fmt.period_text(pl.col("official_period"), pl.col("official_end")))
-        .alias("period"),
-        gap_text(pl.col("gap_days")).alias("gap"),
-        certainty_text().alias("certainty"),
-        pl.col("source_url").alias("source"),
+        claim_cells(
+            pl.col("context_reason").alias("why"),
+            pl.col("official_shown").alias("official"),
+            pl.when(pl.col("official_value").is_not_null())
+            .then(fmt.period_text(pl.col("official_period"), pl.col("official_end")))
+            .alias("period"),
+            gap_text(pl.col("gap_days")).alias("gap"),
+        )
     )
-    gt = (
-        fmt.base_gt(
-            shown, CONTEXT_STEM.replace("/", "-"), CONTEXT_TITLE, subtitle, groupname_col="group"
-        )
-        .tab_spanner("The claim", columns=["when", "claim", "basis", "certainty", "source"])
-        .tab_spanner("For context only", columns=["why", "official", "period", "gap"])
-        .cols_move_to_end(["why", "official", "period", "gap"])
-        .cols_label(
-            when="When (as stated)",
-            claim="What was said",
-            basis="Whose figure",
-            certainty="Certainty",
-            source="Source",
-            why="Why it is not compared",
-            official="Nearest related official figure",
-            period="Period",
-            gap="Time between",
-        )
-        .fmt(lambda url: fmt.safe_link(url, text="source"), columns="source")
-        .sub_missing(["period", "gap"], missing_text=fmt.DASH)
+    gt = claim_gt(
+        shown,
+        CONTEXT_STEM,
+        CONTEXT_TITLE,
+        subtitle,
+        "For context only",
+        {
+            "why": "Why it is not compared",
+            "official": "Nearest related official figure",
+            "period": "Period",
+            "gap": "Time between",
+        },
     )
     money = rows.filter(pl.col("relation").is_in([SCALE, CHANGE]))
     years = (

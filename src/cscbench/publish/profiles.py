@@ -252,9 +252,9 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         gt, shown_rows, "england", fmt.status_note(pl.col("england_status"), meanings)
     )
     for comparator in ("region", "england"):
-        gt = fmt.footnote_cells(
-            gt, shown_rows, comparator, fmt.flag_note(pl.col(f"{comparator}_caveat"))
-        )
+        caveat = f"{comparator}_caveat"
+        if shown_rows[caveat].null_count() < shown_rows.height:  # rare: skip the pass otherwise
+            gt = fmt.footnote_cells(gt, shown_rows, comparator, fmt.flag_note(pl.col(caveat)))
     notes = [
         fmt.BAND_NOTE,
         fmt.NA_NOTE,
