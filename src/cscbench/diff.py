@@ -28,7 +28,9 @@ from cscbench.schema import primary_key
 EXAMPLES = 3  # examples quoted in a change's words; the tables hold every row
 # Package properties that differ between any two releases by design, so never a change.
 RELEASE_PROPERTIES = frozenset({"version", "created", "id", "homepage"})
-RESOURCE_PROPERTIES = frozenset({"bytes", "hash", "licenses"})
+RESOURCE_PROPERTIES = frozenset({"bytes", "hash"})  # differ whenever the data does
+# Set on release descriptors only: compared when both sides have them (a release with another).
+RELEASE_RESOURCE_PROPERTIES = frozenset({"licenses"})
 OBSERVATION_KEY = ("indicator_id", "area_code", "period")
 # Generic row changes that a resource's own comparison says better (indicator ids, area codes).
 SPECIFIC_ROW_CHANGES = {
@@ -263,7 +265,8 @@ def diff_packages(old: Package, new: Package) -> Diff:
 
 
 def _side(package: Package) -> dict[str, Any]:
-    return {"version": package.version, "created": package.descriptor.get("created")}
+    """Which release a side is: its version, and for a release its date and id."""
+    return {key: package.descriptor.get(key) for key in ("version", "created", "id")}
 
 
 def _empty(name: str) -> pl.DataFrame:
@@ -562,6 +565,7 @@ def _entry_changes(name: str, old: Package, new: Package) -> list[Change]:
     entry = {r.get("name"): r for r in old.descriptor.get("resources", [])}.get(name, {})
     other = {r.get("name"): r for r in new.descriptor.get("resources", [])}.get(name, {})
     keys = sorted((set(entry) | set(other)) - RESOURCE_PROPERTIES - {"schema"})
+    keys = [k for k in keys if k not in RELEASE_RESOURCE_PROPERTIES or (k in entry and k in other)]
     return [
         Change("patch", name, "resource_property", key, f"resource property {key!r} changed")
         for key in keys

@@ -22,13 +22,12 @@ import datetime as dt
 import hashlib
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,15 +39,20 @@ from cscbench.changes import render_markdown
 from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
 from cscbench.errors import InvalidInputError, InvalidPackageError, UsageError
 from cscbench.loader import load
-from cscbench.package import OGL_LICENCE, swap_in
+from cscbench.package import OGL_LICENCE
+from cscbench.record import (
+    CHANGES,
+    DESCRIPTOR,
+    INDICATOR_IDS,
+    RECORD,
+    previous_version,
+    write_record,
+)
 from cscbench.schema import primary_key
 
 ARCHIVE = "cscbench-data-{version}.zip"
 DEFAULT_ID = "urn:cscbench:data:{version}"  # a URN: no web address is invented for the project
 SETTINGS = "[tool.cscbench.release] in pyproject.toml"
-CHANGES = "changes.json"
-INDICATOR_IDS = "indicator_ids.txt"
-RECORD = "release.json"
 DUCKDB = "cscbench.duckdb"
 PARQUET_DIR = "parquet"
 GIT_SECONDS = 60
@@ -207,28 +211,11 @@ def descriptor_text(descriptor: dict[str, Any]) -> str:
 # ---------------------------------------------------------------------------- previous release
 
 
-def recorded_versions(releases: Path) -> list[semver.Version]:
-    """Versions recorded under ``releases/`` (folders named X.Y.Z holding a descriptor)."""
-    if not releases.is_dir():
-        return []
-    found = []
-    for folder in releases.iterdir():
-        with contextlib.suppress(semver.VersionError):
-            if (folder / "datapackage.json").is_file():
-                found.append(semver.parse(folder.name))
-    return sorted(found)
-
-
-def previous_version(releases: Path, version: str) -> str | None:
-    earlier = [v for v in recorded_versions(releases) if v < semver.parse(version)]
-    return semver.text(earlier[-1]) if earlier else None
-
-
 def package_files(descriptor: dict[str, Any]) -> list[str]:
     """The descriptor, then every resource and schema path it names (relative to its folder)."""
     entries = descriptor["resources"]
     files = {r["path"] for r in entries} | {r["schema"] for r in entries}
-    return ["datapackage.json", *sorted(files)]
+    return [DESCRIPTOR, *sorted(files)]
 
 
 def package_commit(folder: Path, descriptor: dict[str, Any]) -> str | None:
@@ -272,11 +259,7 @@ def previous_package(
             f"{releases / version / RECORD} names no git commit for {version}: pass --previous "
             f"with {version}'s release archive or package"
         )
-    recorded = _json(releases / version / "datapackage.json")
-    files = {r["path"] for r in recorded["resources"]} | {
-        r["schema"] for r in recorded["resources"]
-    }
-    paths = ["datapackage.json", *sorted(files)]
+    paths = package_files(_json(releases / version / DESCRIPTOR))
     with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
         archive = Path(folder) / f"{version}.zip"
         try:
@@ -314,20 +297,26 @@ def changes_since_previous(
     package: Package, version: str, releases: Path, root: Path, given: Path | None
 ) -> tuple[str | None, Diff]:
     """The previous version and the diff from it (from nothing for a first release); raises
-    :class:`semver.VersionError` when ``version`` understates the changes."""
+    :class:`semver.VersionError` when ``version`` understates the changes.
+
+    ``package`` carries its release descriptor, and the previous package is given its recorded
+    one (the same files, as the hashes show), so both sides name their release date and id.
+    """
     previous = previous_version(releases, version)
     if previous is None:
         return None, diff_packages(EMPTY, package)
+    recorded = releases / previous / DESCRIPTOR
     with previous_package(releases, previous, root, given) as old_descriptor:
-        check_hashes(old_descriptor, releases / previous / "datapackage.json", previous)
-        diff = diff_packages(read_package(old_descriptor), package)
+        check_hashes(old_descriptor, recorded, previous)
+        old = replace(read_package(old_descriptor), descriptor=_json(recorded))
+        diff = diff_packages(old, package)
     semver.check(previous, version, diff.level, diff.reasons(diff.level))
     return previous, diff
 
 
 def check_not_rereleased(releases: Path, descriptor: dict[str, Any]) -> None:
     """A version is released once: re-running it is fine only with the very same files."""
-    recorded = releases / str(descriptor["version"]) / "datapackage.json"
+    recorded = releases / str(descriptor["version"]) / DESCRIPTOR
     if not recorded.is_file():
         return
     before = {r["name"]: r.get("hash") for r in _json(recorded)["resources"]}
@@ -520,7 +509,7 @@ def build_archive(
     top = f"cscbench-data-{descriptor['version']}"
     with tempfile.TemporaryDirectory(prefix="cscbench-release-") as folder:
         work = Path(folder)
-        (work / "datapackage.json").write_text(descriptor_text(descriptor), encoding="utf-8")
+        (work / DESCRIPTOR).write_text(descriptor_text(descriptor), encoding="utf-8")
         (work / "README.md").write_text(readme(descriptor, package, previous), encoding="utf-8")
         (work / "CHANGES.md").write_text(render_markdown(diff, "#"), encoding="utf-8")
         parquet = write_parquet(descriptor_path, package, work / PARQUET_DIR)
@@ -543,35 +532,25 @@ def record_release(
 ) -> Path:
     """``releases/X.Y.Z/``: descriptor with hashes, schemas, indicator ids, changes, commit."""
     version = str(descriptor["version"])
-    releases.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=releases))
-    try:
-        (work / "datapackage.json").write_text(descriptor_text(descriptor), encoding="utf-8")
-        for entry in descriptor["resources"]:
-            target = work / entry["schema"]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(descriptor_path.parent / entry["schema"], target)
-        ids = (
-            package.frames["indicators"]["indicator_id"].sort()
-            if "indicators" in package.frames
-            else []
-        )
-        (work / INDICATOR_IDS).write_text("".join(f"{i}\n" for i in ids), encoding="utf-8")
-        body = json.dumps(diff.to_dict(), indent=1, ensure_ascii=False, sort_keys=True)
-        (work / CHANGES).write_text(body + "\n", encoding="utf-8")
-        record = {
-            "version": version,
-            "created": descriptor["created"],
-            "previous": previous,
-            "commit": package_commit(descriptor_path.parent, package.descriptor),
-            "archive": ARCHIVE.format(version=version),
-        }
-        (work / RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-        work.chmod(0o755)
-        swap_in(work, releases / version)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return releases / version
+    indicators = package.frames.get("indicators")
+    ids = [] if indicators is None else indicators["indicator_id"].sort().to_list()
+    record = {
+        "version": version,
+        "created": descriptor["created"],
+        "previous": previous,
+        "commit": package_commit(descriptor_path.parent, package.descriptor),
+        "archive": ARCHIVE.format(version=version),
+    }
+    files: dict[str, str | Path] = {
+        DESCRIPTOR: descriptor_text(descriptor),
+        INDICATOR_IDS: "".join(f"{i}\n" for i in ids),
+        CHANGES: json.dumps(diff.to_dict(), indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+        RECORD: json.dumps(record, indent=2) + "\n",
+    }
+    files.update(
+        {r["schema"]: descriptor_path.parent / r["schema"] for r in descriptor["resources"]}
+    )
+    return write_record(releases, version, files)
 
 
 # ---------------------------------------------------------------------------- the command
@@ -607,7 +586,8 @@ def release(
     settings = read_settings(root / "pyproject.toml")
     descriptor = release_descriptor(package, descriptor_path.parent, created, settings)
     check_not_rereleased(releases, descriptor)
-    before, diff = changes_since_previous(package, version, releases, root, previous)
+    released = replace(package, descriptor=descriptor)
+    before, diff = changes_since_previous(released, version, releases, root, previous)
     target = Path(out) / ARCHIVE.format(version=version)
     build_archive(descriptor_path, package, descriptor, diff, before, target)
     recorded = record_release(releases, descriptor_path, descriptor, package, diff, before)
