@@ -23,8 +23,11 @@ from pathlib import Path, PurePosixPath
 from cscbench.errors import UsageError
 
 DESCRIPTOR = "datapackage.json"
-MAX_MEMBERS = 10_000  # a release holds about 20; room for many more resources
-MAX_BYTES = 4 << 30  # unpacked; today's release unpacks to about 20 MB
+MAX_MEMBERS = 10_000  # a release holds about 25; room for many more resources
+MAX_BYTES = 4 << 30  # unpacked; today's release unpacks to about 18 MB
+# The same settings as the package boundary's limits (issue 13): whole numbers of bytes/members.
+MEMBERS_ENV = "CSCBENCH_MAX_ARCHIVE_MEMBERS"
+BYTES_ENV = "CSCBENCH_MAX_ARCHIVE_BYTES"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip can store: no build time in releases
 FILE_MODE = 0o100644  # a regular file, rw-r--r--
 UNIX = 3  # ZipInfo.create_system: the same byte whatever system builds the release
@@ -71,15 +74,28 @@ def _member_info(name: str) -> zipfile.ZipInfo:
 # ---------------------------------------------------------------------------- reading
 
 
+def limit(variable: str, default: int) -> int:
+    """A limit from the environment (a whole number, at least 1), else its default."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"{variable} is {text!r}; expected a whole number of at least 1")
+    return int(text)
+
+
 @contextlib.contextmanager
 def open_package(
-    path: Path, max_members: int = MAX_MEMBERS, max_bytes: int = MAX_BYTES
+    path: Path, max_members: int | None = None, max_bytes: int | None = None
 ) -> Iterator[Path]:
     """The ``datapackage.json`` of a descriptor path, a package folder or a release zip.
 
     A zip is checked whole, then unpacked into a temporary folder removed on exit; the descriptor
     may sit at the archive's root or inside its one top-level folder (``cscbench-data-X.Y.Z/``).
+    Limits: the arguments, else ``$CSCBENCH_MAX_ARCHIVE_MEMBERS`` / ``_BYTES``, else the defaults.
     """
+    max_members = max_members or limit(MEMBERS_ENV, MAX_MEMBERS)
+    max_bytes = max_bytes or limit(BYTES_ENV, MAX_BYTES)
     path = Path(path)
     if path.is_dir():
         path = path / DESCRIPTOR

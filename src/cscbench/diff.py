@@ -348,7 +348,8 @@ def _compare_resource(name: str, old: Package, new: Package) -> ResourceResult:
     old_schema, new_schema = old.schemas[name], new.schemas[name]
     old_frame, new_frame = old.frames[name], new.frames[name]
     key = primary_key(new_schema)
-    comparable = bool(key) and all(c in old_frame.columns and c in new_frame.columns for c in key)
+    # Rows are matched by key only when both sides have the same one (a new key is major anyway).
+    comparable = bool(key) and key == primary_key(old_schema) and _has(new_frame, old_frame, *key)
     changes = _entry_changes(name, old, new)
     if not comparable:
         changes += schema_changes(name, old_schema, new_schema, None)

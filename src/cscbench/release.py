@@ -245,9 +245,10 @@ def _git(folder: Path, *args: str) -> str:
 
 @contextlib.contextmanager
 def previous_package(
-    releases: Path, version: str, root: Path, given: Path | None
+    releases: Path, version: str, repositories: list[Path], given: Path | None
 ) -> Iterator[Path]:
-    """The previous release's ``datapackage.json``: ``--previous``, else from its git commit."""
+    """The previous release's ``datapackage.json``: ``--previous``, else from its git commit,
+    looked up in each of ``repositories`` in turn (the released package's own, the checkout)."""
     if given is not None:
         with open_package(given) as descriptor:
             yield descriptor
@@ -262,15 +263,29 @@ def previous_package(
     paths = package_files(_json(releases / version / DESCRIPTOR))
     with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
         archive = Path(folder) / f"{version}.zip"
-        try:
-            _git(root, "archive", "--format=zip", "-o", str(archive), commit, "--", *paths)
-        except (OSError, subprocess.SubprocessError) as exc:
+        failures = []
+        for repository in repositories:
+            try:
+                _git(
+                    repository, "archive", "--format=zip", "-o", str(archive), commit, "--", *paths
+                )
+                break
+            except (OSError, subprocess.SubprocessError) as exc:
+                failures.append(f"{repository}: {_first_line(exc)}")
+        else:
             raise UsageError(
-                f"cannot take {version}'s package from git commit {commit} ({exc}); pass "
-                f"--previous with {version}'s release archive or package"
-            ) from exc
+                f"cannot take {version}'s package from git commit {commit} "
+                f"({'; '.join(failures)}); pass --previous with {version}'s release archive or "
+                "package"
+            )
         with open_package(archive) as descriptor:
             yield descriptor
+
+
+def _first_line(error: Exception) -> str:
+    """What git said (its first line of stderr), else the error itself."""
+    stderr = getattr(error, "stderr", None) or str(error)
+    return (str(stderr).strip().splitlines() or [""])[0]
 
 
 def _json(path: Path) -> dict[str, Any]:
@@ -294,7 +309,7 @@ def check_hashes(descriptor: Path, recorded: Path, version: str) -> None:
 
 
 def changes_since_previous(
-    package: Package, version: str, releases: Path, root: Path, given: Path | None
+    package: Package, version: str, releases: Path, repositories: list[Path], given: Path | None
 ) -> tuple[str | None, Diff]:
     """The previous version and the diff from it (from nothing for a first release); raises
     :class:`semver.VersionError` when ``version`` understates the changes.
@@ -306,7 +321,7 @@ def changes_since_previous(
     if previous is None:
         return None, diff_packages(EMPTY, package)
     recorded = releases / previous / DESCRIPTOR
-    with previous_package(releases, previous, root, given) as old_descriptor:
+    with previous_package(releases, previous, repositories, given) as old_descriptor:
         check_hashes(old_descriptor, recorded, previous)
         old = replace(read_package(old_descriptor), descriptor=_json(recorded))
         diff = diff_packages(old, package)
@@ -587,7 +602,8 @@ def release(
     descriptor = release_descriptor(package, descriptor_path.parent, created, settings)
     check_not_rereleased(releases, descriptor)
     released = replace(package, descriptor=descriptor)
-    before, diff = changes_since_previous(released, version, releases, root, previous)
+    repositories = [descriptor_path.parent, root]
+    before, diff = changes_since_previous(released, version, releases, repositories, previous)
     target = Path(out) / ARCHIVE.format(version=version)
     build_archive(descriptor_path, package, descriptor, diff, before, target)
     recorded = record_release(releases, descriptor_path, descriptor, package, diff, before)
