@@ -15,6 +15,7 @@ of packages always gives the same result.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,25 +313,39 @@ def _renamed_resources(
 def _resource_changes(
     new: Package, added: list[str], removed: list[str], renamed: dict[str, str]
 ) -> list[Change]:
+    def rows(name: str) -> str:
+        return f" ({new.frames[name].height:,} rows)"
+
+    return _name_changes(None, "resource", renamed, removed, added, rows)
+
+
+def _name_changes(
+    resource: str | None,
+    what: str,
+    renamed: dict[str, str],
+    removed: list[str],
+    added: list[str],
+    more: Callable[[str], str] = lambda _: "",
+) -> list[Change]:
+    """Names of one kind (resources, or one resource's columns) renamed or removed, which breaks
+    code that uses them (major), and added (minor). ``more`` adds words to an addition."""
+
+    def where(name: str) -> str:
+        return name if resource is None else resource
+
     out = [
-        Change("major", old, "resource_renamed", old, f"resource {old!r} renamed to {name!r}")
-        for old, name in renamed.items()
+        Change("major", where(a), f"{what}_renamed", a, f"{what} {a!r} renamed to {b!r}")
+        for a, b in renamed.items()
     ]
     out += [
-        Change("major", name, "resource_removed", name, f"resource {name!r} removed")
-        for name in removed
-        if name not in renamed
+        Change("major", where(n), f"{what}_removed", n, f"{what} {n!r} removed")
+        for n in removed
+        if n not in renamed
     ]
     out += [
-        Change(
-            "minor",
-            name,
-            "resource_added",
-            name,
-            f"resource {name!r} added ({new.frames[name].height:,} rows)",
-        )
-        for name in added
-        if name not in renamed.values()
+        Change("minor", where(n), f"{what}_added", n, f"{what} {n!r} added{more(n)}")
+        for n in added
+        if n not in renamed.values()
     ]
     return out
 
@@ -421,20 +436,7 @@ def schema_changes(
     gone = [c for c in old_fields if c not in new_fields]
     came = [c for c in new_fields if c not in old_fields]
     renames = _renamed_columns(gone, came, old_fields, new_fields, joined)
-    out = [
-        Change("major", name, "column_renamed", a, f"column {a!r} renamed to {b!r}")
-        for a, b in renames.items()
-    ]
-    out += [
-        Change("major", name, "column_removed", c, f"column {c!r} removed")
-        for c in gone
-        if c not in renames
-    ]
-    out += [
-        Change("minor", name, "column_added", c, f"column {c!r} added")
-        for c in came
-        if c not in renames.values()
-    ]
+    out = _name_changes(name, "column", renames, gone, came)
     for column in [c for c in new_fields if c in old_fields]:
         out += _field_changes(name, column, old_fields[column], new_fields[column])
     if primary_key(old) != primary_key(new):
@@ -764,71 +766,55 @@ def _status_changes(joined: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- areas and indicators
 
 
+# What happened to an area code, in words: (one, several).
+AREA_WORDS = {
+    "new": ("new code", "new codes"),
+    "removed": ("code removed", "codes removed"),
+    "closed": ("code closed", "codes closed"),
+    "renamed": ("renamed", "renamed"),
+}
+
+
 def _area_changes(
     added: pl.DataFrame, removed: pl.DataFrame, joined: pl.DataFrame
 ) -> tuple[list[Change], dict[str, pl.DataFrame]]:
     """New codes, removed codes, codes closed (no longer current) and areas renamed."""
-    successor = "successor_code" if "successor_code" in joined.columns else None
-    follow = pl.col(successor) if successor else pl.lit(None, pl.String)
-    closed = joined.filter(
-        (pl.col("status_old") == "current") & (pl.col("status") != "current")
-    ).select(
-        "area_code",
-        pl.lit("closed").alias("what"),
-        pl.col("name_old").alias("old_name"),
-        pl.col("name").alias("new_name"),
-        "status",
-        follow.alias("successor_code"),
-    )
-    renamed = joined.filter(pl.col("name") != pl.col("name_old")).select(
-        "area_code",
-        pl.lit("renamed").alias("what"),
-        pl.col("name_old").alias("old_name"),
-        pl.col("name").alias("new_name"),
-        "status",
-        follow.alias("successor_code"),
-    )
-    new_codes = added.select(
-        "area_code",
-        pl.lit("new").alias("what"),
-        pl.lit(None, pl.String).alias("old_name"),
-        pl.col("name").alias("new_name"),
-        "status",
-        (
-            pl.col("successor_code")
-            if "successor_code" in added.columns
-            else pl.lit(None, pl.String)
-        ).alias("successor_code"),
-    )
-    gone = removed.select(
-        "area_code",
-        pl.lit("removed").alias("what"),
-        pl.col("name").alias("old_name"),
-        pl.lit(None, pl.String).alias("new_name"),
-        "status",
-        pl.lit(None, pl.String).alias("successor_code"),
-    )
-    table = pl.concat([new_codes, gone, closed, renamed]).sort("what", "area_code")
+    none = pl.lit(None, pl.String)
+    closed = joined.filter((pl.col("status_old") == "current") & (pl.col("status") != "current"))
+    renamed = joined.filter(pl.col("name") != pl.col("name_old"))
+    parts = [
+        _area_rows(added, "new", none, pl.col("name")),
+        _area_rows(removed, "removed", pl.col("name"), none),
+        _area_rows(closed, "closed", pl.col("name_old"), pl.col("name")),
+        _area_rows(renamed, "renamed", pl.col("name_old"), pl.col("name")),
+    ]
+    table = pl.concat(parts).sort("what", "area_code")
     out = []
-    for what, rows in table.group_by("what", maintain_order=True):
-        words = {
-            "new": "new code",
-            "removed": "code removed",
-            "closed": "code closed",
-            "renamed": "renamed",
-        }[str(what[0])]
+    for (what,), rows in table.group_by("what", maintain_order=True):
         shown = rows.head(EXAMPLES).select(_area_words()).to_series().to_list()
         more = f" and {rows.height - len(shown)} more" if rows.height > len(shown) else ""
-        out.append(
-            Change(
-                "minor" if what[0] == "new" else "patch",
-                "areas",
-                f"area_{what[0]}",
-                "",
-                f"{rows.height} {words}{'s' if rows.height > 1 and what[0] != 'renamed' else ''}: {'; '.join(shown)}{more}",
-            )
-        )
+        words = AREA_WORDS[str(what)][rows.height > 1]
+        level = "minor" if what == "new" else "patch"
+        detail = f"{rows.height} {words}: {'; '.join(shown)}{more}"
+        out.append(Change(level, "areas", f"area_{what}", "", detail))
     return out, {"areas": table}
+
+
+def _area_rows(
+    frame: pl.DataFrame, what: str, old_name: pl.Expr, new_name: pl.Expr
+) -> pl.DataFrame:
+    """Rows of the areas table: code, what happened, names before and after, status, successor."""
+    successor = (
+        "successor_code" if "successor_code" in frame.columns and what != "removed" else None
+    )
+    return frame.select(
+        "area_code",
+        pl.lit(what).alias("what"),
+        old_name.alias("old_name"),
+        new_name.alias("new_name"),
+        "status",
+        (pl.col(successor) if successor else pl.lit(None, pl.String)).alias("successor_code"),
+    )
 
 
 def _area_words() -> pl.Expr:
