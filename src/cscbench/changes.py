@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from cscbench.diff import Change, Diff
 
 TEXT_EXAMPLES = 5
+TEXT_WIDTH = 240  # the terminal form cuts a long list of ids here; JSON and Markdown keep all
 LEVEL_HEADINGS = {
     "major": "Breaking changes (major)",
     "minor": "Additions (minor)",
@@ -76,14 +77,24 @@ def line(changes: list[Change], limit: int | None, code: bool = False) -> str:
     """One line for changes of one kind: the change itself, or a count and the first ``limit``."""
     first = changes[0]
     if len(changes) == 1 and first.kind not in BY_SUBJECT:
-        return first.detail
+        return first.detail if limit is None else shorten(first.detail)
     quote = (lambda s: f"`{s}`") if code else (lambda s: s)
     parts = [quote(c.subject) if c.kind in BY_SUBJECT else c.detail for c in changes]
+    if limit is not None:
+        parts = [shorten(part) for part in parts]
     shown = parts if limit is None else parts[:limit]
     more = f"; and {len(parts) - len(shown)} more" if len(shown) < len(parts) else ""
     label = KIND_LABELS.get(first.kind, first.kind.replace("_", " "))
     separator = ", " if first.kind in BY_SUBJECT else "; "
     return f"{label} ({len(changes)}): {separator.join(shown)}{more}"
+
+
+def shorten(text: str) -> str:
+    """``text`` cut after the last list item that fits :data:`TEXT_WIDTH`, saying so."""
+    if len(text) <= TEXT_WIDTH:
+        return text
+    cut = text.rfind(", ", 0, TEXT_WIDTH)
+    return text[: cut if cut > 0 else TEXT_WIDTH] + ", ..."
 
 
 def render_text(diff: Diff, limit: int = TEXT_EXAMPLES) -> str:
@@ -106,9 +117,16 @@ def render_markdown(diff: Diff, heading: str = "###") -> str:
         return "\n".join([*out, "No changes to the data or its schemas.", ""])
     for level, kinds in grouped(diff):
         out += [f"{LEVEL_HEADINGS[level]}:", ""]
-        out += [
-            f"- **{resource or 'package'}**: {line(group, None, code=True)}"
-            for resource, group in kinds
-        ]
+        for resource, group in kinds:
+            out += markdown_item(resource or "package", group)
         out.append("")
     return "\n".join(out)
+
+
+def markdown_item(resource: str, changes: list[Change]) -> list[str]:
+    """A bullet for changes of one kind; several described changes become sub-bullets."""
+    first = changes[0]
+    if len(changes) == 1 or first.kind in BY_SUBJECT:
+        return [f"- **{resource}**: {line(changes, None, code=True)}"]
+    label = KIND_LABELS.get(first.kind, first.kind.replace("_", " "))
+    return [f"- **{resource}**: {label} ({len(changes)}):"] + [f"  - {c.detail}" for c in changes]

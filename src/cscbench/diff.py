@@ -852,11 +852,16 @@ def _indicator_changes(
         Change("minor", "indicators", "indicator_added", i, f"indicator {i!r} added")
         for i in added["indicator_id"].to_list()
     ]
-    fields = cells.group_by("key", maintain_order=True).agg(pl.col("field").sort())
+    # one change per set of fields changed together ("definition, label"), naming the indicators
+    together = (
+        cells.group_by("key")
+        .agg(pl.col("field").sort().str.join(", ").alias("fields"))
+        .group_by("fields")
+        .agg(pl.col("key").sort())
+        .sort("fields")
+    )
     out += [
-        Change(
-            "patch", "indicators", "indicator_changed", key, f"{key}: {', '.join(names)} changed"
-        )
-        for key, names in fields.sort("key").iter_rows()
+        Change("patch", "indicators", "indicator_changed", fields, f"{fields}: {', '.join(ids)}")
+        for fields, ids in together.iter_rows()
     ]
     return out

@@ -418,13 +418,14 @@ def readme(descriptor: dict[str, Any], package: Package, previous: str | None) -
         for r in descriptor["resources"]
         if r.get("licenses")
     ]
-    homepage = f"\nProject home: {descriptor['homepage']}\n" if descriptor.get("homepage") else ""
+    homepage = f" Project home: {descriptor['homepage']}" if descriptor.get("homepage") else ""
     since = f"compared with {previous}" if previous else "this is the first release"
     return "\n".join(
         [
             f"# {descriptor.get('title', 'cscbench')}, version {version}",
             "",
             f"Released {created}. Identifier: `{descriptor['id']}`.{homepage}",
+            "",
             descriptor.get("description", ""),
             "",
             "## Inside",
