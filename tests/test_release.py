@@ -271,3 +271,8 @@ def test_a_version_is_released_once(
     args = ["release", "--package", str(changed), "--out", str(tmp_path / "out")]
     assert main([*args, "--releases", str(released.recorded.parent)]) == 1
     assert "0.1.0 was already released with other data" in capsys.readouterr().err
+    schema_only = copy_package(package, tmp_path / "s")
+    edit_schema(schema_only, "areas", lambda s: s.update(description="edited"))
+    args = ["release", "--package", str(schema_only), "--out", str(tmp_path / "out")]
+    assert main([*args, "--releases", str(released.recorded.parent)]) == 1
+    assert "differs in areas" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -19,7 +20,6 @@ from pathlib import Path
 from cscbench import semver
 from cscbench.diff import Diff
 from cscbench.errors import InvalidInputError
-from cscbench.package import swap_in
 
 DESCRIPTOR = "datapackage.json"
 CHANGES = "changes.json"
@@ -59,20 +59,30 @@ def latest_changes(releases: Path) -> tuple[str, Diff] | None:
 
 
 def write_record(releases: Path, version: str, files: Mapping[str, str | Path]) -> Path:
-    """Write ``releases/<version>/`` from (relative name -> text, or a file to copy), replacing
-    any earlier record of the version in one swap, so a failed run leaves no half record."""
+    """Write ``releases/<version>/`` from (relative name -> text, or a file to copy).
+
+    Everything is written in a temporary folder first. A new record is then one rename, so a
+    failed run leaves none; a re-release (the same data and schemas, checked before) moves each
+    file over its old copy, one atomic rename per file.
+    """
     releases.mkdir(parents=True, exist_ok=True)
+    target = releases / version
     work = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=releases))
     try:
         for name, content in sorted(files.items()):
-            target = work / name
-            target.parent.mkdir(parents=True, exist_ok=True)
+            path = work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, Path):
-                shutil.copyfile(content, target)
+                shutil.copyfile(content, path)
             else:
-                target.write_text(content, encoding="utf-8")
+                path.write_text(content, encoding="utf-8")
         work.chmod(0o755)
-        swap_in(work, releases / version)
+        if not target.exists():
+            os.replace(work, target)
+            return target
+        for name in sorted(files):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(work / name, target / name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return releases / version
+    return target

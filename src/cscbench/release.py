@@ -329,19 +329,30 @@ def changes_since_previous(
     return previous, diff
 
 
-def check_not_rereleased(releases: Path, descriptor: dict[str, Any]) -> None:
-    """A version is released once: re-running it is fine only with the very same files."""
-    recorded = releases / str(descriptor["version"]) / DESCRIPTOR
+def check_not_rereleased(releases: Path, descriptor: dict[str, Any], root: Path) -> None:
+    """A version is released once: re-running it is fine only with the very same data files
+    (by their recorded hashes) and Table Schemas (byte for byte)."""
+    version = str(descriptor["version"])
+    recorded = releases / version / DESCRIPTOR
     if not recorded.is_file():
         return
     before = {r["name"]: r.get("hash") for r in _json(recorded)["resources"]}
     now = {r["name"]: r["hash"] for r in descriptor["resources"]}
-    if before != now:
-        changed = sorted(n for n in set(before) | set(now) if before.get(n) != now.get(n))
+    changed = {n for n in set(before) | set(now) if before.get(n) != now.get(n)}
+    changed |= {
+        r["name"]
+        for r in descriptor["resources"]
+        if not _same_file(root / r["schema"], releases / version / r["schema"])
+    }
+    if changed:
         raise semver.VersionError(
-            f"{descriptor['version']} was already released with other data ({recorded}; "
-            f"differs in {', '.join(changed)}); bump the version for a new release"
+            f"{version} was already released with other data or schemas ({recorded}; differs "
+            f"in {', '.join(sorted(changed))}); bump the version for a new release"
         )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
 
 
 # ---------------------------------------------------------------------------- the archive
@@ -601,7 +612,7 @@ def release(
     created = release_date(date, root / "CHANGELOG.md", version)
     settings = read_settings(root / "pyproject.toml")
     descriptor = release_descriptor(package, descriptor_path.parent, created, settings)
-    check_not_rereleased(releases, descriptor)
+    check_not_rereleased(releases, descriptor, descriptor_path.parent)
     released = replace(package, descriptor=descriptor)
     repositories = [descriptor_path.parent, root]
     before, diff = changes_since_previous(released, version, releases, repositories, previous)
