@@ -37,35 +37,33 @@ def symlink(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
 
 
 @pytest.mark.parametrize(
-    ("member", "message"),
+    "member",
     [
-        ("../escaped.txt", "'..'"),
-        ("top/../../escaped.txt", "'..'"),
-        ("ABSOLUTE", "absolute path"),
-        ("C:/escaped.txt", "absolute path"),
-        ("top\\..\\escaped.txt", "backslash"),
-        ("LINK", "symbolic link"),
+        "../escaped.txt",
+        "top/../../escaped.txt",
+        "ABSOLUTE",
+        "C:/escaped.txt",
+        "top\\..\\escaped.txt",
+        "LINK",
     ],
 )
 def test_hostile_members_are_refused_and_nothing_is_written_outside(
-    package: Path,
-    tmp_path: Path,
-    member: str,
-    message: str,
-    capsys: pytest.CaptureFixture[str],
+    package: Path, tmp_path: Path, member: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outside = tmp_path / "escaped.txt"
     if member == "ABSOLUTE":
-        extra = [(zipfile.ZipInfo(str(outside)), b"pwned")]
+        member = str(outside)
+        extra = [(zipfile.ZipInfo(member), b"pwned")]
     elif member == "LINK":
-        extra = [symlink("top/datapackage/link.csv", "/etc/passwd")]
+        member = "top/datapackage/link.csv"
+        extra = [symlink(member, "/etc/passwd")]
     else:
         extra = [(zipfile.ZipInfo(member), b"pwned")]
     (tmp_path / "work").mkdir()
     archive = zip_with(tmp_path / "work" / "hostile.zip", package, extra)
     assert main(["diff", str(package), str(archive)]) == 2
     err = capsys.readouterr().err
-    assert message in err and "nothing was unpacked" in err
+    assert member.split("\\")[-1] in err and "nothing was unpacked" in err
     assert not outside.exists()
     assert sorted(p.name for p in (tmp_path / "work").iterdir()) == ["hostile.zip"]
 
@@ -84,11 +82,11 @@ def test_size_and_member_limits(
     assert archive.stat().st_size < 200_000
     monkeypatch.setenv("CSCBENCH_MAX_ARCHIVE_BYTES", str(4 << 20))
     assert main(["diff", str(package), str(archive)]) == 2
-    assert "expected at most 4194304" in capsys.readouterr().err
+    assert "unpacks to more than" in capsys.readouterr().err
     monkeypatch.delenv("CSCBENCH_MAX_ARCHIVE_BYTES")
     monkeypatch.setenv("CSCBENCH_MAX_ARCHIVE_MEMBERS", "5")
     assert main(["diff", str(package), str(archive)]) == 2
-    assert "expected at most 5 in a release archive" in capsys.readouterr().err
+    assert "members; at most 5" in capsys.readouterr().err
 
 
 def test_not_a_release_archive(package: Path, tmp_path: Path) -> None:

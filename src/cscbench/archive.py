@@ -130,23 +130,25 @@ def _check_members(
 ) -> None:
     if len(infos) > max_members:
         raise UnreadableInput(
-            f"{archive}: {len(infos)} members; expected at most {max_members} in a release archive"
+            f"{archive}: {len(infos):,} members; at most {max_members:,} ({MEMBERS_ENV}); "
+            "nothing was unpacked"
         )
     total = sum(info.file_size for info in infos)
     if total > max_bytes:
         raise UnreadableInput(
-            f"{archive}: members unpack to {total} bytes; expected at most {max_bytes}"
+            f"{archive}: unpacks to more than {max_bytes:,} bytes ({BYTES_ENV}); "
+            "nothing was unpacked"
         )
     seen: set[str] = set()
     for info in infos:
         problem = _member_problem(info)
         if problem:
-            raise UnreadableInput(
-                f"{archive}: member {info.filename!r} {problem}; nothing was unpacked"
-            )
+            raise UnreadableInput(f"{archive}: {info.filename}: {problem}; nothing was unpacked")
         key = info.filename.rstrip("/")
         if key in seen:
-            raise UnreadableInput(f"{archive}: member {info.filename!r} appears twice")
+            raise UnreadableInput(
+                f"{archive}: {info.filename}: the same member twice; nothing was unpacked"
+            )
         seen.add(key)
 
 
@@ -156,17 +158,17 @@ def _member_problem(info: zipfile.ZipInfo) -> str | None:
     parts = PurePosixPath(name).parts
     mode = info.external_attr >> 16
     if not name or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "has an absolute path; expected a path inside the archive"
+        return "a member path outside the archive (absolute)"
     if "\\" in name or "\x00" in name:
-        return "has a backslash or NUL in its name; expected a plain relative path"
+        return "a member path with a backslash or NUL; expected a plain relative path"
     if ".." in parts or "." in parts:
-        return "has '..' or '.' in its path; expected a path inside the archive"
+        return "a member path outside the archive ('..' or '.')"
     if stat.S_ISLNK(mode):
-        return "is a symbolic link; expected a regular file"
+        return "a link (symbolic link); only files are allowed"
     if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)) and stat.S_IFMT(mode):
-        return "is a special file (device, FIFO or socket); expected a regular file"
+        return "a special file (device, FIFO or socket); only files are allowed"
     if info.flag_bits & 0x1:
-        return "is encrypted; expected a plain member"
+        return "an encrypted member; expected a plain one"
     return None
 
 
