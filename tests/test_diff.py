@@ -273,7 +273,7 @@ def test_unreadable_inputs_exit_2_without_showing_their_content(
     assert json.loads(captured.out)["differences"] is None
     new.write_text("{not json")
     assert main(["diff", str(base), str(new)]) == 2
-    assert "cannot be read as JSON" in capsys.readouterr().err
+    assert "expected valid UTF-8 JSON" in capsys.readouterr().err
 
 
 def test_duplicate_keys_are_refused(

@@ -207,7 +207,8 @@ def _json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise UnreadableInput(f"{path}: cannot be read as JSON ({exc})") from exc
+        first = (str(exc).strip().splitlines() or [""])[0][:160]
+        raise UnreadableInput(f"{path}: {first}; expected valid UTF-8 JSON") from exc
     if not isinstance(data, dict):
         raise UnreadableInput(f"{path}: expected a JSON object")
     return data
