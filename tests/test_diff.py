@@ -203,8 +203,10 @@ def test_schema_changes_that_break_consumers_are_major(
 
 def test_additions_are_minor(base: Path, new: Path) -> None:
     edit_schema(new, "observations", lambda s: s["fields"][5]["constraints"]["enum"].append("[k]"))
-    edit_schema(new, "sources", lambda s: s["fields"].append({"name": "bytes", "type": "integer"}))
-    edit_rows(new, "sources", lambda f: f.with_columns(bytes=pl.lit("1")))
+    edit_schema(
+        new, "sources", lambda s: s["fields"].append({"name": "zz_added", "type": "integer"})
+    )
+    edit_rows(new, "sources", lambda f: f.with_columns(zz_added=pl.lit("1")))
     descriptor = json.loads(new.read_text())
     extra = {**descriptor["resources"][-1], "name": "sources_copy"}
     descriptor["resources"].append(extra)
