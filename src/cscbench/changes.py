@@ -76,7 +76,7 @@ def grouped(diff: Diff) -> Iterator[tuple[str, list[tuple[str, list[Change]]]]]:
 def line(changes: list[Change], limit: int | None, code: bool = False) -> str:
     """One line for changes of one kind: the change itself, or a count and the first ``limit``."""
     first = changes[0]
-    if len(changes) == 1 and first.kind not in BY_SUBJECT:
+    if len(changes) == 1:
         return first.detail if limit is None else shorten(first.detail)
     quote = (lambda s: f"`{s}`") if code else (lambda s: s)
     parts = [quote(c.subject) if c.kind in BY_SUBJECT else c.detail for c in changes]

@@ -123,7 +123,7 @@ EMPTY = Package({}, {}, {})  # what the first release is compared with
 class Diff:
     """Every change from ``old`` to ``new`` and the tables behind them."""
 
-    old: dict[str, Any]  # version (and created) of each side
+    old: dict[str, Any]  # which release each side is: version, created, id
     new: dict[str, Any]
     changes: tuple[Change, ...]
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
