@@ -45,11 +45,25 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def package_frames(raw_dir: Path) -> dict:
-    """Every resource built in memory from the raw files, once per test session."""
+def registered_raw(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A raw folder holding only the files registry/sources.toml lists (as links to the real ones):
+    a build from it proves ingest reads no file the registry does not declare."""
+    from cscbench.ingest.registry import default_registry
+
+    root = tmp_path_factory.mktemp("registered-raw")
+    for source in default_registry().sources:
+        if source.raw_path:
+            (root / source.raw_path).parent.mkdir(parents=True, exist_ok=True)
+            (root / source.raw_path).symlink_to(raw_dir / source.raw_path)
+    return root
+
+
+@pytest.fixture(scope="session")
+def package_frames(registered_raw: Path) -> dict:
+    """Every resource built in memory from the (registered) raw files, once per test session."""
     from cscbench import ingest
 
-    return ingest.build(raw_dir)
+    return ingest.build(registered_raw)
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,8 @@ def test_counts(areas: pl.DataFrame) -> None:
         ("E10000027", "E06000066", "2023-03-31"),  # Somerset
         ("E08000016", "E08000038", "2024-03-31"),  # Barnsley
         ("E08000019", "E08000039", "2024-03-31"),  # Sheffield
+        ("E08000020", "E08000037", "2013-03-31"),  # Gateshead (DfE's C4 to 2019)
+        ("E06000048", "E06000057", "2013-03-31"),  # Northumberland (DfE's C4 to 2019)
     ],
 )
 def test_superseded_codes_continue_their_series(

@@ -266,11 +266,11 @@ def test_ingest_errors_are_invalid_input(
 ) -> None:
     args = ["ingest", "--raw-dir", str(tmp_path), "--out", str(tmp_path / "out")]
     monkeypatch.setattr(
-        cscbench.ingest, "verify_checksums", raising(RawInputError("x.csv: sha256 differs"))
+        cscbench.ingest, "verify_files", raising(RawInputError("x.csv: sha256 differs"))
     )
     assert run(args, capsys)[1:] == ("", "cscbench ingest: x.csv: sha256 differs\n")
     monkeypatch.setattr(
-        cscbench.ingest, "verify_checksums", raising(pl.exceptions.ComputeError("bad\nrow"))
+        cscbench.ingest, "verify_files", raising(pl.exceptions.ComputeError("bad\nrow"))
     )
     code, _, err = run(args, capsys)
     assert code == 1 and err == ("cscbench ingest: a raw file could not be read as expected: bad\n")

@@ -20,7 +20,9 @@ def areas_frame() -> pl.DataFrame:
         {"area_code": c, "level": "local_authority", "region_code": REGION, "status": "current"}
         for c in COUNCILS
     ]
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows).with_columns(
+        pl.lit(None, pl.Date).alias("start_date"), pl.lit(None, pl.Date).alias("end_date")
+    )
 
 
 def indicators_frame() -> pl.DataFrame:

@@ -32,7 +32,7 @@ def built(raw_dir: Path, area_table: pl.DataFrame) -> pl.DataFrame:
 
 
 def raw_rows(raw_dir: Path) -> list[dict[str, str]]:
-    with (raw_dir / announcements.FILE).open(encoding="utf-8", newline="") as handle:
+    with (raw_dir / announcements.file_name()).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -40,7 +40,7 @@ def rewrite_raw(raw_dir: Path, tmp_path: Path, row: int, **changes: str) -> Path
     """A temporary raw folder whose news file has one row (1-based) changed."""
     rows = raw_rows(raw_dir)
     rows[row - 1].update(changes)
-    target = tmp_path / announcements.FILE
+    target = tmp_path / announcements.file_name()
     target.parent.mkdir(parents=True)
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -263,8 +263,8 @@ def test_mentions_only_add_variants(raw_dir: Path) -> None:
 
 
 def test_source_registry(raw_dir: Path, built: pl.DataFrame) -> None:
-    (source,) = announcements.SOURCES
-    assert source.raw_path == announcements.FILE
+    source = announcements.source()
+    assert source.raw_path == "news/local_reports_yorkshire.csv" and source.download_url is None
     assert (raw_dir / source.raw_path).is_file()
     assert set(built["source_id"]) == {source.source_id}
 

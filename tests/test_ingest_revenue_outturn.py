@@ -1,4 +1,4 @@
-"""MHCLG revenue outturn RO3/RSX 2024-25 ingest.
+"""MHCLG revenue outturn RO3/RSX ingest (2024-25 in detail; the older years in test_new_data.py).
 
 Figures are checked against the ODS read a second, independent way: straight from the zipped
 ``content.xml`` with ElementTree (no calamine, no fastexcel), so a reader bug cannot hide itself.
@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 from cscbench.ingest import revenue_outturn
-from cscbench.ingest.common import INDICATOR_COLUMNS, OBSERVATION_COLUMNS, RawInputError
-from cscbench.ingest.sources import SOURCES
+from cscbench.ingest.common import OBSERVATION_COLUMNS, Contribution, RawInputError
+from cscbench.ingest.registry import Indicator, default_registry
 
 RO3_FILE = "dfe/RO3_LA_Data_2024-25_data_by_LA.ods"
 RSX_FILE = "dfe/RSX_LA_Data_2024-25_data_by_LA.ods"
@@ -51,8 +51,11 @@ def _cell_value(cell: ET.Element) -> str | None:
     return text or None
 
 
-def ods_rows(path: Path, sheet: str, width: int = 600) -> list[tuple[list[str | None], bool]]:
-    """The non-empty rows of one sheet as (cells, hidden), parsed from content.xml."""
+def ods_rows(
+    path: Path, sheet: str, width: int = 600, until: str | None = None
+) -> list[tuple[list[str | None], bool]]:
+    """The non-empty rows of one sheet as (cells, hidden), parsed from content.xml; with
+    ``until``, only up to the first row holding that cell (stops reading there)."""
     rows: list[tuple[list[str | None], bool]] = []
     in_sheet = False
     cell_tags = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
@@ -69,6 +72,8 @@ def ods_rows(path: Path, sheet: str, width: int = 600) -> list[tuple[list[str | 
                     if any(cells):
                         hidden = elem.get(f"{_TABLE}visibility") == "collapse"
                         rows.append((cells, hidden))
+                    if until is not None and until in cells:
+                        return rows
                 elem.clear()
     return rows
 
@@ -91,9 +96,19 @@ def published_cells(path: Path, sheet: str, prefix: str) -> dict[tuple[str, str]
     return cells
 
 
+REGISTRY = default_registry()
+RO3_SOURCE, RSX_SOURCE = REGISTRY.source("mhclg_ro3_2024_25"), REGISTRY.source("mhclg_rsx_2024_25")
+
+
+def ingest_year(raw_dir: Path, indicators: tuple[Indicator, ...] | None = None) -> Contribution:
+    """The 2024-25 workbook read as ingest reads it (all registered RO3 lines unless given)."""
+    wanted = indicators if indicators is not None else REGISTRY.of_dataset("mhclg_ro3")
+    return revenue_outturn.read(raw_dir, RO3_SOURCE, wanted, RSX_SOURCE)
+
+
 @pytest.fixture(scope="module")
-def contribution(raw_dir: Path) -> revenue_outturn.Contribution:
-    return revenue_outturn.ingest(raw_dir)
+def contribution(raw_dir: Path) -> Contribution:
+    return ingest_year(raw_dir)
 
 
 @pytest.fixture(scope="module")
@@ -104,16 +119,15 @@ def ro3_cells(raw_dir: Path) -> dict[tuple[str, str], str | None]:
 # --- the real files -------------------------------------------------------------------------------
 
 
-def test_frames_have_the_shared_shapes(contribution: revenue_outturn.Contribution) -> None:
+def test_frames_have_the_shared_shapes(contribution: Contribution) -> None:
     assert dict(contribution.observations.schema) == OBSERVATION_COLUMNS
-    assert dict(contribution.indicators.schema) == INDICATOR_COLUMNS
     obs = contribution.observations
     assert obs.select("period").unique().to_series().to_list() == ["2024-25"]
     assert obs.get_column("period_end").unique().to_list() == [dt.date(2025, 3, 31)]
     assert set(obs.get_column("source_id")) == {"mhclg_ro3_2024_25"}
 
 
-def test_153_councils_and_england(contribution: revenue_outturn.Contribution) -> None:
+def test_153_councils_and_england(contribution: Contribution) -> None:
     mentions = contribution.mentions
     assert mentions.height == 154
     assert mentions.filter(pl.col("level") == "national").get_column("area_code").to_list() == [
@@ -125,9 +139,7 @@ def test_153_councils_and_england(contribution: revenue_outturn.Contribution) ->
     )
 
 
-def test_councils_match_the_workforce_file(
-    raw_dir: Path, contribution: revenue_outturn.Contribution
-) -> None:
+def test_councils_match_the_workforce_file(raw_dir: Path, contribution: Contribution) -> None:
     """The same 153 councils as DfE's 2025 workforce file, joint returns split into members."""
     csww = pl.read_csv(raw_dir / "dfe/csww_indicators_2017_to_2025.csv", infer_schema=False)
     csww = csww.rename({c: c.lstrip("\ufeff") for c in csww.columns})
@@ -143,7 +155,7 @@ def test_councils_match_the_workforce_file(
 
 
 def test_no_districts_gla_police_or_other_bodies(
-    contribution: revenue_outturn.Contribution,
+    contribution: Contribution,
 ) -> None:
     codes = contribution.observations.get_column("area_code").unique()
     assert codes.str.contains(r"^(E0[689]\d{6}|E10\d{6}|E92000001)$").all()
@@ -161,7 +173,7 @@ def test_no_districts_gla_police_or_other_bodies(
     ],
 )
 def test_spot_figures_match_the_ods(
-    contribution: revenue_outturn.Contribution,
+    contribution: Contribution,
     ro3_cells: dict[tuple[str, str], str | None],
     area_code: str,
     variable: str,
@@ -176,7 +188,7 @@ def test_spot_figures_match_the_ods(
     assert row.item(0, "status") is None
 
 
-def test_leeds_and_wakefield_totals(contribution: revenue_outturn.Contribution) -> None:
+def test_leeds_and_wakefield_totals(contribution: Contribution) -> None:
     """The first worked comparison, as printed in the ODS (displayed as 256,657 and 97,477)."""
     total = contribution.observations.filter(pl.col("indicator_id") == "ro3_csctot_net_cur_exp")
     values = dict(total.select("area_code", "value").iter_rows())
@@ -185,11 +197,11 @@ def test_leeds_and_wakefield_totals(contribution: revenue_outturn.Contribution) 
 
 
 def test_every_published_cell_is_one_observation(
-    contribution: revenue_outturn.Contribution, ro3_cells: dict[tuple[str, str], str | None]
+    contribution: Contribution, ro3_cells: dict[tuple[str, str], str | None]
 ) -> None:
     """Nothing invented, rounded or dropped: each CSC cell of each kept row, exactly once."""
     obs = contribution.observations
-    ids = set(contribution.indicators.get_column("indicator_id"))
+    ids = {i.indicator_id for i in REGISTRY.of_dataset("mhclg_ro3")}
     assert obs.height == len(ids) * 154
     assert obs.select("indicator_id", "area_code", "period").is_unique().all()
     areas = set(obs.get_column("area_code"))
@@ -212,7 +224,7 @@ def test_every_published_cell_is_one_observation(
 
 
 def test_suppression_symbols_kept_as_published(
-    contribution: revenue_outturn.Contribution,
+    contribution: Contribution,
 ) -> None:
     obs = contribution.observations
     assert set(obs.get_column("status").drop_nulls()) == {"[x]", "[n]", "[note 4]"}
@@ -232,14 +244,16 @@ def test_suppression_symbols_kept_as_published(
     assert england.item(0, "status") == "[n]"
 
 
-def test_negative_figures_parse_as_numbers(contribution: revenue_outturn.Contribution) -> None:
+def test_negative_figures_parse_as_numbers(contribution: Contribution) -> None:
     obs = contribution.observations
     assert obs.filter(pl.col("value") < 0).height > 0
     assert not obs.get_column("status").drop_nulls().str.contains(r"^-?[\d.,]+$").any()
 
 
-def test_indicator_ids_and_metadata(contribution: revenue_outturn.Contribution) -> None:
-    indicators = contribution.indicators
+def test_indicator_ids_and_metadata(
+    contribution: Contribution, package_frames: dict[str, pl.DataFrame]
+) -> None:
+    indicators = package_frames["indicators"].filter(pl.col("indicator_id").str.starts_with("ro3_"))
     ids = indicators.get_column("indicator_id")
     assert ids.is_unique().all()
     assert ids.str.contains(r"^ro3_[a-z0-9_]+$").all()
@@ -248,6 +262,9 @@ def test_indicator_ids_and_metadata(contribution: revenue_outturn.Contribution) 
     assert not ids.str.contains(r"^ro3_asc|_asc_").any()
     assert ids.filter(ids.str.starts_with("ro3_ph")).str.starts_with("ro3_phsup_anc_exp_csc_").all()
     assert set(contribution.observations.get_column("indicator_id")) == set(ids)
+    # ids are the publisher's variable codes, lower-cased, '-' to '_' (design.md)
+    codes = {i.indicator_id: str(i.column) for i in REGISTRY.of_dataset("mhclg_ro3")}
+    assert all(code.lower().replace("-", "_") == i for i, code in codes.items())
     assert (
         indicators.select(
             (pl.col("unit") == "gbp_thousand").all(),
@@ -256,11 +273,12 @@ def test_indicator_ids_and_metadata(contribution: revenue_outturn.Contribution) 
             pl.col("min_value").is_null().all(),  # negative figures are published
             pl.col("label").str.contains(r"^[^=+\-@\s]").all(),
             pl.col("definition").is_not_null().all(),
+            (pl.col("source_id") == "mhclg_ro3_2024_25").all(),  # the newest release
         ).row(0)
-        == (True,) * 6
+        == (True,) * 7
     )
     label = indicators.filter(pl.col("indicator_id") == "ro3_csctot_net_cur_exp").item(0, "label")
-    assert label == "TOTAL CHILDREN SOCIAL CARE - Net Current Expenditure (C7 = C3 - C6)"
+    assert label == "Children's social care spending: net current expenditure"
 
 
 def test_rsx_adds_no_csc_figure(
@@ -273,7 +291,7 @@ def test_rsx_adds_no_csc_figure(
     assert len({v for _, v in csc}) == 7
     for (area, variable), cell in csc.items():
         assert cell == ro3_cells[(area, variable.replace("RSX-csc-", "RO3-csctot-"))]
-    assert "mhclg_rsx_2024_25" in {s.source_id for s in SOURCES}
+    assert REGISTRY.source("mhclg_rsx_2024_25").reader == "revenue_summary"
 
 
 def test_code_row_is_the_hidden_row(raw_dir: Path) -> None:
@@ -282,10 +300,9 @@ def test_code_row_is_the_hidden_row(raw_dir: Path) -> None:
     assert "RO3-csctot-net-cur-exp" in hidden[0]
 
 
-def test_deterministic(raw_dir: Path, contribution: revenue_outturn.Contribution) -> None:
-    again = revenue_outturn.ingest(raw_dir)
+def test_deterministic(raw_dir: Path, contribution: Contribution) -> None:
+    again = ingest_year(raw_dir)
     assert again.observations.equals(contribution.observations)
-    assert again.indicators.equals(contribution.indicators)
     assert again.mentions.equals(contribution.mentions)
 
 
@@ -400,8 +417,18 @@ def _raw(
     return tmp_path
 
 
+def small(tmp_path: Path) -> tuple[Indicator, ...]:
+    """The two registry entries the hand-made workbooks carry."""
+    wanted = ("ro3_csclkd_net_cur_exp", "ro3_csctot_net_cur_exp")
+    return tuple(i for i in REGISTRY.of_dataset("mhclg_ro3") if i.indicator_id in wanted)
+
+
+def read_small(raw: Path) -> Contribution:
+    return ingest_year(raw, small(raw))
+
+
 def test_small_workbook_is_read_like_the_real_one(tmp_path: Path) -> None:
-    result = revenue_outturn.ingest(_raw(tmp_path))
+    result = read_small(_raw(tmp_path))
     obs = result.observations
     assert set(obs.get_column("area_code")) == {LEEDS, GATESHEAD, BIRMINGHAM, ENGLAND}
     assert set(obs.get_column("indicator_id")) == {
@@ -416,42 +443,38 @@ def test_small_workbook_is_read_like_the_real_one(tmp_path: Path) -> None:
     gateshead = cell[(GATESHEAD, "ro3_csclkd_net_cur_exp")]
     assert (gateshead["value"], gateshead["status"]) == (None, "[note 4]")
     assert gateshead["note"] == "Gateshead could not split it."
-    labels = dict(result.indicators.select("indicator_id", "label").iter_rows())
-    assert labels["ro3_csctot_net_cur_exp"] == (
-        "TOTAL CHILDREN SOCIAL CARE - Net Current Expenditure (C7 = C3 - C6)"
-    )
 
 
 def test_renamed_sheet_is_reported(tmp_path: Path) -> None:
     with pytest.raises(
         RawInputError, match=r"RO3_LA_Data_2024-25_data_by_LA\.ods.*'RO3_LA_Data_202425'"
     ):
-        revenue_outturn.ingest(_raw(tmp_path, sheet="RO3_LA_Data_2025"))
+        read_small(_raw(tmp_path, sheet="RO3_LA_Data_2025"))
 
 
 def test_missing_header_is_reported(tmp_path: Path) -> None:
     header = ["E-code", "GSS code", *_RO3_HEADER[2:]]
     with pytest.raises(RawInputError, match=r"RO3_LA_Data_202425.*no header row with 'ONS Code'"):
-        revenue_outturn.ingest(_raw(tmp_path, _ro3_sheet(header=header)))
+        read_small(_raw(tmp_path, _ro3_sheet(header=header)))
 
 
 def test_missing_code_row_is_reported(tmp_path: Path) -> None:
     with pytest.raises(RawInputError, match=r"hidden\) row of RO3- variable codes, found 0"):
-        revenue_outturn.ingest(_raw(tmp_path, _ro3_sheet(codes=None)))
+        read_small(_raw(tmp_path, _ro3_sheet(codes=None)))
 
 
 def test_misaligned_code_row_is_reported(tmp_path: Path) -> None:
     shifted = ["", *_RO3_CODES[:-1]]
     with pytest.raises(RawInputError, match="do not line up"):
-        revenue_outturn.ingest(_raw(tmp_path, _ro3_sheet(codes=shifted)))
+        read_small(_raw(tmp_path, _ro3_sheet(codes=shifted)))
 
 
 def test_unknown_council_class_is_reported(tmp_path: Path) -> None:
     rows = [[*_ROWS[0][:4], "XX", *_ROWS[0][5:]], *_ROWS[1:]]
     with pytest.raises(RawInputError, match=r"unknown council class\(es\) \['XX'\]"):
-        revenue_outturn.ingest(_raw(tmp_path, _ro3_sheet(rows=rows)))
+        read_small(_raw(tmp_path, _ro3_sheet(rows=rows)))
 
 
 def test_rsx_figure_differing_from_ro3_stops_the_build(tmp_path: Path) -> None:
     with pytest.raises(RawInputError, match=r"differ from RO3's total for \['E08000035'\]"):
-        revenue_outturn.ingest(_raw(tmp_path, rsx=_rsx_sheet(leeds_total="101")))
+        read_small(_raw(tmp_path, rsx=_rsx_sheet(leeds_total="101")))

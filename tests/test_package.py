@@ -13,6 +13,8 @@ import pytest
 from cscbench import __version__, ingest
 from cscbench.cli import main
 from cscbench.ingest.common import RawInputError
+from cscbench.ingest.registry import default_registry, read_registry
+from cscbench.ingest.sources import sha256
 from cscbench.package import write_package
 from cscbench.paths import ROOT
 
@@ -28,13 +30,20 @@ def test_committed_package_is_what_ingest_produces(fresh_package: Path) -> None:
     ).read_bytes()
 
 
-def test_ingest_twice_is_byte_identical(raw_dir: Path, fresh_package: Path, tmp_path: Path) -> None:
-    assert main(["ingest", "--raw-dir", str(raw_dir), "--out", str(tmp_path)]) == 0
+def test_ingest_twice_is_byte_identical(
+    package_frames: dict, fresh_package: Path, tmp_path: Path
+) -> None:
+    """Two independent builds (the CLI's and the session's in-memory one) write the same bytes
+    (the CLI's was validated as it was written; this one need not be again)."""
+    write_package(package_frames, tmp_path, ROOT / "schemas", validate=False)
     for path in sorted((fresh_package / "datapackage").glob("*.csv")):
         assert (tmp_path / "datapackage" / path.name).read_bytes() == path.read_bytes()
 
 
+@pytest.mark.slow
 def test_frictionless_accepts_the_committed_package() -> None:
+    """The whole committed package under frictionless (about 5 s for 158k observations): slow tier.
+    The fast tier has frictionless on the corpus base and `cscbench validate` on the package."""
     report = frictionless.validate(str(ROOT / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]
 
@@ -79,11 +88,15 @@ def edited_raw_copy(raw_dir: Path, tmp_path: Path, old: bytes, new: bytes) -> Pa
 
 def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
     raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
+    registry = default_registry()
     with pytest.raises(
-        RawInputError, match=r"csww_indicators_2017_to_2025.csv: sha256 differs.*--accept-new-raw"
+        RawInputError,
+        match=r"(?s)csww_indicators_2017_to_2025.csv: expected 288,726 bytes with sha256 9e058bac193c"
+        r".*source dfe_csww_2025.*--accept-new-raw",
     ):
-        ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv")
-    ingest.verify_checksums(raw, ROOT / "datapackage" / "sources.csv", accept_new=True)
+        ingest.verify_files(raw, registry)
+    accepted = ingest.verify_files(raw, registry, accept_new=True)
+    assert list(accepted) == ["dfe_csww_2025"] and accepted["dfe_csww_2025"][1] == 288726
 
 
 def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
@@ -121,10 +134,11 @@ def test_a_package_written_elsewhere_is_complete_and_valid(fresh_package: Path) 
     assert main(["validate", str(fresh_package)]) == 0
 
 
-def test_no_recorded_checksums_needs_a_deliberate_flag(raw_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(RawInputError, match="--accept-new-raw"):
-        ingest.verify_checksums(raw_dir, tmp_path / "sources.csv")
-    ingest.verify_checksums(raw_dir, tmp_path / "sources.csv", accept_new=True)
+def test_a_missing_raw_file_is_refused_even_when_accepting(tmp_path: Path) -> None:
+    with pytest.raises(
+        RawInputError, match=r"(?s)raw file missing \(source dfe_csww_2025\).*fetch"
+    ):
+        ingest.verify_files(tmp_path, default_registry(), accept_new=True)
 
 
 def test_status_enum_is_the_documented_set_and_all_are_used() -> None:
@@ -135,3 +149,42 @@ def test_status_enum_is_the_documented_set_and_all_are_used() -> None:
     assert status["constraints"]["enum"] == list(STATUS_MEANINGS)
     used = set(pl.read_csv(ROOT / "datapackage" / "observations.csv", infer_schema=False)["status"])
     assert used - {None} == set(STATUS_MEANINGS)
+
+
+def accept_run(raw: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Path]:
+    """`ingest --accept-new-raw` with a copy of the registries (the checkout's stay untouched)."""
+    from cscbench.ingest import registry as registry_module
+
+    copy = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", copy)
+    monkeypatch.setattr(registry_module, "default_registry", lambda: read_registry(copy))
+    args = ["ingest", "--raw-dir", str(raw), "--out", str(tmp_path / "pkg"), "--accept-new-raw"]
+    return main(args), copy
+
+
+def test_accepting_a_new_raw_file_parses_it_first(
+    raw_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A garbage 'new release' is refused by its reader; nothing is recorded or written."""
+    raw = edited_raw_copy(raw_dir, tmp_path, b"time_period", b"<html><body>")
+    code, copy = accept_run(raw, tmp_path, monkeypatch)
+    assert code == 1
+    assert "csww_indicators_2017_to_2025.csv: expected column(s)" in capsys.readouterr().err
+    assert (copy / "sources.toml").read_bytes() == (ROOT / "registry" / "sources.toml").read_bytes()
+    assert not (tmp_path / "pkg").exists()
+
+
+@pytest.mark.slow
+def test_an_accepted_release_is_recorded_after_the_build(
+    raw_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
+    code, copy = accept_run(raw, tmp_path, monkeypatch)
+    assert code == 0
+    recorded = read_registry(copy).source("dfe_csww_2025")
+    assert recorded.sha256 == sha256(raw / "dfe" / "csww_indicators_2017_to_2025.csv")
+    sources = pl.read_csv(tmp_path / "pkg" / "datapackage" / "sources.csv")
+    assert sources.filter(source_id="dfe_csww_2025")["sha256"].item() == recorded.sha256

@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | validate | publish | release | diff``.
+"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff``.
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -11,6 +11,7 @@ values come from files that may hold terminal escape sequences.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -44,6 +45,7 @@ INPUTS = {
     "validate": "path",
     "publish": "package",
     "ingest": "raw_dir",
+    "fetch": "raw_dir",
     "release": "package",
     "diff": "new",
 }
@@ -81,7 +83,41 @@ def _parser() -> argparse.ArgumentParser:
         "--out", default=str(ROOT), help="where datapackage.json and datapackage/ go"
     )
     ingest.add_argument(
-        "--accept-new-raw", action="store_true", help="accept raw files whose sha256 changed"
+        "--accept-new-raw",
+        action="store_true",
+        help="accept raw files whose sha256 changed, once the whole build has parsed them; "
+        "records their checksums and sizes in registry/sources.toml for review",
+    )
+
+    fetch = sub.add_parser(
+        "fetch",
+        help="download the registered raw files (maintainers)",
+        description="Download every raw file in registry/sources.toml (or those named) into the "
+        "raw folder, each checked against its registered size and sha256 before it replaces "
+        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error, 3 internal error.",
+    )
+    fetch.add_argument(
+        "--source", action="append", metavar="ID", help="only this source id (repeatable)"
+    )
+    fetch.add_argument(
+        "--raw-dir", help="raw folder (default: $CSCBENCH_RAW_DIR, else ../shared/data/raw)"
+    )
+    fetch.add_argument(
+        "--mirror",
+        metavar="URL",
+        help="fetch URL/<path under the raw folder> instead of each file's download URL",
+    )
+    fetch.add_argument(
+        "--accept-new-raw",
+        action="store_true",
+        help="accept a file whose sha256 changed (a new release) once its reader has parsed it; "
+        "records its checksum and size in registry/sources.toml for review",
+    )
+    fetch.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=60.0,
+        help="seconds without data before a download is given up (default 60)",
     )
 
     validate = sub.add_parser(
@@ -192,6 +228,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
 def _descriptor(path: str) -> Path:
     p = Path(path)
     return p / "datapackage.json" if p.is_dir() else p
@@ -272,28 +315,83 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
 
 
 def cmd_ingest(args: argparse.Namespace) -> ExitCode:
+    """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
+    the registry after the whole build has parsed them and the new package was written."""
     import polars as pl
 
     from cscbench import ingest
-    from cscbench.package import DATA_DIR, SCHEMA_DIR, write_package
+    from cscbench.ingest.registry import SOURCES_FILE, default_registry, record_files
+    from cscbench.package import SCHEMA_DIR, write_package
 
     root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
-    # Checksums are always those of the committed package, wherever the new one is written.
-    recorded = root / DATA_DIR / "sources.csv"
     try:
-        ingest.verify_checksums(raw, recorded, accept_new=args.accept_new_raw)
-        frames = ingest.build(raw)
+        registry = default_registry()
+        accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
+        frames = ingest.build(raw, registry.with_files(accepted))
         descriptor = write_package(frames, out, root / SCHEMA_DIR)
+        if accepted:
+            record_files(registry.directory / SOURCES_FILE, accepted)
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0]
         raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
-    except ValueError as exc:  # RawInputError, an unmatched name, a new package that is invalid
+    except ValueError as exc:  # RawInputError, RegistryError, an unmatched name, an invalid package
         raise InvalidInputError(str(exc)) from exc
+    for source_id in sorted(accepted):
+        emit(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
     summary = ", ".join(f"{k} {v.height:,}" for k, v in frames.items())
     emit(printable(f"wrote {descriptor}: {summary}"))
     return ExitCode.OK
+
+
+def cmd_fetch(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 when every chosen file is present and checked, 1 when one was refused."""
+    from cscbench.fetch import Settings, fetch
+    from cscbench.ingest.registry import RegistryError, default_registry
+
+    with _progress_bar() as progress:
+        settings = Settings(
+            raw_dir(args.raw_dir), args.mirror, args.timeout, args.accept_new_raw, progress
+        )
+        try:
+            outcomes = fetch(default_registry(), args.source, settings)
+        except KeyError as exc:
+            raise UsageError(str(exc.args[0])) from exc
+        except RegistryError as exc:
+            raise InvalidInputError(str(exc)) from exc
+    for o in outcomes:
+        line = f"{o.status:8} {o.raw_path}: {o.message}"
+        if o.status == "refused":
+            say("fetch", line)
+        else:
+            emit(printable(line))
+    if any(o.status == "accepted" for o in outcomes):
+        emit("new checksums recorded in registry/sources.toml: review them, then cscbench ingest")
+    refused = any(o.status == "refused" for o in outcomes)
+    return ExitCode.INVALID if refused else ExitCode.OK
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
+    """A rich progress bar on stderr while downloading (none when stderr is not a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    tasks: dict[str, Any] = {}
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+
+        def update(path: str, done: int, total: int | None) -> None:
+            if path not in tasks:
+                tasks[path] = bar.add_task(printable(path), total=total)
+            bar.update(tasks[path], completed=done)
+
+        yield update
 
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
@@ -364,6 +462,7 @@ def cmd_diff(args: argparse.Namespace) -> ExitCode:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
+    "fetch": cmd_fetch,
     "validate": cmd_validate,
     "publish": cmd_publish,
     "release": cmd_release,
@@ -382,7 +481,7 @@ def exit_code(error: CscbenchError) -> ExitCode:
 def input_of(args: argparse.Namespace) -> str:
     """The input the command was working on, for the one-line internal-error message."""
     value = getattr(args, INPUTS.get(args.command, ""), None)
-    if args.command == "ingest":
+    if args.command in ("ingest", "fetch"):
         return str(raw_dir(value))
     if args.command == "diff":
         return f"{Path(args.old).resolve()} and {Path(args.new).resolve()}"

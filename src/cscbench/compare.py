@@ -38,6 +38,7 @@ import polars as pl
 
 from cscbench.domain import ENGLAND, OVERALL
 from cscbench.domain import POST_2026 as POST_2026  # publish reads it as compare.POST_2026
+from cscbench.domain import VISIT as VISIT
 from cscbench.series import as_text, joint_members, to_series_code
 
 RANKED_LEVELS = ("local_authority", "joint_return")
@@ -245,22 +246,28 @@ def neighbour_stats(grid: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         pairs.join(values, on="neighbour_code", maintain_order="left")
         .join(own, on=group, how="left", maintain_order="left")
         .with_columns((pl.col("nb_basis") == pl.col("own_basis")).fill_null(False).alias("_self"))
-        .with_columns(
-            (~pl.col("_self") & (pl.len().over(*group, "nb_basis", "_self") > 1)).alias("_merged")
-        )
     )
-    stats = (
-        rows.filter(~pl.col("_self"))
-        .unique([*group, "nb_basis"], keep="first", maintain_order=True)
-        .group_by(group, maintain_order=True)
-        .agg(
-            pl.col("value").mean().alias("sn_mean"),
-            pl.col("value").median().alias("sn_median"),
-            pl.col("value").count().cast(pl.UInt32).alias("sn_count"),
-        )
+    # Only a joint return's figure can stand for two neighbours or be the unit's own: the window and
+    # the de-duplication run on those few rows, then every group is back in neighbour-rank order.
+    shared = pl.col("_self") | pl.col("nb_basis").is_in(_joint_bases(values, pairs))
+    special = rows.filter(shared).with_columns(
+        (~pl.col("_self") & (pl.len().over(*group, "nb_basis", "_self") > 1)).alias("_merged")
+    )
+    counted = pl.concat(
+        [
+            rows.filter(~shared).drop("_self"),
+            special.filter(~pl.col("_self"))
+            .unique([*group, "nb_basis"], keep="first", maintain_order=True)
+            .drop("_self", "_merged"),
+        ]
+    ).sort("unit_code", "rank", maintain_order=True)
+    stats = counted.group_by(group, maintain_order=True).agg(
+        pl.col("value").mean().alias("sn_mean"),
+        pl.col("value").median().alias("sn_median"),
+        pl.col("value").count().cast(pl.UInt32).alias("sn_count"),
     )
     joint = (
-        rows.filter(pl.col("_self") | pl.col("_merged"))
+        special.filter(pl.col("_self") | pl.col("_merged"))
         .group_by(group, maintain_order=True)
         .agg(
             _codes(pl.col("neighbour_code").filter(pl.col("_merged"))).alias("sn_merged"),
@@ -268,6 +275,13 @@ def neighbour_stats(grid: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return stats.join(joint, on=group, how="full", coalesce=True, maintain_order="left_right")
+
+
+def _joint_bases(values: pl.DataFrame, pairs: pl.DataFrame) -> pl.Series:
+    """Figures (basis codes) that more than one neighbour code carries: joint returns'."""
+    bases = values.select("neighbour_code", "nb_basis").unique()
+    bases = bases.join(pairs.select("neighbour_code").unique(), on="neighbour_code")
+    return bases.filter(pl.col("nb_basis").is_duplicated())["nb_basis"].unique().implode()
 
 
 def _codes(codes: pl.Expr) -> pl.Expr:
@@ -384,11 +398,23 @@ def trends(
 
 
 def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """Inspections keyed by series code, so a council keeps its history across code changes."""
-    rows = as_text(inspections).with_columns(pl.col("area_code").alias("source_code"))
+    """Judgements keyed by series code, so a council keeps its history across code changes.
+
+    Focused and monitoring visits (judgement ``visit``) are left out: they judge nothing, so no
+    "latest Ofsted", history grade or claim comparison may ever count one (see :func:`visits`).
+    """
+    rows = as_text(inspections).filter(pl.col("judgement") != VISIT)
+    rows = rows.with_columns(pl.col("area_code").alias("source_code"))
     return to_series_code(rows, areas).sort(
         "unit_code", "publication_date", "inspection_type", "framework", "judgement", "source_code"
     )
+
+
+def visits(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    """Ofsted's focused and monitoring visits keyed by series code, with their themes."""
+    rows = as_text(inspections).filter(pl.col("judgement") == VISIT)
+    rows = rows.with_columns(pl.col("area_code").alias("source_code"))
+    return to_series_code(rows, areas).sort("unit_code", "publication_date", "inspection_type")
 
 
 def latest_inspections(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:

@@ -16,6 +16,17 @@ REFORM_DATE = dt.date(2026, 4, 1)
 # The judgement that carries the overall grade, and the status of one given no grade after the reform.
 OVERALL = "overall_effectiveness"
 POST_2026 = "not_graded_post_april_2026"
+# The judgement of a focused or monitoring visit: it judges nothing and never counts as a judgement.
+VISIT = "visit"
+
+# Grade spellings differ between Ofsted's files and the scrape: lower-cased wording -> Ofsted's.
+GRADE_WORDING = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires improvement to be good": "Requires improvement to be good",
+    "requires improvement": "Requires improvement to be good",
+    "inadequate": "Inadequate",
+}
 
 # The 2009-13 frameworks graded outstanding / good / adequate / inadequate; SIF and ILACS replaced
 # "adequate" with "requires improvement to be good".

@@ -14,12 +14,12 @@ from importlib import metadata
 from cscbench.errors import UsageError
 
 DISTRIBUTION = "cscbench"
-# The extra each command needs (``fetch`` downloads raw files for ingest).
+# The extra each command needs (``fetch`` downloads raw files for ingest: ``maintain``).
 COMMAND_EXTRAS = {
     "validate": "validate",
     "publish": "publish",
     "ingest": "ingest",
-    "fetch": "ingest",
+    "fetch": "maintain",
     "release": "release",
 }
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")

@@ -308,6 +308,15 @@ def pandera_schema(
     return to_pandera(name, schema_checks(name, table_schema, frames, extra))
 
 
+def ingest_dtypes(table_schema: dict[str, Any]) -> dict[str, pl.DataType]:
+    """The dtypes ingest builds a resource with: the analyst dtypes, but enums kept as text (an
+    unknown value must reach validation as itself, to be reported, not fail a cast)."""
+    return {
+        name: pl.String() if isinstance(dtype, pl.Enum) else dtype
+        for name, dtype in polars_dtypes(table_schema).items()
+    }
+
+
 def polars_dtypes(table_schema: dict[str, Any]) -> dict[str, pl.DataType]:
     """Analyst dtypes from the Table Schema: enums become pl.Enum, dates Date, numbers Float64."""
     out: dict[str, pl.DataType] = {}

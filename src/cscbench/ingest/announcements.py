@@ -22,31 +22,28 @@ import polars as pl
 
 from cscbench.domain import ENGLAND
 from cscbench.ingest.areas import match_names
-from cscbench.ingest.common import MENTION_COLUMNS, RawInputError, conform, read_raw_csv
-from cscbench.ingest.sources import Source
-
-SOURCE_ID = "cscbench_local_reports_2026"
-FILE = "news/local_reports_yorkshire.csv"
-RAW_COLUMNS = ["council", "date", "kind", "value", "unit", "context", "source_url", "certainty"]
-
-SOURCES: tuple[Source, ...] = (
-    Source(
-        SOURCE_ID,
-        "cscbench research (compiled from council announcements, press and minutes)",
-        "Local reports: council announcements, press and committee minutes "
-        "(Yorkshire and the Humber focus)",
-        "Facts and figures compiled by cscbench, each row citing the page it was read from "
-        "(source_url); no text of those pages is reproduced",
-        None,
-        None,
-        None,
-        None,
-        None,
-        FILE,
-        "Claims by councils and the press about children's social care: money, caseloads, agency "
-        "use, children in care and Ofsted ratings. Not official statistics.",
-    ),
+from cscbench.ingest.common import (
+    MENTION_COLUMNS,
+    RawInputError,
+    conform,
+    read_raw_csv,
+    resource_columns,
 )
+from cscbench.ingest.registry import Source, default_registry
+
+READER = "local_reports"
+
+
+def source() -> Source:
+    """This file's entry in the sources registry (its id and path are declared there only)."""
+    return default_registry().only(READER)
+
+
+def file_name() -> str:
+    return str(source().raw_path)
+
+
+RAW_COLUMNS = ["council", "date", "kind", "value", "unit", "context", "source_url", "certainty"]
 
 KINDS = (
     "investment",
@@ -75,24 +72,7 @@ CERTAINTIES = (
 # Kinds whose figures could be mistaken for DfE workforce or looked-after statistics.
 BASIS_KINDS = ("caseload", "agency", "workforce", "looked_after")
 
-ANNOUNCEMENT_COLUMNS: dict[str, pl.DataType] = {
-    "announcement_id": pl.String(),
-    "area_code": pl.String(),
-    "date": pl.Date(),
-    "date_precision": pl.String(),
-    "date_as_stated": pl.String(),
-    "kind": pl.String(),
-    "value": pl.Float64(),
-    "value_to": pl.Float64(),
-    "qualifier": pl.String(),
-    "unit": pl.String(),
-    "value_as_stated": pl.String(),
-    "basis": pl.String(),
-    "source_url": pl.String(),
-    "certainty": pl.String(),
-    "certainty_note": pl.String(),
-    "source_id": pl.String(),
-}
+ANNOUNCEMENT_COLUMNS = resource_columns("announcements")
 
 # Press names no statistics file uses, mapped to codes beyond doubt.
 PRESS_NAMES: dict[str, str] = {
@@ -343,14 +323,14 @@ _MONTHS = "January|February|March|April|May|June|July|August|September|October|N
 
 def read_raw(raw_dir: Path) -> pl.DataFrame:
     """The raw file as text, with its row number (1-based, header excluded)."""
-    return read_raw_csv(raw_dir / FILE, RAW_COLUMNS).with_row_index("row", offset=1)
+    return read_raw_csv(raw_dir / file_name(), RAW_COLUMNS).with_row_index("row", offset=1)
 
 
 def mentions(raw_dir: Path) -> pl.DataFrame:
     """Press names this file uses that no statistics file does (level null: variants only)."""
     used = read_raw(raw_dir)["council"].unique()
     rows = [
-        {"area_code": code, "name": name, "source_id": SOURCE_ID}
+        {"area_code": code, "name": name, "source_id": source().source_id}
         for name, code in sorted(PRESS_NAMES.items())
         if name in used
     ]
@@ -391,7 +371,7 @@ def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
     )
     if parsed["_bad_fy"].any():
         bad = parsed.filter(pl.col("_bad_fy"))["date_as_stated"].to_list()
-        raise RawInputError(f"{FILE}: financial years that do not run one year: {bad}")
+        raise RawInputError(f"{file_name()}: financial years that do not run one year: {bad}")
     readings = pl.DataFrame(
         [{"date_as_stated": k, "_d": d, "_p": p} for k, (d, p) in DATE_READINGS.items()],
         schema={"date_as_stated": pl.String, "_d": pl.Date, "_p": pl.String},
@@ -403,7 +383,7 @@ def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
     unread = parsed.filter(pl.col("date").is_null() | pl.col("date_precision").is_null())
     if unread.height:
         raise RawInputError(
-            f"{FILE}: dates that could not be read: {unread['date_as_stated'].to_list()}; "
+            f"{file_name()}: dates that could not be read: {unread['date_as_stated'].to_list()}; "
             "add them to DATE_READINGS"
         )
     return parsed.drop("_bad_fy", "_d", "_p")
@@ -464,7 +444,7 @@ def _apply_readings(df: pl.DataFrame) -> pl.DataFrame:
     unused = readings.join(df, on=keys, how="anti")
     if unused.height:
         raise RawInputError(
-            f"{FILE}: READINGS entries match no row (raw file changed?): "
+            f"{file_name()}: READINGS entries match no row (raw file changed?): "
             f"{unused.select(keys).rows()}"
         )
     reads = pl.col("_reads_value").fill_null(False)
@@ -534,7 +514,7 @@ def _check(df: pl.DataFrame) -> None:
         if stray:
             problems.append(f"{column} outside its enum: {sorted(stray)}")
     if problems:
-        raise RawInputError(f"{FILE}: " + "; ".join(problems))
+        raise RawInputError(f"{file_name()}: " + "; ".join(problems))
 
 
 def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
@@ -544,16 +524,18 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     )
     unknown = sorted(set(raw["certainty"]) - set(CERTAINTY))
     if unknown:
-        raise RawInputError(f"{FILE}: certainty texts not yet read (add to CERTAINTY): {unknown}")
+        raise RawInputError(
+            f"{file_name()}: certainty texts not yet read (add to CERTAINTY): {unknown}"
+        )
     df = _apply_readings(_parse_plain_values(_parse_dates(raw)))
     _check(df)
     df = df.with_columns(
-        match_names(df["council"], areas, f"{FILE} council names", on_dates=df["date"]),
+        match_names(df["council"], areas, f"{file_name()} council names", on_dates=df["date"]),
         pl.format("ann_{}", pl.col("row").cast(pl.String).str.pad_start(3, "0")).alias(
             "announcement_id"
         ),
         pl.col("certainty").replace_strict(CERTAINTY).alias("certainty"),
         pl.col("certainty").alias("certainty_note"),
-        pl.lit(SOURCE_ID).alias("source_id"),
+        pl.lit(source().source_id).alias("source_id"),
     )
     return conform(df, ANNOUNCEMENT_COLUMNS).sort("announcement_id")

@@ -13,25 +13,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from cscbench.domain import ENGLAND
+from cscbench.ingest.common import resource_columns
 from cscbench.names import LIST_SEPARATOR, NameMatchError, name_lookup, normalise_name
 
 LONDON = "E12000007"
 
-AREA_COLUMNS: dict[str, pl.DataType] = {
-    "area_code": pl.String(),
-    "name": pl.String(),
-    "level": pl.String(),
-    "old_la_code": pl.String(),
-    "region_code": pl.String(),
-    "sub_region_code": pl.String(),
-    "status": pl.String(),
-    "successor_code": pl.String(),
-    "series_code": pl.String(),
-    "start_date": pl.Date(),
-    "end_date": pl.Date(),
-    "member_codes": pl.String(),
-    "alt_names": pl.String(),
-}
+AREA_COLUMNS = resource_columns("areas")
 
 
 @dataclass(frozen=True)
@@ -46,6 +33,10 @@ class Change:
 
 
 CHANGES: tuple[Change, ...] = (
+    # Gateshead and Northumberland got new codes with the 2013 boundary change between them; DfE's
+    # C4 table still uses the old ones up to 2019.
+    Change("E08000020", "superseded", ("E08000037",), dt.date(2013, 3, 31)),
+    Change("E06000048", "superseded", ("E06000057",), dt.date(2013, 3, 31)),
     Change(
         "E10000009",
         "abolished",

@@ -1,8 +1,8 @@
 """Shared shapes and helpers for the per-publisher ingest modules.
 
-Every ingest module returns a :class:`Contribution`: long observations, the indicators it defines,
-and the areas it mentions (code, name, level) so that ``areas`` can be built from what the inputs
-actually contain.
+Every observation reader returns a :class:`Contribution`: long observations and the areas it
+mentions (code, name, level) so that ``areas`` can be built from what the inputs actually contain.
+The resources' columns and dtypes come from their Table Schemas (:func:`resource_columns`).
 """
 
 from __future__ import annotations
@@ -12,31 +12,18 @@ from pathlib import Path
 
 import polars as pl
 
-OBSERVATION_COLUMNS: dict[str, pl.DataType] = {
-    "indicator_id": pl.String(),
-    "area_code": pl.String(),
-    "period": pl.String(),
-    "period_end": pl.Date(),
-    "value": pl.Float64(),
-    "status": pl.String(),
-    "source_id": pl.String(),
-    "note": pl.String(),
-}
+from cscbench.package import SCHEMA_DIR
+from cscbench.paths import ROOT
+from cscbench.schema import ingest_dtypes, load_table_schema
 
-INDICATOR_COLUMNS: dict[str, pl.DataType] = {
-    "indicator_id": pl.String(),
-    "label": pl.String(),
-    "theme": pl.String(),
-    "unit": pl.String(),
-    "decimals": pl.Int64(),
-    "polarity": pl.String(),
-    "min_value": pl.Float64(),
-    "max_value": pl.Float64(),
-    "source_id": pl.String(),
-    "definition": pl.String(),
-    "formula": pl.String(),
-    "caveats": pl.String(),
-}
+
+def resource_columns(resource: str) -> dict[str, pl.DataType]:
+    """A resource's columns and ingest dtypes, read from its Table Schema (the one definition)."""
+    return ingest_dtypes(load_table_schema(ROOT / SCHEMA_DIR / f"{resource}.schema.json"))
+
+
+OBSERVATION_COLUMNS = resource_columns("observations")
+INDICATOR_COLUMNS = resource_columns("indicators")
 
 MENTION_COLUMNS: dict[str, pl.DataType] = {
     "area_code": pl.String(),
@@ -50,10 +37,9 @@ MENTION_COLUMNS: dict[str, pl.DataType] = {
 
 @dataclass(frozen=True)
 class Contribution:
-    """What one raw file adds to the package."""
+    """What one raw file adds to the package (its indicators are declared in the registry)."""
 
     observations: pl.DataFrame = field(default_factory=lambda: empty(OBSERVATION_COLUMNS))
-    indicators: pl.DataFrame = field(default_factory=lambda: empty(INDICATOR_COLUMNS))
     mentions: pl.DataFrame = field(default_factory=lambda: empty(MENTION_COLUMNS))
 
 
@@ -196,30 +182,6 @@ def dated_observations(
             pl.lit(source_id).alias("source_id"),
             (note if note is not None else pl.lit(None, pl.String)).alias("note"),
         )
-    )
-
-
-def ees_contribution(
-    path: Path,
-    value_columns: dict[str, str],
-    snapshot: tuple[int, int],
-    source_id: str,
-    indicators: pl.DataFrame,
-    note: pl.Expr | None = None,
-) -> Contribution:
-    """Everything a plain wide EES file contributes: observations, its indicators and its areas."""
-    raw = read_raw_csv(path, [*EES_ID_COLUMNS, *value_columns])
-    return Contribution(
-        observations=dated_observations(
-            melt_published(
-                raw.with_columns(geography_code()), ["time_period", "area_code"], value_columns
-            ),
-            snapshot,
-            source_id,
-            note,
-        ),
-        indicators=indicators,
-        mentions=ees_mentions(raw, source_id),
     )
 
 

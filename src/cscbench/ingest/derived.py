@@ -1,25 +1,24 @@
-"""Figures computed from published ones: rates a publisher does not give, and region totals.
+"""Figures computed from published ones: rates and changes a publisher does not give, region totals.
 
+What to compute is declared in the indicator registry (``compute`` = per_population, change or
+percent_change, with ``inputs`` and ``scale``), so a new rate per 10,000 children is a registry entry.
 Every computed row says so: ``source_id`` is ``cscbench_computed`` and ``note`` names the inputs.
-Where an input is suppressed the computed value stays empty and carries the input's symbol.
+Where an input is suppressed or missing the computed value stays empty and carries the input's symbol.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-from cscbench.ingest.common import Contribution, sorted_observations
-from cscbench.ingest.indicators import indicator, indicator_frame
+from cscbench.ingest.common import RawInputError, sorted_observations
+from cscbench.ingest.registry import Indicator, Registry
 
 SOURCE_ID = "cscbench_computed"
 POPULATION = "population_0_17"
-CIN_RATE = "cin_31_march_rate_per_10k"
-CIN_AT31 = "cin_at31_episodes"
-SPEND_TOTAL = "ro3_csctot_net_cur_exp"
-SPEND_PER_CHILD = "csc_net_expenditure_per_child_gbp"
 SUMMABLE_UNITS = ("gbp_thousand", "number", "fte")
 INCOMPLETE = "incomplete"
 EXACT_SCALE = 1e9
+COUNCIL_LEVELS = ("local_authority", "joint_return")
 
 
 def _series_key(areas: pl.DataFrame) -> pl.DataFrame:
@@ -27,7 +26,12 @@ def _series_key(areas: pl.DataFrame) -> pl.DataFrame:
 
 
 def population_period(period: pl.Expr) -> pl.Expr:
-    """The mid-year estimate a rate uses: 31 March Y -> mid-(Y-1); financial year Y-Y+1 -> mid-Y."""
+    """The mid-year estimate a rate uses: 31 March Y -> mid-(Y-1); financial year Y-Y+1 -> mid-Y.
+
+    DfE's rates for a 31 March snapshot use the previous mid-year (Leeds' 2025 looked-after rate uses
+    mid-2024); a financial year April Y to March Y+1 contains 30 June Y, so spending per child for
+    2024-25 uses mid-2024, 2023-24 mid-2023 and 2022-23 mid-2022.
+    """
     start = period.str.slice(0, 4).cast(pl.Int32)
     return pl.when(period.str.contains("-")).then(start).otherwise(start - 1).cast(pl.String)
 
@@ -75,6 +79,59 @@ def ratio(
     )
 
 
+def _year(period: pl.Expr) -> pl.Expr:
+    return period.str.slice(0, 4).cast(pl.Int32)
+
+
+def change(
+    observations: pl.DataFrame, areas: pl.DataFrame, of: str, new_id: str, percent: bool
+) -> pl.DataFrame:
+    """Change of ``of`` on the previous period for the same council, matched through series codes.
+
+    The change is dated as the later period and keeps that period's code; a council with no figure
+    the period before (a new code, or an abolished predecessor split in two) gets no row, and a
+    missing or suppressed figure in either period leaves the change empty with that figure's symbol.
+    """
+    key = _series_key(areas)
+    rows = observations.filter(pl.col("indicator_id") == of).join(key, on="area_code", how="left")
+    earlier = rows.select(
+        "series",
+        (_year(pl.col("period")) + 1).alias("_year"),
+        pl.col("period").alias("prev_period"),
+        pl.col("area_code").alias("prev_code"),
+        pl.col("value").alias("prev"),
+        pl.col("status").alias("prev_status"),
+    )
+    joined = rows.with_columns(_year(pl.col("period")).alias("_year")).join(
+        earlier, on=["series", "_year"], how="inner"
+    )
+    if percent and (zero := joined.filter(pl.col("prev") == 0)).height:
+        raise RawInputError(
+            f"{new_id}: no percentage change on a previous figure of 0 for "
+            f"{zero.select('area_code', 'period').to_dicts()}"
+        )
+    difference = pl.col("value") - pl.col("prev")
+    was = pl.when(pl.col("prev_code") != pl.col("area_code")).then(
+        pl.format(" ({} then published under {})", "prev_period", "prev_code")
+    )
+    words = pl.format("{} {} minus {}", pl.lit(of), "period", "prev_period")
+    return joined.select(
+        pl.lit(new_id).alias("indicator_id"),
+        "area_code",
+        "period",
+        "period_end",
+        (difference / pl.col("prev").abs() * 100.0 if percent else difference).alias("value"),
+        pl.coalesce("status", "prev_status", pl.lit("computed")).alias("status"),
+        pl.lit(SOURCE_ID).alias("source_id"),
+        pl.concat_str(
+            (pl.lit("(") + words + pl.format(") / {} {} x 100", pl.lit(of), "prev_period"))
+            if percent
+            else words,
+            pl.coalesce(was, pl.lit("")),
+        ).alias("note"),
+    )
+
+
 def exact_sum(values: pl.Expr) -> pl.Expr:
     """Sum on an integer grid of 1e-9 so the total does not depend on row order or threads.
 
@@ -84,13 +141,33 @@ def exact_sum(values: pl.Expr) -> pl.Expr:
     return (values * EXACT_SCALE).round(0).cast(pl.Int64).sum() / EXACT_SCALE
 
 
+def _expected_councils(areas: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """(region_code, period_end) -> how many councils existed then (start/end dates in areas).
+
+    A region's total for 2022-23 counts Cumbria, not Cumberland and Westmorland and Furness; for
+    2024-25 the current councils. Joint returns are not councils of their own.
+    """
+    councils = areas.filter(pl.col("level") == "local_authority").select(
+        "region_code", "start_date", "end_date"
+    )
+    alive = (pl.col("start_date").is_null() | (pl.col("start_date") <= pl.col("period_end"))) & (
+        pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("period_end"))
+    )
+    return (
+        periods.join(councils, how="cross")
+        .filter(alive)
+        .group_by("region_code", "period_end")
+        .agg(pl.len().alias("expected"))
+    )
+
+
 def region_totals(
     observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
 ) -> pl.DataFrame:
     """Sum councils into regions for summable indicators a publisher gives no regional figure for.
 
-    A region is only summed when as many councils have a figure as the region has current councils;
-    otherwise the row is kept empty with status ``incomplete`` so the gap is visible.
+    A region is only summed when as many councils have a figure as the region had councils at the
+    period's end; otherwise the row is kept empty with status ``incomplete`` so the gap is visible.
     """
     summable = indicators.filter(pl.col("unit").is_in(SUMMABLE_UNITS))["indicator_id"]
     level = areas.select("area_code", "level", "region_code")
@@ -99,22 +176,18 @@ def region_totals(
     )
     has_region = obs.filter(pl.col("level") == "regional").select("indicator_id").unique()
     councils = obs.filter(
-        pl.col("level").is_in(["local_authority", "joint_return"])
+        pl.col("level").is_in(COUNCIL_LEVELS)
         & ~pl.col("indicator_id").is_in(has_region["indicator_id"].implode())
         & pl.col("region_code").is_not_null()
     )
-    expected = (
-        areas.filter((pl.col("level") == "local_authority") & (pl.col("status") == "current"))
-        .group_by("region_code")
-        .agg(pl.len().alias("expected"))
-    )
+    expected = _expected_councils(areas, councils.select("period_end").unique())
     totals = (
         councils.group_by("indicator_id", "region_code", "period", "period_end")
         .agg(
             exact_sum(pl.col("value")).alias("total"),
             pl.col("value").is_not_null().sum().alias("have"),
         )
-        .join(expected, on="region_code", how="left")
+        .join(expected, on=["region_code", "period_end"], how="left")
         .with_columns((pl.col("expected") - pl.col("have")).clip(0).alias("missing"))
     )
     complete = pl.col("missing") == 0
@@ -135,49 +208,20 @@ def region_totals(
     )
 
 
-def _indicators() -> pl.DataFrame:
-    rows = [
-        indicator(
-            CIN_RATE,
-            "Children in need at 31 March per 10,000 children",
-            theme="children_in_need",
-            unit="rate_per_10k",
-            decimals=1,
-            polarity="neutral",
-            valid=(0.0, 10_000.0),
-            source_id=SOURCE_ID,
-            definition="Children in need at 31 March per 10,000 children aged 0 to 17, using the "
-            "mid-year estimate of the previous year (the DfE convention).",
-            formula=f"{CIN_AT31} / {POPULATION} (mid-year Y-1) x 10000",
-        ),
-        indicator(
-            SPEND_PER_CHILD,
-            "Children's social care net expenditure per child",
-            theme="spending",
-            unit="gbp_per_child",
-            decimals=0,
-            polarity="neutral",
-            valid=(None, None),
-            source_id=SOURCE_ID,
-            definition="Total children's social care net current expenditure (RO3) divided by "
-            "the child population aged 0 to 17 at the mid-year inside the financial year.",
-            formula=f"{SPEND_TOTAL} x 1000 / {POPULATION} (mid-year Y for financial year Y-Y+1)",
-        ),
-    ]
-    return indicator_frame(rows)
+def _compute(indicator: Indicator, observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
+    (source,) = indicator.inputs
+    if indicator.compute == "per_population":
+        return ratio(observations, areas, source, indicator.indicator_id, indicator.scale or 1.0)
+    percent = indicator.compute == "percent_change"
+    return change(observations, areas, source, indicator.indicator_id, percent)
 
 
 def derive(
-    observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame
-) -> Contribution:
+    observations: pl.DataFrame, areas: pl.DataFrame, indicators: pl.DataFrame, registry: Registry
+) -> pl.DataFrame:
+    """Region totals, then every registered computed indicator (in registry order)."""
     totals = region_totals(observations, areas, indicators)
     with_totals = pl.concat([observations, totals], how="diagonal_relaxed")
-    parts = [
-        totals,
-        ratio(with_totals, areas, CIN_AT31, CIN_RATE, 10_000.0),
-        ratio(with_totals, areas, SPEND_TOTAL, SPEND_PER_CHILD, 1000.0),
-    ]
-    return Contribution(
-        observations=sorted_observations(pl.concat(parts, how="diagonal_relaxed")),
-        indicators=_indicators(),
-    )
+    computed = [i for i in registry.indicators if i.compute is not None]
+    parts = [totals, *(_compute(i, with_totals, areas) for i in computed)]
+    return sorted_observations(pl.concat(parts, how="diagonal_relaxed"))

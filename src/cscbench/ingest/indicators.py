@@ -1,44 +1,39 @@
-"""Building indicator metadata rows: one small constructor so every module states the same fields."""
+"""The ``indicators`` resource, built from the indicator registry (``registry/indicators.toml``).
+
+Every indicator is declared there once; this module only turns the entries into the resource's
+rows and names each one's source: the newest release of the publication that carries it.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
 from cscbench.ingest.common import INDICATOR_COLUMNS, conform
-
-PERCENT = (0.0, 100.0)
-NON_NEGATIVE = (0.0, None)
+from cscbench.ingest.registry import Indicator, Registry
 
 
-def indicator(
-    indicator_id: str,
-    label: str,
-    *,
-    theme: str,
-    unit: str,
-    decimals: int,
-    polarity: str,
-    valid: tuple[float | None, float | None],
-    source_id: str,
-    definition: str,
-    formula: str | None = None,
-    caveats: str | None = None,
-) -> dict[str, object]:
+def _row(indicator: Indicator, registry: Registry) -> dict[str, object]:
     return {
-        "indicator_id": indicator_id,
-        "label": label,
-        "theme": theme,
-        "unit": unit,
-        "decimals": decimals,
-        "polarity": polarity,
-        "min_value": valid[0],
-        "max_value": valid[1],
-        "source_id": source_id,
-        "definition": definition,
-        "formula": formula,
-        "caveats": caveats,
+        "indicator_id": indicator.indicator_id,
+        "label": indicator.label,
+        "theme": indicator.theme,
+        "unit": indicator.unit,
+        "decimals": indicator.decimals,
+        "polarity": indicator.polarity,
+        "min_value": indicator.min_value,
+        "max_value": indicator.max_value,
+        "source_id": registry.newest_source(indicator.dataset).source_id,
+        "definition": indicator.definition,
+        "formula": indicator.formula,
+        "caveats": indicator.caveats,
+        "short_label": indicator.short_label,
+        "headline_order": indicator.headline_order,
     }
 
 
-def indicator_frame(rows: list[dict[str, object]]) -> pl.DataFrame:
-    return conform(pl.DataFrame(rows, schema=INDICATOR_COLUMNS), INDICATOR_COLUMNS)
+def indicators_frame(registry: Registry) -> pl.DataFrame:
+    """One row per registered indicator, sorted by id."""
+    rows = [_row(i, registry) for i in registry.indicators]
+    return conform(pl.DataFrame(rows, schema=INDICATOR_COLUMNS), INDICATOR_COLUMNS).sort(
+        "indicator_id"
+    )

@@ -10,19 +10,13 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.ingest.common import RawInputError, read_raw_csv
+from cscbench.ingest.common import RawInputError, read_raw_csv, resource_columns
+from cscbench.ingest.registry import default_registry
 
-SOURCE_ID = "dfe_sn_model_2025"
-FILE = "dfe/sn_model_2025_wide.csv"
+READER = "sn_model"
 RANKS = range(1, 11)
-
-COLUMNS: dict[str, pl.DataType] = {
-    "area_code": pl.String(),
-    "rank": pl.Int64(),
-    "neighbour_code": pl.String(),
-    "closeness": pl.String(),
-    "source_id": pl.String(),
-}
+REQUIRED = ["old_la_code", "la_name"] + [f"SN_{k}{p}" for k in RANKS for p in ("", "P")]
+COLUMNS = resource_columns("statistical_neighbours")
 
 
 def _current_by_old_code(areas: pl.DataFrame) -> pl.DataFrame:
@@ -32,8 +26,10 @@ def _current_by_old_code(areas: pl.DataFrame) -> pl.DataFrame:
 
 
 def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
-    required = ["old_la_code", "la_name"] + [f"SN_{k}{p}" for k in RANKS for p in ("", "P")]
-    raw = read_raw_csv(raw_dir / FILE, required)
+    """The neighbours of every council, from the one registered model file."""
+    source = default_registry().only(READER)
+    raw = read_raw_csv(raw_dir / str(source.raw_path), REQUIRED)
+    file = source.raw_path
     long = pl.concat(
         [
             raw.select(
@@ -54,7 +50,7 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     blank = long.filter(pl.col("neighbour_la").is_null() | pl.col("closeness").is_null())
     if blank.height:
         raise RawInputError(
-            f"{FILE}: empty neighbour or closeness cells for "
+            f"{file}: empty neighbour or closeness cells for "
             f"{blank.select('la', 'rank').unique().sort('la', 'rank').to_dicts()[:10]}"
         )
     out = long.join(lookup.rename({"old_la_code": "la"}), on="la", how="left").join(
@@ -70,10 +66,14 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     )
     if unknown.len():
         raise RawInputError(
-            f"{FILE}: DfE codes with no current council in areas: "
+            f"{file}: DfE codes with no current council in areas: "
             f"{unknown.unique().sort().to_list()[:10]} (check the code, or add the council's "
             "mention to an input so it becomes an area)"
         )
     return out.select(
-        "area_code", "rank", "neighbour_code", "closeness", pl.lit(SOURCE_ID).alias("source_id")
+        "area_code",
+        "rank",
+        "neighbour_code",
+        "closeness",
+        pl.lit(source.source_id).alias("source_id"),
     ).sort("area_code", "rank")

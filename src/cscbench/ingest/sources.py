@@ -1,150 +1,22 @@
-"""The registry of raw inputs: who published each file, where this copy came from, its checksum.
+"""The ``sources`` resource and raw-file checks, from the sources registry (``registry/sources.toml``).
 
-Facts here are transcribed from the PROVENANCE.md files beside the raw data. The sha256 is computed
-at ingest and compared with the committed ``sources.csv`` so a changed publisher file is never
-ingested silently.
+Facts here come from the registry only; the PROVENANCE.md files beside the raw data are where a
+maintainer reads them when adding an entry. Every raw file's size and sha256 are compared with the
+registry before anything is read, so a changed publisher file is never ingested silently.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-OGL = "OGL-UK-3.0"
-DFE_CSC_REPO = "dfe-analytical-services/CSC_outcomes_and_enablers"
-DFE_CSC_HEAD = "2f5d11a431050523dab58810083259d3313029ae"
-JT39_REPO = "JT-39/ofsted-ilacs-scrape-tool"
-MHCLG_COLLECTION = (
-    "https://www.gov.uk/government/collections/local-authority-revenue-expenditure-and-financing"
-)
-EES = "https://explore-education-statistics.service.gov.uk/find-statistics/"
+from cscbench.ingest.common import conform, resource_columns
+from cscbench.ingest.registry import Registry, Source
 
-
-@dataclass(frozen=True)
-class Source:
-    source_id: str
-    publisher: str
-    title: str
-    licence: str
-    published: str | None
-    publication_url: str | None
-    repository: str | None
-    repository_path: str | None
-    commit: str | None
-    raw_path: str | None
-    description: str
-
-
-SOURCES: tuple[Source, ...] = (
-    Source(
-        "dfe_csww_2025",
-        "Department for Education",
-        "Children's social work workforce: headline indicators 2017 to 2025",
-        OGL,
-        None,
-        EES + "children-s-social-work-workforce",
-        DFE_CSC_REPO,
-        "data-raw/csww_indicators_2017_to_2025.csv",
-        "10a68d81b61e461d6c87b4d0b676a3a56b1c152a",
-        "dfe/csww_indicators_2017_to_2025.csv",
-        "Workforce snapshot at 30 September each year: FTE, agency, vacancies, turnover, caseload.",
-    ),
-    Source(
-        "dfe_cla_2025",
-        "Department for Education",
-        "Children looked after in England including adoptions: numbers and rates 2021 to 2025",
-        OGL,
-        None,
-        EES + "children-looked-after-in-england-including-adoptions",
-        DFE_CSC_REPO,
-        "data-raw/cla_number_and_rate_per_10k_children.csv",
-        "9a527ae3b5a39c8dbd822cb0597cce5b6b65df32",
-        "dfe/cla_number_and_rate_per_10k_children.csv",
-        "Children looked after on 31 March, starting and ceasing in the year, with rates per 10,000.",
-    ),
-    Source(
-        "dfe_cin_b1_2025",
-        "Department for Education",
-        "Children in need: table B1, 2013 to 2025",
-        OGL,
-        None,
-        EES + "characteristics-of-children-in-need",
-        DFE_CSC_REPO,
-        "data-raw/b1_children_in_need_2013_to_2025.csv",
-        "c19350f74e8d3c1ad18beb2d6069f0c82f19a571",
-        "dfe/b1_children_in_need_2013_to_2025.csv",
-        "Children in need episodes and children during the year and at 31 March.",
-    ),
-    Source(
-        "ons_population_0_17_2024",
-        "Office for National Statistics (as reshaped by the Department for Education)",
-        "Mid-year population estimates, children aged 0 to 17, 2012 to 2024",
-        OGL,
-        None,
-        "https://www.ons.gov.uk/peoplepopulationandcommunity/populationandmigration/"
-        "populationestimates",
-        DFE_CSC_REPO,
-        "data-raw/ons_mid-year_population_estimates_2012_to_2024.csv",
-        "c19350f74e8d3c1ad18beb2d6069f0c82f19a571",
-        "dfe/ons_mid-year_population_estimates_2012_to_2024.csv",
-        "Child population at 30 June each year; the base for per-child and per-10k rates.",
-    ),
-    Source(
-        "mhclg_ro3_2024_25",
-        "Ministry of Housing, Communities and Local Government",
-        "Revenue outturn RO3 (social care and public health) 2024-25, by local authority",
-        OGL,
-        "2025-12-04",
-        MHCLG_COLLECTION,
-        DFE_CSC_REPO,
-        "data-raw/RO3_LA_Data_2024-25_data_by_LA.ods",
-        "7b806074663fe8cf7cecac38f6f6356e7e97f149",
-        "dfe/RO3_LA_Data_2024-25_data_by_LA.ods",
-        "Children's social care expenditure lines in GBP thousand, financial year 2024-25.",
-    ),
-    Source(
-        "mhclg_rsx_2024_25",
-        "Ministry of Housing, Communities and Local Government",
-        "Revenue outturn RSX (revenue summary) 2024-25, by local authority",
-        OGL,
-        "2025-12-04",
-        MHCLG_COLLECTION,
-        DFE_CSC_REPO,
-        "data-raw/RSX_LA_Data_2024-25_data_by_LA.ods",
-        "7b806074663fe8cf7cecac38f6f6356e7e97f149",
-        "dfe/RSX_LA_Data_2024-25_data_by_LA.ods",
-        "Revenue summary in GBP thousand, financial year 2024-25.",
-    ),
-    Source(
-        "dfe_sn_model_2025",
-        "Department for Education",
-        "Children's services statistical neighbour benchmarking model, 2025 refresh",
-        OGL,
-        None,
-        None,
-        DFE_CSC_REPO,
-        "data-raw/sn_model_2025_wide.csv",
-        "1329930840af1494de032849c2f07a5d58e08f61",
-        "dfe/sn_model_2025_wide.csv",
-        "Ten statistical neighbours per council, closest first, with a closeness label.",
-    ),
-    Source(
-        "cscbench_computed",
-        "cscbench",
-        "Figures computed by cscbench from published figures (formulas in indicators)",
-        OGL,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        "Region and England aggregates a publisher does not give, and derived rates.",
-    ),
-)
+SOURCE_COLUMNS = resource_columns("sources")
 
 
 def sha256(path: Path) -> str:
@@ -155,13 +27,77 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def sources_frame(raw_dir: Path, extra: tuple[Source, ...] = ()) -> pl.DataFrame:
-    """The sources resource: registry rows plus the file name and sha256 of each raw file."""
-    rows = []
-    for source in (*SOURCES, *extra):
-        row = asdict(source)
-        path = raw_dir / source.raw_path if source.raw_path else None
-        row["file_name"] = path.name if path else None
-        row["sha256"] = sha256(path) if path else None
-        rows.append(row)
-    return pl.DataFrame(rows, infer_schema_length=None).sort("source_id")
+@dataclass(frozen=True)
+class FileCheck:
+    """How one registered raw file compares with its registry entry."""
+
+    source: Source
+    path: Path
+    found: tuple[str, int] | None  # (sha256, bytes) of the file, None when it is missing
+
+    @property
+    def matches(self) -> bool:
+        return self.found == (self.source.sha256, self.source.bytes)
+
+    def describe(self) -> str:
+        if self.found is None:
+            return f"{self.path}: raw file missing (source {self.source.source_id})"
+        sha, size = self.found
+        return (
+            f"{self.path}: expected {self.source.bytes:,} bytes with sha256 "
+            f"{str(self.source.sha256)[:12]}... (registry/sources.toml, source "
+            f"{self.source.source_id}); found {size:,} bytes with sha256 {sha[:12]}..."
+        )
+
+
+def check_files(raw_dir: Path, registry: Registry) -> list[FileCheck]:
+    """Size and sha256 of every registered raw file (the size first: a cheap early answer)."""
+    checks = []
+    for source in registry.sources:
+        if source.raw_path is None:
+            continue
+        path = raw_dir / source.raw_path
+        if not path.is_file():
+            checks.append(FileCheck(source, path, None))
+            continue
+        size = path.stat().st_size
+        checks.append(FileCheck(source, path, (sha256(path), size)))
+    return checks
+
+
+def _periods(source: Source) -> str | None:
+    if source.periods is None:
+        return None
+    first, last = source.periods
+    return first if first == last else f"{first} to {last}"
+
+
+def _row(source: Source) -> dict[str, object]:
+    return {
+        "source_id": source.source_id,
+        "publisher": source.publisher,
+        "title": source.title,
+        "licence": source.licence,
+        "published": source.published,
+        "publication_url": source.publication_url,
+        "repository": source.repository,
+        "repository_path": source.repository_path,
+        "commit": source.commit,
+        "raw_path": source.raw_path,
+        "description": source.description,
+        "file_name": Path(source.raw_path).name if source.raw_path else None,
+        "sha256": source.sha256,
+        "dataset": source.dataset,
+        "periods": _periods(source),
+        "download_url": source.download_url,
+        "bytes": source.bytes,
+    }
+
+
+def sources_frame(registry: Registry) -> pl.DataFrame:
+    """The sources resource: one row per registry entry (checksums already verified)."""
+    rows = [_row(s) for s in registry.sources]
+    frame = pl.DataFrame(rows, schema={k: pl.String() for k in rows[0]} | {"bytes": pl.Int64()})
+    return conform(
+        frame.with_columns(pl.col("published").str.to_date("%Y-%m-%d")), SOURCE_COLUMNS
+    ).sort("source_id")

@@ -85,6 +85,22 @@ class Context:
         """Each council's latest overall inspection (:func:`compare.latest_inspections`)."""
         return compare.latest_inspections(self.frames["inspections"], self.areas)
 
+    @functools.cached_property
+    def headline(self) -> tuple[str, ...]:
+        """The headline indicators in the package's own order (``indicators.headline_order``);
+        none for a package version without that column."""
+        if "headline_order" not in self.indicators.columns:
+            return ()
+        chosen = self.indicators.filter(pl.col("headline_order").is_not_null())
+        return tuple(chosen.sort("headline_order", "indicator_id")["indicator_id"].to_list())
+
+    @functools.cached_property
+    def short_labels(self) -> dict[str, str]:
+        """indicator_id -> its short label for table headers, else its label."""
+        short = pl.col("short_label") if "short_label" in self.indicators.columns else None
+        label = pl.coalesce(short, pl.col("label")) if short is not None else pl.col("label")
+        return dict(self.indicators.select("indicator_id", label.alias("short")).iter_rows())
+
     def indicator_ids(self, wanted: tuple[str, ...]) -> tuple[str, ...]:
         """The wanted indicators this package version has, in the order given."""
         have = set(self.indicators["indicator_id"])

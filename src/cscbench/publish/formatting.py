@@ -74,10 +74,12 @@ JUDGEMENT_LABELS = {
     "safeguarding": "Safeguarding",
     "looked_after_children": "Looked after children",
     "child_protection": "Child protection",
+    compare.VISIT: "Visit (no judgement)",
 }
 GRADE_STATUS_LABELS = {
     compare.POST_2026: "no overall grade (post-April 2026 framework)",
     "not_judged": "not judged",
+    "not_graded_visit": "not graded (a visit)",
 }
 
 

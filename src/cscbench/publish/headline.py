@@ -15,26 +15,7 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish.context import TREND_SINCE, Context
 
 HEADLINE_COUNCILS = ("E08000035", "E08000036")  # Leeds, Wakefield
-HEADLINE_INDICATORS = (
-    "caseload_fte",
-    "agency_rate_fte",
-    "vacancy_rate_fte",
-    "turnover_rate_fte",
-    "cla_31_march_rate_per_10k",
-    "cin_31_march_rate_per_10k",
-    "ro3_csctot_net_cur_exp",
-    "csc_net_expenditure_per_child_gbp",
-)
-HEADLINE_LABELS = {
-    "caseload_fte": "Average caseload: cases per case-holding social worker (FTE)",
-    "agency_rate_fte": "Agency social workers (% of FTE social workers)",
-    "vacancy_rate_fte": "Vacancy rate (% of FTE posts)",
-    "turnover_rate_fte": "Turnover rate (% of FTE social workers leaving in the year)",
-    "cla_31_march_rate_per_10k": "Children looked after per 10,000 children",
-    "cin_31_march_rate_per_10k": "Children in need per 10,000 children",
-    "ro3_csctot_net_cur_exp": "Children's social care spending: net current expenditure (£ thousand)",
-    "csc_net_expenditure_per_child_gbp": "Children's social care spending per child aged 0 to 17 (£)",
-}
+NO_HEADLINE = "This package version names no headline indicators (indicators.headline_order)."
 OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
 POST_2026_TEXT = fmt.GRADE_STATUS_LABELS[compare.POST_2026]
@@ -147,9 +128,7 @@ def block_label(frame: pl.DataFrame) -> pl.Expr:
         .otherwise(" · trend " + first + " to " + last)
     )
     polarity = pl.col("indicator_polarity").replace_strict(fmt.POLARITY_LABELS, default="")
-    label = pl.col("indicator_id").replace_strict(
-        HEADLINE_LABELS, default=fmt.display_label(pl.col("label"), pl.col("unit"))
-    )
+    label = fmt.display_label(pl.col("label"), pl.col("unit"))
     return (
         label
         + " · "
@@ -234,8 +213,7 @@ def comparison_table(
     ctx: Context, codes: list[str], stem: str, title: str, sheet: str | None, png: bool = True
 ) -> fmt.Table:
     """The headline layout for any list of councils (current codes)."""
-    ids = ctx.indicator_ids(HEADLINE_INDICATORS)
-    missing = [i for i in HEADLINE_INDICATORS if i not in ids]
+    ids = ctx.headline
     rows = display_columns(indicator_rows(ctx, codes, ids))
     ofsted = ofsted_rows(ctx, codes).with_columns(
         pl.lit(OFSTED_LABEL).alias("block"),
@@ -288,8 +266,8 @@ def comparison_table(
     gt = rank_footnotes(gt, full, ("rank", "band"))
     gt = fmt.footnote_cells(gt, full, "sn_count", fmt.neighbour_note(ctx.names))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
-    if missing:
-        notes.append(f"Not in this package version: {', '.join(missing)}.")
+    if not ids:
+        notes.append(NO_HEADLINE)
     if not ctx.has("inspections"):
         notes.append(f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.")
     source_ids = [*full["source_id"].drop_nulls().to_list(), *ofsted_sources(ctx)]
@@ -350,11 +328,10 @@ def subtitle_periods(rows: pl.DataFrame) -> str:
         .unique()
         .sort("period_end", "theme", "p")
     )
-    words = {"children_in_care": "children in care", "children_in_need": "children in need"}
     parts = []
     for theme, when in themes.select("theme", "p").unique(maintain_order=True).iter_rows():
         at = "" if "-" in when else "at "
-        parts.append(f"{words.get(theme, theme)} {at}{when}")
+        parts.append(f"{theme.replace('_', ' ')} {at}{when}")
     return "; ".join(parts)
 
 

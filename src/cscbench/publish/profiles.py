@@ -3,7 +3,8 @@ England, then its Ofsted history.
 
 Spending rows show each children's social care line's net current expenditure (RO3 column C7)
 and the agency-staff memorandum; the other revenue-outturn columns (employees, running expenses,
-income) are in the page's CSV and in the data package. The rows are computed for all councils at
+income) and the referral, child protection and care leaver indicators are in the page's CSV and in
+the data package. The rows are computed for all councils at
 once and then split, so 153 pages cost one pass over the grid.
 """
 
@@ -14,20 +15,33 @@ from great_tables import loc, style
 
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import HEADLINE_INDICATORS, figure_footnotes, rank_footnotes
+from cscbench.publish.headline import figure_footnotes, rank_footnotes
 from cscbench.publish.history import history_table
 
-THEMES = ("workforce", "children_in_care", "children_in_need", "population", "spending")
+THEMES = (
+    "workforce",
+    "front_door",
+    "children_in_need",
+    "child_protection",
+    "children_in_care",
+    "care_leavers",
+    "population",
+    "spending",
+)
 THEME_LABELS = {
     "workforce": "Social work workforce",
-    "children_in_care": "Children in care",
+    "front_door": "Front door: referrals",
     "children_in_need": "Children in need",
+    "child_protection": "Child protection",
+    "children_in_care": "Children in care",
+    "care_leavers": "Care leavers",
     "population": "Population",
     "spending": "Spending (children's social care)",
 }
-# The headline indicators lead their theme; the rest follow in label order.
-FIRST = {indicator: i for i, indicator in enumerate(HEADLINE_INDICATORS)}
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
+# The 0.2 themes are in each profile's CSV; their themed sections on the page come with the themed
+# pages (issue 11, section 4), which keeps the page, and the time to publish 153 of them, as it was.
+CSV_ONLY_THEMES = ("front_door", "child_protection", "care_leavers")
 CSV_COLUMNS = [
     "area_code",
     "council",
@@ -75,14 +89,21 @@ def build(ctx: Context) -> list[fmt.Page]:
 def profile_rows(ctx: Context) -> pl.DataFrame:
     """Latest rows of every current council (not joint returns) with display text and trends."""
     councils = ctx.latest.filter(pl.col("level") == "local_authority")
+    # the headline indicators lead their theme; the rest follow in label order
+    first = {indicator: i for i, indicator in enumerate(ctx.headline)}
     theme_order = pl.DataFrame({"theme": list(THEMES), "_theme": list(range(len(THEMES)))})
     spending = pl.col("theme") == "spending"
     return (
         councils.join(theme_order, on="theme", how="left")
         .with_columns(
-            (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING)).alias("shown"),
+            (
+                (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING))
+                & ~pl.col("theme").is_in(CSV_ONLY_THEMES)
+            ).alias("shown"),
             pl.col("_theme").fill_null(len(THEMES)),
-            pl.col("indicator_id").replace_strict(FIRST, default=len(FIRST)).alias("_first"),
+            pl.col("indicator_id")
+            .replace_strict(first, default=len(first), return_dtype=pl.Int64)
+            .alias("_first"),
         )
         .with_columns(display())
         .sort("name", "unit_code", "_theme", "_first", "label", "indicator_id")

@@ -14,8 +14,8 @@ from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
-    HEADLINE_INDICATORS,
     KIND_ORDER,
+    NO_HEADLINE,
     figure_footnotes,
     ofsted_rows,
     ofsted_sources,
@@ -23,16 +23,6 @@ from cscbench.publish.headline import (
     subtitle_periods,
 )
 
-SHORT_LABELS = {
-    "caseload_fte": "Caseload (cases per FTE)",
-    "agency_rate_fte": "Agency workers (%)",
-    "vacancy_rate_fte": "Vacancy rate (%)",
-    "turnover_rate_fte": "Turnover (%)",
-    "cla_31_march_rate_per_10k": "Looked after, per 10,000",
-    "cin_31_march_rate_per_10k": "In need, per 10,000",
-    "ro3_csctot_net_cur_exp": "CSC net spend (£k)",
-    "csc_net_expenditure_per_child_gbp": "CSC spend per child (£)",
-}
 WIDE_VALUES = (
     "figure",
     "band_text",
@@ -97,7 +87,7 @@ def wide(frame: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
 
 
 def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
-    ids = ctx.indicator_ids(HEADLINE_INDICATORS)
+    ids = ctx.headline
     ranked = set(
         ctx.indicators.filter(pl.col("polarity") != compare.NEUTRAL)["indicator_id"].to_list()
     )
@@ -133,7 +123,7 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
     labels = {}
     for i in ids:
         cols = [f"figure__{i}"] + ([f"band_text__{i}"] if i in ranked else [])
-        gt = gt.tab_spanner(SHORT_LABELS.get(i, i), columns=cols, id=f"sp-{i}")
+        gt = gt.tab_spanner(ctx.short_labels.get(i, i), columns=cols, id=f"sp-{i}")
         labels[f"figure__{i}"] = "Figure"
         if i in ranked:
             labels[f"band_text__{i}"] = "Band"
@@ -155,9 +145,8 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
     gt = fmt.style_letters(gt, shown, "ofsted", fmt.GRADE_COLOURS)
     gt = fmt.footnote_cells(gt, table, "ofsted", pl.col("ofsted_note"))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
-    missing = [i for i in HEADLINE_INDICATORS if i not in ids]
-    if missing:
-        notes.append(f"Not in this package version: {', '.join(missing)}.")
+    if not ids:
+        notes.append(NO_HEADLINE)
     source_ids = [*long["source_id"].drop_nulls().to_list(), *ofsted_sources(ctx)]
     notes.append(fmt.source_line(ctx.sources, source_ids))
     gt = fmt.add_notes(gt, notes)

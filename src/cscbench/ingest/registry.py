@@ -1,0 +1,418 @@
+"""The two registries (``registry/sources.toml`` and ``registry/indicators.toml``), read and checked.
+
+They are where a maintainer declares facts once: which raw files exist, where each came from and its
+checksum, and every indicator's metadata. Ingest reads nothing about a source or an indicator from
+anywhere else, so a new release is a registry edit (plus a reader change only when a publisher changes
+its layout). Every key is checked on load, so a typo fails here with the file, the entry and the key
+rather than as a missing figure later.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cscbench.paths import ROOT
+
+REGISTRY_DIR = "registry"
+SOURCES_FILE = "sources.toml"
+INDICATORS_FILE = "indicators.toml"
+COMPUTED = "computed"  # the dataset of figures cscbench computes itself
+COMPUTE_KINDS = ("per_population", "change", "percent_change")
+
+
+class RegistryError(ValueError):
+    """A registry entry is missing a key, has an unknown one, or contradicts another entry."""
+
+
+@dataclass(frozen=True)
+class FigureNote:
+    """A caveat on particular published figures, carried into ``observations.note``.
+
+    ``value``, when given, is what each noted figure must be: if a new release changes it, ingest
+    stops, because the note may no longer be true.
+    """
+
+    indicators: str  # a regular expression on indicator ids
+    areas: tuple[str, ...]
+    periods: tuple[str, ...]
+    note: str
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw file (or cscbench's own computed figures), as declared in ``sources.toml``."""
+
+    source_id: str
+    dataset: str
+    publisher: str
+    title: str
+    licence: str
+    description: str
+    reader: str | None = None
+    published: str | None = None
+    periods: tuple[str, str] | None = None
+    snapshot: str | None = None  # "MM-DD": the day a reporting year ends (EES files)
+    publication_url: str | None = None
+    download_url: str | None = None
+    repository: str | None = None
+    repository_path: str | None = None
+    commit: str | None = None
+    raw_path: str | None = None
+    bytes: int | None = None
+    sha256: str | None = None
+    notes: tuple[FigureNote, ...] = ()
+
+    @property
+    def snapshot_day(self) -> tuple[int, int]:
+        """(month, day) a reporting year ends on; only EES sources declare it."""
+        if self.snapshot is None:
+            raise RegistryError(f"source {self.source_id}: no snapshot (MM-DD) declared")
+        month, day = self.snapshot.split("-")
+        return int(month), int(day)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator, as declared in ``indicators.toml``."""
+
+    indicator_id: str
+    label: str
+    theme: str
+    unit: str
+    decimals: int
+    polarity: str
+    dataset: str
+    definition: str
+    # where a published figure is: the column, and the rows of a long file (``where``)
+    column: str | None = None
+    where: tuple[tuple[str, str], ...] = ()
+    # how a computed one is computed
+    compute: str | None = None
+    inputs: tuple[str, ...] = ()
+    scale: float | None = None
+    formula: str | None = None
+    # how it is shown and checked
+    short_label: str | None = None
+    headline_order: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    caveats: str | None = None
+
+
+@dataclass(frozen=True)
+class Registry:
+    sources: tuple[Source, ...]
+    indicators: tuple[Indicator, ...]
+    directory: Path = field(default=ROOT / REGISTRY_DIR)
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.source_id == source_id:
+                return s
+        raise RegistryError(f"{self.directory / SOURCES_FILE}: no source with id {source_id!r}")
+
+    def by_reader(self, reader: str) -> tuple[Source, ...]:
+        """The sources a reader takes, oldest release first (by periods, then id)."""
+        chosen = [s for s in self.sources if s.reader == reader]
+        return tuple(sorted(chosen, key=lambda s: (s.periods or ("", ""), s.source_id)))
+
+    def only(self, reader: str) -> Source:
+        """The one source a single-file reader takes; fails clearly on none or several."""
+        chosen = self.by_reader(reader)
+        if len(chosen) != 1:
+            ids = [s.source_id for s in chosen]
+            raise RegistryError(
+                f"{self.directory / SOURCES_FILE}: reader {reader!r} takes exactly one source, "
+                f"found {len(chosen)} {ids}"
+            )
+        return chosen[0]
+
+    def of_dataset(self, dataset: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.dataset == dataset)
+
+    def newest_source(self, dataset: str) -> Source:
+        """The newest release of a dataset: the source id an indicator of it names."""
+        chosen = [s for s in self.sources if s.dataset == dataset]
+        if not chosen:
+            raise RegistryError(
+                f"{self.directory / SOURCES_FILE}: no source of dataset {dataset!r}"
+            )
+        return max(chosen, key=lambda s: (s.periods or ("", ""), s.source_id))
+
+    def with_files(self, changes: Mapping[str, tuple[str, int]]) -> Registry:
+        """A copy recording new (sha256, bytes) for the given source ids (accepted new releases)."""
+        sources = tuple(
+            replace(s, sha256=changes[s.source_id][0], bytes=changes[s.source_id][1])
+            if s.source_id in changes
+            else s
+            for s in self.sources
+        )
+        return replace(self, sources=sources)
+
+
+SOURCE_KEYS = {
+    "id": str,
+    "dataset": str,
+    "reader": str,
+    "publisher": str,
+    "title": str,
+    "licence": str,
+    "description": str,
+    "published": str,
+    "periods": list,
+    "snapshot": str,
+    "publication_url": str,
+    "download_url": str,
+    "repository": str,
+    "repository_path": str,
+    "commit": str,
+    "raw_path": str,
+    "bytes": int,
+    "sha256": str,
+    "notes": list,
+}
+SOURCE_REQUIRED = ("id", "dataset", "publisher", "title", "licence", "description")
+NOTE_KEYS = {"indicators": str, "areas": list, "periods": list, "note": str, "value": float}
+INDICATOR_KEYS = {
+    "id": str,
+    "label": str,
+    "short_label": str,
+    "theme": str,
+    "unit": str,
+    "decimals": int,
+    "polarity": str,
+    "min": float,
+    "max": float,
+    "dataset": str,
+    "column": str,
+    "where": dict,
+    "compute": str,
+    "inputs": list,
+    "scale": float,
+    "formula": str,
+    "headline_order": int,
+    "caveats": list,
+    "definition": str,
+}
+INDICATOR_REQUIRED = ("id", "label", "theme", "unit", "decimals", "polarity", "dataset")
+INDICATOR_REQUIRED += ("definition",)
+TYPE_WORDS = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    list: "a list",
+    dict: "a table",
+}
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _checked(
+    entry: Any, keys: Mapping[str, type], required: tuple[str, ...], where: str
+) -> dict[str, Any]:
+    """The entry's keys, each of the declared type; unknown or missing keys name the entry."""
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: expected a table, got {type(entry).__name__}")
+    if isinstance(entry.get("id"), str):
+        where = f"{where} ({entry['id']})"
+    unknown = sorted(set(entry) - set(keys))
+    if unknown:
+        raise RegistryError(f"{where}: unknown key(s) {unknown} (known: {sorted(keys)})")
+    missing = [k for k in required if k not in entry]
+    if missing:
+        raise RegistryError(f"{where}: missing key(s) {missing}")
+    for key, value in entry.items():
+        kind = keys[key]
+        ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
+        if not ok or (kind is int and isinstance(value, bool)):
+            raise RegistryError(f"{where}: key {key!r} should be {TYPE_WORDS[kind]}, got {value!r}")
+    return entry
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise RegistryError(
+            f"{path} not found: the registries live in a checkout of the cscbench repository"
+        )
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _note(entry: Any, where: str) -> FigureNote:
+    e = _checked(entry, NOTE_KEYS, ("indicators", "areas", "periods", "note"), where)
+    try:
+        re.compile(e["indicators"])
+    except re.error as exc:
+        raise RegistryError(f"{where}: 'indicators' is not a regular expression ({exc})") from exc
+    value = e.get("value")
+    return FigureNote(
+        e["indicators"],
+        tuple(e["areas"]),
+        tuple(e["periods"]),
+        e["note"],
+        float(value) if value is not None else None,
+    )
+
+
+def _source(entry: Any, where: str) -> Source:
+    e = _checked(entry, SOURCE_KEYS, SOURCE_REQUIRED, where)
+    where = f"{where} ({e['id']})"  # (_checked added it to its own messages)
+    file_keys = ("raw_path", "sha256", "bytes", "reader")
+    present = [k for k in file_keys if k in e]
+    if present and len(present) != len(file_keys):
+        raise RegistryError(f"{where}: a raw file needs all of {list(file_keys)}, got {present}")
+    if "sha256" in e and not SHA256.match(e["sha256"]):
+        raise RegistryError(f"{where}: sha256 {e['sha256']!r} is not 64 lower-case hex digits")
+    periods = e.get("periods")
+    if periods is not None and (len(periods) != 2 or not all(isinstance(p, str) for p in periods)):
+        raise RegistryError(f"{where}: periods should be [first, last], got {periods!r}")
+    notes = tuple(_note(n, f"{where} note {i + 1}") for i, n in enumerate(e.get("notes", [])))
+    plain = {k: v for k, v in e.items() if k not in ("id", "periods", "notes")}
+    return Source(
+        source_id=e["id"],
+        periods=(periods[0], periods[1]) if periods else None,
+        notes=notes,
+        **plain,
+    )
+
+
+def _indicator(entry: Any, caveats: Mapping[str, str], where: str) -> Indicator:
+    e = _checked(entry, INDICATOR_KEYS, INDICATOR_REQUIRED, where)
+    where = f"{where} ({e['id']})"
+    unknown = [c for c in e.get("caveats", []) if c not in caveats]
+    if unknown:
+        raise RegistryError(f"{where}: caveat name(s) {unknown} not in [caveats]")
+    computed = e["dataset"] == COMPUTED
+    if computed != ("compute" in e) or computed == ("column" in e):
+        raise RegistryError(
+            f"{where}: a computed indicator (dataset {COMPUTED!r}) gives compute and inputs; "
+            "any other gives the published column it is read from"
+        )
+    if computed and (e["compute"] not in COMPUTE_KINDS or not e.get("inputs")):
+        raise RegistryError(f"{where}: compute should be one of {COMPUTE_KINDS}, with inputs")
+    where_rows = e.get("where", {})
+    if not all(isinstance(v, str) for v in where_rows.values()):
+        raise RegistryError(f"{where}: 'where' values should be text, as published")
+    return Indicator(
+        indicator_id=e["id"],
+        label=e["label"],
+        theme=e["theme"],
+        unit=e["unit"],
+        decimals=e["decimals"],
+        polarity=e["polarity"],
+        dataset=e["dataset"],
+        definition=e["definition"],
+        short_label=e.get("short_label"),
+        min_value=float(e["min"]) if "min" in e else None,
+        max_value=float(e["max"]) if "max" in e else None,
+        column=e.get("column"),
+        where=tuple(where_rows.items()),
+        compute=e.get("compute"),
+        inputs=tuple(e.get("inputs", [])),
+        scale=float(e["scale"]) if "scale" in e else None,
+        formula=e.get("formula"),
+        headline_order=e.get("headline_order"),
+        caveats=" ".join(caveats[c] for c in e.get("caveats", [])) or None,
+    )
+
+
+def _unique(ids: list[str], what: str, path: Path) -> None:
+    repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if repeated:
+        raise RegistryError(f"{path}: {what} id(s) declared twice: {repeated}")
+
+
+def _cross_check(registry: Registry) -> None:
+    """Facts that span entries: datasets exist, inputs exist, headline order has no gaps."""
+    path = registry.directory
+    datasets = {s.dataset for s in registry.sources}
+    ids = {i.indicator_id for i in registry.indicators}
+    for i in registry.indicators:
+        if i.dataset not in datasets:
+            raise RegistryError(
+                f"{path / INDICATORS_FILE}: indicator {i.indicator_id}: dataset {i.dataset!r} has "
+                f"no source in {SOURCES_FILE}"
+            )
+        missing = [x for x in i.inputs if x not in ids]
+        if missing:
+            raise RegistryError(
+                f"{path / INDICATORS_FILE}: indicator {i.indicator_id}: inputs {missing} are not "
+                "indicators"
+            )
+    order = sorted(i.headline_order for i in registry.indicators if i.headline_order is not None)
+    if order != list(range(1, len(order) + 1)):
+        raise RegistryError(
+            f"{path / INDICATORS_FILE}: headline_order should run 1, 2, 3... once each, got {order}"
+        )
+    paths = [s.raw_path for s in registry.sources if s.raw_path]
+    _unique(paths, "raw_path", path / SOURCES_FILE)
+
+
+def read_registry(directory: Path = ROOT / REGISTRY_DIR) -> Registry:
+    """Both registries, every entry checked."""
+    sources_doc = _read_toml(directory / SOURCES_FILE)
+    indicators_doc = _read_toml(directory / INDICATORS_FILE)
+    sources_path, indicators_path = directory / SOURCES_FILE, directory / INDICATORS_FILE
+    sources = tuple(
+        _source(e, f"{sources_path} [[source]] {n + 1}")
+        for n, e in enumerate(sources_doc.get("source", []))
+    )
+    caveats = indicators_doc.get("caveats", {})
+    indicators = tuple(
+        _indicator(e, caveats, f"{indicators_path} [[indicator]] {n + 1}")
+        for n, e in enumerate(indicators_doc.get("indicator", []))
+    )
+    _unique([s.source_id for s in sources], "source", sources_path)
+    _unique([i.indicator_id for i in indicators], "indicator", indicators_path)
+    registry = Registry(sources, indicators, directory)
+    _cross_check(registry)
+    return registry
+
+
+@cache
+def default_registry() -> Registry:
+    """This checkout's registries, read once per process."""
+    return read_registry()
+
+
+# ---------------------------------------------------------------------------- writing back
+
+
+def record_files(path: Path, changes: Mapping[str, tuple[str, int]]) -> None:
+    """Write new (sha256, bytes) for the given source ids into ``sources.toml`` in place.
+
+    Only the two lines of each named entry change, so comments and layout survive and the diff a
+    reviewer sees is exactly the accepted checksums. Written to a temporary file, then renamed.
+    """
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    current: str | None = None
+    done: dict[str, set[str]] = {k: set() for k in changes}
+    for n, line in enumerate(lines):
+        if line.startswith("[[source]]"):
+            current = None
+        match = re.match(r'^id = "([^"]+)"\s*$', line)
+        if match:
+            current = match.group(1)
+        if current in changes:
+            sha, size = changes[current]
+            if line.startswith("sha256 = "):
+                lines[n] = f'sha256 = "{sha}"\n'
+                done[current].add("sha256")
+            elif line.startswith("bytes = "):
+                lines[n] = f"bytes = {size}\n"
+                done[current].add("bytes")
+    incomplete = sorted(k for k, seen in done.items() if seen != {"sha256", "bytes"})
+    if incomplete:
+        raise RegistryError(f"{path}: could not find sha256 and bytes lines of {incomplete}")
+    temporary = path.with_name(f".{path.name}.new")
+    temporary.write_text("".join(lines), encoding="utf-8")
+    temporary.replace(path)

@@ -1,0 +1,196 @@
+"""The sources and indicator registries: complete, consistent with the raw files and the package."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cscbench.ingest import verify_files
+from cscbench.ingest.registry import (
+    INDICATORS_FILE,
+    SOURCES_FILE,
+    RegistryError,
+    default_registry,
+    read_registry,
+    record_files,
+)
+from cscbench.paths import ROOT
+
+REGISTRY = default_registry()
+MIRROR_ONLY = ("ofsted/derived/", "news/")
+
+
+def test_every_raw_file_matches_its_registered_checksum_and_size(raw_dir: Path) -> None:
+    assert verify_files(raw_dir, REGISTRY) == {}
+
+
+def test_ingest_reads_only_registered_files(
+    registered_raw: Path, raw_dir: Path, package_frames: dict
+) -> None:
+    """The session's package is built from a folder of registered files only, and every
+    registered file is a source of the package."""
+    linked = {str(p.relative_to(registered_raw)) for p in registered_raw.rglob("*") if p.is_file()}
+    assert linked == {s.raw_path for s in REGISTRY.sources if s.raw_path}
+    assert set(package_frames["sources"]["source_id"]) == {s.source_id for s in REGISTRY.sources}
+    unread = {
+        str(p.relative_to(raw_dir))
+        for p in raw_dir.rglob("*")
+        if p.is_file() and p.name != "PROVENANCE.md"
+    } - linked
+    # files in the raw folder that no reader takes (derived tables and an overview kept for people)
+    assert unread == {
+        "ofsted/derived/ilacs_history_official_2018_2025.csv",
+        "ofsted/derived/la_inspection_judgements_2009_2026.csv",
+        "ofsted/derived/ofsted_la_inspections_2009_2023_tidy.csv",
+        "ofsted/ofsted_csc_ilacs_overview.xlsx",
+    }
+
+
+def test_download_urls_pin_the_commit_or_are_mirror_only() -> None:
+    for s in REGISTRY.sources:
+        if s.raw_path is None:
+            continue
+        if s.raw_path.startswith(MIRROR_ONLY):
+            assert s.download_url is None, s.source_id
+        else:
+            assert s.download_url == (
+                f"https://raw.githubusercontent.com/{s.repository}/{s.commit}/{s.repository_path}"
+            ), s.source_id
+            assert re.fullmatch(r"[0-9a-f]{40}", str(s.commit))
+
+
+def test_several_releases_of_one_publication_are_entries() -> None:
+    ro3 = [s for s in REGISTRY.sources if s.dataset == "mhclg_ro3"]
+    assert [s.periods for s in ro3] == [
+        ("2022-23", "2022-23"),
+        ("2023-24", "2023-24"),
+        ("2024-25", "2024-25"),
+    ]
+    assert REGISTRY.newest_source("mhclg_ro3").source_id == "mhclg_ro3_2024_25"
+
+
+def same_rows(frame: pl.DataFrame, expected: list[dict[str, object]]) -> None:
+    """``frame`` holds exactly these rows in these columns (first column the key)."""
+    want = pl.DataFrame(expected, infer_schema_length=None)
+    key = want.columns[0]
+    got = frame.select(want.columns).sort(key)
+    assert got.equals(want.cast(dict(got.schema)).sort(key))
+
+
+def test_sources_resource_is_the_registry(package_frames: dict) -> None:
+    same_rows(
+        package_frames["sources"],
+        [
+            {"source_id": s.source_id, "sha256": s.sha256, "bytes": s.bytes}
+            | {"download_url": s.download_url, "dataset": s.dataset, "raw_path": s.raw_path}
+            for s in REGISTRY.sources
+        ],
+    )
+
+
+def test_indicators_resource_is_the_registry(package_frames: dict) -> None:
+    same_rows(
+        package_frames["indicators"],
+        [
+            {"indicator_id": i.indicator_id, "label": i.label, "unit": i.unit}
+            | {"polarity": i.polarity, "short_label": i.short_label, "min_value": i.min_value}
+            | {"max_value": i.max_value, "headline_order": i.headline_order}
+            for i in REGISTRY.indicators
+        ],
+    )
+    headline = package_frames["indicators"].drop_nulls("headline_order").sort("headline_order")
+    assert headline["indicator_id"].to_list()[:2] == ["caseload_fte", "agency_rate_fte"]
+
+
+def test_every_registered_indicator_has_figures(package_frames: dict) -> None:
+    used = set(package_frames["observations"]["indicator_id"])
+    assert {i.indicator_id for i in REGISTRY.indicators} == used
+
+
+def test_polarity_is_set_only_where_beyond_argument() -> None:
+    """design.md: low_is_good for caseload, agency, vacancy, turnover, absence and (DfE LAIT)
+    re-referrals, repeat plans and placement and social worker instability; high_is_good for care
+    leavers in education, employment or training or suitable accommodation and long-term stability."""
+    ranked = {i.indicator_id: i.polarity for i in REGISTRY.indicators if i.polarity != "neutral"}
+    assert {k for k, v in ranked.items() if v == "high_is_good"} == {
+        "care_leavers_17_18_eet_percent",
+        "care_leavers_19_21_eet_percent",
+        "care_leavers_17_18_suitable_accommodation_percent",
+        "care_leavers_19_21_suitable_accommodation_percent",
+        "cla_long_term_stability_percent",
+    }
+    assert {k for k, v in ranked.items() if v == "low_is_good"} >= {
+        "rereferral_percent",
+        "cpp_subsequent_percent",
+        "cla_3_plus_placements_percent",
+        "cla_3_plus_social_workers_percent",
+        "caseload_fte",
+    }
+    assert all(
+        i.unit in ("percent", "cases_per_fte")
+        for i in REGISTRY.indicators
+        if i.polarity != "neutral"
+    )
+
+
+def test_computed_indicators_state_their_formula() -> None:
+    for i in REGISTRY.indicators:
+        assert (i.compute is None) == (i.formula is None), i.indicator_id
+        for source in i.inputs:
+            assert source in str(i.formula), i.indicator_id
+
+
+# ---------------------------------------------------------------------------- reading and writing
+
+
+def registry_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", target)
+    return target
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        # an unknown key: the file, the entry's position and id are named
+        (
+            INDICATORS_FILE,
+            "polarity = ",
+            "polarty = ",
+            r"indicators.toml \[\[indicator\]\] 1 \(absence_rate_fte\): unknown key\(s\) \['polarty'\]",
+        ),
+        (
+            SOURCES_FILE,
+            "bytes = 288726",
+            'bytes = "288726"',
+            r"\(dfe_csww_2025\): key 'bytes' should be a whole number",
+        ),
+        (
+            INDICATORS_FILE,
+            'inputs = ["section47"]',
+            'inputs = ["section_47"]',
+            r"section47_rate_per_10k: inputs \['section_47'\]",
+        ),
+    ],
+)
+def test_a_bad_entry_is_named(tmp_path: Path, file: str, old: str, new: str, message: str) -> None:
+    directory = registry_copy(tmp_path)
+    path = directory / file
+    path.write_text(path.read_text().replace(old, new, 1))
+    with pytest.raises(RegistryError, match=message):
+        read_registry(directory)
+
+
+def test_record_files_changes_only_the_two_lines(tmp_path: Path) -> None:
+    directory = registry_copy(tmp_path)
+    path = directory / SOURCES_FILE
+    before = path.read_text().splitlines()
+    record_files(path, {"mhclg_ro3_2023_24": ("a" * 64, 12)})
+    after = path.read_text().splitlines()
+    changed = [(b, a) for b, a in zip(before, after, strict=True) if a != b]
+    assert [a for _, a in changed] == ["bytes = 12", f'sha256 = "{"a" * 64}"']
+    assert read_registry(directory).source("mhclg_ro3_2023_24").bytes == 12
