@@ -77,7 +77,7 @@ def test_unreadable_descriptor_is_invalid(
     descriptor = tmp_path / "datapackage.json"
     descriptor.write_text("{not json", encoding="utf-8")
     code, out = _cli(["validate", str(descriptor)], capsys)
-    assert code == 1 and "[package.descriptor]" in out
+    assert code == 1 and "[package.not_json]" in out
 
 
 def test_subprocess_catches_data_errors_whatever_pandera_env_says(broken: Path) -> None:

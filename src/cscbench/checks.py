@@ -31,10 +31,82 @@ CATALOGUE: dict[str, Check] = {
             "`cscbench ingest`.",
         ),
         Check(
+            "package.not_json",
+            "datapackage.json or a Table Schema is not valid JSON (or not UTF-8)",
+            "Open the file in a JSON validator (or `python -m json.tool FILE`) and fix the "
+            "syntax at the position given; restore it from the release if unsure.",
+        ),
+        Check(
+            "package.too_deep",
+            "datapackage.json or a Table Schema is nested deeper than cscbench's limit",
+            "A real descriptor nests a few levels; this one is corrupt or built to exhaust the "
+            "reader. Restore it from the release (the limit is CSCBENCH_MAX_DESCRIPTOR_DEPTH).",
+        ),
+        Check(
+            "package.shape",
+            "datapackage.json has the wrong shape: not an object, a resource without a usable "
+            "name, a path or schema that is not text",
+            "Each resource is an object with a name, a path (text: a relative file path) and a "
+            "schema (text: the path of its Table Schema), as in the release's datapackage.json.",
+        ),
+        Check(
+            "package.no_resources",
+            "datapackage.json lists no resources",
+            "Restore the resources list from the release; a data package needs at least one.",
+        ),
+        Check(
+            "package.duplicate_name",
+            "Two resources have the same name",
+            "Give each resource its own name; the second one with a name is not checked.",
+        ),
+        Check(
+            "package.unsupported",
+            "Valid Data Package v2 that cscbench does not support: a multipart path (a list), "
+            "inline data or an inline schema, a CSV dialect, compression, a field type or "
+            "constraint cscbench does not check, a foreign key of several fields",
+            "Give each resource one CSV file (comma-separated, UTF-8) and its Table Schema in a "
+            "file, with the types string, number, integer, date and boolean.",
+        ),
+        Check(
+            "schema.shape",
+            "A Table Schema has the wrong shape: fields not a non-empty list, a field without a "
+            "name or with a repeated one, a constraint of the wrong type, a key naming no field",
+            "Restore the schema from the release's schemas/ folder, or correct the part named.",
+        ),
+        Check(
+            "schema.pattern",
+            "A field's pattern cannot be used: not a regular expression, a feature the validator's "
+            "regex engine does not have (look-around, backreferences), or too long",
+            "Rewrite the pattern without look-around or backreferences (the Rust regex syntax "
+            "polars uses); patterns are at most CSCBENCH_MAX_PATTERN_CHARS characters.",
+        ),
+        Check(
+            "package.unsafe_path",
+            "A resource or schema path is not a regular file inside the package: it leads "
+            "outside the package folder (also through a symlink), is a URL, or is a directory, "
+            "FIFO, device or socket",
+            "Put the file inside the package folder and name it by a relative path such as "
+            "datapackage/observations.csv. cscbench never reads outside the package, never shows "
+            "such a file's content, and fetches a URL only with --allow-remote.",
+        ),
+        Check(
             "file.missing",
             "A resource file named in datapackage.json does not exist",
             "Restore the file, or regenerate the package with `cscbench ingest`.",
             frictionless=True,
+        ),
+        Check(
+            "file.unreadable",
+            "The file exists but cannot be read (permission denied, an I/O error)",
+            "Check the file's permissions and the disk, or restore the file from the release.",
+        ),
+        Check(
+            "file.too_large",
+            "The file is larger than cscbench's size limit, so it was not read",
+            "Check that this is the right file (today's largest resource is about 5 MB, its "
+            "descriptor 4 KB). For a genuinely larger package raise the limit: "
+            "CSCBENCH_MAX_FILE_BYTES=4G, or CSCBENCH_MAX_DESCRIPTOR_BYTES for datapackage.json and "
+            "the schemas (see README, Reliability).",
         ),
         Check(
             "file.empty",
@@ -91,6 +163,12 @@ CATALOGUE: dict[str, Check] = {
             "A header differs from the schema's name for that column",
             "Restore the header exactly as in schemas/<resource>.schema.json (spelling and case "
             "matter).",
+            frictionless=True,
+        ),
+        Check(
+            "table.duplicate_column",
+            "A header appears more than once",
+            "Remove the repeated column; each column of the schema appears once.",
             frictionless=True,
         ),
         Check(
@@ -187,6 +265,13 @@ CATALOGUE: dict[str, Check] = {
             "Percentages lie between 0 and 100; check the figure and its unit.",
         ),
         Check(
+            "obs.period",
+            "A period is neither a year (2025) nor a financial year whose second part is the "
+            "next year (2024-25)",
+            "Write a year as four digits, or a financial year as YYYY-YY where YY is the last two "
+            "digits of the following year (2017-18, 1999-00); 2017-99 is not a period.",
+        ),
+        Check(
             "obs.period_end",
             "period_end does not match period",
             "A year (2025) ends in that year; a financial year (2024-25) ends on 31 March of its "
@@ -223,6 +308,14 @@ CATALOGUE: dict[str, Check] = {
             "inspections.grade_status",
             "A graded row has a grade_status, or an ungraded row has none",
             "Give either a grade or a grade_status saying why there is no grade.",
+        ),
+        Check(
+            "engine.timeout",
+            "The frictionless engine did not finish within its time limit",
+            "A schema pattern that backtracks badly in Python's regex engine can take for ever on "
+            "a long value; simplify the pattern, or raise CSCBENCH_FRICTIONLESS_TIMEOUT. The "
+            "default engine is not affected.",
+            frictionless=True,
         ),
         Check(
             "package.frictionless",

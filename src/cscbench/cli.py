@@ -37,7 +37,14 @@ from cscbench.paths import (
     raw_dir,
     require_checkout,
 )
-from cscbench.report import DEFAULT_LIMIT, MAX_EXAMPLES, json_text, printable, render_text
+from cscbench.report import (
+    DEFAULT_LIMIT,
+    MAX_EXAMPLES,
+    MAX_LIMIT,
+    json_text,
+    printable,
+    render_text,
+)
 
 LOG_ENV = "CSCBENCH_LOG_DIR"  # where internal-error logs go (default: the system temp folder)
 # The argument each command reads its input from, named in error messages.
@@ -152,10 +159,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--limit",
-        type=_positive,
+        type=_limit,
         default=DEFAULT_LIMIT,
         help=f"problems kept per check, resource and column (counts stay exact; default "
-        f"{DEFAULT_LIMIT})",
+        f"{DEFAULT_LIMIT}, at most {MAX_LIMIT:,})",
+    )
+    validate.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="fetch resources whose path is an http(s) URL (size and time limited; needs httpx); "
+        "without it a URL path is refused",
     )
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
@@ -225,6 +238,14 @@ def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _limit(text: str) -> int:
+    """--limit: a whole number from 1 to MAX_LIMIT (a larger one would only exhaust memory)."""
+    value = _positive(text)
+    if value > MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_LIMIT:,}")
     return value
 
 
@@ -306,7 +327,9 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
     descriptor = _descriptor(args.path)
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
-    report = validate_package(descriptor, engine=args.engine, limit=args.limit)
+    report = validate_package(
+        descriptor, engine=args.engine, limit=args.limit, allow_remote=args.allow_remote
+    )
     if args.format == "json":
         emit(json_text(report.to_dict()))
     else:

@@ -11,11 +11,18 @@ again, to say how many fields they have.
 from __future__ import annotations
 
 import codecs
+import csv
+import io
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
 import polars as pl
+
+from cscbench import boundary, limits
 
 BOM = codecs.BOM_UTF8
 HEAD_BYTES = 1 << 16
@@ -38,47 +45,112 @@ class FileProblem:
 @dataclass
 class TextTable:
     """A CSV read as text: the frame (None if unreadable), its problems (at most ``limit`` of
-    each check, ``totals`` holding exact counts where there are more) and the malformed rows."""
+    each check, ``totals`` holding exact counts where there are more), the malformed rows and
+    the header as written."""
 
     frame: pl.DataFrame | None
     problems: list[FileProblem]
     bad_rows: pl.Series = field(default_factory=lambda: NO_ROWS)  # 0-based data-row indices
     totals: dict[str, int] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)  # the names as written, repeats included
 
 
-def read_table(path: Path, limit: int) -> TextTable:
-    """Read ``path`` as an all-text frame; report file problems, at most ``limit`` per check."""
-    if not path.exists():
-        return TextTable(
-            None, [FileProblem("file.missing", None, None, str(path), "the file to exist")]
-        )
-    with path.open("rb") as handle:
-        head = handle.read(HEAD_BYTES)
+def read_table(path: Path, limit: int, max_bytes: int | None = None) -> TextTable:
+    """Read ``path`` as an all-text frame; report file problems, at most ``limit`` per check.
+
+    The file's type and size are checked with ``os.stat`` before it is opened, so a FIFO, a
+    device or a directory is never opened and a file over ``max_bytes`` (default: the
+    ``file_bytes`` limit) is never read: each is answered at once with a problem.
+    """
+    bound = limits.from_env().file_bytes if max_bytes is None else max_bytes
+    refused = access_problem(path, bound)
+    if refused is not None:
+        return TextTable(None, [refused])
+    head = read_head(path)
+    if isinstance(head, FileProblem):
+        return TextTable(None, [head])
     if not head.strip(BOM + b" \t\r\n"):
         return TextTable(None, [FileProblem("file.empty", 1, None, None, "a header row")])
+    if len(head) == HEAD_BYTES and b"\n" not in head:
+        return TextTable(None, [_header_too_long()])
     problems = head_problems(head)
+    header = raw_header(head)
     frame, reason = _read_frame(path, "utf8")
     lossy = False
+    totals: dict[str, int] = {}
     if frame is None:
-        bad_byte = first_invalid_utf8(path)
-        if bad_byte is not None:
-            problems.append(bad_byte)
+        bad_bytes, count = invalid_utf8(path, limit, header)
+        if count:
+            problems += bad_bytes
+            totals["file.encoding"] = count
             lossy = True
             frame, reason = _read_frame(path, "utf8-lossy")
     malformed, total, bad_rows = record_problems(path, limit, frame, lossy)
     if frame is None and not malformed:
         malformed = [FileProblem("file.malformed", None, None, reason, "well-formed CSV rows")]
         total = 1
-    totals = {"file.malformed": total} if total else {}
-    return TextTable(frame, problems + malformed, bad_rows, totals)
+    if total:
+        totals["file.malformed"] = total
+    return TextTable(frame, problems + malformed, bad_rows, totals, header)
+
+
+def access_problem(path: Path, max_bytes: int) -> FileProblem | None:
+    """Why ``path`` must not be read, from ``os.stat`` alone (:func:`boundary.check_file`)."""
+    refused = boundary.check_file(path, max_bytes)
+    return None if refused is None else refusal_problem(refused)
+
+
+def refusal_problem(refused: boundary.Refusal) -> FileProblem:
+    return FileProblem(refused.check_id, None, None, refused.value, refused.expected)
+
+
+def _unreadable(exc: OSError) -> FileProblem:
+    return refusal_problem(boundary.unreadable(exc.strerror or type(exc).__name__))
+
+
+def _header_too_long() -> FileProblem:
+    return FileProblem(
+        "file.malformed",
+        1,
+        None,
+        f"no line break in the first {limits.human_size(HEAD_BYTES)}",
+        "a header line (real headers are well under 1 KiB)",
+    )
+
+
+def read_head(path: Path) -> bytes | FileProblem:
+    """The first bytes, read through a descriptor checked again with ``fstat``: a file swapped
+    for a FIFO after the ``stat`` check can neither block (O_NONBLOCK) nor be read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        return _unreadable(exc)
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            return refusal_problem(boundary.not_regular(mode))
+        try:
+            return handle.read(HEAD_BYTES)
+        except OSError as exc:
+            return _unreadable(exc)
+
+
+def raw_header(head: bytes) -> list[str]:
+    """The header's names exactly as written (polars renames a repeated one ``x_duplicated_0``)."""
+    text = head.removeprefix(BOM).decode("utf-8", "replace")
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return []
 
 
 def _read_frame(path: Path, encoding: str) -> tuple[pl.DataFrame | None, str | None]:
     """The whole file as text columns (short rows padded, long rows cut: counted separately)."""
     try:
         frame = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True, encoding=encoding)
-    except pl.exceptions.ComputeError as exc:
-        return None, str(exc).splitlines()[0][:200]
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        return None, (str(exc).splitlines() or [type(exc).__name__])[0][:200]
     return frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns}), None
 
 
@@ -94,60 +166,83 @@ def head_problems(head: bytes) -> list[FileProblem]:
     return problems
 
 
-def first_invalid_utf8(path: Path, block: int = 1 << 24) -> FileProblem | None:
-    """The first byte that is not UTF-8, decoded block by block (C speed, constant memory)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
+# A byte that is not UTF-8, after decoding with "surrogateescape" (which maps it to U+DC80-U+DCFF).
+ESCAPED = re.compile("[\udc80-\udcff]")
+LONG_LINE = 1 << 16  # past this many characters into a line, its column is not worked out
+
+
+@dataclass
+class _Cursor:
+    """Where a block of decoded text starts: its line and the text of that line before it."""
+
+    line: int = 1
+    prefix: str = ""
+    prefix_known: bool = True
+
+
+def invalid_utf8(
+    path: Path, limit: int, header: list[str], block: int = 1 << 24
+) -> tuple[list[FileProblem], int]:
+    """Every byte that is not UTF-8: (the first ``limit``, located; the exact count).
+
+    Decoding is done block by block in C with "surrogateescape", which turns each bad byte into
+    one lone surrogate, so the count is a length difference and only the examples are located in
+    Python (line by counting newlines, column from the line's text before the byte).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    examples: list[FileProblem] = []
+    total = 0
+    cursor = _Cursor()
     with path.open("rb") as handle:
         for chunk in chain(iter(lambda: handle.read(block), b""), [b""]):
-            pending = len(decoder.getstate()[0])  # bytes of a character split across blocks
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as err:
-                return _locate_byte(path, offset - pending + err.start)
-            offset += len(chunk)
-    return None
+            text = decoder.decode(chunk, final=not chunk)
+            bad = len(text) - len(text.encode("utf-8", "ignore").decode("utf-8"))
+            if bad and len(examples) < limit:
+                examples += _locate(text, cursor, header, limit - len(examples))
+            total += bad
+            _advance(text, cursor)
+    return examples, total
 
 
-def _locate_byte(path: Path, position: int, block: int = 1 << 24) -> FileProblem:
-    """Line and column of a byte offset, counting newlines block by block; only the bad line is
-    parsed in Python."""
-    newlines, line_start = 0, 0
-    with path.open("rb") as handle:
-        offset = 0
-        while offset < position:
-            chunk = handle.read(min(block, position - offset))
-            if not chunk:
-                break
-            newlines += chunk.count(b"\n")
-            last = chunk.rfind(b"\n")
-            if last >= 0:
-                line_start = offset + last + 1
-            offset += len(chunk)
-        handle.seek(line_start)
-        prefix = handle.read(position - line_start)
-        bad = handle.read(1)
-    index = _field_index(prefix)
-    header = _header(path)
-    column = header[index] if index < len(header) else None
-    return FileProblem(
-        "file.encoding",
-        newlines + 1,
-        column,
-        f"byte 0x{bad.hex().upper()}",
-        "UTF-8 text",
-    )
+def _locate(text: str, cursor: _Cursor, header: list[str], wanted: int) -> list[FileProblem]:
+    """The first ``wanted`` bad bytes of a decoded block, on their line and column."""
+    found: list[FileProblem] = []
+    line, last = cursor.line, 0
+    for match in ESCAPED.finditer(text):
+        position = match.start()
+        line += text.count("\n", last, position)
+        last = position
+        start = text.rfind("\n", 0, position) + 1
+        known = cursor.prefix_known if start == 0 else True
+        prefix = (cursor.prefix if start == 0 else "") + text[start:position]
+        column = None
+        if known and len(prefix) <= LONG_LINE:
+            index = _field_index(prefix)
+            column = header[index] if index < len(header) else None
+        byte = ord(match.group()) - 0xDC00
+        found.append(FileProblem("file.encoding", line, column, f"byte 0x{byte:02X}", "UTF-8 text"))
+        if len(found) == wanted:
+            break
+    return found
 
 
-def _field_index(prefix: bytes) -> int:
-    """Which field a position in a line falls in: commas outside quotes before it."""
-    inside, commas = False, 0
-    for byte in prefix:
-        if byte == 0x22:
-            inside = not inside
-        elif byte == 0x2C and not inside:
-            commas += 1
-    return commas
+def _advance(text: str, cursor: _Cursor) -> None:
+    """Move the cursor past a block: count its lines, keep the unfinished last line's text."""
+    newlines = text.count("\n")
+    tail = text[text.rfind("\n") + 1 :]
+    if newlines:
+        cursor.line += newlines
+        cursor.prefix, cursor.prefix_known = tail, True
+    else:
+        cursor.prefix += tail
+    if len(cursor.prefix) > LONG_LINE:
+        cursor.prefix, cursor.prefix_known = "", False
+
+
+def _field_index(prefix: str) -> int:
+    """Which field a position in a line falls in: commas outside quotes before it (the text
+    between an even number of quotes is outside; a doubled quote toggles twice)."""
+    return sum(part.count(",") for part in prefix.split('"')[::2])
 
 
 def record_problems(

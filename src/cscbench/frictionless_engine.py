@@ -6,9 +6,19 @@ like a spreadsheet (header = 1), as cscbench does; header errors are put on line
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
+import json
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from cscbench import limits
+from cscbench.descriptor import PACKAGE, Entry
+from cscbench.paths import package_home
 from cscbench.report import HEADER_LINE, Problem
 from cscbench.schema import FORMULA_SAFE, primary_key
 
@@ -17,7 +27,7 @@ TYPE_MAP = {
     "missing-label": "table.missing_column",
     "extra-label": "table.extra_column",
     "blank-label": "table.missing_column",
-    "duplicate-label": "table.extra_column",
+    "duplicate-label": "table.duplicate_column",
     "primary-key": "table.primary_key",
     "foreign-key": "table.foreign_key",
     "unique-error": "field.unique",
@@ -55,6 +65,12 @@ def _constraint_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str
     return "package.frictionless"
 
 
+def _repeated(error: Any) -> bool:
+    """Whether a header error's label appears more than once in the header."""
+    labels = getattr(error, "labels", None) or []
+    return labels.count(getattr(error, "label", None)) > 1
+
+
 def _check_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str) -> str:
     kind = error.type
     if kind == "constraint-error":
@@ -63,6 +79,8 @@ def _check_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str) -> 
         # A known name in the wrong place is a reordering; an unknown one a renamed header.
         known = getattr(error, "label", None) in _fields(schemas, resource)
         return "table.column_order" if known else "table.renamed_column"
+    if kind == "extra-label" and _repeated(error):
+        return "table.duplicate_column"  # frictionless calls a repeat past the schema's width extra
     if kind == "source-error" and "empty" in (error.message or ""):
         return "file.empty"
     return TYPE_MAP.get(kind, "package.frictionless")
@@ -78,7 +96,7 @@ def _location(
     value = getattr(error, "cell", None)
     if kind in LABEL_ERRORS:
         line, value = HEADER_LINE, getattr(error, "label", None)
-        if kind == "extra-label":
+        if kind in ("extra-label", "duplicate-label"):
             column = value
         if check_id == "table.column_order":
             column = None
@@ -99,13 +117,146 @@ def _location(
     return line, column, value
 
 
-def frictionless_problems(descriptor: Path, schemas: dict[str, dict[str, Any]]) -> list[Problem]:
+def safe_descriptor(entries: list[Entry], folder: Path) -> dict[str, Any]:
+    """The package as frictionless may see it, built from scratch rather than passed through:
+    each admitted resource as a symlink in ``folder`` to the file the boundary resolved, its
+    checked schema inline (frictionless opens no schema file and reads no ``$schema``, dialect
+    or profile URL), and no foreign key to a resource left out. frictionless can then read
+    nothing outside the package and make no request."""
+    names = {e.name for e in entries}
+    resources = []
+    for index, entry in enumerate(entries):
+        link = folder / f"r{index}.csv"
+        link.symlink_to(entry.path)
+        schema = dict(entry.schema)
+        schema["foreignKeys"] = [
+            fk
+            for fk in schema.get("foreignKeys", [])
+            if (fk["reference"].get("resource") or entry.name) in names
+        ]
+        resources.append(
+            {
+                "name": entry.name,
+                "path": link.name,
+                "format": "csv",
+                "encoding": "utf-8",
+                "schema": schema,
+            }
+        )
+    return {"name": "cscbench-check", "resources": resources}
+
+
+def linear_safe(pattern: str) -> bool:
+    """Whether Python's backtracking ``re`` (which frictionless uses) runs ``pattern`` in time
+    proportional to the text: no variable repeat or alternation inside a variable repeat, no
+    backreference or look-around. Conservative: False means "not proved", not "dangerous"."""
+    try:
+        from re import _constants as c
+        from re import _parser as parser
+
+        parsed = parser.parse(pattern)
+    except Exception:  # a private module that may change, or a pattern re refuses
+        return False
+    stack: list[tuple[Any, bool]] = [(parsed, False)]
+    while stack:
+        items, inside = stack.pop()
+        for op, av in items:
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+                variable = av[0] != av[1]
+                if inside and variable:
+                    return False
+                stack.append((av[2], inside or variable))
+            elif op is c.SUBPATTERN:
+                stack.append((av[-1], inside))
+            elif op is c.BRANCH:
+                if inside:
+                    return False
+                stack.extend((branch, inside) for branch in av[1])
+            elif op in (c.GROUPREF, c.GROUPREF_EXISTS, c.ASSERT, c.ASSERT_NOT, c.ATOMIC_GROUP):
+                return False
+    return True
+
+
+@functools.cache
+def shipped_patterns() -> frozenset[str]:
+    """The patterns of cscbench's own Table Schemas: reviewed, and known to run in linear time
+    (alt_names' separator-led repeat is safe though the simple test above cannot prove it)."""
+    found: set[str] = set()
+    for path in sorted((package_home() / "schemas").glob("*.schema.json")):
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError, AttributeError):
+            fields = json.loads(path.read_text(encoding="utf-8"))["fields"]
+            found |= {
+                f["constraints"]["pattern"] for f in fields if "pattern" in f.get("constraints", {})
+            }
+    return frozenset(found)
+
+
+def safe_in_process(pattern: str) -> bool:
+    return pattern in shipped_patterns() or linear_safe(pattern)
+
+
+def patterns(entries: list[Entry]) -> list[str]:
+    return [
+        f["constraints"]["pattern"]
+        for e in entries
+        for f in e.schema["fields"]
+        if "pattern" in f.get("constraints", {})
+    ]
+
+
+def frictionless_problems(entries: list[Entry], chosen: limits.Limits) -> list[Problem]:
+    """frictionless's problems on the admitted resources, mapped onto cscbench check ids.
+
+    Run in this process when every schema pattern is one of cscbench's own or proved linear for
+    Python's ``re``; else in a
+    worker process killed after ``frictionless_seconds`` (CSCBENCH_FRICTIONLESS_TIMEOUT), so a
+    catastrophically backtracking pattern costs a reported time-out, never a hang.
+    """
+    schemas = {e.name: e.schema for e in entries}
+    with tempfile.TemporaryDirectory(prefix="cscbench-frictionless-") as folder:
+        descriptor = safe_descriptor(entries, Path(folder))
+        if all(safe_in_process(p) for p in patterns(entries)):
+            return run(descriptor, folder, schemas)
+        return run_isolated(descriptor, folder, schemas, chosen.frictionless_seconds)
+
+
+def run_isolated(
+    descriptor: dict[str, Any], folder: str, schemas: dict[str, Any], seconds: float
+) -> list[Problem]:
+    result = Path(folder) / "problems.json"
+    request = json.dumps(
+        {"descriptor": descriptor, "folder": folder, "schemas": schemas, "result": str(result)}
+    )
+    command = [sys.executable, "-m", "cscbench.frictionless_engine"]
+    try:
+        subprocess.run(
+            command, input=request, capture_output=True, text=True, timeout=seconds, check=True
+        )
+    except subprocess.TimeoutExpired:
+        return [
+            Problem(
+                "engine.timeout",
+                PACKAGE,
+                None,
+                None,
+                f"still running after {seconds:g} s",
+                f"frictionless to finish ({limits.ENVIRONMENT['frictionless_seconds']})",
+                engine="frictionless",
+            )
+        ]
+    except subprocess.CalledProcessError as exc:
+        last = (exc.stderr or "").strip().splitlines()[-1:] or ["no message"]
+        raise RuntimeError(f"the frictionless worker failed: {last[0][:200]}") from None
+    return [Problem(**p) for p in json.loads(result.read_text(encoding="utf-8"))]
+
+
+def run(descriptor: dict[str, Any], folder: str, schemas: dict[str, Any]) -> list[Problem]:
     import frictionless
 
-    report = frictionless.validate(str(descriptor), limit_errors=100_000)
+    report = frictionless.validate(descriptor, basepath=folder, limit_errors=100_000)
     problems: list[Problem] = []
     for task in report.tasks:
-        resource = task.name or Path(task.place).stem
+        resource = task.name or PACKAGE
         seen_order = False
         for error in task.errors:
             check_id = _check_id(error, schemas, resource)
@@ -132,7 +283,7 @@ def frictionless_problems(descriptor: Path, schemas: dict[str, dict[str, Any]]) 
         problems.append(
             Problem(
                 "package.frictionless",
-                "datapackage",
+                PACKAGE,
                 None,
                 None,
                 None,
@@ -141,3 +292,16 @@ def frictionless_problems(descriptor: Path, schemas: dict[str, dict[str, Any]]) 
             )
         )
     return problems
+
+
+def worker() -> None:
+    """``python -m cscbench.frictionless_engine``: one request on stdin, the problems written as
+    JSON to the file the request names (only the CLI prints)."""
+    request = json.loads(sys.stdin.read())
+    problems = run(request["descriptor"], request["folder"], request["schemas"])
+    body = json.dumps([dataclasses.asdict(p) for p in problems])
+    Path(request["result"]).write_text(body, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    worker()

@@ -1,7 +1,8 @@
 """Write the data package: deterministic CSVs plus ``datapackage.json``, swapped in atomically.
 
-Everything is written to a temporary directory beside the target, validated there, and only then
-moved into place, so a failed or interrupted run leaves the previous package exactly as it was.
+Everything is written to a work folder beside the target, validated there, and only then switched
+into place through a journal, so a failed run leaves the previous package exactly as it was and a
+killed one is finished by the next run.
 """
 
 from __future__ import annotations
@@ -9,19 +10,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from cscbench import __version__
+from cscbench import __version__, atomic
 from cscbench.schema import load_table_schema
 
 DATA_DIR = "datapackage"
 SCHEMA_DIR = "schemas"
 DESCRIPTOR = "datapackage.json"
+WORK_PREFIX = ".ingest-"
+JOURNAL = ".ingest.switch"
+MARKER = ".cscbench-ingest"
 RESOURCE_ORDER = (
     "areas",
     "indicators",
@@ -119,15 +122,21 @@ def write_package(
 ) -> Path:
     """Write all resources under ``root`` atomically; returns the descriptor path.
 
-    The new package is built in a temporary directory inside ``root`` (same filesystem, so the final
-    moves are renames), validated, then swapped in.
+    The new package is built in a work folder inside ``root`` (same filesystem), validated, then
+    its parts (``datapackage/``, ``datapackage.json`` and, for a package written elsewhere,
+    ``schemas/``) are switched in together through a journal (:func:`cscbench.atomic.switch`):
+    a run killed half way is finished by the next run, so the three parts never disagree.
     """
     from cscbench.validate import validate_package
 
     names = [n for n in RESOURCE_ORDER if n in frames]
     root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".ingest-", dir=root))
+    recover(root)
+    lock = atomic.RunLock(root, WORK_PREFIX)
+    work = lock.folder
     try:
+        os.mkdir(work, 0o777)
+        (work / MARKER).write_text("built by cscbench ingest\n", encoding="utf-8")
         (work / DATA_DIR).mkdir()
         shutil.copytree(schema_dir, work / SCHEMA_DIR)
         for name in names:
@@ -140,26 +149,29 @@ def write_package(
             if not report.valid:
                 lines = "\n".join(p.message for p in report.problems[:20])
                 raise ValueError(f"the new package is invalid; nothing was replaced:\n{lines}")
+        parts = [DATA_DIR, DESCRIPTOR]
         if (root / SCHEMA_DIR).resolve() != schema_dir.resolve():
-            # a package written elsewhere carries its schemas, so its descriptor resolves
-            swap_in(work / SCHEMA_DIR, root / SCHEMA_DIR)
-        swap_in(work / DATA_DIR, root / DATA_DIR)
-        os.replace(work / DESCRIPTOR, root / DESCRIPTOR)
+            parts.insert(0, SCHEMA_DIR)  # a package written elsewhere carries its schemas
+        with atomic.interruptible():
+            atomic.checkpoint("ingest-written")
+            moves = [(work / part, root / part) for part in parts]
+            atomic.switch(moves, work / "previous", root / JOURNAL, work)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not (root / JOURNAL).exists():  # else a switch stopped half way: the next run ends it
+            atomic.remove(work)
+        lock.release()
     return root / DESCRIPTOR
 
 
-def swap_in(new: Path, target: Path) -> None:
-    """Replace directory ``target`` with ``new`` using renames, keeping the old one until the end."""
-    old = target.with_name(target.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
-    try:
-        os.replace(new, target)
-    except OSError:
-        if old.exists():
-            os.replace(old, target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def recover(root: Path) -> None:
+    """Finish a switch a killed ingest left half done, put back a part an older version of
+    cscbench left aside (``datapackage.old``), and remove dead runs' work folders."""
+    journal = root / JOURNAL
+    atomic.clean_journal_temps(journal)
+    if journal.exists() and not atomic.roll_forward(journal):
+        return  # another ingest is switching right now
+    for part in (DATA_DIR, SCHEMA_DIR):
+        legacy = root / f"{part}.old"
+        if legacy.is_dir() and not (root / part).exists():
+            os.rename(legacy, root / part)
+    atomic.clean_dead(root, WORK_PREFIX, lambda path: (path / MARKER).exists())

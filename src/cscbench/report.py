@@ -20,6 +20,7 @@ HEADER_LINE = 1  # lines as a spreadsheet shows them: the header is line 1
 FIRST_DATA_LINE = 2
 ENGINE = ENGINES[0]  # the default engine; problems from other engines say which one found them
 DEFAULT_LIMIT = 1000  # problems kept per engine, check, resource and column (counts stay exact)
+MAX_LIMIT = 10_000_000  # the most --limit may ask for (a larger one would only exhaust memory)
 MAX_EXAMPLES = 5  # examples shown per group in the text rendering
 
 
@@ -64,10 +65,11 @@ class Problem:
     value: str | None
     expected: str
     engine: str = ENGINE
+    place: str | None = None  # a descriptor or schema problem: "datapackage.json: resources[2]"
 
     @property
     def message(self) -> str:
-        where = f"{self.resource}.csv" + (f" line {self.line}" if self.line else "")
+        where = self.place or f"{self.resource}.csv" + (f" line {self.line}" if self.line else "")
         where += f", column {self.column}" if self.column else ""
         if self.value is not None:
             got = f": got {self.value!r}"

@@ -21,6 +21,9 @@ if TYPE_CHECKING:  # imported when a check fails: pandera takes ~0.1 s to import
     import pandera.polars as pa
 
 FORMULA_SAFE = "^[^=+\\-@].*$"
+# README promises ISO dates: exactly YYYY-MM-DD with ASCII digits. chrono (polars' to_date) also
+# takes "2010-7-16", " 2010-07-16" and "+12345-01-01", so the shape is checked first.
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # pandera keeps this many failure rows per check; the exact count comes from the check output.
 FAILURE_CASES = 1000
 Rule = Callable[[pl.Expr], pl.Expr]
@@ -47,7 +50,7 @@ def typed(expr: pl.Expr, field_type: str) -> pl.Expr:
     if field_type == "integer":
         return expr.cast(pl.Int64, strict=False)
     if field_type == "date":
-        return expr.str.to_date("%Y-%m-%d", strict=False)
+        return pl.when(expr.str.contains(ISO_DATE)).then(expr.str.to_date("%Y-%m-%d", strict=False))
     if field_type == "boolean":
         return expr.replace_strict(
             {"true": True, "false": False}, default=None, return_dtype=pl.Boolean

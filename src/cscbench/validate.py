@@ -9,7 +9,7 @@ used to cross-check) and maps its errors onto the same check ids.
 
 from __future__ import annotations
 
-import json
+import dataclasses
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -17,16 +17,20 @@ from typing import Any
 
 import polars as pl
 
+from cscbench import limits
 from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
 from cscbench.choices import ENGINES
-from cscbench.csvfile import read_table
+from cscbench.csvfile import FileProblem, TextTable, read_table
+from cscbench.descriptor import Entry, Issue
+from cscbench.descriptor import plan as descriptor_plan
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 from cscbench.report import (
     DEFAULT_LIMIT,
     ENGINE,
     FIRST_DATA_LINE,
     HEADER_LINE,
+    MAX_LIMIT,
     Problem,
     Report,
     Tally,
@@ -35,8 +39,13 @@ from cscbench.report import (
 
 ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
-# An opening or closing tag, a comment or a doctype; "< 5" or "a <> b" are not markup.
-HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
+# What a browser would take for markup (the WHATWG tokenizer's tag-open state): "<" followed by a
+# letter (a start tag, closed or not: "<svg/onload=...", "<img src=x onerror=..."), by "/" (an end
+# tag, or a bogus comment that hides text), by "!" (a comment, doctype or CDATA) or by "?".
+# "< 5", "a <> b", "<= 3" and "<3" stay text in a browser too. A "javascript:" URL in free text is
+# text, shown escaped; URL columns are held to https?:// by their schema patterns, and the pages
+# link https URLs only.
+HTML = r"<[A-Za-z/!?]"
 
 
 # ---------------------------------------------------------------------------- headers
@@ -45,12 +54,16 @@ HTML = r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(\s[^<>]*)?/?\s*>|<!--|<!\s*doctype"
 def header_problems(
     columns: list[str], table_schema: dict[str, Any], resource: str
 ) -> list[Problem]:
-    """Missing, extra, renamed and reordered columns, all reported on line 1.
+    """Repeated, missing, extra, renamed and reordered columns, all reported on line 1.
 
-    A column whose expected name is absent while an unknown name sits at its position is reported
-    once, as renamed, rather than as one missing and one extra column.
+    ``columns`` is the header as written, so a repeated name is reported under that name (polars
+    would call the repeat ``name_duplicated_0``). A column whose expected name is absent while an
+    unknown name sits at its position is reported once, as renamed, rather than as one missing and
+    one extra column.
     """
     expected = [f["name"] for f in table_schema["fields"]]
+    repeated = duplicate_columns(columns, resource)
+    columns = list(dict.fromkeys(columns))
     missing = [c for c in expected if c not in columns]
     extra = [c for c in columns if c not in expected]
     renamed = {
@@ -58,7 +71,7 @@ def header_problems(
         for i, name in enumerate(expected)
         if name in missing and i < len(columns) and columns[i] in extra
     }
-    problems = [
+    problems = repeated + [
         Problem(
             "table.renamed_column",
             resource,
@@ -100,6 +113,27 @@ def header_problems(
     return problems
 
 
+def duplicate_columns(columns: list[str], resource: str) -> list[Problem]:
+    """Each repeat of a header name, reported under that name with both positions."""
+    first: dict[str, int] = {}
+    problems = []
+    for position, name in enumerate(columns, start=1):
+        if name in first:
+            problems.append(
+                Problem(
+                    "table.duplicate_column",
+                    resource,
+                    HEADER_LINE,
+                    name,
+                    name,
+                    f"each column once ({name!r} is column {first[name]} and again column "
+                    f"{position})",
+                )
+            )
+        first.setdefault(name, position)
+    return problems
+
+
 # ---------------------------------------------------------------------------- resource rules
 
 Rules = dict[str, list[sch.Check]]  # column -> row rules reported at that column
@@ -136,8 +170,11 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     financial = period.str.contains("-")
     end_year = pl.when(financial).then(start + 1).otherwise(start)
     fy_ok = ~financial | ((period_end.dt.month() == 3) & (period_end.dt.day() == 31))
+    # judged only where the period itself is real (obs.period reports the others once)
+    end_ok = ~period_rule() | ((period_end.dt.year() == end_year) & fy_ok)
     status = pl.col("status")
     return {
+        "period": [period_check()],
         "value": [
             sch.row_check(
                 "obs.value_or_status",
@@ -169,19 +206,67 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
             sch.row_check(
                 "obs.period_end",
                 "a period_end in the period's final year (31 March for a financial year)",
-                (period_end.dt.year() == end_year) & fy_ok,
+                end_ok,
                 # a few dozen distinct (period, period_end) pairs: judge those, not every row
                 proof=lambda frame: (
                     frame.lazy()
                     .select("period", "period_end")
                     .unique()
-                    .select(((period_end.dt.year() == end_year) & fy_ok).fill_null(True).all())
+                    .select(end_ok.fill_null(True).all())
                     .collect()
                     .item()
                 ),
             )
         ],
     }
+
+
+# A period as the schema's pattern writes it (``\d``, which also matches non-ASCII digits), and
+# as the contract means it: ASCII digits.
+PERIOD_SHAPE = r"^\d{4}(-\d{2})?$"
+PERIOD_ASCII = r"^[0-9]{4}(-[0-9]{2})?$"
+
+
+def period_rule() -> pl.Expr:
+    """A period the schema's pattern accepts must also be real: ASCII digits, and a financial
+    year's second part the next year ("2017-18", "1999-00"; not "2017-99"). Periods the pattern
+    rejects are left to field.pattern, so one bad cell is reported once."""
+    period = pl.col("period")
+    start = period.str.slice(0, 4).cast(pl.Int32, strict=False)
+    second = period.str.slice(5, 2).cast(pl.Int32, strict=False)
+    real = period.str.contains(PERIOD_ASCII) & (
+        ~period.str.contains("-") | (second == (start + 1) % 100)
+    )
+    return ~period.str.contains(PERIOD_SHAPE) | real
+
+
+def period_check() -> sch.Check:
+    """obs.period, judged on the few distinct periods (a proof) before any row-by-row pass."""
+    return sch.row_check(
+        "obs.period",
+        "a year (YYYY) or a financial year YYYY-YY whose YY is the following year",
+        period_rule(),
+        proof=lambda frame: (
+            frame.lazy()
+            .select(pl.col("period").unique())
+            .select(period_rule().fill_null(True).all())
+            .collect()
+            .item()
+        ),
+    )
+
+
+def _explain_period(rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str) -> list[str]:
+    """Name the financial year a period like 2017-99 was probably meant to be."""
+    out = []
+    for period in rows["period"].to_list():
+        head = period[:4]
+        if head.isascii() and head.isdigit() and "-" in period:
+            year = int(head)
+            out.append(f"{year}-{(year + 1) % 100:02d} for the financial year starting in {year}")
+        else:
+            out.append("a year (YYYY) or a financial year YYYY-YY, in ASCII digits")
+    return out
 
 
 def _explain_range(rows: pl.DataFrame, frames: dict[str, pl.DataFrame], column: str) -> list[str]:
@@ -341,6 +426,7 @@ def rules_for(
 
 
 EXPLAIN: dict[str, Explain] = {
+    "obs.period": _explain_period,
     "obs.indicator_range": _explain_range,
     "obs.period_end": _explain_period_end,
     "inspections.grade_scale": _explain_grade_scale,
@@ -433,62 +519,32 @@ def _true_duplicates(frame: pl.DataFrame, failing: pl.DataFrame, pk: list[str]) 
     return failing.filter(pl.col("index").is_in(repeated))
 
 
-def load_descriptor(descriptor: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
-    try:
-        package = json.loads(descriptor.read_text(encoding="utf-8"))
-        resources = package["resources"]
-        for res in resources:
-            res["name"], res["path"], res["schema"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, [
-            Problem(
-                "package.descriptor",
-                "datapackage",
-                None,
-                None,
-                f"{type(exc).__name__}: {str(exc)[:200]}",
-                "a readable datapackage.json whose resources each have a name, path and schema",
-            )
-        ]
-    return package, []
+def issue_problem(issue: Issue) -> Problem:
+    """A descriptor or schema problem as a report problem, placed in its file and JSON."""
+    return Problem(
+        issue.check_id, issue.resource, None, None, issue.value, issue.expected, place=issue.where
+    )
 
 
-def load_schemas(package: dict[str, Any], base: Path, tally: Tally) -> dict[str, dict[str, Any]]:
-    schemas: dict[str, dict[str, Any]] = {}
-    for res in package["resources"]:
-        try:
-            schemas[res["name"]] = sch.load_table_schema(base / res["schema"])
-        except (OSError, ValueError) as exc:
-            tally.add(
-                Problem(
-                    "package.descriptor",
-                    res["name"],
-                    None,
-                    None,
-                    f"{res['schema']}: {str(exc)[:200]}",
-                    "a readable Table Schema",
-                )
-            )
-    return schemas
+def file_problem(p: FileProblem, resource: str) -> Problem:
+    """A reader's problem, placed in its resource."""
+    return Problem(p.check_id, resource, p.line, p.column, p.value, p.expected)
 
 
 def read_resources(
-    package: dict[str, Any], base: Path, schemas: dict[str, dict[str, Any]], tally: Tally
+    entries: list[Entry], tally: Tally, max_bytes: int | None = None
 ) -> tuple[dict[str, pl.DataFrame], dict[str, pl.Series]]:
     """Read every resource as text with its file and header checks; keep the ones fit to check."""
     frames: dict[str, pl.DataFrame] = {}
     bad_rows: dict[str, pl.Series] = {}
-    for res in package["resources"]:
-        name = res["name"]
-        if name not in schemas:
-            continue
-        table = read_table(base / res["path"], tally.limit)
-        tally.extend(
-            Problem(p.check_id, name, p.line, p.column, p.value, p.expected) for p in table.problems
-        )
+    for entry in entries:
+        name = entry.name
+        table = read_table(entry.path, tally.limit, max_bytes)
+        add_file_problems(name, table, tally)
         if table.frame is None:
             continue
-        header = header_problems(table.frame.columns, schemas[name], name)
+        written = table.header if len(table.header) == table.frame.width else table.frame.columns
+        header = header_problems(written, entry.schema, name)
         tally.extend(header)
         if table.frame.height == 0 and name not in ROWS_OPTIONAL:
             tally.add(
@@ -500,28 +556,50 @@ def read_resources(
     return frames, bad_rows
 
 
-def validate_package(descriptor: Path, engine: str = ENGINE, limit: int = DEFAULT_LIMIT) -> Report:
+def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
+    """A file's problems, each check with its exact count where the reader kept only examples."""
+    by_check: dict[str, list[Problem]] = {}
+    for p in table.problems:
+        by_check.setdefault(p.check_id, []).append(file_problem(p, resource))
+    for check_id, examples in by_check.items():
+        tally.add_examples(examples, max(table.totals.get(check_id, 0), len(examples)))
+
+
+def validate_package(
+    descriptor: Path,
+    engine: str = ENGINE,
+    limit: int = DEFAULT_LIMIT,
+    max_bytes: int | None = None,
+    allow_remote: bool = False,
+) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
-    ``limit`` caps the examples kept per engine, check, resource and column; counts stay exact.
+    The descriptor and its Table Schemas are checked first (:mod:`cscbench.descriptor`): only
+    resources whose file passed the package boundary and whose schema is usable are read, by
+    either engine. ``limit`` caps the examples kept per engine, check, resource and column
+    (counts stay exact; capped at MAX_LIMIT). ``max_bytes`` bounds each resource file (default:
+    the ``file_bytes`` limit). ``allow_remote`` fetches URL paths instead of refusing them.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    descriptor = Path(descriptor).resolve()
-    tally = Tally(limit)
-    package, problems = load_descriptor(descriptor)
-    tally.extend(problems)
-    if package is None:
-        return Report(tally.problems, {}, tally.counts)
-    schemas = load_schemas(package, descriptor.parent, tally)
-    frames: dict[str, pl.DataFrame] = {}
-    if engine in ("cscbench", "both"):
-        frames, bad_rows = read_resources(package, descriptor.parent, schemas, tally)
-        for name in frames:
-            validate_frame(name, schemas[name], frames, tally, bad_rows[name])
-    if engine in ("frictionless", "both"):
-        from cscbench.frictionless_engine import frictionless_problems
+    chosen = limits.from_env()
+    if max_bytes is not None:
+        chosen = dataclasses.replace(chosen, file_bytes=max_bytes)
+    tally = Tally(min(limit, MAX_LIMIT))
+    checked = descriptor_plan(Path(descriptor).resolve(), allow_remote, chosen)
+    try:
+        tally.extend(issue_problem(i) for i in checked.issues)
+        frames: dict[str, pl.DataFrame] = {}
+        if engine in ("cscbench", "both"):
+            frames, bad_rows = read_resources(checked.entries, tally, chosen.file_bytes)
+            schemas = {e.name: e.schema for e in checked.entries}
+            for name in frames:
+                validate_frame(name, schemas[name], frames, tally, bad_rows[name])
+        if engine in ("frictionless", "both") and checked.entries:
+            from cscbench.frictionless_engine import frictionless_problems
 
-        tally.extend(frictionless_problems(descriptor, schemas))
-    problems = in_report_order(tally.problems, [res["name"] for res in package["resources"]])
+            tally.extend(frictionless_problems(checked.entries, chosen))
+    finally:
+        checked.close()
+    problems = in_report_order(tally.problems, list(checked.order))
     return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)

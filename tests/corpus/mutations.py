@@ -7,6 +7,7 @@ The cases live in ``cases.toml`` (next to this file); ``tests/test_corpus.py`` r
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tomllib
 from dataclasses import dataclass
@@ -33,7 +34,14 @@ FILE_OPS = {
     "drop_field",
     "extra_field",
     "blank_line",
+    "duplicate_header",
 }
+# Replace the file with something that is not a regular file, or one too large to read: the
+# validator must answer from os.stat alone (never opening a FIFO or a device).
+SPECIAL_OPS = {"fifo", "directory", "dev_zero", "dev_urandom", "sparse_2gib"}
+# Mutations of the package rather than of one CSV (see _package_ops).
+PACKAGE_OPS = {"symlink_outside", "deep_descriptor", "huge_descriptor", "descriptor_fifo"}
+SECRET = "SECRET-CONTENT-never-shown"  # what a symlink out of the package points at
 FRAME_OPS = {"drop_column", "add_column", "rename_column", "swap_columns", "duplicate_row"}
 
 
@@ -135,6 +143,11 @@ def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
         data = data.replace(b"\n", b"\r\n")
     elif op == "cp1252":
         data = data.decode("utf-8").encode("cp1252")
+    elif op == "duplicate_header":  # the column named `column` again at the end, header included
+        column = case["column"]
+        write_text(read_text(path).with_columns(pl.col(column).alias("__repeat__")), path)
+        header, rest = path.read_bytes().split(b"\n", 1)
+        data = header.replace(b"__repeat__", column.encode()) + b"\n" + rest
     elif op in ("drop_field", "extra_field", "blank_line"):
         assert row is not None
         if op == "drop_field":
@@ -150,10 +163,41 @@ def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
         path.write_bytes(data)
 
 
-def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
-    """Copy ``base`` to ``dst`` and apply the case's mutation to one resource."""
+def _special_op(op: str, path: Path) -> None:
+    """Put a FIFO, a directory, a device (via a symlink) or a 2 GiB sparse file at ``path``."""
+    if op == "sparse_2gib":
+        os.truncate(path, 2 * 1024**3)  # no disk space used: the tail is a hole
+        return
+    path.unlink()
+    if op == "fifo":
+        os.mkfifo(path)
+    elif op == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to("/dev/zero" if op == "dev_zero" else "/dev/urandom")
+
+
+def _last_line(path: Path) -> int:
+    """The number of the file's last line (0 when it is not a small regular file: never read a
+    FIFO or a device to count its lines)."""
+    if not path.is_file() or path.stat().st_size > 1 << 26:
+        return 0
+    return path.read_bytes().rstrip(b"\n").count(b"\n") + 1
+
+
+def mutate(case: dict[str, Any], base: Path, dst: Path, server: str = "") -> Mutated:
+    """Copy ``base`` to ``dst`` and apply the case's mutation: to one resource's CSV, or to the
+    descriptor or a Table Schema (``{server}`` in a value is the test's local HTTP server)."""
     shutil.copytree(base, dst)
-    path = resource_paths(dst)[case["resource"]]
+    _package_ops(case, dst, server)
+    if case["resource"] not in resource_paths(base) or not any(
+        key in case for key in ("row", "set", "op")
+    ):
+        return Mutated(dst, None, 0)
+    path = resource_paths(base)[case["resource"]]
+    path = dst / path.relative_to(base)
+    if case.get("op") in PACKAGE_OPS:
+        return Mutated(dst, None, 0)
     df = read_text(path)
     assert path.read_bytes().count(b"\n") == df.height + 1, "base rows must be one line each"
     index = _row_index(df, case["row"]) if "row" in case else None
@@ -165,8 +209,69 @@ def mutate(case: dict[str, Any], base: Path, dst: Path) -> Mutated:
         write_text(df, path)
     if case.get("op") in FILE_OPS:
         _file_op(case, path, index)
-    last = path.read_bytes().rstrip(b"\n").count(b"\n") + 1 if path.exists() else 0
-    return Mutated(dst, None if index is None else index + 2, last)
+    if case.get("op") in SPECIAL_OPS:
+        _special_op(case["op"], path)
+    return Mutated(dst, None if index is None else index + 2, _last_line(path))
+
+
+# ---------------------------------------------------------------------------- the descriptor
+
+
+def _value(spec: dict[str, Any], server: str) -> Any:
+    """A TOML value, or ``value_json`` for what TOML cannot write (null, an empty object)."""
+    value = json.loads(spec["value_json"]) if "value_json" in spec else spec["value"]
+    if isinstance(value, str):
+        return value.replace("{server}", server) * spec.get("repeat", 1)
+    return value
+
+
+def _package_ops(case: dict[str, Any], dst: Path, server: str) -> None:
+    """The descriptor and schema mutations: ``descriptor`` (one key of one resource),
+    ``add_resource`` (a copy of a resource under another name), ``descriptor_text`` (the whole
+    file), ``schema`` (one constraint of one field), ``schema_text`` (a whole schema file), and
+    the ops in PACKAGE_OPS."""
+    path = dst / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    by_name = {r["name"]: r for r in package["resources"]}
+    if "descriptor" in case:
+        spec = case["descriptor"]
+        by_name[spec["resource"]][spec["key"]] = _value(spec, server)
+    if "add_resource" in case:
+        spec = case["add_resource"]
+        package["resources"].append({**by_name[spec["copy"]], "name": spec["name"]})
+    path.write_text(json.dumps(package, indent=2), encoding="utf-8")
+    if "descriptor_text" in case:
+        path.write_text(case["descriptor_text"], encoding="utf-8")
+    if "schema" in case:
+        spec = case["schema"]
+        schema_path = dst / by_name[spec["resource"]]["schema"]
+        schema = json.loads(schema_path.read_text(encoding="utf-8"))
+        field = next(f for f in schema["fields"] if f["name"] == spec["field"])
+        field.setdefault("constraints", {})[spec["key"]] = _value(spec, server)
+        schema_path.write_text(json.dumps(schema, indent=2), encoding="utf-8")
+    if "schema_text" in case:
+        spec = case["schema_text"]
+        (dst / by_name[spec["resource"]]["schema"]).write_text(spec["text"], encoding="utf-8")
+    op = case.get("op")
+    if op in PACKAGE_OPS:
+        _package_file_op(op, dst, by_name.get(case["resource"]))
+
+
+def _package_file_op(op: str, dst: Path, resource: dict[str, Any] | None) -> None:
+    descriptor = dst / "datapackage.json"
+    if op == "symlink_outside":  # a secret beside the package, reached through a symlink
+        secret = dst.parent / "secret.txt"
+        secret.write_text(SECRET + "\n")
+        target = dst / resource["path"]
+        target.unlink()
+        target.symlink_to(secret)
+    elif op == "deep_descriptor":  # small but nested 100,000 levels
+        descriptor.write_text("[" * 100_000 + "]" * 100_000)
+    elif op == "huge_descriptor":  # 50 MB of nesting
+        descriptor.write_bytes(b"[" * (25 << 20) + b"]" * (25 << 20))
+    elif op == "descriptor_fifo":
+        descriptor.unlink()
+        os.mkfifo(descriptor)
 
 
 # ---------------------------------------------------------------------------- expectations

@@ -113,16 +113,24 @@ def grade_text(grade: pl.Expr, status: pl.Expr) -> pl.Expr:
 # ---------------------------------------------------------------------------- numbers and text
 
 
+# Above this many units of the last shown decimal a figure no longer fits integer arithmetic
+# exactly (2**53); such a figure (a valid package may hold 1e300) is shown as polars writes it.
+EXACT_LIMIT = 2.0**53
+
+
 def number_text(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
     """``value`` rounded to ``decimals`` with thousands separators, as a polars expression.
 
     Integer arithmetic after one rounding, so 14.8 with 1 decimal is "14.8", 1355 is "1,355".
     Halves round away from zero as DfE and LAIT do (2.5 -> "3", 12.25 -> "12.3", -2.5 -> "-3");
     the scaled value is first taken to 6 decimals so a figure as written (1.005 stored as
-    1.00499999...) rounds as written.
+    1.00499999...) rounds as written. A figure too large for exact integers (or not finite) is
+    written as polars writes a float ("1e300"), never an error.
     """
     scale = pl.lit(10, dtype=pl.Int64).pow(decimals.cast(pl.Int64))
-    scaled = (value.abs() * scale).round(6).round(0, mode="half_away_from_zero").cast(pl.Int64)
+    magnitude = (value.abs() * scale).round(6).round(0, mode="half_away_from_zero")
+    exact = magnitude.is_finite() & (magnitude < EXACT_LIMIT)
+    scaled = pl.when(exact).then(magnitude).cast(pl.Int64, strict=False)
     whole = (scaled // scale).cast(pl.String)
     grouped = (
         whole.str.reverse().str.replace_all(r"(\d{3})", "$1,").str.strip_chars_end(",")
@@ -130,7 +138,13 @@ def number_text(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
     fraction = (scaled % scale).cast(pl.String).str.zfill(decimals.cast(pl.Int64))
     sign = pl.when((value < 0) & (scaled > 0)).then(pl.lit("-")).otherwise(pl.lit(""))
     body = pl.when(decimals > 0).then(grouped + "." + fraction).otherwise(grouped)
-    return pl.when(value.is_null()).then(None).otherwise(sign + body)
+    return (
+        pl.when(value.is_null())
+        .then(None)
+        .when(exact)
+        .then(sign + body)
+        .otherwise(value.cast(pl.String))
+    )
 
 
 def with_unit(text: pl.Expr, unit: pl.Expr) -> pl.Expr:
@@ -314,6 +328,24 @@ def slug(text: str) -> str:
     """File-name form of a name: lower case, ascii letters and digits, hyphens."""
     out = "".join(c.lower() if c.isascii() and c.isalnum() else "-" for c in text)
     return "-".join(part for part in out.split("-") if part)
+
+
+def unique_slugs(names: Sequence[str], fallback: str) -> list[str]:
+    """One safe file name per name, in order: its slug, or ``fallback`` when nothing is left of
+    it (see :func:`distinct`)."""
+    return distinct([slug(name) or fallback for name in names])
+
+
+def distinct(names: Sequence[str]) -> list[str]:
+    """``names`` with each repeat given -2, -3... in order of appearance (deterministic for the
+    same input), so two names never share a file."""
+    out: list[str] = []
+    for base in names:
+        candidate, n = base, 2
+        while candidate in out:
+            candidate, n = f"{base}-{n}", n + 1
+        out.append(candidate)
+    return out
 
 
 # ---------------------------------------------------------------------------- tables

@@ -15,6 +15,8 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish.context import TREND_SINCE, Context
 
 HEADLINE_COUNCILS = ("E08000035", "E08000036")  # Leeds, Wakefield
+# Their names when a package lacks them (then the headline pages say so instead of a table).
+HEADLINE_NAMES = {"E08000035": "Leeds", "E08000036": "Wakefield"}
 NO_HEADLINE = "This package version names no headline indicators (indicators.headline_order)."
 OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
@@ -55,9 +57,31 @@ CSV_COLUMNS = [
 ]
 
 
+def headline_gap(ctx: Context) -> str | None:
+    """Why the headline pair cannot be compared in this package (None when it can).
+
+    A valid package need not hold Leeds or Wakefield (a partnership may publish its own region):
+    the headline pages then say which council is missing, and every other page is published.
+    """
+    absent = [HEADLINE_NAMES[c] for c in HEADLINE_COUNCILS if c not in ctx.names]
+    if not absent:
+        return None
+    return (
+        f"Not published: this package has no {' or '.join(absent)} in its areas; the comparison "
+        "groups, regions and council profiles cover the councils it has."
+    )
+
+
+def headline_title(ctx: Context, joint: str) -> str:
+    """The pair's names from the package, else the names it is known by."""
+    return joint.join(ctx.names.get(c, HEADLINE_NAMES[c]) for c in HEADLINE_COUNCILS)
+
+
 def build(ctx: Context) -> list[fmt.Page]:
-    names = ctx.names
-    title = " vs ".join(names[c] for c in HEADLINE_COUNCILS)
+    title = headline_title(ctx, " vs ")
+    gap = headline_gap(ctx)
+    if gap is not None:
+        return [fmt.Page("headline/" + fmt.slug(title), title, "headline", (), (gap,))]
     table = comparison_table(
         ctx,
         list(HEADLINE_COUNCILS),

@@ -14,7 +14,7 @@ from great_tables import loc, style
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import HEADLINE_COUNCILS
+from cscbench.publish.headline import HEADLINE_COUNCILS, headline_gap, headline_title
 
 FRAMEWORK_LABELS = {
     "SLAC": "SLAC (2009-12)",
@@ -38,11 +38,11 @@ INSPECTION = ["unit_code", "publication_date", "inspection_type", "framework"]
 
 
 def build(ctx: Context) -> list[fmt.Page]:
-    names = ctx.names
-    title = " and ".join(names[c] for c in HEADLINE_COUNCILS)
+    title = headline_title(ctx, " and ")
     stem = "ofsted/" + fmt.slug(title) + "-history"
-    if not ctx.has("inspections"):
-        intro = (f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.",)
+    gap = headline_gap(ctx)
+    if not ctx.has("inspections") or gap is not None:
+        intro = (gap or f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.",)
         return [fmt.Page(stem, f"Ofsted history: {title}", "history", (), intro)]
     table = history_table(
         ctx, list(HEADLINE_COUNCILS), stem, f"Ofsted inspections of {title} since 2009", png=True

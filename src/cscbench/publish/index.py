@@ -57,7 +57,7 @@ def periods_covered(ctx: Context) -> list[tuple[str, str]]:
         (t, f if f == la else f"{f} to {la}")
         for t, f, la in rows.select("title", "first", "last").iter_rows()
     ]
-    if ctx.has("inspections"):
+    if ctx.has("inspections") and ctx.frames["inspections"].height:
         dates = ctx.frames["inspections"]["publication_date"]
         out.append(
             (
@@ -65,7 +65,7 @@ def periods_covered(ctx: Context) -> list[tuple[str, str]]:
                 f"{dates.min():%b %Y} to {dates.max():%b %Y}",
             )
         )
-    if ctx.has("announcements"):
+    if ctx.has("announcements") and ctx.frames["announcements"].height:
         dates = ctx.frames["announcements"]["date"]
         out.append(
             (

@@ -39,10 +39,14 @@ WIDE_VALUES = (
 
 
 def build(ctx: Context) -> list[fmt.Page]:
-    regions = ctx.areas.filter(pl.col("level") == "regional").sort("name")
+    """One page per region; two regions whose names give the same slug get -2, -3 (by name,
+    then code), so neither overwrites the other."""
+    regions = ctx.areas.filter(pl.col("level") == "regional").sort("name", "area_code")
+    rows = regions.select("area_code", "name").rows()
+    slugs = fmt.unique_slugs([name for _, name in rows], "region")
     pages = []
-    for code, name in regions.select("area_code", "name").iter_rows():
-        table = region_table(ctx, code, name)
+    for (code, name), slug in zip(rows, slugs, strict=True):
+        table = region_table(ctx, code, name, "regions/" + slug)
         pages.append(fmt.Page(table.stem, name, "regions", (table,), sort_key=name))
     return pages
 
@@ -86,7 +90,7 @@ def wide(frame: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
     ).sort("_kind", "area", "unit_code")
 
 
-def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
+def region_table(ctx: Context, region: str, name: str, stem: str) -> fmt.Table:
     ids = ctx.headline
     ranked = set(
         ctx.indicators.filter(pl.col("polarity") != compare.NEUTRAL)["indicator_id"].to_list()
@@ -107,7 +111,6 @@ def region_table(ctx: Context, region: str, name: str) -> fmt.Table:
         )
         .sort("_kind", "area", "unit_code")
     )
-    stem = "regions/" + fmt.slug(name)
     title = f"{name}: every council on the headline indicators"
     subtitle = (
         f"Latest official figures ({subtitle_periods(long)}), with each council's band among all "

@@ -1,9 +1,10 @@
 """Writing the site: pages and CSVs, the XLSX workbook, Parquet, PNG images, and the atomic swap.
 
-The site is built in a temporary directory beside ``--out`` and moved into place with renames
-only after everything succeeded, so a failure at any point leaves the previous site exactly as it
-was. A marker file identifies a directory as a cscbench site, so publishing never replaces a
-directory it did not create.
+The site is built in a new folder beside ``--out`` and switched into place in one atomic step
+(:mod:`cscbench.atomic`) only after everything succeeded, so a failure or a kill at any point
+leaves the previous site exactly as it was, and the next run cleans up after a killed one. A
+marker file identifies a directory as a cscbench site, so publishing never replaces a directory it
+did not create.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shlex
 import shutil
+import signal
 import struct
 import sys
 import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import polars as pl
 
+from cscbench import atomic
 from cscbench.errors import UsageError
 from cscbench.publish import formatting as fmt
 
@@ -32,13 +36,31 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 FIXED_TIME = dt.datetime(2000, 1, 1)  # workbook metadata: no wall-clock time in outputs
 # Numbers as stored (polars would show floats to 3 decimals); the web pages show them rounded.
 UNROUNDED = {pl.Float64: "General", pl.Float32: "General"}
+SHEET_FORBIDDEN = "[]:*?/\\"
+SHEET_LENGTH = 31
+RESERVED_SHEETS = {"history", "readme"}  # Excel reserves History; README is the first sheet
+# Output names: lower-case slug segments joined by "/" (no "..", no absolute path, no dot file).
+SAFE_STEM = re.compile(r"[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*")
+RESOURCE_FILE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a resource name kept as its Parquet file name
 
 
 class SiteError(UsageError):
     """The output directory cannot be used (e.g. it exists and is not a cscbench site)."""
 
 
-# ---------------------------------------------------------------------------- build and swap
+class OutputError(SiteError, OSError):
+    """The site could not be written (a read-only or full disk, no permission); the previous
+    site is untouched. Also an OSError, carrying the system's errno."""
+
+    def __init__(self, code: int | None, message: str) -> None:
+        super().__init__(message)
+        self.errno, self.strerror = code, message
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+# ---------------------------------------------------------------------------- build and switch
 
 
 def check_target(out: Path) -> None:
@@ -54,39 +76,103 @@ def check_target(out: Path) -> None:
         )
 
 
+def building_prefix(out: Path) -> str:
+    return f".{out.name}.building-"
+
+
+def previous_prefix(out: Path) -> str:
+    return f".{out.name}.previous-"
+
+
+def journal_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.switch")
+
+
+def is_ours(out: Path) -> Callable[[Path], bool]:
+    """Whether a leftover folder is one of this site's (its marker, or its kept-aside site's)."""
+    return lambda path: (path / MARKER).exists() or (path / out.name / MARKER).exists()
+
+
+def recover(out: Path) -> None:
+    """Put right what a killed run left: finish a half-done switch (the fallback's journal), put
+    an old site back if none is in place, and remove dead runs' folders (only marked ones, or
+    ones whose run lock is free), so leftovers never pile up."""
+    parent = out.parent
+    journal = journal_path(out)
+    atomic.clean_journal_temps(journal)
+    if journal.exists() and not atomic.roll_forward(journal):
+        return  # a concurrent publish is switching right now: leave everything to it
+    aside = sorted(
+        (p for p in parent.glob(previous_prefix(out) + "*") if is_ours(out)(p)),
+        key=lambda p: p.stat().st_mtime_ns,
+    )
+    if not out.exists() and aside:
+        newest = aside.pop()
+        kept = newest / out.name
+        os.rename(kept if kept.is_dir() else newest, out)
+        atomic.remove(newest)
+    atomic.clean_dead(parent, building_prefix(out), is_ours(out))
+    for path in aside:
+        atomic.remove(path)
+
+
 @contextlib.contextmanager
 def staging(out: Path) -> Iterator[Path]:
-    """A temporary directory beside ``out``; on success it replaces ``out`` by renames."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.building-", dir=out.parent))
+    """A new folder beside ``out`` to build in; on success it replaces ``out`` in one step.
+
+    The folder is made with the umask's permissions (0755 under 022, unlike mkdtemp's 0700) so a
+    web server running as another user can read the site. SIGTERM and Ctrl-C stop the build with
+    every cleanup run (the half-built folder removed, Chromium killed). Any failure to write
+    (read-only or full disk) is an :class:`OutputError`; the previous site is untouched.
+    """
     try:
-        yield tmp
+        out.parent.mkdir(parents=True, exist_ok=True)
+        recover(out)
+        kill_stray_chromium()  # a killed run's browser helpers, whether or not PNGs are wanted
+        lock = atomic.RunLock(out.parent, building_prefix(out))
+    except OSError as exc:
+        raise output_error(out, exc) from exc
+    tmp, aside = lock.folder, out.with_name(previous_prefix(out) + lock.folder.name[-8:])
+    try:
+        os.mkdir(tmp, 0o777)
         (tmp / MARKER).write_text("built by cscbench publish\n", encoding="utf-8")
-        swap(tmp, out)
+        with atomic.interruptible():
+            atomic.checkpoint("building")
+            yield tmp
+            atomic.checkpoint("written")
+            atomic.switch([(tmp, out)], aside, journal_path(out), tmp)
+            atomic.checkpoint("switched")
+    except OSError as exc:
+        discard(out, tmp)
+        raise output_error(out, exc) from exc
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        discard(out, tmp)
         raise
+    finally:
+        lock.release()
 
 
-def swap(new: Path, out: Path) -> None:
-    """Put ``new`` at ``out``; the old site is renamed aside first and restored if that fails."""
-    if not out.exists():
-        os.replace(new, out)
-        return
-    old = out.with_name(f".{out.name}.previous-{os.getpid()}")
-    os.replace(out, old)
-    try:
-        os.replace(new, out)
-    except BaseException:
-        os.replace(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+def discard(out: Path, tmp: Path) -> None:
+    """Remove a failed build, unless its switch stopped half way (its journal is still there):
+    then the next run finishes the switch with it."""
+    if not journal_path(out).exists():
+        atomic.remove(tmp)
+
+
+def output_error(out: Path, exc: OSError) -> OutputError:
+    reason = exc.strerror or str(exc)
+    where = exc.filename or out.parent
+    return OutputError(
+        exc.errno,
+        f"cannot write the site to {out} ({reason}: {where}); the previous site is untouched",
+    )
 
 
 # ---------------------------------------------------------------------------- pages and data
 
 
 def write_pages(root: Path, pages: Sequence[fmt.Page], version: str, pngs: set[str]) -> None:
+    check_names(pages)
     for page in pages:
         depth = page.stem.count("/")
         footer = fmt.footer_html(version, depth)
@@ -99,11 +185,11 @@ def write_pages(root: Path, pages: Sequence[fmt.Page], version: str, pngs: set[s
             page.sort_key,
             page.meta,
         )
-        path = root / f"{page.stem}.html"
+        path = safe_file(root, page.stem, ".html")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(fmt.page_html(linked, depth, footer), encoding="utf-8", newline="\n")
         for table in page.tables:
-            fmt.write_csv(table.data, root / f"{table.stem}.csv")
+            fmt.write_csv(table.data, safe_file(root, table.stem, ".csv"))
 
 
 def _with_png(table: fmt.Table, has_png: bool) -> fmt.Table:
@@ -113,13 +199,22 @@ def _with_png(table: fmt.Table, has_png: bool) -> fmt.Table:
 
 
 def write_parquet(root: Path, frames: dict[str, pl.DataFrame]) -> list[str]:
-    """Every package resource as Parquet, typed as :func:`cscbench.load` returns it."""
+    """Every package resource as Parquet, typed as :func:`cscbench.load` returns it.
+
+    A resource's name comes from the package: one that is not a plain name (letters, digits,
+    ``_`` and ``-``) is written under its slug, so ``../../../PWNED`` becomes ``pwned.parquet``
+    inside the site.
+    """
     folder = root / PARQUET_DIR
     folder.mkdir(parents=True, exist_ok=True)
+    names = sorted(frames)
     written = []
-    for name in sorted(frames):
-        frames[name].write_parquet(folder / f"{name}.parquet", statistics=False)
-        written.append(f"{PARQUET_DIR}/{name}.parquet")
+    files = fmt.distinct(
+        [n if RESOURCE_FILE.fullmatch(n) else fmt.slug(n) or "resource" for n in names]
+    )
+    for name, file in zip(names, files, strict=True):
+        frames[name].write_parquet(folder / f"{file}.parquet", statistics=False)
+        written.append(f"{PARQUET_DIR}/{file}.parquet")
     return written
 
 
@@ -157,14 +252,57 @@ def _neutral(text: str) -> str:
 
 
 def _sheet_name(wanted: str, used: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique ignoring case."""
-    base = "".join(" " if c in "[]:*?/\\" else c for c in wanted).strip()[:31] or "sheet"
+    """A sheet name Excel accepts, unique ignoring case: at most 31 UTF-16 units, none of
+    ``[]:*?/\\`` or control characters, no apostrophe at either end, not Excel's reserved
+    "History"; a repeat gets " 2", " 3"... (a region called "'Yorkshire" or "A/B" still publishes)."""
+    cleaned = "".join(" " if c in SHEET_FORBIDDEN or not c.isprintable() else c for c in wanted)
+    base = _trim(" ".join(cleaned.split()), SHEET_LENGTH) or "sheet"
+    if base.lower() in RESERVED_SHEETS:
+        base = f"{base} table"
     name, n = base, 2
     while name.lower() in used:
         suffix = f" {n}"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        name, n = _trim(base, SHEET_LENGTH - len(suffix)) + suffix, n + 1
     used.add(name.lower())
     return name
+
+
+def _trim(text: str, units: int) -> str:
+    """``text`` cut to ``units`` UTF-16 code units (Excel's measure; never half a character),
+    without apostrophes or spaces at either end."""
+    out, size = [], 0
+    for char in text.strip("' "):
+        size += 2 if ord(char) > 0xFFFF else 1
+        if size > units:
+            break
+        out.append(char)
+    return "".join(out).strip("' ")
+
+
+# ---------------------------------------------------------------------------- output names
+
+
+def safe_file(root: Path, stem: str, suffix: str) -> Path:
+    """The file for an output name, refused unless the name is a slug path (so it cannot leave
+    the site root, whatever a package calls its areas or resources)."""
+    if not SAFE_STEM.fullmatch(stem):
+        raise SiteError(f"refusing to write {stem!r}{suffix}: not a safe output name")
+    return root / f"{stem}{suffix}"
+
+
+def check_names(pages: Sequence[fmt.Page]) -> None:
+    """Every output file name is a slug path (so it stays under the site root) and each page and
+    each table has its own: two regions whose names give the same slug must never overwrite one
+    another. A failure here is a cscbench bug, reported before anything is written."""
+    for kind, stems in (
+        ("page", [p.stem for p in pages]),
+        ("table", [t.stem for p in pages for t in p.tables]),
+    ):
+        for stem in stems:
+            safe_file(Path("."), stem, "")
+        repeated = sorted({s for s in stems if stems.count(s) > 1})
+        if repeated:
+            raise SiteError(f"two {kind}s would be written to the same file: {repeated}")
 
 
 # ---------------------------------------------------------------------------- PNG
@@ -182,34 +320,130 @@ def find_chromium() -> str | None:
     return None
 
 
+CHROMIUM_PREFIX = "cscbench-chromium-"
+CHROMIUM_TAG = "CSCBENCH_CHROMIUM"  # in each browser's environment: which publish run started it
+# Runs between the wrapper script and Chromium. It puts Chromium in its own process group (one
+# killpg then reaches Chromium and every helper it starts), asks the kernel to kill it if publish
+# dies (Linux PR_SET_PDEATHSIG, kept across exec), records the group for cleanups, and leaves a
+# watcher in the group that kills the whole group once the process it forked from ends, so
+# helpers never outlive the browser (Debian's /usr/bin/chromium is a script that forks it).
+SHIM = """\
+import ctypes, os, signal, sys
+folder, binary, *args = sys.argv[1:]
+os.setpgid(0, 0)
+def die_with_parent(signum: int) -> None:
+    try:
+        ctypes.CDLL(None).prctl(1, signum)
+    except (OSError, AttributeError):
+        pass
+die_with_parent(signal.SIGKILL)
+if os.getppid() != int(os.environ.get("CSCBENCH_PUBLISH_PID", "0")):
+    sys.exit(1)
+open(os.path.join(folder, "pgid-%d" % os.getpid()), "w").close()
+browser = os.getpid()
+if os.fork() == 0:
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    signal.signal(signal.SIGUSR1, lambda *_: os.killpg(0, signal.SIGKILL))
+    die_with_parent(signal.SIGUSR1)
+    if os.getppid() != browser:
+        os.killpg(0, signal.SIGKILL)
+    while True:
+        signal.pause()
+os.execv(binary, [binary, *args])
+"""
+
+
 @contextlib.contextmanager
 def chromium(binary: str) -> Iterator[None]:
-    """Point great-tables at a wrapper that adds ``--no-sandbox`` (needed as root, e.g. in CI).
+    """Point great-tables at a wrapper that adds ``--no-sandbox`` (needed as root, e.g. in CI)
+    and runs Chromium in its own process group; kill that group afterwards.
 
-    The wrapper lives in a temporary directory; ``CHROME_PATH`` is restored and the shared browser
-    closed afterwards, so no Chromium outlives the publish step and no asyncio noise reaches the
-    user at interpreter exit.
+    However publish ends (success, error, Ctrl-C, SIGTERM: see :func:`staging`), every Chromium
+    process it started is killed here; if publish itself is killed (SIGKILL), the kernel kills
+    the browser and the next run kills any helper left (:func:`kill_stray_chromium`).
+    ``CHROME_PATH`` is restored and no asyncio noise reaches the user at interpreter exit.
     """
-    folder = Path(tempfile.mkdtemp(prefix="cscbench-chromium-"))
+    kill_stray_chromium()
+    lock = atomic.RunLock(Path(tempfile.gettempdir()), CHROMIUM_PREFIX)
+    folder = lock.folder
+    folder.mkdir(mode=0o700)
+    (folder / "shim.py").write_text(SHIM, encoding="utf-8")
     wrapper = folder / "chromium"
+    flags = "--no-sandbox --disable-dev-shm-usage --headless"
     wrapper.write_text(
         "#!/bin/sh\n"
-        f'exec {shlex.quote(binary)} --no-sandbox --disable-dev-shm-usage --headless "$@"\n',
+        f"{CHROMIUM_TAG}={shlex.quote(str(folder))} exec {shlex.quote(sys.executable)} -I -S "
+        f"{shlex.quote(str(folder / 'shim.py'))} {shlex.quote(str(folder))} "
+        f'{shlex.quote(binary)} {flags} "$@"\n',
         encoding="utf-8",
     )
     wrapper.chmod(0o755)
-    previous = os.environ.get("CHROME_PATH")
-    os.environ["CHROME_PATH"] = str(wrapper)
+    previous = {k: os.environ.get(k) for k in ("CHROME_PATH", "CSCBENCH_PUBLISH_PID")}
+    os.environ.update(CHROME_PATH=str(wrapper), CSCBENCH_PUBLISH_PID=str(os.getpid()))
     quiet_asyncio_exit()
     try:
         yield
     finally:
         close_browser()
-        if previous is None:
-            os.environ.pop("CHROME_PATH", None)
-        else:
-            os.environ["CHROME_PATH"] = previous
-        shutil.rmtree(folder, ignore_errors=True)
+        kill_groups(folder)
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        atomic.remove(folder)
+        lock.release()
+
+
+def kill_groups(folder: Path) -> None:
+    """SIGKILL every process group a wrapper in ``folder`` recorded, if it is still ours."""
+    for record in folder.glob("pgid-*"):
+        group = int(record.name.removeprefix("pgid-"))
+        if started_by(group, folder):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+
+
+def started_by(group: int, folder: Path) -> bool:
+    """Whether process ``group`` is a Chromium from ``folder``, so a recycled process id is never
+    killed by mistake: a member carries the folder in its environment (the browser, the watcher)
+    or its command line (the watcher). Chromium's helpers overwrite both with their titles, hence
+    any member. Where /proc cannot say (not Linux), trust the record this run wrote itself."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return True
+    tag = f"{CHROMIUM_TAG}={folder}".encode()
+    for entry in proc.iterdir():
+        if entry.name.isdigit() and process_group(entry) == group:
+            with contextlib.suppress(OSError):
+                environ = (entry / "environ").read_bytes().split(b"\0")
+                command = (entry / "cmdline").read_bytes().split(b"\0")
+                if tag in environ or str(folder).encode() in command:
+                    return True
+    return False
+
+
+def process_group(entry: Path) -> int | None:
+    """A /proc/<pid> entry's process group (None once the process is gone)."""
+    try:
+        return int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def kill_stray_chromium() -> None:
+    """Kill the Chromium helpers a killed publish left, and remove its wrapper folder: a folder
+    whose run lock is free belongs to a dead run."""
+    temp = Path(tempfile.gettempdir())
+    for lock in sorted(temp.glob(CHROMIUM_PREFIX + "*" + atomic.LOCK_SUFFIX)):
+        with atomic.claim(lock) as free:
+            if free:
+                folder = lock.with_name(lock.name.removesuffix(atomic.LOCK_SUFFIX))
+                kill_groups(folder)
+                atomic.remove(folder)
+                lock.unlink(missing_ok=True)
 
 
 def close_browser() -> None:
@@ -268,7 +502,8 @@ def render_pngs(
     with chromium(binary):
         for table in tables:
             try:
-                save_png(table, root / f"{table.stem}.png")
+                save_png(table, safe_file(root, table.stem, ".png"))
+                atomic.checkpoint("png")
             except Exception as exc:
                 if strict:
                     raise

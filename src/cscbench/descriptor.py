@@ -1,0 +1,451 @@
+"""Descriptor validation first: ``datapackage.json`` and its Table Schemas are checked before any
+data is read.
+
+The descriptor decides which files are read and how, so a hostile or malformed one is refused here
+with a check id like every other problem: not JSON, too large or too deeply nested (bounded before
+and after parsing, without recursion), the wrong shapes (no resources, a path that is a number,
+duplicate names, ``fields`` not a list), Data Package v2 features cscbench does not support
+(multipart paths, inline data or schemas, dialects), paths outside the package (the boundary,
+:mod:`cscbench.boundary`) and schema patterns that are invalid, unsupported (look-around) or huge,
+compiled up front with polars' regex engine. What passes is a :class:`Plan`: every resource's
+resolved file and checked Table Schema, all the engines need.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cscbench import boundary, limits
+
+PACKAGE = "datapackage"  # the resource name descriptor problems are reported under
+# The Table Schema field types cscbench checks; others are valid but not supported.
+FIELD_TYPES = ("string", "number", "integer", "date", "boolean")
+CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum")
+# Data Package v2's recommended characters for a name, not starting with "." (so no "..", no "/":
+# a name is a label in reports and part of published file names). frictionless also refuses
+# names outside its own pattern.
+NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+NAME_RULE = "a name of lower-case letters, digits, '.', '-' and '_' (e.g. observations)"
+UNSUPPORTED_RESOURCE = {
+    "data": "inline data",
+    "dialect": "a CSV dialect (cscbench reads comma-separated, double-quoted CSV with a header)",
+    "compression": "compressed files",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A descriptor or schema problem: its check id, the resource it concerns, where it is (the
+    file, then the place in its JSON: ``datapackage.json: resources[2].path``), what was found
+    and what was expected."""
+
+    check_id: str
+    resource: str
+    where: str
+    value: str | None
+    expected: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A resource fit to read: its name, its file (resolved inside the package, or fetched) and its
+    checked Table Schema."""
+
+    name: str
+    path: Path
+    schema: dict[str, Any]
+
+
+@dataclass
+class Plan:
+    """The checked package: the descriptor (None if unusable), resources fit to read, issues."""
+
+    package: dict[str, Any] | None
+    entries: list[Entry] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    temporary: list[Path] = field(default_factory=list)  # fetched files' folders
+
+    def close(self) -> None:
+        """Remove the folders remote files were fetched into."""
+        for folder in self.temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    @property
+    def order(self) -> dict[str, int]:
+        names = [r.get("name") for r in (self.package or {}).get("resources", [])]
+        return {n: i for i, n in enumerate(names) if isinstance(n, str)}
+
+
+# ---------------------------------------------------------------------------- JSON, bounded
+
+
+def shown(value: Any) -> str:
+    """A short, printable rendering of a JSON value for a message."""
+    text = json.dumps(value, ensure_ascii=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 120 else text[:120] + "..."
+
+
+def depth(value: Any, bound: int) -> int:
+    """How deeply ``value`` nests (a scalar is 0), measured with a stack, not recursion; stops
+    counting past ``bound``."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level > bound:
+                return level
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_json(
+    base: Path, value: object, resource: str, where: str, chosen: limits.Limits
+) -> tuple[Any, Issue | None]:
+    """A JSON file the package names, through the boundary, within the size and depth limits.
+    ``where`` names the reference (a refused path is reported there); a file that is not JSON
+    or nests too deeply is reported under its own name."""
+    found = boundary.resolve(base, value, chosen.descriptor_bytes)
+    if isinstance(found, boundary.Refusal):
+        check_id = "package.descriptor" if found.check_id == "file.missing" else found.check_id
+        if found.check_id == "file.too_large":
+            expected = f"at most {limits.human_size(chosen.descriptor_bytes)} "
+            expected += f"({limits.ENVIRONMENT['descriptor_bytes']})"
+            return None, Issue(check_id, resource, where, found.value, expected)
+        return None, Issue(check_id, resource, where, found.value, found.expected)
+    file = str(value)
+    try:
+        data = json.loads(found.read_bytes().decode("utf-8"))
+    except RecursionError:
+        return None, too_deep(resource, file, chosen)
+    except (UnicodeDecodeError, ValueError) as exc:
+        message = str(exc).splitlines()[0][:160]
+        return None, Issue("package.not_json", resource, file, message, "valid UTF-8 JSON")
+    except OSError as exc:
+        return None, Issue("file.unreadable", resource, file, exc.strerror, "a readable file")
+    if depth(data, chosen.descriptor_depth) > chosen.descriptor_depth:
+        return None, too_deep(resource, file, chosen)
+    return data, None
+
+
+def too_deep(resource: str, where: str, chosen: limits.Limits) -> Issue:
+    return Issue(
+        "package.too_deep",
+        resource,
+        where,
+        f"nested more than {chosen.descriptor_depth} levels",
+        f"at most {chosen.descriptor_depth} ({limits.ENVIRONMENT['descriptor_depth']})",
+    )
+
+
+# ---------------------------------------------------------------------------- the descriptor
+
+
+def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | None = None) -> Plan:
+    """Check ``descriptor`` and every Table Schema it names; resolve every resource's file."""
+    bound = chosen or limits.from_env()
+    descriptor = Path(descriptor)
+    package, issue = read_json(descriptor.parent, descriptor.name, PACKAGE, descriptor.name, bound)
+    if issue is not None:
+        return Plan(None, [], [issue])
+    result = Plan(package if isinstance(package, dict) else None)
+    resources = resource_list(package, result.issues, descriptor.name)
+    if resources is None:
+        return result
+    names: dict[str, int] = {}
+    try:
+        for index, res in enumerate(resources):
+            where = f"{descriptor.name}: resources[{index}]"
+            name = resource_name(res, where, names, result.issues)
+            if name is None:
+                continue
+            path = resource_path(descriptor.parent, res, name, where, allow_remote, bound, result)
+            schema = resource_schema(descriptor.parent, res, name, where, bound, result.issues)
+            if path is not None and schema is not None:
+                result.entries.append(Entry(name, path, schema))
+    except BaseException:
+        result.close()  # a fetch that cannot work (no httpx) or an interrupt: no temp left
+        raise
+    return result
+
+
+def resource_list(package: Any, issues: list[Issue], file: str) -> list[Any] | None:
+    if not isinstance(package, dict):
+        issues.append(Issue("package.shape", PACKAGE, file, shown(package), "a JSON object"))
+        return None
+    resources = package.get("resources")
+    if not isinstance(resources, list) or not resources:
+        value = "no resources" if resources is None else shown(resources)
+        where = f"{file}: resources"
+        issues.append(Issue("package.no_resources", PACKAGE, where, value, "a non-empty list"))
+        return None
+    return resources
+
+
+def resource_name(res: Any, where: str, names: dict[str, int], issues: list[Issue]) -> str | None:
+    """The resource's name, if it is an object with a usable, unique one."""
+    if not isinstance(res, dict):
+        issues.append(Issue("package.shape", PACKAGE, where, shown(res), "a resource object"))
+        return None
+    name = res.get("name")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        issues.append(Issue("package.shape", PACKAGE, f"{where}.name", shown(name), NAME_RULE))
+        return None
+    if name in names:
+        first = f"resources[{names[name]}]"
+        issues.append(
+            Issue(
+                "package.duplicate_name",
+                PACKAGE,
+                f"{where}.name",
+                shown(name),
+                f"a name not already used by {first}",
+            )
+        )
+        return None
+    names[name] = int(where.rsplit("[", 1)[1].rstrip("]"))
+    for key, what in UNSUPPORTED_RESOURCE.items():
+        if key in res:
+            issues.append(unsupported(name, f"{where}.{key}", what))
+            return None
+    return name
+
+
+def unsupported(resource: str, where: str, what: str) -> Issue:
+    return Issue(
+        "package.unsupported",
+        resource,
+        where,
+        what,
+        "what cscbench supports: one local CSV file per resource with its Table Schema in a "
+        "file (valid Data Package v2, but not supported by cscbench)",
+    )
+
+
+def resource_path(
+    base: Path,
+    res: dict[str, Any],
+    name: str,
+    where: str,
+    allow_remote: bool,
+    chosen: limits.Limits,
+    result: Plan,
+) -> Path | None:
+    """The resource's file, through the boundary (a URL only with ``allow_remote``)."""
+    value = res.get("path")
+    if isinstance(value, list):
+        result.issues.append(unsupported(name, f"{where}.path", "a multipart path (a list)"))
+        return None
+    if not isinstance(value, str):
+        result.issues.append(
+            Issue("package.shape", name, f"{where}.path", shown(value), "a path (text)")
+        )
+        return None
+    if allow_remote and boundary.is_remote(value):
+        folder = Path(tempfile.mkdtemp(prefix="cscbench-remote-"))
+        result.temporary.append(folder)
+        found = boundary.fetch(value, folder, chosen)
+    else:
+        found = boundary.resolve(base, value, chosen.file_bytes)
+    if isinstance(found, boundary.Refusal):
+        if found.check_id == "file.missing":
+            return base / value  # each engine reports a missing file in its own words
+        result.issues.append(
+            Issue(found.check_id, name, f"{where}.path", found.value, found.expected)
+        )
+        return None
+    return found
+
+
+# ---------------------------------------------------------------------------- Table Schemas
+
+
+def resource_schema(
+    base: Path,
+    res: dict[str, Any],
+    name: str,
+    where: str,
+    chosen: limits.Limits,
+    issues: list[Issue],
+) -> dict[str, Any] | None:
+    value = res.get("schema")
+    if isinstance(value, dict):
+        issues.append(unsupported(name, f"{where}.schema", "an inline Table Schema"))
+        return None
+    if not isinstance(value, str):
+        issues.append(
+            Issue("package.shape", name, f"{where}.schema", shown(value), "a schema path (text)")
+        )
+        return None
+    schema, issue = read_json(base, value, name, f"{where}.schema", chosen)
+    if issue is not None:
+        issues.append(issue)
+        return None
+    found = schema_issues(schema, name, value, chosen)
+    issues.extend(found)
+    return None if found else normalised(schema)
+
+
+def normalised(schema: dict[str, Any]) -> dict[str, Any]:
+    """The checked schema with keys in list form (Table Schema also allows a single string), so
+    the engines read one shape."""
+    out = dict(schema)
+    pk = schema.get("primaryKey")
+    if isinstance(pk, str):
+        out["primaryKey"] = [pk]
+
+    def listed(value: Any) -> list[Any]:
+        return [value] if isinstance(value, str) else list(value)
+
+    out["foreignKeys"] = [
+        {
+            **fk,
+            "fields": listed(fk["fields"]),
+            "reference": {**fk["reference"], "fields": listed(fk["reference"]["fields"])},
+        }
+        for fk in schema.get("foreignKeys", [])
+    ]
+    return out
+
+
+def schema_issues(schema: Any, name: str, file: str, chosen: limits.Limits) -> list[Issue]:
+    """Everything the engines rely on in a Table Schema: fields, types, constraints, keys."""
+    if not isinstance(schema, dict):
+        return [Issue("schema.shape", name, file, shown(schema), "a Table Schema object")]
+    fields = schema.get("fields")
+    if not isinstance(fields, list) or not fields:
+        return [Issue("schema.shape", name, f"{file}: fields", shown(fields), "a non-empty list")]
+    issues: list[Issue] = []
+    names: list[str] = []
+    for index, item in enumerate(fields):
+        issues += field_issues(item, name, f"{file}: fields[{index}]", names, chosen)
+    if not issues:
+        issues += key_issues(schema, name, file, names)
+    return issues
+
+
+def field_issues(
+    item: Any, name: str, where: str, names: list[str], chosen: limits.Limits
+) -> list[Issue]:
+    if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+        return [Issue("schema.shape", name, where, shown(item), "a field object with a name")]
+    if item["name"] in names:
+        return [Issue("schema.shape", name, f"{where}.name", shown(item["name"]), "a new name")]
+    names.append(item["name"])
+    kind = item.get("type", "string")
+    if kind not in FIELD_TYPES:
+        return [unsupported(name, f"{where}.type", f"the field type {shown(kind)}")]
+    constraints = item.get("constraints", {})
+    if not isinstance(constraints, dict):
+        return [
+            Issue("schema.shape", name, f"{where}.constraints", shown(constraints), "an object")
+        ]
+    return constraint_issues(constraints, kind, name, f"{where}.constraints", chosen)
+
+
+def constraint_issues(
+    constraints: dict[str, Any], kind: str, name: str, where: str, chosen: limits.Limits
+) -> list[Issue]:
+    issues = [
+        unsupported(name, f"{where}.{key}", f"the constraint {shown(key)}")
+        for key in constraints
+        if key not in CONSTRAINTS
+    ]
+    enum = constraints.get("enum")
+    if enum is not None and not (isinstance(enum, list) and enum):
+        issues.append(Issue("schema.shape", name, f"{where}.enum", shown(enum), "a list"))
+    for bound in ("minimum", "maximum"):
+        value = constraints.get(bound)
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if value is not None and not (number or (kind == "date" and isinstance(value, str))):
+            issues.append(Issue("schema.shape", name, f"{where}.{bound}", shown(value), "a number"))
+    if "pattern" in constraints:
+        issues += pattern_issues(constraints["pattern"], name, f"{where}.pattern", chosen)
+    return issues
+
+
+def pattern_issues(pattern: Any, name: str, where: str, chosen: limits.Limits) -> list[Issue]:
+    """A pattern compiled up front by polars' regex engine (linear time, no look-around or
+    backreferences), the one the fast engine uses: anything it refuses is a problem now rather than
+    an error half way through reading the data."""
+    if not isinstance(pattern, str):
+        return [Issue("schema.pattern", name, where, shown(pattern), "a regular expression")]
+    if len(pattern) > chosen.pattern_chars:
+        return [
+            Issue(
+                "schema.pattern",
+                name,
+                where,
+                f"{len(pattern):,} characters",
+                f"at most {chosen.pattern_chars:,} ({limits.ENVIRONMENT['pattern_chars']})",
+            )
+        ]
+    reason = regex_error(pattern)
+    if reason is None:
+        return []
+    return [
+        Issue(
+            "schema.pattern",
+            name,
+            where,
+            f"{shown(pattern)}: {reason}",
+            "a regex polars can run (Rust regex syntax: no look-around, no backreferences)",
+        )
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def regex_error(pattern: str) -> str | None:
+    """Why polars cannot compile ``pattern`` as the validator anchors it (None: it can).
+    Cached: most fields share a few patterns (the formula guard on every name and label)."""
+    import polars as pl
+
+    try:
+        pl.select(pl.lit("").str.contains(f"^(?:{pattern})$"))
+    except pl.exceptions.PolarsError as exc:
+        lines = [line.strip() for line in str(exc).splitlines()]
+        said = [line for line in lines if line.startswith("error:") or "exceeds" in line]
+        return (said or lines or ["invalid"])[0].removeprefix("error:").strip()[:160]
+    return None
+
+
+def key_issues(schema: dict[str, Any], name: str, file: str, names: list[str]) -> list[Issue]:
+    """primaryKey and foreignKeys name fields that exist; foreign keys have one field each."""
+    issues: list[Issue] = []
+    pk = schema.get("primaryKey", [])
+    pk = [pk] if isinstance(pk, str) else pk
+    if not isinstance(pk, list) or not all(isinstance(k, str) and k in names for k in pk):
+        issues.append(
+            Issue("schema.shape", name, f"{file}: primaryKey", shown(pk), "names of its fields")
+        )
+    fks = schema.get("foreignKeys", [])
+    if not isinstance(fks, list):
+        return [*issues, Issue("schema.shape", name, f"{file}: foreignKeys", shown(fks), "a list")]
+    for index, fk in enumerate(fks):
+        issues += foreign_key_issues(fk, name, f"{file}: foreignKeys[{index}]", names)
+    return issues
+
+
+def foreign_key_issues(fk: Any, name: str, where: str, names: list[str]) -> list[Issue]:
+    ref = fk.get("reference") if isinstance(fk, dict) else None
+    if not isinstance(ref, dict):
+        return [Issue("schema.shape", name, where, shown(fk), "fields and a reference")]
+    own, theirs = fk.get("fields"), ref.get("fields")
+    own = [own] if isinstance(own, str) else own
+    theirs = [theirs] if isinstance(theirs, str) else theirs
+    if not (isinstance(own, list) and isinstance(theirs, list) and len(own) == len(theirs) == 1):
+        return [unsupported(name, where, "a foreign key of more than one field")]
+    if own[0] not in names or not isinstance(theirs[0], str):
+        return [Issue("schema.shape", name, f"{where}.fields", shown(own), "one of its fields")]
+    target = ref.get("resource", "")
+    if not isinstance(target, str):
+        return [Issue("schema.shape", name, f"{where}.reference", shown(target), "a name")]
+    return []
