@@ -14,7 +14,6 @@ of packages always gives the same result.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import semver
+from cscbench import descriptor, semver
 from cscbench.archive import UnreadableInput
 from cscbench.schema import primary_key
 
@@ -165,70 +164,26 @@ class Diff:
 
 
 def read_package(descriptor_path: Path) -> Package:
-    """Read a package for comparison; anything unreadable is an :class:`UnreadableInput`.
-
-    Resource and schema paths must stay inside the package's folder and be regular files, so a
-    hostile descriptor cannot make ``diff`` read (and print) files from elsewhere.
-    """
-    root = descriptor_path.parent.resolve()
-    descriptor = _json(descriptor_path)
-    entries = descriptor.get("resources")
-    if not isinstance(entries, list):
-        raise UnreadableInput(f"{descriptor_path}: 'resources' is missing or not a list")
-    schemas: dict[str, dict[str, Any]] = {}
-    frames: dict[str, pl.DataFrame] = {}
-    for number, entry in enumerate(entries, start=1):
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name or name in frames:
-            raise UnreadableInput(
-                f"{descriptor_path}: resource {number} has no name, or a name used twice"
-            )
-        schemas[name] = _schema(descriptor_path, root, name, entry.get("schema"))
-        frames[name] = _frame(descriptor_path, root, name, entry.get("path"))
-    return Package(descriptor, schemas, frames)
-
-
-def _inside(descriptor_path: Path, root: Path, what: str, relative: object) -> Path:
-    if not isinstance(relative, str) or not relative or "://" in relative:
-        raise UnreadableInput(
-            f"{descriptor_path}: {what} is {relative!r}; expected one local path inside the "
-            "package (multipart and remote paths are not supported by cscbench diff)"
-        )
-    path = (root / relative).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        raise UnreadableInput(
-            f"{descriptor_path}: {what} {relative!r} is not a regular file inside the package's "
-            "folder"
-        )
-    return path
-
-
-def _json(path: Path) -> dict[str, Any]:
+    """Read a package for comparison through the package boundary (:func:`cscbench.descriptor.plan`:
+    the descriptor and every Table Schema checked, every path inside the package and a regular
+    file within the limits), so a hostile descriptor cannot make ``diff`` read files from
+    elsewhere; any problem is an :class:`UnreadableInput` naming the first."""
+    plan = descriptor.plan(descriptor_path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        first = (str(exc).strip().splitlines() or [""])[0][:160]
-        raise UnreadableInput(f"{path}: {first}; expected valid UTF-8 JSON") from exc
-    if not isinstance(data, dict):
-        raise UnreadableInput(f"{path}: expected a JSON object")
-    return data
+        if plan.issues or plan.package is None:
+            issue = plan.issues[0]
+            raise UnreadableInput(
+                f"{descriptor_path}: {issue.where}: {issue.value}; expected {issue.expected} "
+                f"[{issue.check_id}]"
+            )
+        frames = {entry.name: _frame(entry.path) for entry in plan.entries}
+        schemas = {entry.name: entry.schema for entry in plan.entries}
+        return Package(plan.package, schemas, frames)
+    finally:
+        plan.close()
 
 
-def _schema(descriptor_path: Path, root: Path, name: str, value: object) -> dict[str, Any]:
-    schema = value if isinstance(value, dict) else None
-    if schema is None:
-        schema = _json(_inside(descriptor_path, root, f"the schema of resource {name!r}", value))
-    if not isinstance(schema.get("fields"), list) or not all(
-        isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]
-    ):
-        raise UnreadableInput(
-            f"{descriptor_path}: the schema of resource {name!r} has no list of named fields"
-        )
-    return schema
-
-
-def _frame(descriptor_path: Path, root: Path, name: str, value: object) -> pl.DataFrame:
-    path = _inside(descriptor_path, root, f"the path of resource {name!r}", value)
+def _frame(path: Path) -> pl.DataFrame:
     try:
         return pl.read_csv(path, infer_schema=False, raise_if_empty=False)
     except (pl.exceptions.PolarsError, OSError) as exc:
