@@ -42,6 +42,7 @@ from cscbench.publish import (
     publish_site,
     regions,
     site,
+    whatchanged,
     workbook,
     workbook_readme,
 )
@@ -923,7 +924,8 @@ def unordered(monkeypatch: pytest.MonkeyPatch):
 
 def pages_of(ctx) -> list[fmt.Page]:
     """The pages of every family but the profiles, and the sampled profiles."""
-    pages = [p for m in (headline, history, claims, groups, regions) for p in m.build(ctx)]
+    families = (headline, history, claims, groups, regions, whatchanged)
+    pages = [p for m in families for p in m.build(ctx)]
     rows = profiles.profile_rows(ctx)
     for code in SAMPLE_PROFILES:
         pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))

@@ -24,6 +24,7 @@ from cscbench.publish import (
     profiles,
     regions,
     site,
+    whatchanged,
     workbook,
 )
 from cscbench.publish import formatting as fmt
@@ -35,7 +36,7 @@ __all__ = ["DEFAULT_GROUPS", "PublishResult", "build_pages", "publish_site", "wo
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
-BUILDERS = (headline, history, claims, groups, regions, profiles)
+BUILDERS = (headline, history, claims, groups, regions, profiles, whatchanged)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
 
 
