@@ -29,15 +29,23 @@ RESOURCE_ORDER = (
     "areas",
     "indicators",
     "observations",
+    "caveats",
     "statistical_neighbours",
     "inspections",
     "announcements",
     "sources",
 )
+# The package's licence; release lists a resource's own licences where its sources differ.
+OGL_LICENCE = {
+    "name": "OGL-UK-3.0",
+    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    "title": "Open Government Licence v3.0",
+}
 DESCRIPTIONS = {
     "areas": "England, regions, Inner/Outer London, joint returns and every council with children's social care duties, past and present, with code changes linked.",
     "indicators": "One row per numeric measure: label, unit, decimals, polarity, valid range, definition, formula for computed ones.",
     "observations": "Every published figure in long format, under the code its source used; suppressed figures keep their symbol in status.",
+    "caveats": "Flagged figures, one row per figure of observations: why it is flagged, its source and the entry of the caveats registry that flagged it. Flagged figures are published as they are and left out of ranks, bands and neighbour means and medians.",
     "statistical_neighbours": "DfE 2025 statistical neighbour model: ten neighbours per council, closest first.",
     "inspections": "Ofsted judgements on councils' children's services since 2009, one row per inspection and judgement.",
     "announcements": "What councils and the press said (claims, not statistics), one row per stated fact, with its source.",
@@ -85,13 +93,7 @@ def descriptor(resources: list[str]) -> dict[str, Any]:
         "title": "cscbench: English councils' children's social care benchmarks",
         "description": "Official statistics on councils' children's social care (workforce, children in care and in need, spending, Ofsted judgements, statistical neighbours) and what councils announced, validated and linked by council code.",
         "version": __version__,
-        "licenses": [
-            {
-                "name": "OGL-UK-3.0",
-                "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-                "title": "Open Government Licence v3.0",
-            }
-        ],
+        "licenses": [dict(OGL_LICENCE)],
         "contributors": [{"title": "cscbench maintainers", "roles": ["creator"]}],
         "keywords": [
             "children's social care",

@@ -19,6 +19,7 @@ from cscbench.publish import layout
 
 DEFINITIONS = "definitions"
 SECTION_CRUMBS = {  # a page family -> where the index lists it
+    "changes": ("#changes", "What changed"),
     "headline": ("#headline", "Headline comparison"),
     "history": ("#history", "Ofsted history"),
     "claims": ("#claims", "Claims vs statistics"),

@@ -24,6 +24,7 @@ from cscbench.publish.headline import figure_footnotes, rank_footnotes
 from cscbench.publish.history import history_table
 
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
+ROUNDED = ("value", "region_value", "england_value", "sn_mean", "sn_median")
 CSV_COLUMNS = [
     "area_code",
     "council",
@@ -53,11 +54,28 @@ CSV_COLUMNS = [
     "sn_total",
     "sn_merged",
     "sn_excluded",
+    "sn_flagged",
     "shown",
     "change_text",
     "note",
+    "flagged",
+    "caveat",
+    "region_caveat",
+    "england_caveat",
     "source_id",
 ]
+
+
+def csv_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """A profile's data: every indicator, numbers at the indicator's decimals (the data package
+    keeps the published values exactly)."""
+    return rows.with_columns(
+        pl.col("unit_code").alias("area_code"),
+        pl.col("name").alias("council"),
+        pl.col("label").alias("indicator"),
+        pl.col("indicator_polarity").alias("polarity"),
+        *(fmt.rounded(pl.col(c), pl.col("decimals")).alias(c) for c in ROUNDED),
+    ).select(CSV_COLUMNS)
 
 
 def build(ctx: Context) -> list[fmt.Page]:
@@ -277,6 +295,10 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
     gt = fmt.footnote_cells(
         gt, shown_rows, "england", fmt.status_note(pl.col("england_status"), meanings)
     )
+    for comparator in ("region", "england"):
+        caveat = f"{comparator}_caveat"
+        if shown_rows[caveat].null_count() < shown_rows.height:  # rare: skip the pass otherwise
+            gt = fmt.footnote_cells(gt, shown_rows, comparator, fmt.flag_note(pl.col(caveat)))
     notes = [
         fmt.BAND_NOTE,
         fmt.NA_NOTE,
@@ -285,10 +307,5 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         fmt.source_line(ctx.sources, shown_rows["source_id"].drop_nulls().to_list()),
     ]
     gt = fmt.add_notes(gt, notes)
-    data = rows.with_columns(
-        pl.col("unit_code").alias("area_code"),
-        pl.col("name").alias("council"),
-        pl.col("label").alias("indicator"),
-        pl.col("indicator_polarity").alias("polarity"),
-    ).select(CSV_COLUMNS)
+    data = csv_frame(rows)
     return fmt.Table(stem, title, subtitle, gt, data)
