@@ -328,6 +328,27 @@ def test_png_images(published_png: Path) -> None:
     assert '<img src="headline/leeds-vs-wakefield.png" alt="Table: ' in index
 
 
+@pytest.mark.slow
+def test_png_charts_and_every_image_reference(published_png: Path) -> None:
+    """Every profile's chart has its PNG (title and words inside); every image on the index
+    exists, and every file its alt text names (a CSV, a page) exists beside it."""
+    charts_drawn = sorted((published_png / "profiles").glob("*-trends.svg"))
+    assert len(charts_drawn) > 150
+    for path in charts_drawn:
+        png = path.with_suffix(".png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png, path
+    index = (published_png / "index.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]*)"', index)
+    assert any(src.endswith("-trend.png") for src, _ in images)
+    for src, alt in images:
+        assert (published_png / src).is_file(), src
+        named = re.findall(r"([\w./-]+\.(?:csv|html))", html.unescape(alt))
+        assert named, alt
+        folder = (published_png / src).parent
+        for file in named:
+            assert (folder / file).resolve().is_file(), (src, file)
+
+
 # ---------------------------------------------------------------------------- failures
 
 

@@ -5,8 +5,9 @@ Fast tier: every page of the session's ``published`` build (no PNG images) is re
 (every council name in a table leads to its profile; no internal link or anchor is broken),
 definitions of every indicator, breadcrumbs, keyboard-reachable scrolling regions, data releases,
 the council finder and the key findings. Slow tier: axe-core in Debian's Chromium reports no
-serious or critical violation on any page type, at desktop and phone widths, and the full build's
-PNG charts exist with their alt text.
+serious or critical violation on any page type, at desktop and phone widths, and nothing is
+clipped on a phone (the full build's PNG charts are checked in test_publish.py, beside the table
+images).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ ID = re.compile(r'\bid="([^"]+)"')
 CELL = re.compile(r"<(th|td)\b[^>]*>(.*?)</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 LINK = re.compile(r'<a href="([^"]+)">')
-IMG = re.compile(r'<img src="([^"]+)" alt="([^"]*)"')
 SVG = re.compile(r'<svg role="img"[^>]*>.*?</svg>', re.S)
 
 
@@ -167,7 +167,8 @@ def test_every_page_has_breadcrumbs_regions_and_its_releases(pages: dict[str, st
         assert '<nav class="crumbs" aria-label="Breadcrumb">' in page, path
         for region in re.findall(r'<div id="[^"]+" class="scroll"[^>]*>', page):
             assert 'tabindex="0" role="region" aria-label="' in region, path
-        if '<table class="gt_table"' in page:
+        if '<table class="gt_table"' in page and not path.startswith("changes/"):
+            # (the What changed page shows the package's own changes, no publisher's figures)
             assert '<section id="releases"' in page, path
             assert "published " in page or "publication date not recorded" in page, path
 
@@ -300,19 +301,3 @@ def test_phone_width_clips_no_title_or_note(published: Path, driver) -> None:
     before = stub.location["x"]
     driver.execute_script("arguments[0].scrollLeft = 400", region)
     assert abs(stub.rect["x"] - before) < 2  # sticky: the first column did not move
-
-
-@pytest.mark.slow
-def test_png_charts_exist_with_their_words(published_png: Path) -> None:
-    for path in sorted((published_png / "profiles").glob("*-trends.svg")):
-        png = path.with_suffix(".png").read_bytes()
-        assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png, path
-    page = (published_png / "index.html").read_text(encoding="utf-8")
-    images = IMG.findall(page)
-    assert any(src.endswith("-trend.png") for src, _ in images)
-    for src, alt in images:
-        assert (published_png / src).is_file(), src
-        named = re.findall(r"([\w./-]+\.(?:csv|html))", html.unescape(alt))
-        assert named, alt
-        for file in named:
-            assert (published_png / resolve(src, file)).is_file(), (src, file)
