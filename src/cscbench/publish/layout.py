@@ -130,25 +130,27 @@ def table_html(table: fmt.Table) -> str:
 
 
 def prerender(pages: Sequence[fmt.Page]) -> list[fmt.Page]:
-    """The pages with every shown table's HTML rendered now (great-tables' part of the work), so
-    it can run while the charts render in their worker processes."""
+    """The pages with every table's HTML rendered now (great-tables' part of the work, so it can
+    run while the charts render in their worker processes), each table once: a table listed in a
+    page's tables and shown in one of its sections shares its great-tables object."""
+    done: dict[int, str] = {}
+
+    def rendered(table: fmt.Table) -> fmt.Table:
+        if table.gt is None or table.html is not None:
+            return table
+        if id(table.gt) not in done:
+            done[id(table.gt)] = table.gt.as_raw_html()
+        return replace(table, html=done[id(table.gt)])
+
     out = []
     for page in pages:
-        tables = tuple(_rendered(t) for t in page.tables)
+        tables = tuple(rendered(t) for t in page.tables)
         sections = tuple(
-            replace(
-                s, parts=tuple(_rendered(p) if isinstance(p, fmt.Table) else p for p in s.parts)
-            )
+            replace(s, parts=tuple(rendered(p) if isinstance(p, fmt.Table) else p for p in s.parts))
             for s in page.sections
         )
         out.append(replace(page, tables=tables, sections=sections))
     return out
-
-
-def _rendered(table: fmt.Table) -> fmt.Table:
-    if table.gt is None or table.html is not None:
-        return table
-    return replace(table, html=table.gt.as_raw_html())
 
 
 def downloads(table: fmt.Table, exported: dict[str, fmt.Table], depth: int) -> str:
