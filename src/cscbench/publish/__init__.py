@@ -9,9 +9,12 @@ directory that replaces ``out`` only when everything succeeded. It prints nothin
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
@@ -42,6 +45,35 @@ DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
 BUILDERS = (headline, history, claims, groups, regions, profiles, definitions, whatchanged)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
+
+
+class Background:
+    """A call run in a thread while the main thread goes on: the tables' PNG images, which wait
+    on Chromium, while great-tables writes the pages' HTML. Leaving the ``with`` block waits for
+    it (also when the main thread fails or is interrupted, so Chromium is always cleaned up) and
+    raises its error, if any; ``result`` is its return value."""
+
+    def __init__(self, call: Callable[..., Any], *args: Any, run: object = True) -> None:
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.work, args=(call, *args)) if run else None
+
+    def work(self, call: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.result = call(*args)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self.error = exc
+
+    def __enter__(self) -> Background:
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        if self.thread is not None:
+            self.thread.join()
+        if self.error is not None and kind is None:
+            raise self.error
 
 
 @dataclass(frozen=True)
@@ -125,25 +157,28 @@ def publish_site(
     ctx = build_context(descriptor, groups_path or DEFAULT_GROUPS)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
-    # the profiles' charts render in worker processes while this one builds and writes the pages
-    with charts.Rendering(charts.plan(ctx), want_png, previous) as early:
+    # the charts render in worker processes while this one builds and writes the pages
+    planned = charts.plan(ctx, headline.planned_charts(ctx))
+    with charts.Rendering(planned, want_png, previous) as early:
         pages = build_pages(ctx)
         tables = [t for p in pages for t in p.tables]
         drawn = [c for p in pages for c in p.charts]
-        late = [c for c in drawn if c.stem not in early.charts]
-        needed = bool({c.stem for c in drawn} & early.charts.keys())
-        if not needed:
-            early.close()  # no page shows the profiles' charts (a builder left them out)
+        shown = {c.stem for c in drawn} & early.charts.keys()
+        needed = 2 * len(shown) >= len(early.charts)
+        if not needed:  # the pages show few of them (a builder left the profiles out)
+            early.close()
+        late = [c for c in drawn if not needed or c.stem not in early.charts]
         with site.staging(out) as tmp:
-            with charts.Rendering(late, want_png, previous) as rest:
+            wanted = [t for t in tables if t.png]
+            with (
+                charts.Rendering(late, want_png, previous) as rest,
+                Background(
+                    site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
+                ) as shots,
+            ):
                 pages = layout.prerender(pages)
-                wanted = [t for t in tables if t.png]
-                pngs, failed = (
-                    site.render_pngs(tmp, wanted, binary, strict=png == "yes")
-                    if binary
-                    else (set(), [])
-                )
                 rendered = {**(early.collect() if needed else {}), **rest.collect()}
+            pngs, failed = shots.result if binary else (set(), [])
             pages = charts.with_svgs(pages, rendered)
             chart_pngs = charts.write_files(tmp, drawn, rendered)
             site.write_pages(tmp, pages, ctx.version, pngs)

@@ -171,12 +171,14 @@ def profile_ids(ctx) -> tuple[str, ...]:
     return ctx.headline
 
 
-def plan(ctx) -> list[fmt.Chart]:
-    """The profiles' charts, the bulk of the site's: worked out first, so they can render while
-    the pages are built (:func:`profile_charts` then returns the same charts)."""
+def plan(ctx, *early: dict[str, fmt.Chart]) -> list[fmt.Chart]:
+    """The profiles' charts (the bulk of the site's) and any others given (``early``: the
+    headline page's), worked out first so they render while the pages are built; the builders
+    then get the same charts (:func:`profile_charts` and :func:`pair_charts` remember them)."""
     from cscbench.publish import navigation
 
-    return list(profile_charts(ctx, navigation.places(ctx).profiles).values())
+    profiles = profile_charts(ctx, navigation.places(ctx).profiles)
+    return [c for charts in (*early, profiles) for c in charts.values()]
 
 
 def profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
@@ -210,7 +212,15 @@ def all_profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
 
 
 def pair_charts(ctx, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Chart]:
-    """theme -> the chart of the councils' key indicators of that theme (the headline page)."""
+    """theme -> the chart of the councils' key indicators of that theme (the headline page),
+    computed once per publish run."""
+    memo_key = f"pair_charts {codes} {stem} {pair}"
+    if memo_key not in ctx.memo:
+        ctx.memo[memo_key] = all_pair_charts(ctx, codes, stem, pair)
+    return ctx.memo[memo_key]
+
+
+def all_pair_charts(ctx, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Chart]:
     key = themes.key_indicators(ctx.indicators)
     owners = pl.DataFrame({"unit_code": codes, "pos": list(range(len(codes)))})
     out = {}

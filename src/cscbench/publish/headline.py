@@ -86,6 +86,15 @@ def headline_title(ctx: Context, joint: str) -> str:
     return joint.join(ctx.names.get(c, HEADLINE_NAMES[c]) for c in HEADLINE_COUNCILS)
 
 
+def planned_charts(ctx: Context) -> dict[str, fmt.Chart]:
+    """The page's charts, worked out before the page (so they render meanwhile); none when the
+    package lacks the pair."""
+    if headline_gap(ctx) is not None:
+        return {}
+    stem = "headline/" + fmt.slug(headline_title(ctx, " vs "))
+    return charts.pair_charts(ctx, list(HEADLINE_COUNCILS), stem, headline_title(ctx, " and "))
+
+
 def history_stem(ctx: Context) -> str:
     """Where the pair's Ofsted history page is (built by :mod:`history`)."""
     return "ofsted/" + fmt.slug(headline_title(ctx, " and ")) + "-history"
