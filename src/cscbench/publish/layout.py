@@ -82,7 +82,7 @@ STYLE = (
     "@media print{@page{size:A4;margin:12mm}"
     "body{max-width:none;padding:0;font-size:10pt;color:#000}"
     ".skip,.crumbs,.toc,.pager,.downloads,.search,details{display:none}"
-    "a{color:inherit;text-decoration:none}"
+    "a,.scroll .gt_table a{color:inherit;text-decoration:none}"
     ".scroll,.chart .frame,.wide{overflow:visible}"
     ".scroll .gt_stub,.scroll .gt_col_headings th:first-child,.pin{position:static}"
     ".pin{max-width:none}.chart svg{min-width:0;max-width:100%}"
