@@ -70,8 +70,17 @@ class Background:
         return self
 
     def __exit__(self, kind: object, *exc: object) -> None:
-        if self.thread is not None:
-            self.thread.join()
+        """Wait for the thread, even through Ctrl-C or SIGTERM (raised here by the signal
+        handler): the site being built is removed only once nothing writes into it any more;
+        the interruption is raised when the thread has finished."""
+        interrupted: BaseException | None = None
+        while self.thread is not None and self.thread.is_alive():
+            try:
+                self.thread.join()
+            except BaseException as exc:  # an interruption while waiting: wait on, then raise it
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
         if self.error is not None and kind is None:
             raise self.error
 
