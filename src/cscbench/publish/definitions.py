@@ -109,9 +109,10 @@ def entries(ctx) -> pl.DataFrame:
 def entry_html(row: dict) -> str:
     """One indicator's definition list entry (every text escaped)."""
     esc = html.escape
+    places = "decimal place" if row["decimals"] == 1 else "decimal places"
     facts = [
         f"<strong>Unit:</strong> {esc(UNIT_WORDS.get(row['unit'], row['unit']))}"
-        f" ({esc(str(row['decimals']))} decimal places shown).",
+        f" ({esc(str(row['decimals']))} {places} shown).",
         f"<strong>Polarity:</strong> {esc(fmt.POLARITY_LABELS.get(row['polarity'], row['polarity']))}.",
         f"<strong>Periods held:</strong> {esc(row['held'] or 'none')}.",
     ]
