@@ -34,7 +34,8 @@ import polars as pl
 from cscbench import chartworker
 from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
-from cscbench.publish import site, themes
+from cscbench.publish import navigation, site, themes
+from cscbench.publish.context import Context
 
 WIDTH, HEIGHT, COLUMNS = 190, 110, 3  # one panel, in pixels; panels per row
 PANEL_LINE = 26  # characters before a panel heading wraps
@@ -57,7 +58,7 @@ NO_TOTALS = (
 # ---------------------------------------------------------------------------- the rows
 
 
-def lines(ctx, owners: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
+def lines(ctx: Context, owners: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
     """The lines of every chart at once: ``owners`` maps a chart (``owner``) to its councils
     (``unit_code``, in order ``pos``). For each council every period held of each indicator (its
     own figure or its joint return's), the median of its statistical neighbours, its region and
@@ -98,7 +99,7 @@ def lines(ctx, owners: pl.DataFrame, ids: Sequence[str]) -> pl.DataFrame:
     )
 
 
-def comparator_lines(ctx, grid: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+def comparator_lines(ctx: Context, grid: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """The councils' regions (first-seen order) and England over the same periods."""
     periods = grid.select(*keys).unique()
     regions = (
@@ -132,7 +133,7 @@ def comparator_lines(ctx, grid: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     )
 
 
-def panel_meta(ctx, ids: Sequence[str]) -> pl.DataFrame:
+def panel_meta(ctx: Context, ids: Sequence[str]) -> pl.DataFrame:
     """Each indicator's panel heading (its short label, wrapped), unit, decimals and order."""
     key = themes.key_indicators(ctx.indicators).select("indicator_id", "short")
     meta = (
@@ -164,24 +165,22 @@ def wrap(text: str, width: int = PANEL_LINE) -> str:
 # ---------------------------------------------------------------------------- the charts
 
 
-def profile_ids(ctx) -> tuple[str, ...]:
+def profile_ids(ctx: Context) -> tuple[str, ...]:
     """A profile's panels: the headline indicators (``indicators.headline_order``), spending's
     three years among them; the change on the year before is in the profile's table (a panel
     each would cost a fifth more time to render 153 charts)."""
     return ctx.headline
 
 
-def plan(ctx, *early: dict[str, fmt.Chart]) -> list[fmt.Chart]:
+def plan(ctx: Context, *early: dict[str, fmt.Chart]) -> list[fmt.Chart]:
     """The profiles' charts (the bulk of the site's) and any others given (``early``: the
     headline page's), worked out first so they render while the pages are built; the builders
     then get the same charts (:func:`profile_charts` and :func:`pair_charts` remember them)."""
-    from cscbench.publish import navigation
-
     profiles = profile_charts(ctx, navigation.places(ctx).profiles)
     return [c for charts in (*early, profiles) for c in charts.values()]
 
 
-def profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
+def profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Chart]:
     """council code -> its trend chart (``stems``: code -> the profile page's stem), computed
     once per publish run."""
     memo = ctx.memo.get("profile_charts")
@@ -191,7 +190,7 @@ def profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
     return memo[1]
 
 
-def all_profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
+def all_profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Chart]:
     ids = profile_ids(ctx)
     councils = ctx.grid.filter(pl.col("level") == "local_authority")["unit_code"].unique().sort()
     owners = pl.DataFrame({"owner": councils, "unit_code": councils, "pos": [0] * len(councils)})
@@ -211,7 +210,7 @@ def all_profile_charts(ctx, stems: dict[str, str]) -> dict[str, fmt.Chart]:
     return out
 
 
-def pair_charts(ctx, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Chart]:
+def pair_charts(ctx: Context, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Chart]:
     """theme -> the chart of the councils' key indicators of that theme (the headline page),
     computed once per publish run."""
     memo_key = f"pair_charts {codes} {stem} {pair}"
@@ -220,7 +219,7 @@ def pair_charts(ctx, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Ch
     return ctx.memo[memo_key]
 
 
-def all_pair_charts(ctx, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Chart]:
+def all_pair_charts(ctx: Context, codes: list[str], stem: str, pair: str) -> dict[str, fmt.Chart]:
     key = themes.key_indicators(ctx.indicators)
     owners = pl.DataFrame({"unit_code": codes, "pos": list(range(len(codes)))})
     out = {}

@@ -15,6 +15,7 @@ import polars as pl
 
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout, navigation, themes
+from cscbench.publish.context import Context
 from cscbench.statuses import STATUS_MEANINGS
 
 STEM = navigation.DEFINITIONS
@@ -64,7 +65,7 @@ OFSTED_TEXT = (
 )
 
 
-def periods_held(ctx) -> pl.DataFrame:
+def periods_held(ctx: Context) -> pl.DataFrame:
     """indicator_id -> "2017 to 2025 (9 periods)", from the observations held."""
     obs = ctx.frames["observations"].with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     spans = obs.group_by("indicator_id").agg(
@@ -87,7 +88,7 @@ def periods_held(ctx) -> pl.DataFrame:
     return spans.select("indicator_id", text.alias("held"))
 
 
-def entries(ctx) -> pl.DataFrame:
+def entries(ctx: Context) -> pl.DataFrame:
     """One row per indicator with everything its entry says, in reading order."""
     indicators = ctx.indicators.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
     key = themes.key_indicators(ctx.indicators).select("indicator_id", pl.lit(0).alias("_key"))
@@ -135,7 +136,7 @@ def entry_html(row: dict) -> str:
     )
 
 
-def build(ctx) -> list[fmt.Page]:
+def build(ctx: Context) -> list[fmt.Page]:
     rows = entries(ctx)
     sections = []
     for (theme,), part in rows.partition_by("theme", as_dict=True, maintain_order=True).items():

@@ -16,6 +16,7 @@ import polars as pl
 from cscbench.names import LIST_SEPARATOR, normalise_name
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout
+from cscbench.publish.context import Context
 
 DEFINITIONS = "definitions"
 SECTION_CRUMBS = {  # a page family -> where the index lists it
@@ -32,7 +33,7 @@ SECTION_CRUMBS = {  # a page family -> where the index lists it
 # ---------------------------------------------------------------------------- where pages are
 
 
-def councils(ctx) -> pl.DataFrame:
+def councils(ctx: Context) -> pl.DataFrame:
     """The current councils that have a profile: ``area_code``, ``name``, ``region_code``,
     ``stem``, in the order the profiles are listed (by name, then code)."""
     return (
@@ -51,12 +52,12 @@ def councils(ctx) -> pl.DataFrame:
     )
 
 
-def profile_stems(ctx) -> dict[str, str]:
+def profile_stems(ctx: Context) -> dict[str, str]:
     """council code -> its profile's stem."""
     return dict(councils(ctx).select("area_code", "stem").iter_rows())
 
 
-def region_stems(ctx) -> dict[str, str]:
+def region_stems(ctx: Context) -> dict[str, str]:
     """region code -> its page's stem; two regions whose names give the same slug get -2, -3
     (by name, then code), so neither overwrites the other."""
     regions = ctx.areas.filter(pl.col("level") == "regional").sort("name", "area_code")
@@ -74,13 +75,13 @@ class Places:
     regions: dict[str, str]  # region code -> stem
 
 
-def places(ctx) -> Places:
+def places(ctx: Context) -> Places:
     listed = councils(ctx)
     profiles = dict(listed.select("area_code", "stem").iter_rows())
     return Places(listed, profiles, region_stems(ctx))
 
 
-def name_links(ctx) -> dict[str, str]:
+def name_links(ctx: Context) -> dict[str, str]:
     """A council's or region's name -> its page's stem, for the names in tables."""
     out = {ctx.names[code]: stem for code, stem in region_stems(ctx).items()}
     out.update({ctx.names[code]: stem for code, stem in profile_stems(ctx).items()})
@@ -95,7 +96,7 @@ def definition(indicator_id: str) -> str:
 # ---------------------------------------------------------------------------- what pages show
 
 
-def page_sources(ctx, page: fmt.Page) -> list[str]:
+def page_sources(ctx: Context, page: fmt.Page) -> list[str]:
     """The sources of every figure a page shows: the source columns of its tables' data
     (``source_id``, or ``official_source`` beside a claim), the announcements' own sources on a
     page of claims, and those a builder names (``meta["sources"]``: a wide table has no source
@@ -112,7 +113,7 @@ def page_sources(ctx, page: fmt.Page) -> list[str]:
     return sorted(ids & known)
 
 
-def releases_html(ctx, source_ids: Sequence[str]) -> fmt.Html:
+def releases_html(ctx: Context, source_ids: Sequence[str]) -> fmt.Html:
     """Which release of each source the page shows and when the publisher released it (from the
     ``sources`` resource; a date it does not record is said to be unrecorded)."""
     rows = ctx.sources.filter(pl.col("source_id").is_in(list(source_ids))).sort(
@@ -137,7 +138,7 @@ def releases_html(ctx, source_ids: Sequence[str]) -> fmt.Html:
     )
 
 
-def decorate(ctx, pages: Sequence[fmt.Page]) -> list[fmt.Page]:
+def decorate(ctx: Context, pages: Sequence[fmt.Page]) -> list[fmt.Page]:
     """Every page with breadcrumbs (where its builder gave none), its data releases, and each
     table told which page shows it (for its image's alt text)."""
     out = []
@@ -158,7 +159,7 @@ def default_crumbs(page: fmt.Page) -> tuple[tuple[str, str], ...]:
 # ---------------------------------------------------------------------------- search
 
 
-def other_names(ctx) -> pl.DataFrame:
+def other_names(ctx: Context) -> pl.DataFrame:
     """Every current council with its other names: its own variants (``alt_names``), and the
     names of the codes it continues (superseded) or succeeds (abolished councils split in two),
     so "Hull" finds Kingston upon Hull and "Northamptonshire" finds both of its successors.
@@ -219,7 +220,7 @@ def pager(code: str, places: Places, depth: int) -> fmt.Html:
     )
 
 
-def neighbours_html(ctx, code: str, places: Places, depth: int = 1) -> fmt.Html:
+def neighbours_html(ctx: Context, code: str, places: Places, depth: int = 1) -> fmt.Html:
     """The council's 10 DfE statistical neighbours, closest first, named, with their closeness
     and each linked to its profile."""
     stems = places.profiles
