@@ -301,3 +301,33 @@ def test_phone_width_clips_no_title_or_note(published: Path, driver) -> None:
     before = stub.location["x"]
     driver.execute_script("arguments[0].scrollLeft = 400", region)
     assert abs(stub.rect["x"] - before) < 2  # sticky: the first column did not move
+
+
+def test_a_chart_is_an_accessible_image_and_is_reused_only_for_the_same_content(
+    tmp_path: Path,
+) -> None:
+    """One tiny chart rendered in this process: an image with its title and words, its inner
+    ids prefixed; written as the previous site's file, it is reused for the same content only."""
+    from dataclasses import replace
+
+    from cscbench.publish import charts
+
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "data": {"values": [{"period": "2024", "value": 1}, {"period": "2025", "value": 2}]},
+        "mark": "line",
+        "encoding": {"x": {"field": "period", "type": "ordinal"}, "y": {"field": "value"}},
+    }
+    chart = fmt.Chart("t/tiny-trend", "Tiny <chart>", "Rises from 1 to 2.", spec, pl.DataFrame())
+    ((stem, (svg, png)),) = charts.render([chart], png=False).items()
+    assert stem == "t/tiny-trend" and png is None
+    assert svg.startswith('<svg role="img" aria-labelledby="t-tiny-trend-title"')
+    assert '<title id="t-tiny-trend-title">Tiny &lt;chart&gt;</title>' in svg
+    assert "graphics-symbol" not in svg and ">2025</text>" in svg
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t/tiny-trend.svg").write_text(svg, encoding="utf-8")
+    with charts.Rendering([chart], png=False, previous=tmp_path) as again:
+        assert again.done == {stem: (svg, None)} and not again.inline and not again.procs
+    changed = replace(chart, description="Rises from 1 to 3.")
+    with charts.Rendering([changed], png=False, previous=tmp_path) as other:
+        assert not other.done and other.inline
