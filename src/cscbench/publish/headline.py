@@ -224,14 +224,9 @@ def indicator_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.D
 
 
 def block_label(frame: pl.DataFrame) -> pl.Expr:
-    """ "Average caseload ... · 30 Sep 2025 · lower is better · trend 2017 to 2025"."""
-    first = pl.col("trend_periods").list.first()
-    last = pl.col("trend_periods").list.last()
-    span = (
-        pl.when(pl.col("trend_periods").list.len() < 2)
-        .then(pl.lit(" · one period only"))
-        .otherwise(" · trend " + first + " to " + last)
-    )
+    """ "Average caseload ... · 30 Sep 2025 · lower is better" (the periods held are on the
+    charts' axes and in the CSV's trend column; "one period only" where there is no trend)."""
+    span = pl.when(pl.col("trend_periods").list.len() < 2).then(pl.lit(" · one period only"))
     polarity = pl.col("indicator_polarity").replace_strict(fmt.POLARITY_LABELS, default="")
     label = fmt.display_label(pl.col("label"), pl.col("unit"))
     return (
