@@ -164,6 +164,11 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     low = ind.replace_strict(_bounds(frames, "min_value"), default=None, return_dtype=pl.Float64)
     high = ind.replace_strict(_bounds(frames, "max_value"), default=None, return_dtype=pl.Float64)
     unit = ind.replace_strict(units, default=None, return_dtype=pl.String)
+    percent_ok = (unit != "percent") | value.is_between(0, 100)  # reads the value once
+    range_ok = (unit == "percent") | value.is_between(
+        low.fill_null(-math.inf), high.fill_null(math.inf)
+    )
+    ranges = _RangeProof(percent_ok, range_ok)
     period = pl.col("period")
     start = period.str.slice(0, 4).cast(pl.Int32, strict=False)
     period_end = sch.typed(pl.col("period_end"), "date")
@@ -184,13 +189,14 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
             sch.row_check(
                 "obs.percent_range",
                 "a percentage from 0 to 100",
-                (unit != "percent") | value.is_between(0, 100),  # reads the value once
+                percent_ok,
+                proof=lambda frame: ranges.holds(frame)[0],
             ),
             sch.row_check(
                 "obs.indicator_range",
                 "a value within the indicator's min_value and max_value",
-                (unit == "percent")
-                | value.is_between(low.fill_null(-math.inf), high.fill_null(math.inf)),
+                range_ok,
+                proof=lambda frame: ranges.holds(frame)[1],
             ),
         ],
         "status": [
@@ -219,6 +225,38 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
             )
         ],
     }
+
+
+class _RangeProof:
+    """Both range rules judged on each indicator's smallest and largest value, not on every row.
+
+    A rule ``bound(indicator) holds for value`` is true on every row exactly when it is true for
+    the extremes of each indicator's values, and a package has a few thousand indicators to a
+    million rows. The two rules share one group-by, computed once per frame.
+    """
+
+    def __init__(self, percent_ok: pl.Expr, range_ok: pl.Expr) -> None:
+        self.rules = (percent_ok, range_ok)
+        self.seen: dict[int, tuple[bool, bool]] = {}
+
+    def holds(self, frame: pl.DataFrame) -> tuple[bool, bool]:
+        """(percent range holds, indicator range holds) on ``frame``."""
+        if id(frame) not in self.seen:
+            number = sch.typed(pl.col("value"), "finite")  # NaN and infinities: no extremes
+            extremes = (
+                frame.lazy()
+                .group_by("indicator_id")
+                .agg(number.min().alias("low"), number.max().alias("high"))
+            )
+            # each rule on the lowest and on the highest value of the indicator
+            verdict = pl.concat(
+                [
+                    extremes.select("indicator_id", pl.col("low").alias("value")),
+                    extremes.select("indicator_id", pl.col("high").alias("value")),
+                ]
+            ).select(rule.fill_null(True).all().alias(str(i)) for i, rule in enumerate(self.rules))
+            self.seen[id(frame)] = verdict.collect(engine="in-memory").row(0)
+        return self.seen[id(frame)]
 
 
 # A period as the schema's pattern writes it (``\d``, which also matches non-ASCII digits), and
@@ -406,7 +444,14 @@ def announcement_rules(frames: dict[str, pl.DataFrame], table_schema: dict[str, 
         if f.get("type", "string") == "string" and "enum" not in f.get("constraints", {})
     ]
     return {
-        c: [sch.check("text.html", "plain text without HTML tags", lambda e: ~e.str.contains(HTML))]
+        c: [
+            sch.check(
+                "text.html",
+                "plain text without HTML tags",
+                lambda e: ~e.str.contains(HTML),
+                per_value=True,
+            )
+        ]
         for c in free_text
     }
 
