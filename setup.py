@@ -18,7 +18,13 @@ from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
 BUNDLE = Path("cscbench", "_package")  # must match cscbench.paths.BUNDLED
-PACKAGE_FILES = ("datapackage.json", "datapackage/*.csv", "schemas/*.json", "config/groups.toml")
+PACKAGE_FILES = (
+    "datapackage.json",
+    "datapackage/*.csv",
+    "schemas/*.json",
+    "config/groups.toml",
+    "releases/*/changes.json",  # publish's "What changed in X.Y.Z" page
+)
 
 
 def package_files(root: Path) -> list[Path]:

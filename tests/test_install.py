@@ -24,7 +24,13 @@ from cscbench.paths import ROOT
 
 HEAVY = ("pandas", "pyarrow", "pandera", "frictionless", "great_tables", "numpy")
 HEAVY_DISTRIBUTIONS = {"pandas", "pyarrow", "pandera", "frictionless", "great-tables", "numpy"}
-PACKAGE_FILES = ("datapackage.json", "datapackage/*.csv", "schemas/*.json", "config/groups.toml")
+PACKAGE_FILES = (
+    "datapackage.json",
+    "datapackage/*.csv",
+    "schemas/*.json",
+    "config/groups.toml",
+    "releases/*/changes.json",
+)
 
 
 def _core_requirements(requires: list[str]) -> set[str]:
@@ -172,8 +178,9 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
         ("validate", "pip install 'cscbench[validate]'"),
         ("publish", "pip install 'cscbench[publish]'"),
         ("ingest", "needs a clone of the repository"),
+        ("release --out x", "needs a clone of the repository"),
     ):
-        done = _run([cscbench, command])
+        done = _run([cscbench, *command.split()])
         assert done.returncode == 2 and message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
 
@@ -185,6 +192,7 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
     done = _run([cscbench, "publish", "--out", str(site), "--png", "no"])
     assert done.returncode == 0, done.stderr
     assert (site / WEST_YORKSHIRE_PAGE).is_file()  # the groups shipped inside the wheel
+    assert list(site.glob("changes/what-changed-in-*.html"))  # the release record too
     mine = tmp_path / "mine.toml"
     mine.write_text(PARTNER_GROUPS, encoding="utf-8")
     done = _run([cscbench, "publish", "--out", str(site), "--png", "no", "--groups", str(mine)])

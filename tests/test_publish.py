@@ -45,6 +45,7 @@ from cscbench.publish import (
     publish_site,
     regions,
     site,
+    whatchanged,
     workbook_readme,
 )
 from cscbench.publish import formatting as fmt
@@ -776,7 +777,8 @@ def shuffle_unordered_results(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def pages_of(ctx) -> list[fmt.Page]:
     """The pages of every family but the profiles, and the sampled profiles."""
-    pages = [p for m in (headline, history, claims, groups, regions) for p in m.build(ctx)]
+    families = (headline, history, claims, groups, regions, whatchanged)
+    pages = [p for m in families for p in m.build(ctx)]
     rows = profiles.profile_rows(ctx)
     for code in SAMPLE_PROFILES:
         pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))

@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | fetch | validate | publish``.
+"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff``.
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import itertools
 import os
 import platform
@@ -47,9 +48,18 @@ from cscbench.report import (
 
 LOG_ENV = "CSCBENCH_LOG_DIR"  # where internal-error logs go (default: the system temp folder)
 # The argument each command reads its input from, named in error messages.
-INPUTS = {"validate": "path", "publish": "package", "ingest": "raw_dir", "fetch": "raw_dir"}
-# Maintainers' commands: they rebuild the package inside a clone, so a wheel cannot run them.
-CHECKOUT_COMMANDS = ("ingest", "fetch")
+INPUTS = {
+    "validate": "path",
+    "publish": "package",
+    "ingest": "raw_dir",
+    "fetch": "raw_dir",
+    "release": "package",
+    "diff": "new",
+}
+# Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
+CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
+# Commands whose --format json answers in JSON in every outcome, and the key of their verdict.
+JSON_VERDICTS = {"validate": "valid", "diff": "differences"}
 
 
 class BadArguments(Exception):
@@ -173,7 +183,55 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument(
         "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
     )
+
+    release = sub.add_parser(
+        "release",
+        help="build the release archive cscbench-data-X.Y.Z.zip and record the release",
+        description="Build cscbench-data-X.Y.Z.zip (CSV package with hashes, Parquet, DuckDB, "
+        "README) and record it under releases/X.Y.Z. Exit codes: 0 released, 1 the package is "
+        "invalid or its version does not follow the previous release, 2 usage error.",
+    )
+    release.add_argument(
+        "--package", default=str(default_package()), help="default: the checkout's package"
+    )
+    release.add_argument("--out", required=True, help="folder the archive is written to")
+    release.add_argument(
+        "--date",
+        type=_date,
+        help="release date YYYY-MM-DD (default: the version's date in CHANGELOG.md)",
+    )
+    release.add_argument(
+        "--previous",
+        help="the previous release's archive or package (default: taken from the git commit "
+        "its record names)",
+    )
+    release.add_argument(
+        "--releases", help="where releases are recorded (default: releases/ in the checkout)"
+    )
+
+    diff = sub.add_parser(
+        "diff",
+        help="what changed between two packages",
+        description="Compare two packages (datapackage.json, its folder, or a release zip). "
+        "Exit codes as diff(1): 0 no differences, 1 differences, 2 usage error or unreadable "
+        "input, 3 internal error.",
+    )
+    diff.add_argument("old", help="the older package")
+    diff.add_argument("new", help="the newer package")
+    diff.add_argument(
+        "--format",
+        choices=["text", "json", "markdown"],
+        default="text",
+        help="text for people, json for machines (every row), markdown for the CHANGELOG",
+    )
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def _positive(text: str) -> int:
@@ -228,22 +286,25 @@ def say(command: str, message: str) -> None:
 
 
 def wants_json(args: argparse.Namespace | Sequence[str]) -> bool:
-    """Whether the user asked ``validate`` for JSON, from parsed arguments or raw ones (a usage
-    error stops argparse before it sets ``format``)."""
+    """Whether the user asked ``validate`` or ``diff`` for JSON, from parsed arguments or raw ones
+    (a usage error stops argparse before it sets ``format``)."""
     if isinstance(args, argparse.Namespace):
         return getattr(args, "format", "text") == "json"
     words = list(args)
     pairs = itertools.pairwise([*words, ""])
     asked = any(w == "--format=json" or (w == "--format" and n == "json") for w, n in pairs)
-    return "validate" in words and asked
+    return any(command in words for command in JSON_VERDICTS) and asked
 
 
-def error_json(code: ExitCode, message: str, log: Path | None = None) -> str:
-    """The JSON body of a run that produced no report: ``valid`` is null (nothing was judged)."""
+def error_json(
+    code: ExitCode, message: str, log: Path | None = None, command: str = "validate"
+) -> str:
+    """The JSON body of a run that produced no verdict: ``valid`` (``differences`` for diff) is
+    null, since nothing was judged."""
     error: dict[str, Any] = {"exit_code": int(code), "kind": code.name.lower(), "message": message}
     if log is not None:
         error["log"] = str(log)
-    return json_text({"valid": None, "error": error})
+    return json_text({JSON_VERDICTS.get(command, "valid"): None, "error": error})
 
 
 def fail(
@@ -252,7 +313,7 @@ def fail(
     """Say what went wrong (and in JSON on stdout when JSON was asked for); return ``code``."""
     say(command, message)
     if as_json:
-        emit(error_json(code, message, log))
+        emit(error_json(code, message, log, command))
     return code
 
 
@@ -378,11 +439,57 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def cmd_release(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 released, 1 invalid package or a version that breaks the rule, 2 usage error."""
+    from cscbench.release import release
+
+    root = require_checkout("release")
+    result = release(
+        _descriptor(args.package),
+        Path(args.out),
+        root=root,
+        releases=Path(args.releases) if args.releases else root / "releases",
+        date=args.date,
+        previous=Path(args.previous) if args.previous else None,
+    )
+    since = (
+        f"a {result.level} release after {result.previous}" if result.previous else "first release"
+    )
+    size = result.archive.stat().st_size / 1e6
+    emit(
+        printable(
+            f"released {result.version} ({since}, dated {result.created}) in "
+            f"{result.seconds:.1f} s: {result.archive} ({size:.1f} MB); recorded in "
+            f"{result.recorded} (commit it)"
+        )
+    )
+    return ExitCode.OK
+
+
+def cmd_diff(args: argparse.Namespace) -> ExitCode:
+    """Exit codes as diff(1): 0 no differences, 1 differences, 2 an input cannot be read."""
+    from cscbench.archive import open_package
+    from cscbench.changes import render_markdown, render_text
+    from cscbench.diff import diff_packages, read_package
+
+    with open_package(Path(args.old)) as old, open_package(Path(args.new)) as new:
+        result = diff_packages(read_package(old), read_package(new))
+    if args.format == "json":
+        emit(json_text(result.to_dict()))
+    elif args.format == "markdown":
+        emit(terminal(render_markdown(result)))
+    else:
+        emit(terminal(render_text(result)))
+    return ExitCode.INVALID if result.different else ExitCode.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
     "fetch": cmd_fetch,
     "validate": cmd_validate,
     "publish": cmd_publish,
+    "release": cmd_release,
+    "diff": cmd_diff,
 }
 
 
@@ -399,6 +506,8 @@ def input_of(args: argparse.Namespace) -> str:
     value = getattr(args, INPUTS.get(args.command, ""), None)
     if args.command in ("ingest", "fetch"):
         return str(raw_dir(value))
+    if args.command == "diff":
+        return f"{Path(args.old).resolve()} and {Path(args.new).resolve()}"
     return str(_descriptor(str(value)).resolve())
 
 

@@ -20,6 +20,7 @@ COMMAND_EXTRAS = {
     "publish": "publish",
     "ingest": "ingest",
     "fetch": "maintain",
+    "release": "release",
 }
 _NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 _EXTRA = re.compile(r"""extra\s*==\s*['"]([^'"]+)['"]""")

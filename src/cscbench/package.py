@@ -34,6 +34,12 @@ RESOURCE_ORDER = (
     "announcements",
     "sources",
 )
+# The package's licence; release lists a resource's own licences where its sources differ.
+OGL_LICENCE = {
+    "name": "OGL-UK-3.0",
+    "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    "title": "Open Government Licence v3.0",
+}
 DESCRIPTIONS = {
     "areas": "England, regions, Inner/Outer London, joint returns and every council with children's social care duties, past and present, with code changes linked.",
     "indicators": "One row per numeric measure: label, unit, decimals, polarity, valid range, definition, formula for computed ones.",
@@ -85,13 +91,7 @@ def descriptor(resources: list[str]) -> dict[str, Any]:
         "title": "cscbench: English councils' children's social care benchmarks",
         "description": "Official statistics on councils' children's social care (workforce, children in care and in need, spending, Ofsted judgements, statistical neighbours) and what councils announced, validated and linked by council code.",
         "version": __version__,
-        "licenses": [
-            {
-                "name": "OGL-UK-3.0",
-                "path": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
-                "title": "Open Government Licence v3.0",
-            }
-        ],
+        "licenses": [dict(OGL_LICENCE)],
         "contributors": [{"title": "cscbench maintainers", "roles": ["creator"]}],
         "keywords": [
             "children's social care",

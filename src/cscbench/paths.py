@@ -47,6 +47,12 @@ def default_groups() -> Path:
     return package_home() / "config" / "groups.toml"
 
 
+def default_releases() -> Path:
+    """The release record (``releases/X.Y.Z/``): the checkout's, else the wheel's copy of the
+    changes files publish renders."""
+    return package_home() / "releases"
+
+
 def default_site() -> Path:
     """Where ``publish`` writes: the checkout's ``site/``, else ``site/`` in the working folder."""
     home = checkout()

@@ -16,7 +16,16 @@ from pathlib import Path
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import default_groups
-from cscbench.publish import claims, groups, headline, history, profiles, regions, site
+from cscbench.publish import (
+    claims,
+    groups,
+    headline,
+    history,
+    profiles,
+    regions,
+    site,
+    whatchanged,
+)
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
 from cscbench.publish.index import index_html
@@ -26,7 +35,7 @@ __all__ = ["DEFAULT_GROUPS", "PublishResult", "build_pages", "publish_site", "wo
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
-BUILDERS = (headline, history, claims, groups, regions, profiles)
+BUILDERS = (headline, history, claims, groups, regions, profiles, whatchanged)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
 
 

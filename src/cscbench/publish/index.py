@@ -11,6 +11,7 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 
 SECTIONS = (
+    ("changes", "What changed in this release"),
     ("headline", "Headline comparison"),
     ("history", "Ofsted history"),
     ("claims", "What councils said vs what the statistics show"),

@@ -1,0 +1,88 @@
+"""The release record kept in the repository: ``releases/X.Y.Z/``, one folder per release.
+
+Each holds what a later release and the published site need without the data itself: the
+descriptor with every file's hash (to recognise the released package again), the Table Schemas,
+the indicator ids, the changes against the previous release (``changes.json``, rendered by
+publish as "What changed in X.Y.Z") and ``release.json`` (date, previous version, git commit).
+The wheel carries the ``changes.json`` files, so the page is the same from a clone or an install.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from cscbench import semver
+from cscbench.diff import Diff
+from cscbench.errors import InvalidInputError
+
+DESCRIPTOR = "datapackage.json"
+CHANGES = "changes.json"
+INDICATOR_IDS = "indicator_ids.txt"
+RECORD = "release.json"
+
+
+def recorded_versions(releases: Path, holding: str = DESCRIPTOR) -> list[semver.Version]:
+    """Versions recorded under ``releases`` (folders named X.Y.Z holding ``holding``), sorted."""
+    if not releases.is_dir():
+        return []
+    found = []
+    for folder in releases.iterdir():
+        with contextlib.suppress(semver.VersionError):
+            if (folder / holding).is_file():
+                found.append(semver.parse(folder.name))
+    return sorted(found)
+
+
+def previous_version(releases: Path, version: str) -> str | None:
+    """The latest release recorded before ``version``, or None for a first release."""
+    earlier = [v for v in recorded_versions(releases) if v < semver.parse(version)]
+    return semver.text(earlier[-1]) if earlier else None
+
+
+def latest_changes(releases: Path) -> tuple[str, Diff] | None:
+    """The newest recorded release and its changes, or None when nothing is recorded."""
+    versions = recorded_versions(releases, CHANGES)
+    if not versions:
+        return None
+    version = semver.text(versions[-1])
+    path = releases / version / CHANGES
+    try:
+        return version, Diff.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInputError(f"{path}: not a changes file cscbench can read ({exc})") from exc
+
+
+def write_record(releases: Path, version: str, files: Mapping[str, str | Path]) -> Path:
+    """Write ``releases/<version>/`` from (relative name -> text, or a file to copy).
+
+    Everything is written in a temporary folder first. A new record is then one rename, so a
+    failed run leaves none; a re-release (the same data and schemas, checked before) moves each
+    file over its old copy, one atomic rename per file.
+    """
+    releases.mkdir(parents=True, exist_ok=True)
+    target = releases / version
+    work = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=releases))
+    try:
+        for name, content in sorted(files.items()):
+            path = work / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, Path):
+                shutil.copyfile(content, path)
+            else:
+                path.write_text(content, encoding="utf-8")
+        work.chmod(0o755)
+        if not target.exists():
+            os.replace(work, target)
+            return target
+        for name in sorted(files):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(work / name, target / name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return target

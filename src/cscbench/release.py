@@ -1,0 +1,623 @@
+"""``cscbench release``: the package as one citable archive, checked against the previous release.
+
+``cscbench-data-X.Y.Z.zip`` holds, under one top-level folder, the CSV package whose descriptor
+adds what a committed descriptor leaves out (each resource's ``bytes`` and ``hash``, the release
+date as ``created``, a stable ``id``, the ``homepage`` when one is set, and a resource's own
+``licenses`` where its sources are not all under the package's licence), typed Parquet files, a
+DuckDB database, a README and the changes since the previous release. Nothing in it depends on the
+build time, so every member except the DuckDB file (whose format is not byte-reproducible) is
+byte-identical when the same package is released twice.
+
+Before anything is written the version number is checked against the previous release recorded
+under ``releases/`` (:mod:`cscbench.semver`); the previous package comes from ``--previous`` or
+from the git commit that release recorded, and its files must match the hashes recorded then.
+Each release records under ``releases/X.Y.Z/`` its descriptor with hashes, its schemas, its
+indicator ids, its changes (``changes.json``, which publish renders) and its commit: not the data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import re
+import subprocess
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cscbench import semver
+from cscbench.archive import open_package, write_zip
+from cscbench.changes import render_markdown
+from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
+from cscbench.errors import InvalidInputError, InvalidPackageError, UsageError
+from cscbench.loader import load
+from cscbench.package import OGL_LICENCE
+from cscbench.record import (
+    CHANGES,
+    DESCRIPTOR,
+    INDICATOR_IDS,
+    RECORD,
+    previous_version,
+    write_record,
+)
+from cscbench.schema import primary_key
+
+ARCHIVE = "cscbench-data-{version}.zip"
+DEFAULT_ID = "urn:cscbench:data:{version}"  # a URN: no web address is invented for the project
+SETTINGS = "[tool.cscbench.release] in pyproject.toml"
+DUCKDB = "cscbench.duckdb"
+PARQUET_DIR = "parquet"
+GIT_SECONDS = 60
+KNOWN_LICENCES = {
+    OGL_LICENCE["name"]: OGL_LICENCE,
+    "MIT": {"name": "MIT", "path": "https://opensource.org/license/mit", "title": "MIT License"},
+}
+DUCKDB_TYPES = {"number": "DOUBLE", "integer": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What maintainers set once, in pyproject.toml: the id pattern and the homepage (if any)."""
+
+    id_pattern: str = DEFAULT_ID
+    homepage: str | None = None
+
+    def id(self, version: str) -> str:
+        return self.id_pattern.replace("{version}", version)
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    """What one release wrote: the archive, its size, the record and the version check."""
+
+    archive: Path
+    version: str
+    created: dt.date
+    previous: str | None
+    level: str
+    recorded: Path
+    seconds: float
+
+
+# ---------------------------------------------------------------------------- settings and dates
+
+
+def read_settings(pyproject: Path) -> Settings:
+    """``[tool.cscbench.release]``: ``id`` (a URI pattern with ``{version}``) and ``homepage``."""
+    try:
+        table = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InvalidInputError(f"{pyproject}: cannot read {SETTINGS} ({exc})") from exc
+    settings = table.get("tool", {}).get("cscbench", {}).get("release", {})
+    pattern = settings.get("id", DEFAULT_ID)
+    homepage = settings.get("homepage") or None
+    if not isinstance(pattern, str) or "{version}" not in pattern or ":" not in pattern:
+        raise InvalidInputError(
+            f"{pyproject}: {SETTINGS} id is {pattern!r}; expected a URI containing {{version}}, "
+            f"e.g. {DEFAULT_ID!r}"
+        )
+    if homepage is not None and (
+        not isinstance(homepage, str) or not homepage.startswith("https://")
+    ):
+        raise InvalidInputError(
+            f"{pyproject}: {SETTINGS} homepage is {homepage!r}; expected an https:// address "
+            "(or leave it unset)"
+        )
+    return Settings(pattern, homepage)
+
+
+def changelog_date(changelog: Path, version: str) -> dt.date | None:
+    """The date of ``## [X.Y.Z] - YYYY-MM-DD`` in the CHANGELOG, or None when it has none."""
+    if not changelog.is_file():
+        return None
+    heading = re.compile(rf"^## \[{re.escape(version)}\] - (\d{{4}}-\d{{2}}-\d{{2}})\s*$", re.M)
+    match = heading.search(changelog.read_text(encoding="utf-8"))
+    if not match:
+        return None
+    try:
+        return dt.date.fromisoformat(match.group(1))
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"{changelog}: {version} is dated {match.group(1)!r}: {exc}"
+        ) from exc
+
+
+def release_date(given: dt.date | None, changelog: Path, version: str) -> dt.date:
+    """``--date``, else the CHANGELOG's date for the version: never the build time."""
+    date = given or changelog_date(changelog, version)
+    if date is None:
+        raise UsageError(
+            f"no release date for {version}: {changelog} has no '## [{version}] - YYYY-MM-DD' "
+            "heading; date the release there (or pass --date YYYY-MM-DD)"
+        )
+    return date
+
+
+# ---------------------------------------------------------------------------- the descriptor
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def licence_object(licence: str) -> dict[str, str]:
+    """A Data Package licence for a ``sources.licence`` value: a known id, else the stated terms
+    (told in full in the release README, which the object points to)."""
+    if licence in KNOWN_LICENCES:
+        return dict(KNOWN_LICENCES[licence])
+    return {"title": licence, "path": "README.md"}
+
+
+def resource_licences(package: Package) -> dict[str, list[str]]:
+    """Each resource's licences, from the sources its rows cite, where they differ from the
+    package's (a resource without ``source_id`` is under the package's licence)."""
+    sources = package.frames.get("sources")
+    if sources is None or not {"source_id", "licence"} <= set(sources.columns):
+        return {}
+    own = {licence.get("name") for licence in package.descriptor.get("licenses", [])}
+    out: dict[str, list[str]] = {}
+    for name, frame in sorted(package.frames.items()):
+        if "source_id" not in frame.columns or name == "sources":
+            continue
+        used = frame.select(pl.col("source_id").unique())
+        licences = sources.join(used, on="source_id")["licence"].drop_nulls().unique().sort()
+        if set(licences) - own:
+            out[name] = sorted(licences, key=lambda text: (text not in own, text))
+    return out
+
+
+def release_descriptor(
+    package: Package, root: Path, created: dt.date, settings: Settings
+) -> dict[str, Any]:
+    """The committed descriptor plus created, id, homepage, and per resource bytes, hash and
+    licences; key order fixed so the file is the same on every build."""
+    base = package.descriptor
+    version = str(base["version"])
+    out: dict[str, Any] = {}
+    for key, value in base.items():
+        out[key] = value
+        if key == "version":
+            out["id"] = settings.id(version)
+            out["created"] = f"{created.isoformat()}T00:00:00Z"
+            if settings.homepage:
+                out["homepage"] = settings.homepage
+    licences = resource_licences(package)
+    out["resources"] = []
+    for entry in base["resources"]:
+        path = root / entry["path"]
+        resource = {**entry, "bytes": path.stat().st_size, "hash": f"sha256:{sha256(path)}"}
+        if entry["name"] in licences:
+            resource["licenses"] = [licence_object(text) for text in licences[entry["name"]]]
+        out["resources"].append(resource)
+    return out
+
+
+def descriptor_text(descriptor: dict[str, Any]) -> str:
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------- previous release
+
+
+def package_files(descriptor: dict[str, Any]) -> list[str]:
+    """The descriptor, then every resource and schema path it names (relative to its folder)."""
+    entries = descriptor["resources"]
+    files = {r["path"] for r in entries} | {r["schema"] for r in entries}
+    return [DESCRIPTOR, *sorted(files)]
+
+
+def package_commit(folder: Path, descriptor: dict[str, Any]) -> str | None:
+    """The git commit holding exactly this package (at the repository's root, its files
+    unchanged), so the next release can take this one from git; None when there is none."""
+    try:
+        top = _git(folder, "rev-parse", "--show-toplevel").strip()
+        if Path(top).resolve() != folder.resolve():
+            return None
+        files = package_files(descriptor)
+        dirty = _git(folder, "status", "--porcelain", "--", *files).strip()
+        return None if dirty else _git(folder, "rev-parse", "HEAD").strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _git(folder: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(folder), *args],
+        capture_output=True,
+        text=True,
+        timeout=GIT_SECONDS,
+        check=True,
+    )
+    return done.stdout
+
+
+@contextlib.contextmanager
+def previous_package(
+    releases: Path, version: str, repositories: list[Path], given: Path | None
+) -> Iterator[Path]:
+    """The previous release's ``datapackage.json``: ``--previous``, else from its git commit,
+    looked up in each of ``repositories`` in turn (the released package's own, the checkout)."""
+    if given is not None:
+        with open_package(given) as descriptor:
+            yield descriptor
+        return
+    record = _json(releases / version / RECORD)
+    commit = record.get("commit")
+    if not commit:
+        raise UsageError(
+            f"{releases / version / RECORD} names no git commit for {version}: pass --previous "
+            f"with {version}'s release archive or package"
+        )
+    paths = package_files(_json(releases / version / DESCRIPTOR))
+    with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
+        archive = Path(folder) / f"{version}.zip"
+        failures = []
+        for repository in repositories:
+            try:
+                _git(
+                    repository, "archive", "--format=zip", "-o", str(archive), commit, "--", *paths
+                )
+                break
+            except (OSError, subprocess.SubprocessError) as exc:
+                failures.append(f"{repository}: {_first_line(exc)}")
+        else:
+            raise UsageError(
+                f"cannot take {version}'s package from git commit {commit} "
+                f"({'; '.join(failures)}); pass --previous with {version}'s release archive or "
+                "package"
+            )
+        with open_package(archive) as descriptor:
+            yield descriptor
+
+
+def _first_line(error: Exception) -> str:
+    """What git said (its first line of stderr), else the error itself."""
+    stderr = getattr(error, "stderr", None) or str(error)
+    return (str(stderr).strip().splitlines() or [""])[0]
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"{path}: cannot be read ({exc})") from exc
+
+
+def check_hashes(descriptor: Path, recorded: Path, version: str) -> None:
+    """The previous package must be the one released: every file as its recorded hash says."""
+    entries = _json(recorded)["resources"]
+    for entry in entries:
+        path = descriptor.parent / entry["path"]
+        actual = f"sha256:{sha256(path)}" if path.is_file() else "missing"
+        if actual != entry.get("hash"):
+            raise InvalidInputError(
+                f"{path}: {actual} differs from {version}'s recorded {entry.get('hash')} "
+                f"({recorded}); the previous package given is not {version} as released"
+            )
+
+
+def changes_since_previous(
+    package: Package, version: str, releases: Path, repositories: list[Path], given: Path | None
+) -> tuple[str | None, Diff]:
+    """The previous version and the diff from it (from nothing for a first release); raises
+    :class:`semver.VersionError` when ``version`` understates the changes.
+
+    ``package`` carries its release descriptor, and the previous package is given its recorded
+    one (the same files, as the hashes show), so both sides name their release date and id.
+    """
+    previous = previous_version(releases, version)
+    if previous is None:
+        return None, diff_packages(EMPTY, package)
+    recorded = releases / previous / DESCRIPTOR
+    with previous_package(releases, previous, repositories, given) as old_descriptor:
+        check_hashes(old_descriptor, recorded, previous)
+        old = replace(read_package(old_descriptor), descriptor=_json(recorded))
+        diff = diff_packages(old, package)
+    semver.check(previous, version, diff.level, diff.reasons(diff.level))
+    return previous, diff
+
+
+def check_not_rereleased(releases: Path, descriptor: dict[str, Any], root: Path) -> None:
+    """A version is released once: re-running it is fine only with the very same data files
+    (by their recorded hashes) and Table Schemas (byte for byte)."""
+    version = str(descriptor["version"])
+    recorded = releases / version / DESCRIPTOR
+    if not recorded.is_file():
+        return
+    before = {r["name"]: r.get("hash") for r in _json(recorded)["resources"]}
+    now = {r["name"]: r["hash"] for r in descriptor["resources"]}
+    changed = {n for n in set(before) | set(now) if before.get(n) != now.get(n)}
+    changed |= {
+        r["name"]
+        for r in descriptor["resources"]
+        if not _same_file(root / r["schema"], releases / version / r["schema"])
+    }
+    if changed:
+        raise semver.VersionError(
+            f"{version} was already released with other data or schemas ({recorded}; differs "
+            f"in {', '.join(sorted(changed))}); bump the version for a new release"
+        )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.is_file() and b.is_file() and a.read_bytes() == b.read_bytes()
+
+
+# ---------------------------------------------------------------------------- the archive
+
+
+def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str, Path]:
+    """Each resource typed as :func:`cscbench.load` types it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for name in package.frames:
+        path = folder / f"{name}.parquet"
+        load(name, descriptor).write_parquet(path)
+        out[name] = path
+    return out
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def duckdb_type(field: dict[str, Any]) -> str:
+    """The column type: DOUBLE numbers, DATE dates, ENUM for a string with allowed values."""
+    enum = field.get("constraints", {}).get("enum")
+    kind = field.get("type", "string")
+    if enum and kind == "string":
+        return "ENUM(" + ", ".join(_literal(str(v)) for v in enum) + ")"
+    return DUCKDB_TYPES.get(kind, "VARCHAR")
+
+
+def create_table_sql(name: str, schema: dict[str, Any]) -> str:
+    key = primary_key(schema)
+    columns = [
+        f"{_quoted(f['name'])} {duckdb_type(f)}" + (" NOT NULL" if f["name"] in key else "")
+        for f in schema["fields"]
+    ]
+    if key:
+        columns.append("PRIMARY KEY (" + ", ".join(_quoted(c) for c in key) + ")")
+    return f"CREATE TABLE {_quoted(name)} (\n  " + ",\n  ".join(columns) + "\n)"
+
+
+def write_duckdb(
+    path: Path, package: Package, parquet: dict[str, Path], descriptions: dict[str, str]
+) -> None:
+    """One table per resource, with its types, primary key and descriptions as comments."""
+    import duckdb
+
+    with duckdb.connect(str(path)) as con:
+        for name, schema in package.schemas.items():
+            con.execute(create_table_sql(name, schema))
+            con.read_parquet(str(parquet[name])).insert_into(_quoted(name))
+            if descriptions.get(name):
+                con.execute(f"COMMENT ON TABLE {_quoted(name)} IS {_literal(descriptions[name])}")
+            for f in schema["fields"]:
+                if f.get("description"):
+                    column = f"{_quoted(name)}.{_quoted(f['name'])}"
+                    con.execute(f"COMMENT ON COLUMN {column} IS {_literal(f['description'])}")
+        con.execute("CHECKPOINT")
+
+
+def readme(descriptor: dict[str, Any], package: Package, previous: str | None) -> str:
+    """The archive's README: what is inside, how to load it, how to cite it, the licences."""
+    version, created = descriptor["version"], descriptor["created"][:10]
+    who = ", ".join(c.get("title", "") for c in descriptor.get("contributors", [])) or "cscbench"
+    rows = "\n".join(
+        f"| `{r['name']}` | {package.frames[r['name']].height:,} | {r.get('description', '')} |"
+        for r in descriptor["resources"]
+    )
+    licences = [
+        f"* `{r['name']}`: " + "; ".join(licence["title"] for licence in r["licenses"])
+        for r in descriptor["resources"]
+        if r.get("licenses")
+    ]
+    homepage = f" Project home: {descriptor['homepage']}" if descriptor.get("homepage") else ""
+    since = f"compared with {previous}" if previous else "this is the first release"
+    return "\n".join(
+        [
+            f"# {descriptor.get('title', 'cscbench')}, version {version}",
+            "",
+            f"Released {created}. Identifier: `{descriptor['id']}`.{homepage}",
+            "",
+            descriptor.get("description", ""),
+            "",
+            "## Inside",
+            "",
+            "| resource | rows | holds |",
+            "|---|---|---|",
+            rows,
+            "",
+            "* `datapackage.json` with `datapackage/*.csv` and `schemas/*.schema.json`: the data as a",
+            "  Frictionless Data Package (v2). Each resource lists its size (`bytes`) and SHA-256",
+            "  (`hash`); `frictionless validate datapackage.json` checks them with everything else.",
+            f"* `{PARQUET_DIR}/<resource>.parquet`: the same tables with their types (decimal",
+            "  numbers, dates, enumerations).",
+            f"* `{DUCKDB}`: a DuckDB database, one table per resource, with primary keys and the",
+            "  schema descriptions as comments.",
+            f"* `CHANGES.md`: what changed in this version ({since}).",
+            "",
+            "Figures that were not published are empty, with the publisher's symbol in `status`;",
+            "`period_end` (a date) is the column to join on across themes, not `period`.",
+            "",
+            "## Loading it",
+            "",
+            "Python, polars:",
+            "",
+            "```python",
+            "import polars as pl",
+            f'observations = pl.read_parquet("{PARQUET_DIR}/observations.parquet")',
+            "# or, with the cscbench package installed:",
+            "import cscbench",
+            'observations = cscbench.load("observations", package="datapackage.json")',
+            "```",
+            "",
+            "Python, pandas (reading Parquet needs pyarrow):",
+            "",
+            "```python",
+            "import pandas as pd",
+            f'observations = pd.read_parquet("{PARQUET_DIR}/observations.parquet")',
+            "```",
+            "",
+            "DuckDB (Python shown; the CLI takes the same SQL):",
+            "",
+            "```python",
+            "import duckdb",
+            f'con = duckdb.connect("{DUCKDB}", read_only=True)',
+            'con.sql("SELECT indicator_id, count(*) FROM observations GROUP BY ALL").show()',
+            "```",
+            "",
+            "R, with the frictionless package:",
+            "",
+            "```r",
+            "library(frictionless)",
+            'package <- read_package("datapackage.json")',
+            'observations <- read_resource(package, "observations")',
+            "```",
+            "",
+            "## Citing it",
+            "",
+            f"{who} ({created[:4]}). {descriptor.get('title', 'cscbench')}. Data package version "
+            f"{version}, released {created}. {descriptor['id']}",
+            "",
+            "Please cite the original publishers too: `sources` lists each one with its publication.",
+            "",
+            "## Licences",
+            "",
+            f"The package is under the {descriptor['licenses'][0].get('title', 'licence')} "
+            f"({descriptor['licenses'][0].get('path', '')}). These resources hold rows from",
+            "sources under other terms as well, as each resource's `licenses` lists:",
+            "",
+            *(licences or ["* none"]),
+            "",
+        ]
+    )
+
+
+def archive_members(
+    descriptor_path: Path, descriptor: dict[str, Any], work: Path
+) -> list[tuple[str, Path]]:
+    """(name inside the archive, file): the package's own files, then what ``work`` holds."""
+    root = descriptor_path.parent
+    own = {r["path"] for r in descriptor["resources"]} | {
+        r["schema"] for r in descriptor["resources"]
+    }
+    members = [(relative, root / relative) for relative in sorted(own)]
+    members += [(p.relative_to(work).as_posix(), p) for p in sorted(work.rglob("*")) if p.is_file()]
+    return members
+
+
+def build_archive(
+    descriptor_path: Path,
+    package: Package,
+    descriptor: dict[str, Any],
+    diff: Diff,
+    previous: str | None,
+    target: Path,
+) -> None:
+    """Write the archive's generated members in a temporary folder, then the zip atomically."""
+    top = f"cscbench-data-{descriptor['version']}"
+    with tempfile.TemporaryDirectory(prefix="cscbench-release-") as folder:
+        work = Path(folder)
+        (work / DESCRIPTOR).write_text(descriptor_text(descriptor), encoding="utf-8")
+        (work / "README.md").write_text(readme(descriptor, package, previous), encoding="utf-8")
+        (work / "CHANGES.md").write_text(render_markdown(diff, "#"), encoding="utf-8")
+        parquet = write_parquet(descriptor_path, package, work / PARQUET_DIR)
+        descriptions = {r["name"]: r.get("description", "") for r in descriptor["resources"]}
+        write_duckdb(work / DUCKDB, package, parquet, descriptions)
+        members = archive_members(descriptor_path, descriptor, work)
+        write_zip(target, [(f"{top}/{name}", path) for name, path in members])
+
+
+# ---------------------------------------------------------------------------- the record
+
+
+def record_release(
+    releases: Path,
+    descriptor_path: Path,
+    descriptor: dict[str, Any],
+    package: Package,
+    diff: Diff,
+    previous: str | None,
+) -> Path:
+    """``releases/X.Y.Z/``: descriptor with hashes, schemas, indicator ids, changes, commit."""
+    version = str(descriptor["version"])
+    indicators = package.frames.get("indicators")
+    ids = [] if indicators is None else indicators["indicator_id"].sort().to_list()
+    record = {
+        "version": version,
+        "created": descriptor["created"],
+        "previous": previous,
+        "commit": package_commit(descriptor_path.parent, package.descriptor),
+        "archive": ARCHIVE.format(version=version),
+    }
+    files: dict[str, str | Path] = {
+        DESCRIPTOR: descriptor_text(descriptor),
+        INDICATOR_IDS: "".join(f"{i}\n" for i in ids),
+        CHANGES: json.dumps(diff.to_dict(), indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+        RECORD: json.dumps(record, indent=2) + "\n",
+    }
+    files.update(
+        {r["schema"]: descriptor_path.parent / r["schema"] for r in descriptor["resources"]}
+    )
+    return write_record(releases, version, files)
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def release(
+    descriptor_path: Path,
+    out: Path,
+    *,
+    root: Path,
+    releases: Path,
+    date: dt.date | None = None,
+    previous: Path | None = None,
+) -> ReleaseResult:
+    """Validate, check the version against the previous release, write the archive, record it.
+
+    Raises :class:`UsageError` (no release date, a previous package that cannot be had),
+    :class:`InvalidPackageError` (the package is invalid) or :class:`semver.VersionError` (the
+    version understates the changes, or was released before with other data). Nothing is
+    written before every check has passed.
+    """
+    from cscbench.validate import validate_package
+
+    started = time.perf_counter()
+    if not descriptor_path.is_file():
+        raise UsageError(f"{descriptor_path} not found")
+    report = validate_package(descriptor_path)
+    if not report.valid:
+        raise InvalidPackageError("the package is invalid; nothing was released", report)
+    package = read_package(descriptor_path)
+    version = semver.text(semver.parse(str(package.version)))
+    created = release_date(date, root / "CHANGELOG.md", version)
+    settings = read_settings(root / "pyproject.toml")
+    descriptor = release_descriptor(package, descriptor_path.parent, created, settings)
+    check_not_rereleased(releases, descriptor, descriptor_path.parent)
+    released = replace(package, descriptor=descriptor)
+    repositories = [descriptor_path.parent, root]
+    before, diff = changes_since_previous(released, version, releases, repositories, previous)
+    target = Path(out) / ARCHIVE.format(version=version)
+    build_archive(descriptor_path, package, descriptor, diff, before, target)
+    recorded = record_release(releases, descriptor_path, descriptor, package, diff, before)
+    seconds = time.perf_counter() - started
+    return ReleaseResult(target, version, created, before, diff.level, recorded, seconds)
