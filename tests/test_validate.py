@@ -318,7 +318,7 @@ OBSERVATION_CELLS = {
 OBSERVATION = st.fixed_dictionaries(OBSERVATION_CELLS)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(rows=st.lists(OBSERVATION, min_size=1, max_size=12), sort=st.booleans())
 def test_one_pass_finds_what_row_by_row_checks_find(rows: list[dict], sort: bool) -> None:
     """The fast pass (proofs, per-value rules on distinct values, range rules on each indicator's
