@@ -23,6 +23,7 @@ KEEP: dict[str, pl.Expr | None] = {
     "inspections": pl.col("area_code").is_in(COUNCILS),
     "statistical_neighbours": pl.col("area_code").is_in(COUNCILS),
     "announcements": pl.col("area_code").is_in(COUNCILS),
+    "caveats": None,
 }
 Edit = Callable[[pl.DataFrame], pl.DataFrame]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import statistics
 
@@ -318,6 +319,43 @@ def test_member_rank_note_follows_the_joint_figure(joint_value: float | None) ->
             assert row["rank_note"] == f"rank of the joint return {JOINT}"
 
 
+def test_a_flagged_figure_is_unranked_and_out_of_neighbour_statistics() -> None:
+    """Wakefield's 12.0 is flagged: shown with its caveat, no rank or band, not counted by Leeds'
+    neighbour mean and median; a flagged joint figure leaves its members unranked too."""
+    inputs = small_inputs(
+        {"E08000035": 14.0, "E08000036": 12.0, JOINT: 16.5},
+        neighbours={"E08000035": ["E08000036", "E08000038"]},
+    )
+    flags = pl.DataFrame(
+        {
+            "indicator_id": ["caseload_fte"] * 2,
+            "area_code": ["E08000036", JOINT],
+            "period": ["2025"] * 2,
+            "reason": ["Implausible.", "Joint."],
+            "caveat_id": ["x", "y"],
+        }
+    )
+    grid = compare.latest(compare.compare(dataclasses.replace(inputs, caveats=flags)))
+    by = {r["unit_code"]: r for r in grid.iter_rows(named=True)}
+    wakefield = by["E08000036"]
+    assert (
+        wakefield["value"] == 12.0
+        and wakefield["flagged"]
+        and wakefield["caveat"] == "Implausible."
+    )
+    assert (wakefield["rank"], wakefield["band"]) == (None, None)
+    assert wakefield["rank_note"] == compare.FLAGGED_NOTE
+    leeds = by["E08000035"]
+    assert (leeds["rank"], leeds["ranked_count"]) == (1, 2)  # Leeds 14 and Barnsley 18 only
+    assert (leeds["sn_count"], leeds["sn_total"], leeds["sn_mean"]) == (1, 2, 18.0)
+    assert leeds["sn_flagged"] == "E08000036" and not leeds["flagged"]
+    member = by["E06000061"]
+    assert (
+        member["rank"] is None
+        and member["rank_note"] == f"{compare.FLAGGED_NOTE} (joint return {JOINT})"
+    )
+
+
 def test_previous_period_follows_the_series() -> None:
     grid = compare.compare(small_inputs({"E08000035": 14.0}))
     barnsley = grid.filter(pl.col("unit_code") == "E08000038").sort("period_end")
@@ -343,7 +381,10 @@ def shuffled(inputs: compare.Inputs, seed: int) -> compare.Inputs:
             for i, frame in enumerate(
                 (inputs.areas, inputs.indicators, inputs.observations, inputs.neighbours)
             )
-        )
+        ),
+        None
+        if inputs.caveats is None
+        else inputs.caveats.sample(fraction=1.0, shuffle=True, seed=seed),
     )
 
 
@@ -372,13 +413,12 @@ def test_units_without_a_row_are_kept() -> None:
 
 @pytest.fixture(scope="module")
 def package_grid() -> pl.DataFrame:
-    inputs = compare.Inputs(
-        cscbench.load("areas"),
-        cscbench.load("indicators"),
-        cscbench.load("observations"),
-        cscbench.load("statistical_neighbours"),
-    )
-    return compare.compare(inputs)
+    return compare.compare(package_inputs())
+
+
+def package_inputs() -> compare.Inputs:
+    names = ("areas", "indicators", "observations", "statistical_neighbours", "caveats")
+    return compare.Inputs(*(cscbench.load(name) for name in names))
 
 
 def test_package_barnsley_is_one_line(package_grid: pl.DataFrame) -> None:
@@ -393,13 +433,7 @@ def test_package_barnsley_is_one_line(package_grid: pl.DataFrame) -> None:
 
 
 def test_package_compare_does_not_depend_on_input_row_order(package_grid: pl.DataFrame) -> None:
-    inputs = compare.Inputs(
-        cscbench.load("areas"),
-        cscbench.load("indicators"),
-        cscbench.load("observations"),
-        cscbench.load("statistical_neighbours"),
-    )
-    assert compare.compare(shuffled(inputs, 7)).equals(package_grid)
+    assert compare.compare(shuffled(package_inputs(), 7)).equals(package_grid)
 
 
 def test_package_swindon_counts_the_northamptonshire_joint_return_once(
@@ -432,9 +466,21 @@ def test_package_swindon_counts_the_northamptonshire_joint_return_once(
     assert row["sn_merged"] == "|".join(sorted(members))
 
 
+def test_package_leeds_agency_neighbour_mean_leaves_flagged_kirklees_out(
+    package_grid: pl.DataFrame,
+) -> None:
+    """The acceptance figure: 12.5 over 9 councils (2025); Kirklees' 0.0 is unranked."""
+    latest = compare.latest(package_grid).filter(pl.col("indicator_id") == "agency_rate_fte")
+    by = {r["unit_code"]: r for r in latest.iter_rows(named=True)}
+    leeds, kirklees = by["E08000035"], by["E08000034"]
+    assert leeds["period"] == "2025" and (leeds["sn_count"], leeds["sn_total"]) == (9, 10)
+    assert round(leeds["sn_mean"], 1) == 12.5 and leeds["sn_flagged"] == "E08000034"
+    assert kirklees["value"] == 0 and kirklees["flagged"] and kirklees["rank"] is None
+
+
 def test_package_ranks_cover_current_councils_and_joint_returns(package_grid: pl.DataFrame) -> None:
     latest = compare.latest(package_grid).filter(pl.col("indicator_id") == "caseload_fte")
-    own = latest.filter(pl.col("basis") == "own", pl.col("value").is_not_null())
+    own = latest.filter(pl.col("basis") == "own", pl.col("value").is_not_null(), ~pl.col("flagged"))
     assert own["rank"].null_count() == 0
     assert own["ranked_count"].unique().to_list() == [own.height]
     assert latest.filter(pl.col("level") == "joint_return")["rank"].null_count() == 0

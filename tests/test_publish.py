@@ -46,6 +46,7 @@ from cscbench.publish import (
     regions,
     site,
     whatchanged,
+    workbook,
     workbook_readme,
 )
 from cscbench.publish import formatting as fmt
@@ -141,7 +142,8 @@ def test_headline_figures_equal_the_package(published: Path) -> None:
             value, text = expected_latest(indicator, code)
             row = data.filter(pl.col("indicator_id") == indicator, pl.col("area_code") == code)
             assert row.height == 1
-            assert row["value"].item() == pytest.approx(value, rel=0, abs=0)
+            # the CSV has the figure at the indicator's decimals: the number the page shows
+            assert row["value"].item() == float(re.sub(r"[£%k,]", "", text)), (indicator, value)
             assert row["figure"].item() == text
             assert f">{html.escape(text)}</td>" in page or f"{html.escape(text)}</td>" in page, (
                 indicator,
@@ -229,9 +231,14 @@ def test_no_wall_clock_or_random_ids(published: Path) -> None:
     assert 'id="headline-leeds-vs-wakefield"' in page
 
 
-def test_xlsx_neutralises_formula_like_cells(published: Path) -> None:
-    book = openpyxl.load_workbook(published / site.WORKBOOK)
-    assert {"README", "headline", "claims"} <= set(book.sheetnames)
+@pytest.fixture(scope="module")
+def book(published: Path) -> openpyxl.Workbook:
+    """The published workbook, read once for the tests that look inside it."""
+    return openpyxl.load_workbook(published / site.WORKBOOK)
+
+
+def test_xlsx_neutralises_formula_like_cells(published: Path, book: openpyxl.Workbook) -> None:
+    assert {"README", "headline", "claims", "claims context"} <= set(book.sheetnames)
     risky = (
         cscbench.load("announcements", DESCRIPTOR)
         .filter(pl.col("value").is_not_null(), pl.col("value_as_stated").str.contains(r"^[=+\-@]"))[
@@ -240,10 +247,19 @@ def test_xlsx_neutralises_formula_like_cells(published: Path) -> None:
         .to_list()
     )
     assert risky, "no formula-like stated value in the package to check"
-    cells = {c.value for row in book["claims"].iter_rows() for c in row if isinstance(c.value, str)}
+    cells = {
+        c.value
+        for name in ("claims", "claims context")
+        for row in book[name].iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    }
     for text in risky:
         assert "'" + text in cells and text not in cells
-    csv = (published / "claims/claims-vs-statistics.csv").read_text(encoding="utf-8")
+    csv = "".join(
+        (published / f"{stem}.csv").read_text(encoding="utf-8")
+        for stem in (claims.STEM, claims.CONTEXT_STEM)
+    )
     assert "'" + risky[0] in csv
 
 
@@ -470,7 +486,10 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
         site.write_pages(folder, pages, again.version, set())
         tables = [t for p in pages for t in p.tables]
         site.write_workbook(
-            folder / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(again)
+            folder / site.WORKBOOK,
+            [t for t in tables if t.sheet],
+            workbook_readme(again),
+            workbook.profile_sheets(again),
         )
         parquet = site.write_parquet(folder, again.frames)
     return Rebuilt(again, folder, list(parquet))
@@ -593,27 +612,45 @@ def row_cells(page: str, stub: str) -> list[str]:
     raise AssertionError(f"no row {stub!r}")
 
 
-def test_caveat_marked_on_rank_and_band_of_a_ranked_figure(published: Path, ctx) -> None:
-    """Kirklees' published 0.0 agency rate ranks 1st, band A: the caveat's mark is on all three."""
-    caveated = ctx.latest.filter(
-        pl.col("level") == "local_authority",
-        pl.col("rank").is_not_null(),
-        pl.col("note").is_not_null(),
-        pl.col("status").is_null(),
-        pl.col("indicator_id") == "agency_rate_fte",
-    ).sort("unit_code")
-    assert caveated.height > 0, "no ranked figure with a caveat in the package"
-    row = caveated.row(0, named=True)
-    page = next((published / "profiles").glob(f"{row['unit_code'].lower()}-*.html")).read_text(
-        "utf-8"
-    )
-    mark = footnote_mark(page, "Note: " + row["note"])
+def test_flagged_figure_is_unranked_with_its_caveat_on_figure_rank_and_band(
+    published: Path, ctx
+) -> None:
+    """Kirklees' published 0.0 agency rate is shown, "not ranked", no band, and the caveat's mark
+    is on all three cells; its profile CSV carries the flag and the caveat."""
+    kirklees = "E08000034"
+    row = ctx.latest.filter(
+        pl.col("unit_code") == kirklees, pl.col("indicator_id") == "agency_rate_fte"
+    ).row(0, named=True)
+    assert row["value"] == 0 and row["flagged"] and row["rank"] is None and row["band"] is None
+    assert row["rank_note"] == compare.FLAGGED_NOTE and row["note"] is None
+    page = next((published / "profiles").glob(f"{kirklees.lower()}-*.html")).read_text("utf-8")
+    mark = footnote_mark(page, fmt.FLAGGED_PREFIX)
     label = pl.select(fmt.display_label(pl.lit(row["label"]), pl.lit(row["unit"]))).item()
-    cells = row_cells(page, label)
-    figure, rank, band = cells[1], cells[2], cells[3]
+    figure, rank, band = row_cells(page, label)[1:4]
     for cell in (figure, rank, band):
         assert mark in marks(cell), cell
-    assert f"{row['rank']} of {row['ranked_count']}" in rank and row["band"] in band
+    assert "not ranked" in rank and "0.0%" in figure
+    data = pl.read_csv(profile_csv(published, kirklees), infer_schema_length=None)
+    shown = data.filter(pl.col("indicator_id") == "agency_rate_fte").row(0, named=True)
+    assert shown["flagged"] and shown["caveat"] == row["caveat"] and shown["rank"] is None
+
+
+def test_leeds_agency_neighbour_mean_leaves_kirklees_out(published: Path, ctx) -> None:
+    """The acceptance figure: Leeds' agency neighbour mean is 12.5 over 9 councils (2025), with
+    Kirklees named in the neighbour count's footnote, in the HTML and the CSV alike."""
+    row = ctx.latest.filter(
+        pl.col("unit_code") == LEEDS, pl.col("indicator_id") == "agency_rate_fte"
+    ).row(0, named=True)
+    assert row["period"] == "2025" and row["sn_flagged"] == "E08000034"
+    assert (row["sn_count"], round(row["sn_mean"], 1)) == (9, 12.5)
+    page = next((published / "profiles").glob(f"{LEEDS.lower()}-*.html")).read_text("utf-8")
+    mark = footnote_mark(page, "Kirklees is a neighbour whose figure is flagged")
+    label = pl.select(fmt.display_label(pl.lit(row["label"]), pl.lit(row["unit"]))).item()
+    cells = row_cells(page, label)
+    assert ">12.5%<" in cells[6] and "9 of 10" in cells[8] and mark in marks(cells[8])
+    data = pl.read_csv(published / "headline/leeds-vs-wakefield.csv", infer_schema_length=None)
+    leeds = data.filter(pl.col("indicator_id") == "agency_rate_fte", pl.col("area_code") == LEEDS)
+    assert leeds.select("sn_mean", "sn_count", "sn_flagged").row(0) == (12.5, 9, "E08000034")
 
 
 def test_swindon_neighbours_count_the_joint_return_once(published: Path, ctx) -> None:
@@ -668,7 +705,8 @@ def test_rank_note_in_headline_and_region_csvs(published: Path, ctx) -> None:
         assert got[f"{i}_rank_note"] == r["rank_note"]
         assert got[f"{i}_rank"] == (None if r["rank"] is None else str(r["rank"]))
         assert got[f"{i}_band"] == r["band"]
-        assert got[i] == (None if r["value"] is None else str(r["value"]))
+        shown = pl.select(fmt.plain_number(pl.lit(r["value"]), pl.lit(r["decimals"]))).item()
+        assert got[i] == (None if r["value"] is None else str(float(shown)).removesuffix(".0"))
 
 
 def test_profile_change_is_against_the_previous_period(published: Path) -> None:
@@ -708,6 +746,9 @@ def test_money_claims_say_different_year_only_when_it_differs() -> None:
             "olabel": "spend",
             "relation": "scale",
             "official_value": 1000.0,
+            "official_period": "2024-25",
+            "official_caveat": None,
+            "official_percent": None,
             "ounit": "gbp_thousand",
             "decimals": 0,
             "kind": "overspend",
@@ -718,11 +759,155 @@ def test_money_claims_say_different_year_only_when_it_differs() -> None:
                 dt.date(2025, 4, 1),
             ],
             "official_end": end,
-        }
+            "year_from": None,
+            "year_to": None,
+            "value_to": None,
+            "stated_from_value": None,
+            "stated_to_value": None,
+        },
+        schema_overrides={c: pl.String for c in ("official_caveat", "year_from", "year_to")}
+        | {c: pl.Float64 for c in ("official_percent", "value_to", "stated_from_value")}
+        | {"stated_to_value": pl.Float64},
     )
     shown = frame.select(claims.official_text().alias("shown"))["shown"].to_list()
     assert ["different year" in s for s in shown] == [False, False, True, True]
     assert all("for scale only" in s and "measure" in s for s in shown)
+
+
+def test_claims_are_comparable_or_for_context_never_both(published: Path, ctx) -> None:
+    """Every numeric claim is in exactly one of the two tables; the comparable ones have the same
+    measure within about 13 months or the exact DfE years they state; the rest say why not."""
+    frame = claims.claims_frame(ctx)
+    main = pl.read_csv(published / f"{claims.STEM}.csv", infer_schema=False)
+    context = pl.read_csv(published / f"{claims.CONTEXT_STEM}.csv", infer_schema=False)
+    ids = [*main["announcement_id"], *context["announcement_id"]]
+    assert sorted(ids) == sorted(frame["announcement_id"]) and len(set(ids)) == len(ids)
+    comparable = frame.filter(pl.col("comparable"))
+    assert set(main["announcement_id"]) == set(comparable["announcement_id"]) and main.height >= 5
+    assert comparable["relation"].is_in([claims.MEASURE, claims.CHANGE]).all()
+    stated = comparable["year_from"].is_not_null()
+    near = comparable["gap_days"].abs() <= claims.COMPARABLE_DAYS
+    assert (stated | near).all()
+    assert context["context_reason"].null_count() == 0
+    # a council's own measure sits beside DfE's, labelled, and is never judged against it
+    own = main.filter(pl.col("basis") == "council_measure")
+    assert own.height and (own["check"] == fmt.DASH).all()
+
+
+def test_claims_quoting_dfe_years_are_checked_against_those_years(ctx) -> None:
+    """Warwickshire's "19.5 -> 17 (DfE 2017 -> 2020)": DfE 2017 = 18.3 (differs), 2020 = 17.0
+    (matches); Leeds' "1239 -> 1346" (2016 vs 2020) quotes years the package does not hold."""
+    frame = claims.claims_frame(ctx)
+    row = frame.filter(pl.col("area_code") == "E10000031", pl.col("kind") == "caseload")
+    row = row.row(0, named=True)
+    assert (row["year_from"], row["year_to"]) == ("2017", "2020") and row["comparable"]
+    assert (row["stated_from_value"], row["stated_to_value"]) == (18.3, 17.0)
+    check = frame.filter(pl.col("announcement_id") == row["announcement_id"]).select(
+        claims.check_text()
+    )
+    assert (
+        check.item() == "2017: claim 19.5, DfE 18.3 (differs); 2020: claim 17, DfE 17.0 (matches)"
+    )
+    leeds = frame.filter(pl.col("year_from") == "2016").row(0, named=True)
+    assert not leeds["comparable"] and "2016 and 2020" in leeds["context_reason"]
+
+
+def test_investment_claims_sit_beside_the_spending_change_of_the_nearest_year(ctx) -> None:
+    frame = claims.claims_frame(ctx).filter(
+        pl.col("kind") == "investment", pl.col("unit").str.starts_with("GBP million")
+    )
+    assert frame.height >= 5
+    assert (frame["indicator_id"] == claims.SPENDING_CHANGE).all()
+    changes = ctx.series.filter(
+        pl.col("indicator_id") == claims.SPENDING_CHANGE, pl.col("value").is_not_null()
+    )
+    assert changes["period"].n_unique() >= 2  # the package holds more than one year of change
+    for r in frame.iter_rows(named=True):
+        held = changes.filter(pl.col("unit_code") == r["unit_code"])
+        gaps = (held["period_end"] - r["date"]).dt.total_days().abs()
+        assert abs(r["gap_days"]) == gaps.min(), r["announcement_id"]
+        assert r["comparable"] == (abs(r["gap_days"]) <= claims.COMPARABLE_DAYS)
+    shown = frame.select(claims.official_text()).to_series()
+    assert shown.str.contains(r"^[+-]?£[\d,]+k \(£[\d.]+m\), [+-]?[\d.]+%, change in").all()
+
+
+def test_claim_units_are_printed_once(published: Path) -> None:
+    frame = pl.DataFrame(
+        {
+            "value_as_stated": ["+38%", "almost 40", "3000 per worker", "6.2"],
+            "unit": [
+                "percent rise in caseloads since 2018",
+                "percent of social workers from agencies",
+                "GBP per worker (retention payment)",
+                "GBP million",
+            ],
+        }
+    )
+    assert frame.select(claims.claim_text()).to_series().to_list() == [
+        "+38% rise in caseloads since 2018",
+        "almost 40% of social workers from agencies",
+        "3000 per worker GBP (retention payment)",
+        "6.2 GBP million",
+    ]
+    page = visible_text((published / f"{claims.STEM}.html").read_text("utf-8"))
+    assert not re.search(r"%\s*percent|per (\w+) \w+ per \1", page)
+
+
+def decimals_of(column: pl.Series) -> int:
+    """The most fraction digits any cell of a CSV column (read as text) has."""
+    fractions = column.drop_nulls().str.extract(r"\.(\d+)$").drop_nulls().str.len_chars()
+    return int(fractions.max() or 0)
+
+
+def test_csv_numbers_are_at_the_indicators_decimals(published: Path, ctx) -> None:
+    """No float noise: every number in the headline, region and profile CSVs has at most the
+    indicator's decimals (the trend text too)."""
+    decimals = dict(ctx.indicators.select("indicator_id", "decimals").iter_rows())
+    long_files = [
+        published / "headline/leeds-vs-wakefield.csv",
+        profile_csv(published, LEEDS),
+        profile_csv(published, "E06000053"),
+    ]
+    numbers = ("value", "sn_mean", "sn_median", "region_value", "england_value")
+    for path in long_files:
+        data = pl.read_csv(path, infer_schema=False)
+        for (indicator,), part in data.group_by("indicator_id"):
+            if indicator not in decimals:
+                continue  # the Ofsted row
+            for column in (c for c in numbers if c in part.columns):
+                assert decimals_of(part[column]) <= decimals[indicator], (path, indicator, column)
+            if "trend" in part.columns:
+                values = part["trend"].drop_nulls().str.extract_all(r": ([-\d.]+)").explode()
+                assert decimals_of(values.str.slice(2)) <= decimals[indicator], (path, indicator)
+    region = pl.read_csv(published / "regions/yorkshire-and-the-humber.csv", infer_schema=False)
+    for indicator in headline_ids():
+        assert decimals_of(region[indicator]) <= decimals[indicator], indicator
+    noisy = pl.read_csv(published / "headline/leeds-vs-wakefield.csv", infer_schema=False)
+    assert not noisy["sn_mean"].drop_nulls().str.contains(r"\d{8}").any()
+
+
+def test_workbook_has_every_profile_with_symbols_and_caveats(book: openpyxl.Workbook, ctx) -> None:
+    """The profiles as two wide sheets: one column per council, figures at the indicator's
+    decimals, a publisher's symbol where there is no figure, and a flagged figure's caveat as the
+    cell's comment."""
+    assert {workbook.VALUES_SHEET, workbook.RANKS_SHEET} <= set(book.sheetnames)
+    sheet = book[workbook.VALUES_SHEET]
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    councils = ctx.latest.filter(pl.col("level") == "local_authority")["name"].unique()
+    assert set(councils) <= set(header) and header[len(workbook.ROW_COLUMNS)] == "England"
+    assert len(rows) - 1 == ctx.indicators.height
+    by_id = {r[1].value: r for r in rows[1:]}
+    kirklees, leeds = header.index("Kirklees"), header.index("Leeds")
+    agency = by_id["agency_rate_fte"]
+    assert agency[kirklees].value == 0 and "Kirklees reports" in agency[kirklees].comment.text
+    assert agency[leeds].value == 2.1 and agency[leeds].comment is None
+    symbols = [c.value for r in rows[1:] for c in r[len(workbook.ROW_COLUMNS) :]]
+    assert "c" in symbols  # a suppressed figure shows its symbol, not an empty cell
+    ranks = {r[1].value: r for r in book[workbook.RANKS_SHEET].iter_rows(min_row=2)}
+    rank_header = [c.value for c in next(book[workbook.RANKS_SHEET].iter_rows(max_row=1))]
+    assert ranks["agency_rate_fte"][rank_header.index("Kirklees")].value == "not ranked"
+    assert ranks["agency_rate_fte"][rank_header.index("Leeds")].value.endswith(", band A")
 
 
 def test_links_say_what_they_link_to(published: Path) -> None:

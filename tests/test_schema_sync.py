@@ -7,7 +7,7 @@ import json
 import polars as pl
 import pytest
 
-from cscbench.ingest import announcements, neighbours, ofsted
+from cscbench.ingest import announcements, caveats, neighbours, ofsted
 from cscbench.ingest.areas import AREA_COLUMNS
 from cscbench.ingest.common import INDICATOR_COLUMNS, OBSERVATION_COLUMNS
 from cscbench.paths import ROOT
@@ -20,6 +20,7 @@ FRAMES: dict[str, dict[str, pl.DataType]] = {
     "statistical_neighbours": neighbours.COLUMNS,
     "inspections": ofsted.COLUMNS,
     "announcements": announcements.ANNOUNCEMENT_COLUMNS,
+    "caveats": caveats.CAVEAT_COLUMNS,
 }
 
 

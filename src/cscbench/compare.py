@@ -23,8 +23,17 @@ The rules are design.md's "Comparison rules", made precise here:
   Northamptonshire are both neighbours of Swindon) count it once (``sn_merged`` names them), and a
   neighbour whose figure is the council's own joint return is left out (``sn_excluded``), so
   ``sn_count`` counts figures, not councils, and can be below the neighbours with a figure.
+* **Flagged figures** (the ``caveats`` resource: Kirklees' agency rate published as 0.0, the Isles
+  of Scilly's ratios on 2 FTE social workers...) stay in the grid with their value, ``flagged`` and
+  the ``caveat`` that says why, but they are unranked (``rank_note`` says so), have no band, and are
+  left out of every neighbour mean, median and count (``sn_flagged`` names the neighbours left
+  out). Region and England figures are comparators as published (or summed by cscbench from
+  published figures): they are never recomputed without a flagged council, since that would be a
+  figure no one published; a flagged comparator carries its caveat (``region_caveat``,
+  ``england_caveat``).
 * **Previous period**: ``previous_period`` and ``previous_value`` are the same series' figure for
-  the indicator's period before (null where that period has no figure).
+  the indicator's period before (null where that period has no figure; ``previous_flagged`` when
+  it is flagged).
 * **Order**: every output is sorted on its full key; no result depends on the row order a join or
   group-by happens to produce.
 """
@@ -39,6 +48,7 @@ import polars as pl
 from cscbench.domain import ENGLAND, OVERALL
 from cscbench.domain import POST_2026 as POST_2026  # publish reads it as compare.POST_2026
 from cscbench.domain import VISIT as VISIT
+from cscbench.flags import note_without_reason
 from cscbench.series import as_text, joint_members, to_series_code
 
 RANKED_LEVELS = ("local_authority", "joint_return")
@@ -46,6 +56,7 @@ OWN, JOINT = "own", "joint"
 BANDS = ("A", "B", "C", "D")
 NEUTRAL = "neutral"
 KEYS = ("indicator_id", "period")
+FLAGGED_NOTE = "not ranked: flagged figure (see its caveat)"
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class Inputs:
     indicators: pl.DataFrame
     observations: pl.DataFrame
     neighbours: pl.DataFrame
+    caveats: pl.DataFrame | None = None  # a package version without flagged figures has none
 
 
 # ---------------------------------------------------------------------------- areas and series
@@ -76,14 +88,32 @@ def units(areas: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def series(observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """Observations keyed by ``series_code`` (as ``unit_code``), the source's code kept.
+def flag(observations: pl.DataFrame, caveats: pl.DataFrame | None) -> pl.DataFrame:
+    """Observations with ``flagged``, ``caveat`` (the reason) and ``caveat_id`` from the caveats
+    resource, and ``note`` without the reason (ingest appends it there: see :mod:`cscbench.flags`)
+    so a figure's own note and its caveat are never shown as one."""
+    key = ["indicator_id", "area_code", "period"]
+    if caveats is None:
+        caveats = pl.DataFrame(schema={**dict.fromkeys(key, pl.String), "reason": pl.String})
+        caveats = caveats.with_columns(pl.lit(None, pl.String).alias("caveat_id"))
+    reasons = as_text(caveats).select(*key, pl.col("reason").alias("caveat"), "caveat_id")
+    return observations.join(reasons, on=key, how="left", maintain_order="left").with_columns(
+        pl.col("caveat").is_not_null().alias("flagged"),
+        note_without_reason(pl.col("note"), pl.col("caveat")).alias("note"),
+    )
+
+
+def series(
+    observations: pl.DataFrame, areas: pl.DataFrame, caveats: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Observations keyed by ``series_code`` (as ``unit_code``), the source's code kept, with
+    their caveats (:func:`flag`).
 
     If two codes of one council ever published the same indicator and period, the figure under the
     current code wins, so a series never has two values for one period.
     """
     return (
-        to_series_code(as_text(observations), areas, drop_unmapped=True)
+        to_series_code(flag(as_text(observations), caveats), areas, drop_unmapped=True)
         .rename({"area_code": "source_code"})
         .sort("unit_code", *KEYS, pl.col("source_code") != pl.col("unit_code"), "source_code")
         .unique(["unit_code", *KEYS], keep="first", maintain_order=True)
@@ -95,6 +125,9 @@ def series(observations: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
             "value",
             "status",
             "note",
+            "flagged",
+            "caveat",
+            "caveat_id",
             "source_code",
             "source_id",
         )
@@ -159,11 +192,14 @@ def band_expr(rank: pl.Expr, ranked_count: pl.Expr) -> pl.Expr:
 def rank_units(frame: pl.DataFrame, keys: tuple[str, ...] = KEYS) -> pl.DataFrame:
     """Add ``rank``, ``ranked_count``, ``band`` and ``rank_note`` within each ``keys`` group.
 
-    Needs ``value``, ``status`` and ``polarity``; every row is a rankable unit. Rank 1 = best,
-    ties share the lowest rank; rows without a value are unranked with the reason in ``rank_note``.
+    Needs ``value``, ``status`` and ``polarity`` (and ``flagged``, where figures may be flagged);
+    every row is a rankable unit. Rank 1 = best, ties share the lowest rank; rows without a value
+    or flagged are unranked with the reason in ``rank_note``.
     """
+    if "flagged" not in frame.columns:
+        frame = frame.with_columns(pl.lit(False).alias("flagged"))
     neutral = pl.col("polarity") == NEUTRAL
-    eligible = pl.col("value").is_not_null() & ~neutral
+    eligible = pl.col("value").is_not_null() & ~neutral & ~pl.col("flagged").fill_null(False)
     score = pl.when(pl.col("polarity") == "high_is_good").then(-pl.col("value"))
     score = score.otherwise(pl.col("value"))
     ranked = frame.with_columns(
@@ -187,6 +223,8 @@ def rank_note_expr(joint_code: pl.Expr | None = None) -> pl.Expr:
     chain = (
         pl.when(pl.col("polarity") == NEUTRAL)
         .then(pl.lit("neutral indicator: not ranked"))
+        .when(pl.col("flagged").fill_null(False))
+        .then(pl.lit(FLAGGED_NOTE) + whose)
         .when(pl.col("value").is_null() & pl.col("status").is_not_null())
         .then(pl.lit("not ranked: published as ") + pl.col("status") + whose)
         .when(pl.col("value").is_null())
@@ -201,12 +239,13 @@ def rank_note_expr(joint_code: pl.Expr | None = None) -> pl.Expr:
 
 
 def comparator_values(series_frame: pl.DataFrame, prefix: str) -> pl.DataFrame:
-    """(code, indicator, period) -> value and status, columns prefixed for joining."""
+    """(code, indicator, period) -> value, status and caveat, columns prefixed for joining."""
     return series_frame.select(
         pl.col("unit_code").alias(f"{prefix}_code"),
         *KEYS,
         pl.col("value").alias(f"{prefix}_value"),
         pl.col("status").alias(f"{prefix}_status"),
+        pl.col("caveat").alias(f"{prefix}_caveat"),
     )
 
 
@@ -231,10 +270,11 @@ def neighbour_stats(grid: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
 
     One figure per return: neighbours carrying the same joint figure count it once
     (``sn_merged``: their codes, ``|``-separated), and a neighbour whose figure is the unit's own
-    joint return is left out (``sn_excluded``). Rows are summed in neighbour-rank order, so the
-    float mean is the same on every run.
+    joint return is left out (``sn_excluded``). Flagged figures are left out (``sn_flagged``).
+    Rows are summed in neighbour-rank order, so the float mean is the same on every run.
     """
-    values = grid.filter(pl.col("value").is_not_null()).select(
+    flagged = pl.col("flagged").fill_null(False) if "flagged" in grid.columns else pl.lit(False)
+    values = grid.filter(pl.col("value").is_not_null() & ~flagged).select(
         pl.col("unit_code").alias("neighbour_code"),
         *KEYS,
         "value",
@@ -274,7 +314,22 @@ def neighbour_stats(grid: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
             _codes(pl.col("neighbour_code").filter(pl.col("_self"))).alias("sn_excluded"),
         )
     )
-    return stats.join(joint, on=group, how="full", coalesce=True, maintain_order="left_right")
+    left_out = (
+        pairs.join(
+            grid.filter(pl.col("value").is_not_null() & flagged).select(
+                pl.col("unit_code").alias("neighbour_code"), *KEYS
+            ),
+            on="neighbour_code",
+            maintain_order="left",
+        )
+        .group_by(group, maintain_order=True)
+        .agg(_codes(pl.col("neighbour_code")).alias("sn_flagged"))
+    )
+    return (
+        stats.join(joint, on=group, how="full", coalesce=True, maintain_order="left_right")
+        .join(left_out, on=group, how="full", coalesce=True, maintain_order="left_right")
+        .sort(group)
+    )
 
 
 def _joint_bases(values: pl.DataFrame, pairs: pl.DataFrame) -> pl.Series:
@@ -321,7 +376,7 @@ def build(inputs: Inputs) -> Comparison:
     """:func:`compare`, keeping the series, units and periods for callers that need them too."""
     areas = inputs.areas
     unit_frame = units(areas)
-    series_frame = series(inputs.observations, areas)
+    series_frame = series(inputs.observations, areas, inputs.caveats)
     filled = with_joint_figures(series_frame, areas)
     periods = indicator_periods(series_frame, unit_frame["unit_code"])
     polarity = as_text(inputs.indicators).select("indicator_id", "polarity")
@@ -352,12 +407,14 @@ def build(inputs: Inputs) -> Comparison:
         .join(neighbour_stats(grid, pairs), on=["unit_code", *KEYS], how="left")
         .join(neighbour_totals(pairs), on="unit_code", how="left")
         .with_columns(
-            pl.when(pl.col("sn_total").is_not_null()).then(pl.col("sn_count").fill_null(0))
+            pl.when(pl.col("sn_total").is_not_null()).then(pl.col("sn_count").fill_null(0)),
+            pl.col("flagged").fill_null(False),
         )
         .sort("unit_code", "indicator_id", "period_end", "period")
         .with_columns(
             pl.col("period").shift(1).over(within).alias("previous_period"),
             pl.col("value").shift(1).over(within).alias("previous_value"),
+            pl.col("flagged").shift(1).over(within).alias("previous_flagged"),
         )
     )
     return Comparison(grid, series_frame, unit_frame, periods)

@@ -37,7 +37,7 @@ from cscbench.report import (
     in_report_order,
 )
 
-ROWS_OPTIONAL = ("announcements",)  # a package may hold no announcements yet
+ROWS_OPTIONAL = ("announcements", "caveats")  # a package may hold no claims or flagged figures
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # What a browser would take for markup (the WHATWG tokenizer's tag-open state): "<" followed by a
 # letter (a start tag, closed or not: "<svg/onload=...", "<img src=x onerror=..."), by "/" (an end

@@ -15,6 +15,7 @@ import polars as pl
 
 from cscbench.ingest import (
     announcements,
+    caveats,
     derived,
     ees,
     neighbours,
@@ -24,7 +25,6 @@ from cscbench.ingest import (
 from cscbench.ingest import areas as areas_mod
 from cscbench.ingest.common import Contribution, RawInputError
 from cscbench.ingest.indicators import indicators_frame
-from cscbench.ingest.notes import apply_notes
 from cscbench.ingest.parsers import PARSERS
 from cscbench.ingest.registry import Registry, RegistryError, default_registry
 from cscbench.ingest.sources import check_files, sources_frame
@@ -120,12 +120,15 @@ def build(raw_dir: Path, registry: Registry | None = None) -> dict[str, pl.DataF
     _check_observations(observations, registry)
     indicators = indicators_frame(registry)
     computed = derived.derive(observations, areas, indicators, registry)
+    observations = pl.concat([observations, computed])
+    flagged = caveats.build(observations, areas, registry)
     frames: dict[str, pl.DataFrame] = {
         "areas": areas,
         "indicators": indicators,
-        "observations": apply_notes(pl.concat([observations, computed]), registry).sort(
+        "observations": caveats.annotate(observations, flagged).sort(
             "indicator_id", "area_code", "period"
         ),
+        "caveats": flagged,
         "statistical_neighbours": neighbours.build(raw_dir, areas),
         "sources": sources_frame(registry),
     }

@@ -1,7 +1,7 @@
 """The two registries (``registry/sources.toml`` and ``registry/indicators.toml``), read and checked.
 
 They are where a maintainer declares facts once: which raw files exist, where each came from and its
-checksum, and every indicator's metadata. Ingest reads nothing about a source or an indicator from
+checksum, every indicator's metadata, and which figures are flagged (``registry/caveats.toml``). Ingest reads nothing about a source or an indicator from
 anywhere else, so a new release is a registry edit (plus a reader change only when a publisher changes
 its layout). Every key is checked on load, so a typo fails here with the file, the entry and the key
 rather than as a missing figure later.
@@ -23,8 +23,10 @@ from cscbench.paths import ROOT
 REGISTRY_DIR = "registry"
 SOURCES_FILE = "sources.toml"
 INDICATORS_FILE = "indicators.toml"
+CAVEATS_FILE = "caveats.toml"
 COMPUTED = "computed"  # the dataset of figures cscbench computes itself
 COMPUTE_KINDS = ("per_population", "change", "percent_change")
+CURATED, SMALL_BASE, COMPUTED_FROM = "curated", "small_base", "computed_from"
 
 
 class RegistryError(ValueError):
@@ -32,18 +34,26 @@ class RegistryError(ValueError):
 
 
 @dataclass(frozen=True)
-class FigureNote:
-    """A caveat on particular published figures, carried into ``observations.note``.
+class Caveat:
+    """One entry of ``caveats.toml``: a curated list of flagged figures or a rule that flags them.
 
-    ``value``, when given, is what each noted figure must be: if a new release changes it, ingest
-    stops, because the note may no longer be true.
+    Which fields an entry has depends on ``kind`` (see the file's header): a curated entry names
+    its ``source``, an ``indicators`` pattern, ``areas``, ``periods`` and optionally the ``value``
+    each figure must have; a small-base rule names its ratio ``indicators`` (ids), the ``base`` ids
+    summed and the threshold ``below``; a computed-from rule has only its ``reason`` template.
     """
 
-    indicators: str  # a regular expression on indicator ids
-    areas: tuple[str, ...]
-    periods: tuple[str, ...]
-    note: str
+    caveat_id: str
+    kind: str
+    reason: str
+    source: str | None = None
+    pattern: str | None = None  # curated: a regular expression on indicator ids
+    areas: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()
     value: float | None = None
+    indicators: tuple[str, ...] = ()  # small_base: the ratios, by id
+    base: tuple[str, ...] = ()
+    below: float | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,6 @@ class Source:
     raw_path: str | None = None
     bytes: int | None = None
     sha256: str | None = None
-    notes: tuple[FigureNote, ...] = ()
 
     @property
     def snapshot_day(self) -> tuple[int, int]:
@@ -112,6 +121,7 @@ class Registry:
     sources: tuple[Source, ...]
     indicators: tuple[Indicator, ...]
     directory: Path = field(default=ROOT / REGISTRY_DIR)
+    caveats: tuple[Caveat, ...] = ()
 
     def source(self, source_id: str) -> Source:
         for s in self.sources:
@@ -177,10 +187,28 @@ SOURCE_KEYS = {
     "raw_path": str,
     "bytes": int,
     "sha256": str,
-    "notes": list,
 }
 SOURCE_REQUIRED = ("id", "dataset", "publisher", "title", "licence", "description")
-NOTE_KEYS = {"indicators": str, "areas": list, "periods": list, "note": str, "value": float}
+# The keys each kind of caveat takes (all required but a curated entry's ``value``).
+CAVEAT_KEYS: dict[str, dict[str, type]] = {
+    CURATED: {
+        "source": str,
+        "indicators": str,
+        "areas": list,
+        "periods": list,
+        "value": float,
+    },
+    SMALL_BASE: {"indicators": list, "base": list, "below": float},
+    COMPUTED_FROM: {},
+}
+CAVEAT_COMMON = {"id": str, "kind": str, "reason": str}
+# The placeholders a reason of each kind may use (filled in per figure by ingest).
+CAVEAT_PLACEHOLDERS = {
+    CURATED: set(),
+    SMALL_BASE: {"base"},
+    COMPUTED_FROM: {"input", "period", "reason"},
+}
+CAVEAT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 INDICATOR_KEYS = {
     "id": str,
     "label": str,
@@ -247,22 +275,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
 
 
-def _note(entry: Any, where: str) -> FigureNote:
-    e = _checked(entry, NOTE_KEYS, ("indicators", "areas", "periods", "note"), where)
-    try:
-        re.compile(e["indicators"])
-    except re.error as exc:
-        raise RegistryError(f"{where}: 'indicators' is not a regular expression ({exc})") from exc
-    value = e.get("value")
-    return FigureNote(
-        e["indicators"],
-        tuple(e["areas"]),
-        tuple(e["periods"]),
-        e["note"],
-        float(value) if value is not None else None,
-    )
-
-
 def _source(entry: Any, where: str) -> Source:
     e = _checked(entry, SOURCE_KEYS, SOURCE_REQUIRED, where)
     where = f"{where} ({e['id']})"  # (_checked added it to its own messages)
@@ -275,14 +287,61 @@ def _source(entry: Any, where: str) -> Source:
     periods = e.get("periods")
     if periods is not None and (len(periods) != 2 or not all(isinstance(p, str) for p in periods)):
         raise RegistryError(f"{where}: periods should be [first, last], got {periods!r}")
-    notes = tuple(_note(n, f"{where} note {i + 1}") for i, n in enumerate(e.get("notes", [])))
-    plain = {k: v for k, v in e.items() if k not in ("id", "periods", "notes")}
-    return Source(
-        source_id=e["id"],
-        periods=(periods[0], periods[1]) if periods else None,
-        notes=notes,
-        **plain,
-    )
+    plain = {k: v for k, v in e.items() if k not in ("id", "periods")}
+    return Source(source_id=e["id"], periods=(periods[0], periods[1]) if periods else None, **plain)
+
+
+def _texts(values: list[Any], key: str, where: str) -> tuple[str, ...]:
+    if not values or not all(isinstance(v, str) and v for v in values):
+        raise RegistryError(f"{where}: {key!r} should be a non-empty list of text, got {values!r}")
+    return tuple(values)
+
+
+def _caveat(entry: Any, where: str) -> Caveat:
+    """One ``[[caveat]]``: its kind's keys, each of its type; a pattern that compiles; a reason
+    whose placeholders its kind fills in."""
+    kind = entry.get("kind") if isinstance(entry, dict) else None
+    if kind not in CAVEAT_KEYS:
+        raise RegistryError(f"{where}: 'kind' should be one of {sorted(CAVEAT_KEYS)}, got {kind!r}")
+    keys = CAVEAT_COMMON | CAVEAT_KEYS[kind]
+    e = _checked(entry, keys, tuple(k for k in keys if k != "value"), where)
+    where = f"{where} ({e['id']})"
+    if not CAVEAT_ID.match(e["id"]):
+        raise RegistryError(f"{where}: id should be lower-case letters, digits and _")
+    used = set(re.findall(r"\{(\w*)\}", e["reason"]))
+    if used - CAVEAT_PLACEHOLDERS[kind]:
+        raise RegistryError(
+            f"{where}: reason uses {sorted(used - CAVEAT_PLACEHOLDERS[kind])}; a {kind} reason "
+            f"may use {sorted(CAVEAT_PLACEHOLDERS[kind]) or 'no placeholder'}"
+        )
+    if kind == CURATED:
+        try:
+            re.compile(e["indicators"])
+        except re.error as exc:
+            raise RegistryError(
+                f"{where}: 'indicators' is not a regular expression ({exc})"
+            ) from exc
+        value = e.get("value")
+        return Caveat(
+            e["id"],
+            kind,
+            e["reason"],
+            source=e["source"],
+            pattern=e["indicators"],
+            areas=_texts(e["areas"], "areas", where),
+            periods=_texts(e["periods"], "periods", where),
+            value=float(value) if value is not None else None,
+        )
+    if kind == SMALL_BASE:
+        return Caveat(
+            e["id"],
+            kind,
+            e["reason"],
+            indicators=_texts(e["indicators"], "indicators", where),
+            base=_texts(e["base"], "base", where),
+            below=float(e["below"]),
+        )
+    return Caveat(e["id"], kind, e["reason"])
 
 
 def _indicator(entry: Any, caveats: Mapping[str, str], where: str) -> Indicator:
@@ -355,12 +414,36 @@ def _cross_check(registry: Registry) -> None:
         )
     paths = [s.raw_path for s in registry.sources if s.raw_path]
     _unique(paths, "raw_path", path / SOURCES_FILE)
+    _check_caveats(registry)
+
+
+def _check_caveats(registry: Registry) -> None:
+    """Every caveat names sources and indicators that exist, so a typo fails here, not as a caveat
+    that quietly flags nothing."""
+    where = registry.directory / CAVEATS_FILE
+    ids = {i.indicator_id for i in registry.indicators}
+    sources = {s.source_id for s in registry.sources}
+    for c in registry.caveats:
+        if c.source is not None and c.source not in sources:
+            raise RegistryError(
+                f"{where}: caveat {c.caveat_id}: source {c.source!r} not in sources"
+            )
+        if c.pattern is not None and not any(re.search(c.pattern, i) for i in ids):
+            raise RegistryError(
+                f"{where}: caveat {c.caveat_id}: indicators {c.pattern!r} matches no indicator id"
+            )
+        unknown = sorted(set(c.indicators + c.base) - ids)
+        if unknown:
+            raise RegistryError(f"{where}: caveat {c.caveat_id}: unknown indicator(s) {unknown}")
+    if sum(c.kind == COMPUTED_FROM for c in registry.caveats) > 1:
+        raise RegistryError(f"{where}: at most one caveat of kind {COMPUTED_FROM!r}")
 
 
 def read_registry(directory: Path = ROOT / REGISTRY_DIR) -> Registry:
-    """Both registries, every entry checked."""
+    """The three registries, every entry checked."""
     sources_doc = _read_toml(directory / SOURCES_FILE)
     indicators_doc = _read_toml(directory / INDICATORS_FILE)
+    caveats_doc = _read_toml(directory / CAVEATS_FILE)
     sources_path, indicators_path = directory / SOURCES_FILE, directory / INDICATORS_FILE
     sources = tuple(
         _source(e, f"{sources_path} [[source]] {n + 1}")
@@ -371,9 +454,15 @@ def read_registry(directory: Path = ROOT / REGISTRY_DIR) -> Registry:
         _indicator(e, caveats, f"{indicators_path} [[indicator]] {n + 1}")
         for n, e in enumerate(indicators_doc.get("indicator", []))
     )
+    caveats_path = directory / CAVEATS_FILE
+    figure_caveats = tuple(
+        _caveat(e, f"{caveats_path} [[caveat]] {n + 1}")
+        for n, e in enumerate(caveats_doc.get("caveat", []))
+    )
     _unique([s.source_id for s in sources], "source", sources_path)
     _unique([i.indicator_id for i in indicators], "indicator", indicators_path)
-    registry = Registry(sources, indicators, directory)
+    _unique([c.caveat_id for c in figure_caveats], "caveat", caveats_path)
+    registry = Registry(sources, indicators, directory, figure_caveats)
     _cross_check(registry)
     return registry
 

@@ -25,6 +25,7 @@ from cscbench.publish import (
     regions,
     site,
     whatchanged,
+    workbook,
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
@@ -74,8 +75,17 @@ def workbook_readme(ctx: Context) -> list[str]:
         "cscbench published tables",
         f"Data package version {ctx.version}.",
         fmt.OGL,
-        "One sheet per table: the headline comparison, the claims table, each comparison group "
-        "and each region. Numbers are unrounded; the web pages show them rounded.",
+        "One sheet per table: the headline comparison, the claims tables (comparable, and for "
+        "context), each comparison group and each region; then the profiles of every current "
+        "council as two sheets with one column per council (England and the regions first): "
+        "'profiles' holds each indicator's latest figure, 'profile ranks' each council's rank "
+        "and band. A council's profile is its column; the full profile of each council, with "
+        "neighbour means and medians, is the CSV beside its web page.",
+        "Numbers are at each indicator's decimals, as the pages show them; the data package "
+        "(and site/data/parquet) keeps the published values exactly.",
+        "A cell with a publisher's symbol (c, x, z, [x]...) has no published figure. A cell with "
+        "a comment holds a flagged figure: published as is, but left out of ranks, bands and "
+        "neighbour means and medians; the comment says why.",
         "Text cells that start with =, +, - or @ have a leading apostrophe (OWASP CSV-injection "
         "guidance) so they are never run as formulas; the data package keeps the text exactly.",
     ]
@@ -117,7 +127,10 @@ def publish_site(
         )
         site.write_pages(tmp, pages, ctx.version, pngs)
         site.write_workbook(
-            tmp / site.WORKBOOK, [t for t in tables if t.sheet], workbook_readme(ctx)
+            tmp / site.WORKBOOK,
+            [t for t in tables if t.sheet],
+            workbook_readme(ctx),
+            workbook.profile_sheets(ctx),
         )
         parquet = site.write_parquet(tmp, ctx.frames)
         index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)

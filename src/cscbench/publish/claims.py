@@ -1,12 +1,18 @@
 """What councils said vs what the statistics show.
 
-Each announcement that states a number, beside the official figure for the same council and the
-nearest period where one exists, with the gap in time. The claim keeps its own basis (a council's
-own caseload measure is not DfE's ``caseload_fte``): the table labels whose measure each side is
-and never merges them. Money is shown beside the council's RO3 children's social care spend for
-scale only, a different year and a different measure. Claims with no official counterpart say so.
+Numeric claims are split in two tables. **Comparable**: the claim has an official figure for the
+same council and the same measure (:data:`RULES`, relation ``measure``) dated within about 13
+months of it (:data:`COMPARABLE_DAYS`), or, for a claim quoting DfE statistics for stated years
+("19.5 -> 17 (DfE 2017 -> 2020)"), DfE's figures for exactly those years, each checked
+("matches"/"differs" at the claim's own precision). Announced investment is set beside the change
+in the council's net children's social care spending for the nearest year held (relation
+``change``), and is comparable only when that year is as near. **For context**: everything else,
+each with the reason (money beside the council's spending for scale only, a claim years before the
+statistics begin, a target or share no one publishes). A council's own measure is never compared
+as if it were DfE's: each side is labelled with whose measure it is, and only claims quoting DfE's
+statistics get a verdict. Units are printed once: "+38% rise in caseloads since 2018".
 
-A second table sets announcements of an Ofsted grade (kind ``rating``) beside Ofsted's own
+A third table sets announcements of an Ofsted grade (kind ``rating``) beside Ofsted's own
 judgement for the same council published nearest the claim date, with the gap in days. It says
 "matches" or "differs" only where the claim names a grade for a judgement Ofsted graded on the same
 scale; otherwise the official judgement is shown for reference, without a verdict.
@@ -15,6 +21,7 @@ scale; otherwise the official judgement is shown for reference, without a verdic
 from __future__ import annotations
 
 import polars as pl
+from great_tables import GT
 
 from cscbench import compare
 from cscbench.publish import formatting as fmt
@@ -23,28 +30,36 @@ from cscbench.publish.history import FRAMEWORK_LABELS
 
 STEM = "claims/claims-vs-statistics"
 TITLE = "What councils said vs what the statistics show"
+CONTEXT_STEM = "claims/claims-for-context"
+CONTEXT_TITLE = "What councils said, for context: claims with no comparable official figure"
 MONEY_TOTAL = "ro3_csctot_net_cur_exp"
 MONEY_AGENCY = "ro3_cscsvmem_run_exp"
+SPENDING_CHANGE = "csc_net_expenditure_change_gbp_thousand"
+SPENDING_CHANGE_PERCENT = "csc_net_expenditure_change_percent"
+COMPARABLE_DAYS = 396  # "within about 13 months": a year between snapshots, plus a month's slack
+MEASURE, CHANGE, SCALE = "measure", "change", "scale"
 
 # (kind, pattern on the claim's unit, official indicator, how the two relate). First match wins.
 # The patterns are anchored on the unit text the announcements resource uses; anything else has no
-# counterpart, and the table says why.
+# counterpart, and the context table says why.
 RULES: tuple[tuple[str, str, str, str], ...] = (
-    ("caseload", r"^average (cases per social worker|caseload)", "caseload_fte", "measure"),
-    ("agency", r"^percent .*agenc", "agency_rate_fte", "measure"),
-    ("agency", r"^agency social workers$", "agency_headcount", "measure"),
-    ("agency", r"^GBP million", MONEY_AGENCY, "scale"),
-    ("looked_after", r"^children looked after$", "cla_31_march_count", "measure"),
-    ("workforce", r"^social workers leaving", "leavers_headcount", "measure"),
-    ("workforce", r"^social workers directly employed", "inpost_headcount", "measure"),
-    ("workforce", r"^percent social worker vacancy rate", "vacancy_rate_fte", "measure"),
-    ("*", r"^GBP million", MONEY_TOTAL, "scale"),
+    ("caseload", r"^average (cases per social worker|caseload)", "caseload_fte", MEASURE),
+    ("agency", r"^percent .*agenc", "agency_rate_fte", MEASURE),
+    ("agency", r"^agency social workers$", "agency_headcount", MEASURE),
+    ("agency", r"^GBP million", MONEY_AGENCY, SCALE),
+    ("looked_after", r"^children looked after$", "cla_31_march_count", MEASURE),
+    ("workforce", r"^social workers leaving", "leavers_headcount", MEASURE),
+    ("workforce", r"^social workers directly employed", "inpost_headcount", MEASURE),
+    ("workforce", r"^percent social worker vacancy rate", "vacancy_rate_fte", MEASURE),
+    ("investment", r"^GBP million", SPENDING_CHANGE, CHANGE),
+    ("*", r"^GBP million", MONEY_TOTAL, SCALE),
 )
 NO_MATCH = {
     "caseload": "a target, threshold, share or change: DfE publishes no like-for-like figure",
     "looked_after": "a change over a year: compare the DfE counts for the two years instead",
     "workforce": "no DfE figure counts the same group",
     "agency": "no DfE figure counts the same thing",
+    "investment": "not a sum of money: no official figure counts it",
 }
 OFFICIAL_LABELS = {
     "caseload_fte": "DfE average caseload per case-holding FTE social worker",
@@ -56,6 +71,8 @@ OFFICIAL_LABELS = {
     "vacancy_rate_fte": "DfE vacancy rate (% of FTE posts)",
     MONEY_TOTAL: "MHCLG RO3 children's social care net current expenditure",
     MONEY_AGENCY: "MHCLG RO3 children's social care spending on agency staff",
+    SPENDING_CHANGE: "change in MHCLG RO3 children's social care net current expenditure on the "
+    "previous year",
 }
 BASIS_LABELS = {
     "council_measure": "council's own measure",
@@ -71,9 +88,15 @@ CERTAINTY_LABELS = {
     "claim": "a claim by an interested party",
 }
 APPROXIMATE = ("approximate", "year", "financial_year")
+# The years a claim quoting DfE statistics states: "(DfE workforce stats 2017 -> 2020)", "2016 vs
+# 2020 (official statistics quoted)". The first year goes with ``value``, the second with
+# ``value_to``.
+STATED_YEARS = r"\b((?:19|20)\d{2})\s*(?:->|vs\.?|to)\s*((?:19|20)\d{2})\b"
+MATCHES, DIFFERS = "matches", "differs"
 
 
-# The claim's own columns in the CSV exports, before and after its figures (same order in both tables).
+# The claim's own columns in the CSV exports, before and after its figures (same order in every
+# claims table).
 CLAIM_HEAD = (
     "announcement_id",
     "area_code",
@@ -98,17 +121,23 @@ def build(ctx: Context) -> list[fmt.Page]:
     if not ctx.has("announcements"):
         intro = (f"Council announcements are {fmt.NOT_IN_PACKAGE}.",)
         return [fmt.Page(STEM, TITLE, "claims", (), intro)]
-    tables = [claims_table(ctx)]
+    frame = claims_frame(ctx)
+    tables = [claims_table(ctx, frame), context_table(ctx, frame)]
     intro = [
         "These are claims made by councils and in the press, not official statistics. Councils' "
         "own figures often use a different basis from DfE's (for example, a council's caseload "
         "count is not DfE's average caseload per case-holding FTE social worker), so the two "
         "columns are shown side by side and never combined.",
+        "The first table holds the claims that have a comparable official figure: the same "
+        "measure for the same council within about 13 months of the claim, or the exact years a "
+        "claim quoting DfE states. The second holds every other claim that states a number, with "
+        "the reason it cannot be compared and, where there is one, an official figure for "
+        "context.",
     ]
     if ctx.has("inspections"):
         tables.append(ratings_table(ctx))
         intro.append(
-            "The second table sets what councils and the press said about Ofsted grades beside "
+            "The third table sets what councils and the press said about Ofsted grades beside "
             "Ofsted's own published judgement for the same council nearest the claim's date."
         )
     else:
@@ -144,9 +173,29 @@ def match_rules(claims: pl.DataFrame, rules: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-OFFICIAL = ["official_period", "official_end", "official_value", "official_source", "gap_days"]
+OFFICIAL = [
+    "official_period",
+    "official_end",
+    "official_value",
+    "official_source",
+    "official_caveat",
+    "gap_days",
+]
 # Nearest first; equally near: the earlier snapshot, then by period (a total order).
 NEAREST_FIRST = ["announcement_id", pl.col("gap_days").abs(), "official_end", "official_period"]
+
+
+def official_figures(ctx: Context) -> pl.DataFrame:
+    """Every published or computed figure with a value, by series code, as claims meet them."""
+    return ctx.series.filter(pl.col("value").is_not_null()).select(
+        "unit_code",
+        "indicator_id",
+        pl.col("period").alias("official_period"),
+        pl.col("period_end").alias("official_end"),
+        pl.col("value").alias("official_value"),
+        pl.col("source_id").alias("official_source"),
+        pl.col("caveat").alias("official_caveat"),
+    )
 
 
 def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
@@ -154,18 +203,10 @@ def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
     nearest one on the other side of the date (``other_*``), so a reader sees both snapshots
     around a claim (Bradford's January 2023 "almost 40%": September 2022 and September 2023)."""
     keyed = compare.to_series_code(claims, ctx.areas)
-    figures = ctx.series.filter(pl.col("value").is_not_null()).select(
-        "unit_code",
-        "indicator_id",
-        pl.col("period").alias("official_period"),
-        pl.col("period_end").alias("official_end"),
-        pl.col("value").alias("official_value"),
-        pl.col("source_id").alias("official_source"),
-    )
     gap = (pl.col("official_end") - pl.col("date")).dt.total_days()
     candidates = (
         keyed.filter(pl.col("indicator_id").is_not_null())
-        .join(figures, on=["unit_code", "indicator_id"])
+        .join(official_figures(ctx), on=["unit_code", "indicator_id"])
         .with_columns(gap.alias("gap_days"))
         .sort(NEAREST_FIRST)
     )
@@ -186,6 +227,133 @@ def nearest_official(ctx: Context, claims: pl.DataFrame) -> pl.DataFrame:
     )
     return keyed.join(nearest, on="announcement_id", how="left", maintain_order="left").join(
         other, on="announcement_id", how="left", maintain_order="left"
+    )
+
+
+# ---------------------------------------------------------------------------- stated DfE years
+
+
+def stated_years() -> list[pl.Expr]:
+    """``year_from`` and ``year_to``: the years a claim quoting DfE statistics states, read from
+    its unit or its date as stated (null for any other claim)."""
+    text = pl.concat_str(pl.col("unit"), pl.col("date_as_stated"), separator=" ")
+    quoted = pl.col("basis") == "dfe_statistics"
+    return [
+        pl.when(quoted).then(text.str.extract(STATED_YEARS, n)).alias(name)
+        for n, name in ((1, "year_from"), (2, "year_to"))
+    ]
+
+
+def stated_figures(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
+    """The official figures for exactly the years a claim states (``stated_from_value`` with the
+    claim's ``value``, ``stated_to_value`` with its ``value_to``)."""
+    figures = official_figures(ctx).select(
+        "unit_code", "indicator_id", "official_period", "official_value"
+    )
+    for side in ("from", "to"):
+        frame = frame.join(
+            figures.rename(
+                {"official_period": f"year_{side}", "official_value": f"stated_{side}_value"}
+            ),
+            on=["unit_code", "indicator_id", f"year_{side}"],
+            how="left",
+            maintain_order="left",
+        )
+    return frame
+
+
+def claim_decimals(value: pl.Expr) -> pl.Expr:
+    """The decimals a claimed number was stated with: 19.5 -> 1, 17 -> 0, 0.321679 -> 6."""
+    digits = value.cast(pl.String).str.extract(r"\.(\d*[1-9])", 1).str.len_chars()
+    return digits.fill_null(0)
+
+
+def year_verdict(claimed: pl.Expr, official: pl.Expr) -> pl.Expr:
+    """Whether DfE's figure, rounded as the claim was stated, is the claimed number."""
+    same = fmt.rounded(official, claim_decimals(claimed)) == claimed
+    return (
+        pl.when(claimed.is_null() | official.is_null())
+        .then(None)
+        .when(same)
+        .then(pl.lit(MATCHES))
+        .otherwise(pl.lit(DIFFERS))
+    )
+
+
+def check_text() -> pl.Expr:
+    """ "2017: claim 19.5, DfE 18.3 (differs); 2020: claim 17, DfE 17.0 (matches)" for a claim
+    quoting DfE years; a dash otherwise (a claim on another basis is never judged against DfE)."""
+
+    def one(year: str, claimed: str, official: str) -> pl.Expr:
+        return pl.when(pl.col(official).is_not_null()).then(
+            pl.col(year)
+            + ": claim "
+            + fmt.number_text(pl.col(claimed), claim_decimals(pl.col(claimed)))
+            + ", DfE "
+            + fmt.number_text(pl.col(official), pl.col("decimals"))
+            + " ("
+            + year_verdict(pl.col(claimed), pl.col(official))
+            + ")"
+        )
+
+    parts = pl.concat_str(
+        one("year_from", "value", "stated_from_value"),
+        one("year_to", "value_to", "stated_to_value"),
+        separator="; ",
+        ignore_nulls=True,
+    )
+    return (
+        pl.when(pl.col("year_from").is_not_null() & (parts != ""))
+        .then(parts)
+        .otherwise(pl.lit(fmt.DASH))
+    )
+
+
+# ---------------------------------------------------------------------------- comparable or not
+
+
+def years_held() -> pl.Expr:
+    """A claim quoting DfE years has DfE's figure for each year it states."""
+    return pl.col("stated_from_value").is_not_null() & (
+        pl.col("value_to").is_null() | pl.col("stated_to_value").is_not_null()
+    )
+
+
+def comparable() -> pl.Expr:
+    """Same measure (or announced investment beside the spending change) and near enough in
+    time: within :data:`COMPARABLE_DAYS`, or exactly the years a claim quoting DfE states."""
+    near = pl.col("gap_days").abs() <= COMPARABLE_DAYS
+    timely = pl.when(pl.col("year_from").is_not_null()).then(years_held()).otherwise(near)
+    return (pl.col("relation").is_in([MEASURE, CHANGE]) & timely).fill_null(False)
+
+
+def context_reason() -> pl.Expr:
+    """Why a claim is only for context, in words."""
+    years = pl.concat_str(pl.col("year_from"), pl.col("year_to"), separator=" and ")
+    return (
+        pl.when(pl.col("indicator_id").is_null())
+        .then(
+            pl.lit("no official counterpart: ")
+            + pl.col("kind").replace_strict(
+                NO_MATCH, default="not a figure any official source publishes"
+            )
+        )
+        .when(pl.col("relation") == SCALE)
+        .then(
+            pl.lit(
+                "money as the council or the press stated it; official spending is a "
+                "different measure, shown for scale only"
+            )
+        )
+        .when(pl.col("year_from").is_not_null())
+        .then(pl.lit("quotes DfE figures for ") + years + ", which this package does not hold")
+        .when(pl.col("official_value").is_null())
+        .then(pl.lit("no official figure for this council"))
+        .otherwise(
+            pl.lit("the nearest official figure is ")
+            + gap_text(pl.col("gap_days"))
+            + ": too far apart to compare"
+        )
     )
 
 
@@ -214,21 +382,33 @@ def gap_text(days: pl.Expr) -> pl.Expr:
     return pl.when(days.is_null()).then(None).otherwise(amount + pl.coalesce(rough, pl.lit("")))
 
 
+# ---------------------------------------------------------------------------- text
+
+
 def figure(value: str) -> pl.Expr:
-    """An official figure in its unit; money also in £ million, the unit claims use."""
+    """An official figure in its unit; money also in £ million, the unit claims use; a change
+    with its sign and, for spending, the percentage change beside it."""
     number = fmt.with_unit(fmt.number_text(pl.col(value), pl.col("decimals")), pl.col("ounit"))
     millions = fmt.number_text(pl.col(value) / 1000, pl.lit(1))
-    return (
-        pl.when(pl.col("ounit") == "gbp_thousand")
-        .then(number + " (£" + millions + "m)")
-        .otherwise(number)
+    money = pl.col("ounit") == "gbp_thousand"
+    shown = pl.when(money).then(number + " (£" + millions + "m)").otherwise(number)
+    change = pl.col("relation") == CHANGE
+    sign = pl.when(change & (pl.col(value) > 0)).then(pl.lit("+")).otherwise(pl.lit(""))
+    percent = pl.when(
+        change & (value == "official_value") & pl.col("official_percent").is_not_null()
+    ).then(
+        pl.lit(", ")
+        + pl.when(pl.col("official_percent") > 0).then(pl.lit("+")).otherwise(pl.lit(""))
+        + fmt.number_text(pl.col("official_percent"), pl.lit(1))
+        + "%"
     )
+    return sign + shown + pl.coalesce(percent, pl.lit(""))
 
 
 def other_text() -> pl.Expr:
     """The figure on the other side of the claim date, with its period and gap."""
     return (
-        pl.when(pl.col("other_official_value").is_not_null())
+        pl.when(pl.col("other_official_value").is_not_null() & pl.col("year_from").is_null())
         .then(
             figure("other_official_value")
             + " at "
@@ -248,40 +428,116 @@ def different_year() -> pl.Expr:
 
 
 def claim_text() -> pl.Expr:
-    return pl.col("value_as_stated") + " " + pl.col("unit")
+    """What was said, its unit printed once: a percentage claim already carrying "%" does not get
+    "percent" again ("+38% rise in caseloads since 2018"), one without gets the sign ("almost 40%
+    of social workers from agencies"), and "per worker" already said is not repeated."""
+    stated = pl.col("value_as_stated")
+    # "3000 per worker" with unit "GBP per worker (...)": the "per worker" is said once
+    per = r"(per \w+)"
+    repeated = stated.str.extract(per, 1) == pl.col("unit").str.extract(per, 1)
+    unit = (
+        pl.when(repeated.fill_null(False))
+        .then(pl.col("unit").str.replace(r"\s*per \w+", ""))
+        .otherwise(pl.col("unit"))
+    )
+    percent = unit.str.starts_with("percent ")
+    rest = unit.str.strip_prefix("percent ")
+    return (
+        pl.when(percent & stated.str.contains("%", literal=True))
+        .then(stated + " " + rest)
+        .when(percent)
+        .then(stated + "% " + rest)
+        .otherwise(stated + " " + unit)
+    )
 
 
 def official_text() -> pl.Expr:
-    """The official figure with whose measure it is, and the scale caveat for money."""
+    """The official figure with whose measure it is (the years stated, for a claim quoting DfE),
+    the scale caveat for money, and its own caveat when it is flagged."""
     what = pl.col("indicator_id").replace_strict(OFFICIAL_LABELS, default=pl.col("olabel"))
-    scale = pl.when(pl.col("relation") == "scale").then(
+    scale = pl.when(pl.col("relation") == SCALE).then(
         pl.when(different_year())
         .then(pl.lit(": for scale only, a different year and measure"))
         .otherwise(pl.lit(": for scale only, a different measure"))
     )
+    change = pl.when(pl.col("relation") == CHANGE).then(pl.lit(", ") + pl.col("official_period"))
+    flagged = pl.when(pl.col("official_caveat").is_not_null()).then(
+        pl.lit(" (flagged figure: ") + pl.col("official_caveat") + ")"
+    )
+    stated = pl.concat_str(
+        pl.when(pl.col("stated_from_value").is_not_null()).then(
+            "DfE " + pl.col("year_from") + ": " + fmt_stated("stated_from_value")
+        ),
+        pl.when(pl.col("stated_to_value").is_not_null()).then(
+            "DfE " + pl.col("year_to") + ": " + fmt_stated("stated_to_value")
+        ),
+        separator="; ",
+        ignore_nulls=True,
+    )
     return (
-        pl.when(pl.col("official_value").is_not_null())
-        .then(figure("official_value") + ", " + what + pl.coalesce(scale, pl.lit("")))
+        pl.when(pl.col("year_from").is_not_null() & years_held())
+        .then(stated + ", " + what)
+        .when(pl.col("official_value").is_not_null())
+        .then(
+            figure("official_value")
+            + ", "
+            + what
+            + pl.coalesce(change, pl.lit(""))
+            + pl.coalesce(scale, pl.lit(""))
+            + pl.coalesce(flagged, pl.lit(""))
+        )
         .when(pl.col("indicator_id").is_not_null())
         .then(pl.lit("no official figure for this council"))
-        .otherwise(
-            pl.lit("no official counterpart: ")
-            + pl.col("kind").replace_strict(
-                NO_MATCH, default="not a figure any official source publishes"
-            )
-        )
+        .otherwise(pl.lit(fmt.DASH))
     )
 
 
+def fmt_stated(column: str) -> pl.Expr:
+    return fmt.with_unit(fmt.number_text(pl.col(column), pl.col("decimals")), pl.col("ounit"))
+
+
+def period_shown() -> pl.Expr:
+    """The official figure's period; the years stated for a claim quoting DfE."""
+    return (
+        pl.when(pl.col("year_from").is_not_null() & years_held())
+        .then(
+            pl.concat_str(
+                pl.col("year_from"), pl.col("year_to"), separator=" and ", ignore_nulls=True
+            )
+        )
+        .otherwise(fmt.period_text(pl.col("official_period"), pl.col("official_end")))
+    )
+
+
+def gap_shown() -> pl.Expr:
+    return (
+        pl.when(pl.col("year_from").is_not_null() & years_held())
+        .then(pl.lit("the years the claim states"))
+        .otherwise(gap_text(pl.col("gap_days")))
+    )
+
+
+# ---------------------------------------------------------------------------- the frames
+
+
 def claims_frame(ctx: Context) -> pl.DataFrame:
+    """Every claim that states a number, with its official counterpart, the years it states,
+    whether it is ``comparable`` and, if not, its ``context_reason``."""
     claims = ctx.frames["announcements"].with_columns(pl.col(pl.Enum).cast(pl.String))
-    numbered = claims.filter(pl.col("value").is_not_null())
+    numbered = claims.filter(pl.col("value").is_not_null()).with_columns(stated_years())
     matched = nearest_official(ctx, match_rules(numbered, rule_frame(ctx)))
     meta = ctx.indicators.select(
         "indicator_id",
         pl.col("label").alias("olabel"),
         pl.col("unit").cast(pl.String).alias("ounit"),
         "decimals",
+    )
+    percent = official_figures(ctx).filter(pl.col("indicator_id") == SPENDING_CHANGE_PERCENT)
+    percent = percent.select(
+        "unit_code",
+        pl.lit(SPENDING_CHANGE).alias("indicator_id"),
+        "official_period",
+        pl.col("official_value").alias("official_percent"),
     )
     publishers = ctx.sources.select(
         pl.col("source_id").alias("official_source"),
@@ -291,9 +547,19 @@ def claims_frame(ctx: Context) -> pl.DataFrame:
         pl.col("unit_code").alias("area_code"), pl.col("area").alias("council")
     )
     return (
-        matched.join(meta, on="indicator_id", how="left")
+        stated_figures(ctx, matched)
+        .join(meta, on="indicator_id", how="left")
+        .join(percent, on=["unit_code", "indicator_id", "official_period"], how="left")
         .join(publishers, on="official_source", how="left")
         .join(names, on="area_code", how="left")
+        .with_columns(
+            comparable().alias("comparable"),
+            pl.when(~comparable()).then(context_reason()).alias("context_reason"),
+            # the texts both tables show, computed once
+            official_text().alias("official_shown"),
+            check_text().alias("check"),
+            claim_text().alias("claim_shown"),
+        )
         .sort("council", "date", "announcement_id")
     )
 
@@ -311,83 +577,205 @@ def short_publisher(name: pl.Expr) -> pl.Expr:
     )
 
 
-def claims_table(ctx: Context) -> fmt.Table:
-    frame = claims_frame(ctx)
-    total = ctx.frames["announcements"].height
-    subtitle = (
-        f"The {frame.height} of {total} recorded announcements that state a number, each beside "
-        "the official figure for the same council and the nearest period. Claims are not "
-        "official statistics; each side is labelled with whose measure it is."
-    )
-    shown = frame.select(
-        pl.col("council").alias("group"),
-        pl.col("date_as_stated").alias("when"),
-        claim_text().alias("claim"),
-        pl.col("basis")
-        .replace_strict(BASIS_LABELS, default="council or press statement")
-        .alias("basis"),
-        official_text().alias("official"),
-        fmt.period_text(pl.col("official_period"), pl.col("official_end")).alias("period"),
-        gap_text(pl.col("gap_days")).alias("gap"),
-        other_text().alias("other"),
-        pl.col("certainty")
-        .replace_strict(CERTAINTY_LABELS, default=pl.col("certainty"))
-        .alias("certainty"),
-        pl.col("source_url").alias("source"),
-    )
-    gt = (
-        fmt.base_gt(shown, STEM.replace("/", "-"), TITLE, subtitle, groupname_col="group")
-        .tab_spanner("The claim", columns=["when", "claim", "basis", "certainty", "source"])
-        .tab_spanner("The official statistics", columns=["official", "period", "gap", "other"])
-        .cols_move_to_end(["official", "period", "gap", "other"])
-        .cols_label(
-            when="When (as stated)",
-            claim="What was said",
-            basis="Whose figure",
-            certainty="Certainty",
-            source="Source",
-            official="Nearest official figure (whose measure)",
-            period="Period",
-            gap="Time between",
-            other="Official figure on the other side of the claim date",
-        )
-        .fmt(lambda url: fmt.safe_link(url, text="source"), columns="source")
-        .sub_missing(["period", "gap"], missing_text=fmt.DASH)
-    )
-    money_periods = (
-        frame.filter(pl.col("relation") == "scale")["official_period"].drop_nulls().unique().sort()
-    )
-    money_years = " and ".join(money_periods.to_list()) or "latest"
-    notes = [
-        f"{fmt.DASH} in Period and Time between: there is no official figure to compare with.",
-        f"Money claims (GBP million) are set beside the council's {money_years} children's social "
-        "care net current expenditure from MHCLG's revenue outturn (RO3), or its agency-staff "
-        "memorandum line for agency spending, only to show the scale: a different definition, "
-        "and a different year unless the claim is dated within that year.",
-        claims_source_line(ctx, frame),
+def basis_text() -> pl.Expr:
+    return pl.col("basis").replace_strict(BASIS_LABELS, default="council or press statement")
+
+
+def certainty_text() -> pl.Expr:
+    return pl.col("certainty").replace_strict(CERTAINTY_LABELS, default=pl.col("certainty"))
+
+
+def claim_columns() -> list[pl.Expr]:
+    """The claim's own columns of a CSV export, before its official figures."""
+    return [
+        *map(pl.col, CLAIM_HEAD),
+        pl.col("value"),
+        pl.col("value_to"),
+        pl.col("qualifier"),
+        *map(pl.col, CLAIM_TAIL),
     ]
-    gt = fmt.add_notes(gt, notes)
-    data = frame.select(
-        *CLAIM_HEAD,
-        "value",
-        "value_to",
-        "qualifier",
-        *CLAIM_TAIL,
+
+
+def official_columns() -> list[pl.Expr]:
+    """The official figure's columns of a CSV export, numbers at the indicator's decimals."""
+    return [
         pl.col("indicator_id").alias("official_indicator"),
         "relation",
         "official_period",
         "official_end",
-        "official_value",
+        at_decimals("official_value"),
+        fmt.rounded(pl.col("official_percent"), pl.lit(1)).alias("official_change_percent"),
         "official_source",
+        "official_caveat",
         "gap_days",
-        official_text().alias("official_shown"),
+        "official_shown",
+    ]
+
+
+CLAIM_LABELS = {
+    "when": "When (as stated)",
+    "claim": "What was said",
+    "basis": "Whose figure",
+    "certainty": "Certainty",
+    "source": "Source",
+}
+
+
+def claim_gt(
+    shown: pl.DataFrame,
+    stem: str,
+    title: str,
+    subtitle: str,
+    spanner: str,
+    labels: dict[str, str],
+) -> GT:
+    """The layout both numeric-claim tables share: the claim's own columns under "The claim",
+    then the official side's (``labels``, in order) under ``spanner``."""
+    official = list(labels)
+    return (
+        fmt.base_gt(shown, stem.replace("/", "-"), title, subtitle, groupname_col="group")
+        .tab_spanner("The claim", columns=list(CLAIM_LABELS))
+        .tab_spanner(spanner, columns=official)
+        .cols_move_to_end(official)
+        .cols_label(**CLAIM_LABELS, **labels)
+        .fmt(lambda url: fmt.safe_link(url, text="source"), columns="source")
+        .sub_missing(["period", "gap"], missing_text=fmt.DASH)
+    )
+
+
+def claim_cells(*official: pl.Expr) -> list[pl.Expr]:
+    """A numeric-claims table's cells: the council (row group), the claim as shown, then the
+    ``official`` side, then the claim's certainty and source."""
+    return [
+        pl.col("council").alias("group"),
+        pl.col("date_as_stated").alias("when"),
+        pl.col("claim_shown").alias("claim"),
+        basis_text().alias("basis"),
+        *official,
+        certainty_text().alias("certainty"),
+        pl.col("source_url").alias("source"),
+    ]
+
+
+def at_decimals(column: str, name: str | None = None) -> pl.Expr:
+    """An official figure at its indicator's decimals, for the CSV and the workbook."""
+    return fmt.rounded(pl.col(column), pl.col("decimals")).alias(name or column)
+
+
+def claims_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
+    """The claims with a comparable official figure."""
+    total = ctx.frames["announcements"].height
+    rows = frame.filter(pl.col("comparable"))
+    subtitle = (
+        f"The {rows.height} of {frame.height} numeric claims (of {total} recorded announcements) "
+        "that have an official figure for the same council and measure within about 13 months, "
+        "or for the years the claim states. Claims are not official statistics; each side is "
+        "labelled with whose measure it is."
+    )
+    shown = rows.select(
+        claim_cells(
+            pl.col("official_shown").alias("official"),
+            period_shown().alias("period"),
+            gap_shown().alias("gap"),
+            pl.col("check"),
+            other_text().alias("other"),
+        )
+    )
+    gt = claim_gt(
+        shown,
+        STEM,
+        TITLE,
+        subtitle,
+        "The official statistics",
+        {
+            "official": "Official figure (whose measure)",
+            "period": "Period",
+            "gap": "Time between",
+            "check": "Check (claims quoting DfE)",
+            "other": "Official figure on the other side of the claim date",
+        },
+    )
+    notes = [
+        f"Comparable: the same measure for the same council, dated within {COMPARABLE_DAYS} days "
+        "(about 13 months) of the claim; a claim quoting DfE statistics for stated years is set "
+        "beside DfE's figures for exactly those years. Announced investment would be set beside "
+        "the change in the council's net children's social care spending for a year that near.",
+        f"Check: only for claims quoting DfE statistics, whose figure should be DfE's: {MATCHES!r} "
+        f"when DfE's figure, rounded as the claim states it, is the claimed number, else "
+        f"{DIFFERS!r}. A council's own measure is never judged against DfE's ({fmt.DASH}).",
+        claims_source_line(ctx, rows),
+    ]
+    gt = fmt.add_notes(gt, notes)
+    data = rows.select(
+        *claim_columns(),
+        *official_columns(),
+        "year_from",
+        "year_to",
+        at_decimals("stated_from_value", "official_value_year_from"),
+        at_decimals("stated_to_value", "official_value_year_to"),
+        "check",
         "other_official_period",
         "other_official_end",
-        "other_official_value",
+        at_decimals("other_official_value"),
         "other_gap_days",
-        different_year().alias("official_different_year"),
     )
     return fmt.Table(STEM, TITLE, subtitle, gt, data, png=True, sheet="claims")
+
+
+def context_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
+    """Every other numeric claim, with why it is not compared and an official figure for scale."""
+    rows = frame.filter(~pl.col("comparable"))
+    subtitle = (
+        f"The other {rows.height} of {frame.height} numeric claims: no official figure for the "
+        "same measure near enough in time. Each says why; where there is a related official "
+        "figure (the council's spending, the nearest snapshot) it is shown for context only."
+    )
+    shown = rows.select(
+        claim_cells(
+            pl.col("context_reason").alias("why"),
+            pl.col("official_shown").alias("official"),
+            pl.when(pl.col("official_value").is_not_null())
+            .then(fmt.period_text(pl.col("official_period"), pl.col("official_end")))
+            .alias("period"),
+            gap_text(pl.col("gap_days")).alias("gap"),
+        )
+    )
+    gt = claim_gt(
+        shown,
+        CONTEXT_STEM,
+        CONTEXT_TITLE,
+        subtitle,
+        "For context only",
+        {
+            "why": "Why it is not compared",
+            "official": "Nearest related official figure",
+            "period": "Period",
+            "gap": "Time between",
+        },
+    )
+    money = rows.filter(pl.col("relation").is_in([SCALE, CHANGE]))
+    years = (
+        " and ".join(money["official_period"].drop_nulls().unique().sort().to_list()) or "latest"
+    )
+    notes = [
+        f"Money claims (GBP million) are set beside the council's {years} figures from MHCLG's "
+        "revenue outturn (RO3): announced investment beside the change in its net children's "
+        "social care spending on the year before, other sums beside that net spending (or its "
+        "agency-staff line) for scale only, a different definition and, unless the claim is "
+        "dated within it, a different year.",
+        f"{fmt.DASH} in Period and Time between: there is no official figure to set beside it.",
+        claims_source_line(ctx, rows),
+    ]
+    gt = fmt.add_notes(gt, notes)
+    data = rows.select(
+        *claim_columns(),
+        "context_reason",
+        *official_columns(),
+        different_year().alias("official_different_year"),
+    )
+    return fmt.Table(
+        CONTEXT_STEM, CONTEXT_TITLE, subtitle, gt, data, png=True, sheet="claims context"
+    )
 
 
 # ---------------------------------------------------------------------------- Ofsted grade claims
@@ -405,7 +793,6 @@ RATING_RULES: tuple[tuple[str, str], ...] = (
 )
 # Ofsted's grade words on every framework's scale, lower case (2009-13 frameworks had "adequate").
 OFSTED_GRADES = ("outstanding", "good", "adequate", "requires improvement to be good", "inadequate")
-MATCHES, DIFFERS = "matches", "differs"
 RATING_OFFICIAL = [
     "official_framework",
     "official_inspection_type",

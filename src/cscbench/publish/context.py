@@ -163,6 +163,7 @@ def build_context(descriptor: Path, groups_path: Path) -> Context:
         frames["indicators"],
         frames["observations"],
         frames["statistical_neighbours"],
+        frames.get("caveats"),
     )
     built = compare.build(inputs)
     meta = indicator_meta(frames["indicators"])

@@ -32,7 +32,8 @@ NA_NOTE = (
 BAND_NOTE = (
     "Rank 1 = best of the councils (and joint returns) with a figure for that period, by the "
     "indicator's polarity; ties share the lowest rank. Band A = ranks in the best 25% of the "
-    "ranked count, B to 50%, C to 75%, D the rest."
+    "ranked count, B to 50%, C to 75%, D the rest. Flagged figures (see the package's caveats) "
+    "are shown with their caveat but not ranked, banded or counted in neighbour statistics."
 )
 
 # Colour repeats the printed letter or grade; it is never the only signal. Blue-to-red diverging
@@ -145,6 +146,25 @@ def number_text(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
         .then(sign + body)
         .otherwise(value.cast(pl.String))
     )
+
+
+def rounded(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """``value`` at ``decimals``, rounded exactly as :func:`number_text` shows it, for downloads.
+
+    The whole number of last-decimal units divided by a power of ten is the double nearest the
+    decimal, so a CSV shows 15.57, never 15.570000000000002. A figure too large for exact integers
+    (or with no ``decimals``) is left as it is; zero is never written as -0.
+    """
+    scale = pl.lit(10.0).pow(decimals.cast(pl.Float64))
+    magnitude = (value.abs() * scale).round(6).round(0, mode="half_away_from_zero")
+    exact = magnitude.is_finite() & (magnitude < EXACT_LIMIT) & decimals.is_not_null()
+    signed = pl.when((value < 0) & (magnitude > 0)).then(-magnitude).otherwise(magnitude)
+    return pl.when(exact).then(signed / scale).otherwise(value)
+
+
+def plain_number(value: pl.Expr, decimals: pl.Expr) -> pl.Expr:
+    """:func:`number_text` without thousands separators, for figures inside CSV text."""
+    return number_text(value, decimals).str.replace_all(",", "", literal=True)
 
 
 def with_unit(text: pl.Expr, unit: pl.Expr) -> pl.Expr:
@@ -314,11 +334,32 @@ def neighbour_note(names: dict[str, str]) -> pl.Expr:
         + " shares this council's own joint return: that figure is this council's own, so it "
         "is left out of the neighbour mean, median and count."
     )
-    return pl.concat_str([merged, excluded], separator=" ", ignore_nulls=True).replace("", None)
+    flagged = pl.when(pl.col("sn_flagged").is_not_null()).then(
+        names_text(pl.col("sn_flagged"), names)
+        + pl.when(pl.col("sn_flagged").str.contains("|", literal=True))
+        .then(pl.lit(" are neighbours whose figures are flagged"))
+        .otherwise(pl.lit(" is a neighbour whose figure is flagged"))
+        + " (see that council's profile): left out of the mean, median and count."
+    )
+    return pl.concat_str([merged, excluded, flagged], separator=" ", ignore_nulls=True).replace(
+        "", None
+    )
+
+
+FLAGGED_TEXT = "left out of ranks, bands and neighbour means and medians"
+FLAGGED_PREFIX = f"Flagged figure (shown as published; {FLAGGED_TEXT}): "
+
+
+def flag_note(caveat: pl.Expr | None = None) -> pl.Expr:
+    """Why a flagged figure (the ``caveats`` resource) is shown but not compared, as a footnote
+    (``caveat``: the column holding the reason, by default ``caveat``)."""
+    reason = pl.col("caveat") if caveat is None else caveat
+    return pl.when(reason.is_not_null()).then(pl.lit(FLAGGED_PREFIX) + reason)
 
 
 def caveat_note() -> pl.Expr:
-    """A figure's own note (e.g. Kirklees' published 0.0 agency rate), as a footnote."""
+    """A figure's own note (a publisher's note quoted for its symbol), as a footnote; a flagged
+    figure's caveat is :func:`flag_note`'s (compare takes it off the note)."""
     return pl.when(
         pl.col("note").is_not_null() & (pl.col("status").fill_null("") != "computed")
     ).then(pl.lit("Note: ") + pl.col("note"))
@@ -617,5 +658,12 @@ def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
+    """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
+    from cscbench.package import format_column
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    export_frame(frame).write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")
+    out = export_frame(frame)
+    out = out.with_columns(
+        format_column(out[c], "number") for c in out.columns if out[c].dtype == pl.Float64
+    )
+    out.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")

@@ -22,6 +22,7 @@ OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
 POST_2026_TEXT = fmt.GRADE_STATUS_LABELS[compare.POST_2026]
 KIND_ORDER = {"council": 0, "region": 1, "england": 2}
+ROUNDED = ("value", "sn_mean", "sn_median")  # CSV numbers at the indicator's decimals
 
 CSV_COLUMNS = [
     "block",
@@ -51,9 +52,12 @@ CSV_COLUMNS = [
     "sn_total",
     "sn_merged",
     "sn_excluded",
+    "sn_flagged",
     "trend",
     "source_id",
     "note",
+    "flagged",
+    "caveat",
 ]
 
 
@@ -322,6 +326,7 @@ def figure_footnotes(
         pl.when(pl.col("figure") == fmt.NO_FIGURE).then(pl.lit(fmt.NO_FIGURE_NOTE)),
         joint,
         fmt.caveat_note(),
+        fmt.flag_note(),
     ]
     if "ofsted_note" in full.columns:
         notes.append(pl.col("ofsted_note"))
@@ -331,10 +336,9 @@ def figure_footnotes(
 
 
 def rank_footnotes(gt: GT, frame: pl.DataFrame, columns: tuple[str, ...]) -> GT:
-    """A ranked figure's caveat (its note) on its rank and band cells too, with the figure's mark:
-    Kirklees' published 0.0 agency rate ranks 1st, band A, and the reader must see why to doubt it.
-    """
-    caveat = pl.when(pl.col("rank").is_not_null()).then(fmt.caveat_note())
+    """A flagged figure's caveat on its rank and band cells too, with the figure's mark: Kirklees'
+    published 0.0 agency rate is "not ranked", and the reader must see why."""
+    caveat = fmt.flag_note()
     for column in columns:
         gt = fmt.footnote_cells(gt, frame, column, caveat)
     return gt
@@ -360,7 +364,8 @@ def subtitle_periods(rows: pl.DataFrame) -> str:
 
 
 def csv_frame(full: pl.DataFrame) -> pl.DataFrame:
-    """The table's data, tidy: raw numbers beside the text shown, one row per table row."""
+    """The table's data, tidy: numbers at the indicator's decimals beside the text shown, one row
+    per table row (the data package keeps the published values exactly)."""
     return (
         full.drop("trend")
         .with_row_index("_row")
@@ -369,6 +374,7 @@ def csv_frame(full: pl.DataFrame) -> pl.DataFrame:
             pl.col("label").alias("indicator"),
             pl.col("indicator_polarity").alias("polarity"),
             pl.col("unit_code").alias("area_code"),
+            *(fmt.rounded(pl.col(c), pl.col("decimals")).alias(c) for c in ROUNDED),
         )
         .select(CSV_COLUMNS)
     )
@@ -377,14 +383,16 @@ def csv_frame(full: pl.DataFrame) -> pl.DataFrame:
 def trend_text(frame: pl.DataFrame) -> pl.DataFrame:
     """_row -> "2017: 16.7; 2018: 13.8; ..." with "no figure" where a period is missing."""
     return (
-        frame.select("_row", "trend_periods", "trend_values")
+        frame.select("_row", "trend_periods", "trend_values", "decimals")
         .filter(pl.col("trend_periods").is_not_null())
         .explode("trend_periods", "trend_values")
         .with_columns(
             (
                 pl.col("trend_periods")
                 + ": "
-                + pl.col("trend_values").cast(pl.String).fill_null(fmt.NO_FIGURE)
+                + fmt.plain_number(pl.col("trend_values"), pl.col("decimals")).fill_null(
+                    fmt.NO_FIGURE
+                )
             ).alias("_t")
         )
         .group_by("_row", maintain_order=True)

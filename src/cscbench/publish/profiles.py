@@ -42,6 +42,7 @@ SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
 # The 0.2 themes are in each profile's CSV; their themed sections on the page come with the themed
 # pages (issue 11, section 4), which keeps the page, and the time to publish 153 of them, as it was.
 CSV_ONLY_THEMES = ("front_door", "child_protection", "care_leavers")
+ROUNDED = ("value", "region_value", "england_value", "sn_mean", "sn_median")
 CSV_COLUMNS = [
     "area_code",
     "council",
@@ -71,11 +72,28 @@ CSV_COLUMNS = [
     "sn_total",
     "sn_merged",
     "sn_excluded",
+    "sn_flagged",
     "shown",
     "change_text",
     "note",
+    "flagged",
+    "caveat",
+    "region_caveat",
+    "england_caveat",
     "source_id",
 ]
+
+
+def csv_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """A profile's data: every indicator, numbers at the indicator's decimals (the data package
+    keeps the published values exactly)."""
+    return rows.with_columns(
+        pl.col("unit_code").alias("area_code"),
+        pl.col("name").alias("council"),
+        pl.col("label").alias("indicator"),
+        pl.col("indicator_polarity").alias("polarity"),
+        *(fmt.rounded(pl.col(c), pl.col("decimals")).alias(c) for c in ROUNDED),
+    ).select(CSV_COLUMNS)
 
 
 def build(ctx: Context) -> list[fmt.Page]:
@@ -233,6 +251,10 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
     gt = fmt.footnote_cells(
         gt, shown_rows, "england", fmt.status_note(pl.col("england_status"), meanings)
     )
+    for comparator in ("region", "england"):
+        caveat = f"{comparator}_caveat"
+        if shown_rows[caveat].null_count() < shown_rows.height:  # rare: skip the pass otherwise
+            gt = fmt.footnote_cells(gt, shown_rows, comparator, fmt.flag_note(pl.col(caveat)))
     notes = [
         fmt.BAND_NOTE,
         fmt.NA_NOTE,
@@ -241,10 +263,5 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         fmt.source_line(ctx.sources, shown_rows["source_id"].drop_nulls().to_list()),
     ]
     gt = fmt.add_notes(gt, notes)
-    data = rows.with_columns(
-        pl.col("unit_code").alias("area_code"),
-        pl.col("name").alias("council"),
-        pl.col("label").alias("indicator"),
-        pl.col("indicator_polarity").alias("polarity"),
-    ).select(CSV_COLUMNS)
+    data = csv_frame(rows)
     return fmt.Table(stem, title, subtitle, gt, data)

@@ -35,6 +35,7 @@ WIDE_VALUES = (
     "ranked_count",
     "band",
     "rank_note",
+    "caveat",
 )
 
 
@@ -95,7 +96,10 @@ def region_table(ctx: Context, region: str, name: str, stem: str) -> fmt.Table:
     ranked = set(
         ctx.indicators.filter(pl.col("polarity") != compare.NEUTRAL)["indicator_id"].to_list()
     )
-    long = long_rows(ctx, region, ids)
+    # figures are shown from the exact values; the CSV's numbers are at the indicator's decimals
+    long = long_rows(ctx, region, ids).with_columns(
+        fmt.rounded(pl.col("value"), pl.col("decimals"))
+    )
     table = wide(long, ids)
     councils = table.filter(pl.col("row_kind") == "council")["unit_code"].to_list()
     ofsted = ofsted_rows(ctx, councils).select(
@@ -140,7 +144,7 @@ def region_table(ctx: Context, region: str, name: str, stem: str) -> fmt.Table:
             gt = fmt.style_letters(gt, shown, f"band_text__{i}", fmt.BAND_COLOURS)
         per = table.select(
             pl.col(f"{value}__{i}").alias(value)
-            for value in ("figure", "status", "basis", "basis_code", "note", "rank")
+            for value in ("figure", "status", "basis", "basis_code", "note", "rank", "caveat")
         )
         gt = figure_footnotes(gt, per, ctx.labels, column=f"figure__{i}")
         if i in ranked:
@@ -168,6 +172,7 @@ def csv_frame(table: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
             pl.col(f"band__{i}").alias(f"{i}_band"),
             pl.col(f"rank_note__{i}").alias(f"{i}_rank_note"),
             pl.col(f"basis__{i}").alias(f"{i}_basis"),
+            pl.col(f"caveat__{i}").alias(f"{i}_caveat"),
         ]
     columns.append(pl.col("ofsted").alias("ofsted_latest"))
     return table.select(columns)

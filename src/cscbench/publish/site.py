@@ -22,12 +22,14 @@ import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from cscbench import atomic
 from cscbench.errors import UsageError
 from cscbench.publish import formatting as fmt
+from cscbench.publish import workbook
 
 MARKER = ".cscbench-site"
 WORKBOOK = "data/cscbench-tables.xlsx"
@@ -218,8 +220,14 @@ def write_parquet(root: Path, frames: dict[str, pl.DataFrame]) -> list[str]:
     return written
 
 
-def write_workbook(path: Path, tables: Sequence[fmt.Table], readme: Sequence[str]) -> None:
-    """One XLSX: a README sheet, then one sheet per table; text cells neutralised (see fmt.neutralise).
+def write_workbook(
+    path: Path,
+    tables: Sequence[fmt.Table],
+    readme: Sequence[str],
+    sheets: Sequence[workbook.Sheet] = (),
+) -> None:
+    """One XLSX: a README sheet, one sheet per table, then ``sheets`` (the profiles); text cells
+    neutralised (see fmt.neutralise).
 
     Each table goes in with polars' ``write_excel`` into our own xlsxwriter workbook, whose
     ``strings_to_formulas=False`` makes every text cell a string cell (xlsxwriter applies it to
@@ -244,7 +252,25 @@ def write_workbook(path: Path, tables: Sequence[fmt.Table], readme: Sequence[str
             header_format={"bold": True},
             freeze_panes=(1, 0),
         )
+    for extra in sheets:
+        write_sheet(book, extra, _sheet_name(extra.name, used))
     book.close()
+
+
+def write_sheet(book: Any, sheet: workbook.Sheet, name: str) -> None:
+    """A wide sheet: the frame (numbers as numbers), then its text cells and cell comments."""
+    fmt.export_frame(sheet.frame).write_excel(
+        workbook=book,
+        worksheet=name,
+        dtype_formats=UNROUNDED,
+        header_format={"bold": True},
+        freeze_panes=(1, sheet.frozen_columns),
+    )
+    cells = book.get_worksheet_by_name(name)
+    for row, col, text in sheet.texts.iter_rows():
+        cells.write_string(row + 1, col, _neutral(text))
+    for row, col, text in sheet.comments.iter_rows():
+        cells.write_comment(row + 1, col, text)
 
 
 def _neutral(text: str) -> str:
