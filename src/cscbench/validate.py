@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -487,9 +488,13 @@ def validate_frame(
     table_schema: dict[str, Any],
     frames: dict[str, pl.DataFrame],
     tally: Tally,
-    skip_rows: pl.Series | None = None,
+    skip_rows: pl.Series | Callable[[], pl.Series] | None = None,
 ) -> None:
-    """Run the resource's pandera schema; failures on ``skip_rows`` (malformed rows) are left out."""
+    """Run the resource's pandera schema; failures on ``skip_rows`` (malformed rows) are left out.
+
+    ``skip_rows`` may be a function giving them: it is called only if a check fails (the row
+    shapes may still be being counted in the background meanwhile).
+    """
     frame = frames[resource]
     checks = sch.schema_checks(
         resource, table_schema, frames, rules_for(resource, frames, table_schema)
@@ -509,6 +514,7 @@ def validate_frame(
             errors = err.schema_errors
         else:
             return
+    skip_rows = skip_rows() if callable(skip_rows) else skip_rows
     skip = pl.Series("skip", [], dtype=pl.UInt32) if skip_rows is None else skip_rows
     pk = sch.primary_key(table_schema)
     for error in errors:
@@ -577,15 +583,19 @@ def file_problem(p: FileProblem, resource: str) -> Problem:
 
 
 def read_resources(
-    entries: list[Entry], tally: Tally, max_bytes: int | None = None
-) -> tuple[dict[str, pl.DataFrame], dict[str, pl.Series]]:
-    """Read every resource as text with its file and header checks; keep the ones fit to check."""
+    entries: list[Entry], tally: Tally, max_bytes: int | None = None, defer: Executor | None = None
+) -> tuple[dict[str, pl.DataFrame], dict[str, TextTable]]:
+    """Read every resource as text with its file and header checks; keep the ones fit to check.
+
+    Returns the frames fit to check and every table read; with ``defer`` a table's row shapes
+    may still be being counted (:func:`add_row_shapes` adds them once done)."""
     frames: dict[str, pl.DataFrame] = {}
-    bad_rows: dict[str, pl.Series] = {}
+    tables: dict[str, TextTable] = {}
     for entry in entries:
         name = entry.name
-        table = read_table(entry.path, tally.limit, max_bytes)
-        add_file_problems(name, table, tally)
+        table = read_table(entry.path, tally.limit, max_bytes, defer)
+        tables[name] = table
+        add_file_problems(name, table, tally)  # those known now; the row shapes may follow
         if table.frame is None:
             continue
         written = table.header if len(table.header) == table.frame.width else table.frame.columns
@@ -597,8 +607,18 @@ def read_resources(
             )
         if not header:
             frames[name] = table.frame
-            bad_rows[name] = table.bad_rows
-    return frames, bad_rows
+    return frames, tables
+
+
+def add_row_shapes(resource: str, table: TextTable, tally: Tally) -> None:
+    """The row-shape problems of a table read with ``defer``, once counted."""
+    if table.pending is not None:
+        done = table.settled()
+        add_file_problems(
+            resource,
+            dataclasses.replace(done, problems=done.problems[len(table.problems) :]),
+            tally,
+        )
 
 
 def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
@@ -608,6 +628,22 @@ def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
         by_check.setdefault(p.check_id, []).append(file_problem(p, resource))
     for check_id, examples in by_check.items():
         tally.add_examples(examples, max(table.totals.get(check_id, 0), len(examples)))
+
+
+def check_resources(
+    entries: list[Entry], tally: Tally, max_bytes: int | None
+) -> dict[str, pl.DataFrame]:
+    """Read and check every resource. A file's row shapes (a second, streamed pass over it) are
+    counted on a second thread while the frames are checked, so the two share the cores; a
+    failing check waits for them (its malformed rows are left out)."""
+    schemas = {e.name: e.schema for e in entries}
+    with ThreadPoolExecutor(1, thread_name_prefix="cscbench-rows") as background:
+        frames, tables = read_resources(entries, tally, max_bytes, background)
+        for name in frames:
+            validate_frame(name, schemas[name], frames, tally, tables[name].settled_rows)
+        for name, table in tables.items():
+            add_row_shapes(name, table, tally)
+    return frames
 
 
 def validate_package(
@@ -636,10 +672,7 @@ def validate_package(
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
-            frames, bad_rows = read_resources(checked.entries, tally, chosen.file_bytes)
-            schemas = {e.name: e.schema for e in checked.entries}
-            for name in frames:
-                validate_frame(name, schemas[name], frames, tally, bad_rows[name])
+            frames = check_resources(checked.entries, tally, chosen.file_bytes)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.frictionless_engine import frictionless_problems
 
