@@ -47,7 +47,7 @@ from cscbench.publish import (
     site,
     whatchanged,
     workbook,
-    workbook_readme,
+    write_site_files,
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
@@ -482,16 +482,7 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
     with pytest.MonkeyPatch.context() as patch:
         shuffle_unordered_results(patch)
         again = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
-        pages = pages_of(again)
-        site.write_pages(folder, pages, again.version, set())
-        tables = [t for p in pages for t in p.tables]
-        site.write_workbook(
-            folder / site.WORKBOOK,
-            [t for t in tables if t.sheet],
-            workbook_readme(again),
-            workbook.profile_sheets(again),
-        )
-        parquet = site.write_parquet(folder, again.frames)
+        parquet = write_site_files(folder, again, pages_of(again), set())
     return Rebuilt(again, folder, list(parquet))
 
 
