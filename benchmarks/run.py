@@ -20,6 +20,7 @@ This is a script, not a test: the unit tests assert correctness only.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -51,7 +52,7 @@ RESULTS_END = "<!-- results:end -->"
 
 TARGETS = {
     "ratio_frictionless": 30.0,
-    "ratio_bare": 3.0,
+    "ratio_bare": 1.5,
     "validate_10m_s": 30.0,
     "validate_10m_gb": 4.0,
     "publish_html_s": 60.0,
@@ -246,6 +247,25 @@ def commands(descriptor: Path, variants: dict[str, str] | None = None) -> dict[s
         None,
     )
     return out
+
+
+def compile_bytecode(variants: dict[str, str]) -> None:
+    """Write the bytecode of each cscbench timed, as ``pip install`` does for an installed copy:
+    a checkout (editable install) or a variant folder run with PYTHONDONTWRITEBYTECODE set would
+    otherwise compile every module at every start (about 20 ms), which no user pays. The folders
+    are git-ignored (``__pycache__``)."""
+    for folder in (ROOT / "src", *map(Path, variants.values())):
+        compileall.compile_dir(str(folder), quiet=1)
+
+
+def ratio_lines(rows: int, series: dict[str, Series]) -> list[str]:
+    """Each validator's best time against the bare read's, as the results table gives it."""
+    bare = series["bare read (polars, text)"].best
+    return [
+        f"  {rows:>10,} {name}: {s.best:.2f} s = {s.best / bare:.2f}x the bare read ({bare:.2f} s)"
+        for name, s in series.items()
+        if name.startswith("cscbench validate") and s.best and bare
+    ]
 
 
 def time_size(
@@ -478,7 +498,7 @@ def targets_table(sizes: dict[int, dict[str, Series]], publish_html: dict | None
                 f"| {verdict(None if r_fl is None else r_fl >= TARGETS['ratio_frictionless'])} |"
             )
             lines.append(
-                f"| 1M: within {TARGETS['ratio_bare']:.0f}x of the bare read | {name} "
+                f"| 1M: within {TARGETS['ratio_bare']:g}x of the bare read | {name} "
                 f"| {'n/a' if r_bare is None else f'{r_bare:.2f}x'} ({fmt_s(csc.best)} s vs {fmt_s(bare.best)} s) "
                 f"| {verdict(None if r_bare is None else r_bare <= TARGETS['ratio_bare'])} |"
             )
@@ -691,6 +711,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"package {rows:,}: {descriptors[rows]} ({'reused' if cached else 'generated'})")
     err_descriptor, injected = generate.make_errors(args.error_rows, fingerprint=fingerprint)
 
+    compile_bytecode(variants)
     log("start-up ...")
     start_up = startup()
     for name, s in start_up.items():
@@ -710,6 +731,8 @@ def main(argv: list[str] | None = None) -> int:
             log,
             variants,
         )
+        for line in ratio_lines(rows, results[rows]):
+            log(line)
 
     log("injected errors ...")
     errors = check_errors(err_descriptor, injected)

@@ -6,9 +6,13 @@ is a failure, elsewhere the tests are skipped with the reason printed.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -58,12 +62,40 @@ def registered_raw(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     return root
 
 
+@contextlib.contextmanager
+def exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock`` (created if missing) until the block ends."""
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
-def package_frames(registered_raw: Path) -> dict:
-    """Every resource built in memory from the (registered) raw files, once per test session."""
+def package_frames(registered_raw: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Every resource built in memory from the (registered) raw files, once per test session.
+
+    Under pytest-xdist (``make test``) the first worker that needs the frames builds them and
+    leaves them as Parquet (an exact round trip of these dtypes) in the run's shared temporary
+    folder; the other worker reads them instead of building them again."""
     from cscbench import ingest
 
-    return ingest.build(registered_raw)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not distributed
+        return ingest.build(registered_raw)
+    shared = tmp_path_factory.getbasetemp().parent / "package_frames"
+    with exclusive(shared.with_suffix(".lock")):
+        order = shared / "order.txt"
+        if order.is_file():
+            names = order.read_text(encoding="utf-8").split()
+            return {name: pl.read_parquet(shared / f"{name}.parquet") for name in names}
+        frames = ingest.build(registered_raw)
+        shared.mkdir()
+        for name, frame in frames.items():
+            frame.write_parquet(shared / f"{name}.parquet")
+        order.write_text("\n".join(frames), encoding="utf-8")  # last: marks the set complete
+        return frames
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,16 @@
 
 The site is published once per session without PNG images (the ``published`` fixture in
 conftest.py) and the tests assert on it. Determinism is checked by rebuilding the parts that could
-differ (page families, the XLSX and Parquet writers) from a second, independent context;
+differ (page families, the XLSX and Parquet writers) once, from a second, independent context built
+while polars shuffles every unordered result, and comparing the bytes with the published site;
 the whole-site comparison of two full builds and the PNG images of a full build are in the slow
-tier (``make test-slow``). The failure tests use cheap stand-ins for the slow builders.
+tier (``make test-slow``). The failure tests use cheap stand-ins for the slow builders and reuse
+the module's context.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -16,7 +19,6 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from hypothesis import strategies as st
 from polars.dataframe.group_by import GroupBy
 
 import cscbench
+import cscbench.publish as publish_module
 from cscbench import compare
 from cscbench.cli import main
 from cscbench.errors import InvalidPackageError, UsageError
@@ -46,10 +49,10 @@ from cscbench.publish import (
     site,
     whatchanged,
     workbook,
-    workbook_readme,
+    write_site_files,
 )
 from cscbench.publish import formatting as fmt
-from cscbench.publish.context import build_context
+from cscbench.publish.context import Context, build_context
 from cscbench.publish.groups import GroupConfigError, read_groups
 
 DESCRIPTOR = ROOT / "datapackage.json"
@@ -190,29 +193,19 @@ def test_suppressed_symbol_and_footnote_rendered(published: Path) -> None:
 
 
 def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
-    published: Path, ctx, sample_build, tmp_path: Path
+    published: Path, rebuilt: Rebuilt
 ) -> None:
-    """A second, independent build (its own context) gives the same bytes for what could differ:
-    the pages and CSVs of the headline, history, claims, group and region families and a few
-    profiles, the XLSX workbook and the Parquet files. The whole site, index included, is compared
-    in the slow tier (test_whole_site_is_byte_identical_across_runs). Charts included: their
-    SVG in the pages and files, and their CSVs."""
-    sample_pages, rendered = sample_build
-    site.write_pages(tmp_path, sample_pages, ctx.version, set())
-    charts.write_files(tmp_path, [c for p in sample_pages for c in p.charts], rendered)
-    tables = [t for p in sample_pages for t in p.tables]
-    site.write_workbook(
-        tmp_path / site.WORKBOOK,
-        [t for t in tables if t.sheet],
-        workbook_readme(ctx),
-        workbook.profile_sheets(ctx),
-    )
-    parquet = site.write_parquet(tmp_path, ctx.frames)
-    rebuilt = snapshot(tmp_path)
-    assert len(rebuilt) > 30 and {site.WORKBOOK, *parquet} <= rebuilt.keys()
-    assert len([k for k in rebuilt if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
+    """A second, independent build (its own context, built with polars shuffling every unordered
+    result) gives the same bytes for what could differ: the pages and CSVs of the headline,
+    history, claims, group and region families and a few profiles, the XLSX workbook and the
+    Parquet files. The whole site, index included, is compared in the slow tier
+    (test_whole_site_is_byte_identical_across_runs). Charts included: their SVG in the pages and
+    files, and their CSVs."""
+    files = snapshot(rebuilt.folder)
+    assert len(files) > 30 and {site.WORKBOOK, *rebuilt.parquet} <= files.keys()
+    assert len([k for k in files if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
     first = snapshot(published)
-    differing = [k for k in rebuilt if first.get(k) != rebuilt[k]]
+    differing = [k for k in files if first.get(k) != files[k]]
     assert not differing
 
 
@@ -381,13 +374,24 @@ def test_invalid_package_exits_1_and_leaves_old_site(tmp_path: Path, capsys) -> 
     assert no_leftovers(tmp_path)
 
 
-def test_failing_builder_leaves_old_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def reuse_context(monkeypatch: pytest.MonkeyPatch, ctx) -> None:
+    """publish_site takes the module's context instead of building its own (the failure tests are
+    about what is written, not about the context)."""
+    monkeypatch.setattr(publish_module, "build_context", lambda *args, **kwargs: ctx)
+
+
+def test_failing_builder_leaves_old_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx
+) -> None:
     out = tmp_path / "site"
     before = old_site(out)
 
     def boom(ctx):
         raise RuntimeError("injected failure")
 
+    reuse_context(monkeypatch, ctx)
+    for module in (headline, history, claims, groups):  # speed: the builders before regions
+        monkeypatch.setattr(module, "build", lambda ctx: [])
     monkeypatch.setattr(regions, "build", boom)
     with pytest.raises(RuntimeError, match="injected"):
         publish_site(DESCRIPTOR, out, png="no")
@@ -395,10 +399,11 @@ def test_failing_builder_leaves_old_site(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_failure_while_writing_leaves_old_site(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ctx
 ) -> None:
     out = tmp_path / "site"
     before = old_site(out)
+    reuse_context(monkeypatch, ctx)
     for module in (history, claims, groups, regions, profiles):  # speed: one page is enough
         monkeypatch.setattr(module, "build", lambda ctx: [])
     written: list[Path] = []
@@ -476,18 +481,31 @@ def ctx():
     return build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
 
 
-@pytest.fixture(scope="module")
-def sample_build(ctx) -> tuple[list[fmt.Page], charts.Rendered]:
-    """The pages of every family but the profiles, and a few profiles, built from ``ctx``, with
-    their charts rendered."""
-    pages = pages_of(ctx)
-    rendered = charts.render([c for p in pages for c in p.charts], png=False)
-    return charts.with_svgs(pages, rendered), rendered
+@dataclasses.dataclass(frozen=True)
+class Rebuilt:
+    """The second build: its context, and the folder its sample pages, workbook and Parquet files
+    were written to."""
+
+    ctx: Context
+    folder: Path
+    parquet: list[str]
 
 
 @pytest.fixture(scope="module")
-def sample_pages(sample_build) -> list[fmt.Page]:
-    return sample_build[0]
+def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
+    """Every family's pages but the profiles, a few profiles, the workbook and the Parquet files,
+    built once from a context of their own while polars returns every unordered result shuffled
+    (so one rebuild checks both determinism and order independence)."""
+    folder = tmp_path_factory.mktemp("rebuilt")
+    with pytest.MonkeyPatch.context() as patch:
+        shuffle_unordered_results(patch)
+        again = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+        pages = pages_of(again)
+        rendered = charts.render([c for p in pages for c in p.charts], png=False)
+        pages = charts.with_svgs(pages, rendered)
+        charts.write_files(folder, [c for p in pages for c in p.charts], rendered)
+        parquet = write_site_files(folder, again, pages, set())
+    return Rebuilt(again, folder, list(parquet))
 
 
 def text_of(frame_values: list[float], decimals: list[int]) -> list[str]:
@@ -511,15 +529,21 @@ def test_number_text_rounds_half_away_from_zero() -> None:
     assert got[:3] == ["3", "12.3", "-3"]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.integers(-(10**8), 10**8), st.integers(0, 4), st.integers(0, 3))
-def test_number_text_matches_decimal_rounding(units: int, scale: int, decimals: int) -> None:
+FIGURE = st.tuples(st.integers(-(10**8), 10**8), st.integers(0, 4), st.integers(0, 3))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FIGURE, min_size=1, max_size=40))
+def test_number_text_matches_decimal_rounding(figures: list[tuple[int, int, int]]) -> None:
     """Any figure as written (units / 10**scale, up to 9 significant digits: every figure in the
-    package) is shown as decimal rounding would show it, halves away from zero."""
-    value = Decimal(units).scaleb(-scale)
-    (got,) = text_of([float(value)], [decimals])
-    want = half_away(value, decimals)
-    assert got == (want.lstrip("-") if want.strip("-0.,") == "" else want)
+    package) is shown as decimal rounding would show it, halves away from zero. (Figures come in
+    batches, one frame per example: more figures checked than one frame each, for less time.)"""
+    values = [Decimal(units).scaleb(-scale) for units, scale, _ in figures]
+    decimals = [d for _, _, d in figures]
+    got = text_of([float(v) for v in values], decimals)
+    for text, value, places in zip(got, values, decimals, strict=True):
+        want = half_away(value, places)
+        assert text == (want.lstrip("-") if want.strip("-0.,") == "" else want), (value, places)
 
 
 def test_status_note_calls_only_publisher_symbols_publishers() -> None:
@@ -924,8 +948,7 @@ def test_tables_keep_the_order_they_are_asked_for(ctx) -> None:
     assert all(b["area_code"].to_list() == codes[:40] for b in blocks)
 
 
-@pytest.fixture
-def unordered(monkeypatch: pytest.MonkeyPatch):
+def shuffle_unordered_results(monkeypatch: pytest.MonkeyPatch) -> None:
     """Polars as its documentation allows it to behave: a join, group-by or unique without
     ``maintain_order`` may return its rows in any order. Here they come back shuffled."""
     seeds = itertools.count(1)
@@ -964,30 +987,17 @@ def pages_of(ctx) -> list[fmt.Page]:
     return navigation.decorate(ctx, pages)
 
 
-def tables_of(pages: Iterable[fmt.Page]) -> dict[str, tuple[str | None, pl.DataFrame]]:
-    """Every table and chart of the pages: HTML (a chart's specification) and data."""
-    out: dict[str, tuple[str | None, pl.DataFrame]] = {}
-    for page in pages:
-        for t in (*page.tables, *page.shown):
-            out[t.stem] = (t.gt.as_raw_html() if t.gt else None, t.data)
-        for c in page.charts:
-            out[c.stem] = (json.dumps(c.spec, sort_keys=True) + c.description, c.data)
-    return out
-
-
 def test_output_does_not_depend_on_unordered_polars_results(
-    ctx, sample_pages: list[fmt.Page], unordered
+    published: Path, ctx, rebuilt: Rebuilt
 ) -> None:
-    """Every order that reaches a reader comes from an explicit sort or maintain_order: pages
-    built with polars shuffling every unordered result equal the pages built without."""
-    expected = tables_of(sample_pages)
-    shuffled = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
-    assert shuffled.grid.equals(ctx.grid)
-    got = tables_of(pages_of(shuffled))
-    assert got.keys() == expected.keys()
-    for stem, (page, data) in expected.items():
-        assert got[stem][1].equals(data), stem
-        assert got[stem][0] == page, stem
+    """Every order that reaches a reader comes from an explicit sort or maintain_order: the
+    comparison grid built with polars shuffling every unordered result equals the one built
+    without, and so do the pages and their CSVs (each table's HTML and data) written from it."""
+    assert rebuilt.ctx.grid.equals(ctx.grid)
+    files = snapshot(rebuilt.folder)
+    pages = [k for k in files if k.endswith((".html", ".csv"))]
+    assert len(pages) > 30
+    assert [k for k in pages if (published / k).read_bytes() != files[k]] == []
 
 
 # ---------------------------------------------------------------------------- Ofsted grade claims

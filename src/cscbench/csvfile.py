@@ -16,7 +16,8 @@ import io
 import os
 import re
 import stat
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 
@@ -53,14 +54,35 @@ class TextTable:
     bad_rows: pl.Series = field(default_factory=lambda: NO_ROWS)  # 0-based data-row indices
     totals: dict[str, int] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)  # the names as written, repeats included
+    # the row-shape count still running in the background (see :func:`read_table`'s ``defer``)
+    pending: Future[Records] | None = None
+
+    def settled(self) -> TextTable:
+        """The table with its row-shape problems and bad rows, once their count has finished."""
+        if self.pending is None:
+            return self
+        return with_records(replace(self, pending=None), self.pending.result(), None)
+
+    def settled_rows(self) -> pl.Series:
+        """The malformed data rows (0-based), waiting for their count if it is still running."""
+        return self.settled().bad_rows
 
 
-def read_table(path: Path, limit: int, max_bytes: int | None = None) -> TextTable:
+Records = tuple[list[FileProblem], int, pl.Series]  # examples, exact count, bad data rows
+
+
+def read_table(
+    path: Path, limit: int, max_bytes: int | None = None, defer: Executor | None = None
+) -> TextTable:
     """Read ``path`` as an all-text frame; report file problems, at most ``limit`` per check.
 
     The file's type and size are checked with ``os.stat`` before it is opened, so a FIFO, a
     device or a directory is never opened and a file over ``max_bytes`` (default: the
     ``file_bytes`` limit) is never read: each is answered at once with a problem.
+
+    With ``defer``, a file that parsed has its row shapes counted on that executor (a second
+    pass over the file, on another core while the caller checks the frame): the table's
+    ``pending`` is set, and :meth:`TextTable.settled` gives the finished table.
     """
     bound = limits.from_env().file_bytes if max_bytes is None else max_bytes
     refused = access_problem(path, bound)
@@ -85,13 +107,21 @@ def read_table(path: Path, limit: int, max_bytes: int | None = None) -> TextTabl
             totals["file.encoding"] = count
             lossy = True
             frame, reason = _read_frame(path, "utf8-lossy")
-    malformed, total, bad_rows = record_problems(path, limit, frame, lossy)
-    if frame is None and not malformed:
+    table = TextTable(frame, problems, NO_ROWS, totals, header)
+    if defer is not None and frame is not None and not lossy:
+        return replace(table, pending=defer.submit(record_problems, path, limit, frame, lossy))
+    return with_records(table, record_problems(path, limit, frame, lossy), reason)
+
+
+def with_records(table: TextTable, records: Records, reason: str | None) -> TextTable:
+    """``table`` with its row-shape problems; a frame that could not be read at all and shows
+    no bad row is one malformed-file problem giving polars' ``reason``."""
+    malformed, total, bad_rows = records
+    if table.frame is None and not malformed:
         malformed = [FileProblem("file.malformed", None, None, reason, "well-formed CSV rows")]
         total = 1
-    if total:
-        totals["file.malformed"] = total
-    return TextTable(frame, problems + malformed, bad_rows, totals, header)
+    totals = {**table.totals, "file.malformed": total} if total else table.totals
+    return replace(table, problems=table.problems + malformed, bad_rows=bad_rows, totals=totals)
 
 
 def access_problem(path: Path, max_bytes: int) -> FileProblem | None:

@@ -325,6 +325,7 @@ def schema_issues(schema: Any, name: str, file: str, chosen: limits.Limits) -> l
         return [Issue("schema.shape", name, f"{file}: fields", shown(fields), "a non-empty list")]
     issues: list[Issue] = []
     names: list[str] = []
+    compile_together(schema_patterns(fields, chosen))
     for index, item in enumerate(fields):
         issues += field_issues(item, name, f"{file}: fields[{index}]", names, chosen)
     if not issues:
@@ -402,12 +403,44 @@ def pattern_issues(pattern: Any, name: str, where: str, chosen: limits.Limits) -
     ]
 
 
+def schema_patterns(fields: list[Any], chosen: limits.Limits) -> list[str]:
+    """The patterns of a schema's fields that are text within the length limit."""
+    found = []
+    for item in fields:
+        constraints = item.get("constraints") if isinstance(item, dict) else None
+        pattern = constraints.get("pattern") if isinstance(constraints, dict) else None
+        if isinstance(pattern, str) and len(pattern) <= chosen.pattern_chars:
+            found.append(pattern)
+    return found
+
+
+_COMPILED: set[str] = set()  # patterns polars compiled, as the validator anchors them
+
+
+def compile_together(patterns: list[str]) -> None:
+    """Compile a schema's patterns in one polars query (one query per pattern costs a
+    millisecond each at every start). If one fails, nothing is recorded and each pattern is
+    then compiled on its own by :func:`regex_error`, which names the culprit."""
+    import polars as pl
+
+    new = sorted(set(patterns) - _COMPILED)
+    if not new:
+        return
+    try:
+        pl.select(pl.lit("").str.contains(f"^(?:{p})$").alias(str(i)) for i, p in enumerate(new))
+    except pl.exceptions.PolarsError:
+        return
+    _COMPILED.update(new)
+
+
 @functools.lru_cache(maxsize=256)
 def regex_error(pattern: str) -> str | None:
     """Why polars cannot compile ``pattern`` as the validator anchors it (None: it can).
     Cached: most fields share a few patterns (the formula guard on every name and label)."""
     import polars as pl
 
+    if pattern in _COMPILED:
+        return None
     try:
         pl.select(pl.lit("").str.contains(f"^(?:{pattern})$"))
     except pl.exceptions.PolarsError as exc:

@@ -27,7 +27,9 @@ ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # pandera keeps this many failure rows per check; the exact count comes from the check output.
 FAILURE_CASES = 1000
 Rule = Callable[[pl.Expr], pl.Expr]
-Proof = Callable[[pl.DataFrame], bool]
+# A cheap test of the whole frame: a query giving one row with one boolean, True when it shows the
+# check passes (False: not shown; the rule then runs row by row).
+Proof = Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
 def load_table_schema(path: Path) -> dict[str, Any]:
@@ -67,19 +69,30 @@ def parse_error(error: str | None) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Check:
     """One check: its id, what is expected, a boolean polars rule on the column, and optionally a
-    cheap ``proof`` on the whole frame that, when it returns True, shows the check passes."""
+    cheap ``proof`` on the whole frame that, when it gives True, shows the check passes.
+
+    ``per_value``: the rule judges each cell on its own value (a pattern, a type, an enum, a
+    foreign key), so it holds on every row exactly when it holds on the column's distinct values;
+    a package repeats a few thousand codes over a million rows, so those are what the fast pass
+    judges. Rules that read other columns or the row's position are not per value.
+    """
 
     check_id: str
     expected: str
     rule: Rule
     ignore_nulls: bool = True
     proof: Proof | None = None
+    per_value: bool = False
 
     def expr(self, key: str) -> pl.Expr:
         """True (or null) on good rows; empty cells pass unless ``ignore_nulls`` is False."""
         col = pl.col(key)
         ok = self.rule(col)
         return (col.is_null() | ok) if self.ignore_nulls else ok
+
+    def passes(self, key: str) -> pl.Expr:
+        """One boolean for the whole frame: does every row pass?"""
+        return self.expr(key).fill_null(True).all()
 
     def to_pandera(self) -> pa.Check:
         import pandera.polars as pa
@@ -102,11 +115,13 @@ def check(
     *,
     ignore_nulls: bool = True,
     proof: Proof | None = None,
+    per_value: bool = False,
 ) -> Check:
     """A check on one column from a boolean polars rule; empty cells pass unless ``ignore_nulls``
     is False. A null rule result (e.g. a cell another column makes unjudgeable) passes too.
-    ``proof`` is an optional cheap test of the whole frame: True means the check passes."""
-    return Check(check_id, expected, rule, ignore_nulls, proof)
+    ``proof`` is an optional cheap test of the whole frame: True means the check passes.
+    ``per_value``: the rule reads the cell's own value only (see :class:`Check`)."""
+    return Check(check_id, expected, rule, ignore_nulls, proof, per_value)
 
 
 def row_check(check_id: str, expected: str, rule: pl.Expr, proof: Proof | None = None) -> Check:
@@ -119,8 +134,12 @@ def row_check(check_id: str, expected: str, rule: pl.Expr, proof: Proof | None =
 def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
     kind = field.get("type", "string")
     c = field.get("constraints", {})
+    # Judged on distinct values, except numbers: mostly distinct, they cost more to deduplicate
+    # than to cast.
+    distinct = kind != "number"
     checks: list[Check] = []
     if c.get("required") or field["name"] in primary_key:
+        # on every row: a null count, cheaper than any deduplication
         checks.append(
             check("field.required", "a value", lambda e: e.is_not_null(), ignore_nulls=False)
         )
@@ -134,11 +153,14 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
                 "field.type",
                 f"{article} {kind}{form.get(kind, '')}",
                 lambda e: typed(e, kind).is_not_null(),
+                per_value=distinct,
             )
         )
     if "enum" in c:
         allowed = [str(v) for v in c["enum"]]
-        checks.append(check("field.enum", f"one of {allowed}", lambda e: e.is_in(allowed)))
+        checks.append(
+            check("field.enum", f"one of {allowed}", lambda e: e.is_in(allowed), per_value=distinct)
+        )
     if "pattern" in c:
         pattern = c["pattern"]
         anchored = f"^(?:{pattern})$"  # Table Schema patterns match the whole value
@@ -146,13 +168,18 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
             check_id, expected = "text.formula", "text not starting with =, +, - or @"
         else:
             check_id, expected = "field.pattern", f"text matching {pattern}"
-        checks.append(check(check_id, expected, lambda e: e.str.contains(anchored)))
+        checks.append(
+            check(check_id, expected, lambda e: e.str.contains(anchored), per_value=distinct)
+        )
     comparable = "finite" if kind == "number" else kind
     if "minimum" in c:
         low = c["minimum"]
         checks.append(
             check(
-                "field.minimum", f">= {low}", lambda e: typed(e, comparable).fill_null(low) >= low
+                "field.minimum",
+                f">= {low}",
+                lambda e: typed(e, comparable).fill_null(low) >= low,
+                per_value=distinct,
             )
         )
     if "maximum" in c:
@@ -162,6 +189,7 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
                 "field.maximum",
                 f"<= {high}",
                 lambda e: typed(e, comparable).fill_null(high) <= high,
+                per_value=distinct,
             )
         )
     if c.get("unique") and primary_key != [field["name"]]:
@@ -197,6 +225,7 @@ def foreign_key_checks(
                 "table.foreign_key",
                 f"a value of {parent_name}.{parent_column}",
                 lambda e, k=keys: e.is_in(k.implode()),
+                per_value=True,
             )
         )
     return out
@@ -218,10 +247,10 @@ def strictly_increasing(columns: list[str]) -> pl.Expr:
     return (expr | (pl.int_range(pl.len()) == 0)).fill_null(False)
 
 
-def sorted_unique(frame: pl.DataFrame, columns: list[str]) -> bool:
+def sorted_unique(frame: pl.LazyFrame, columns: list[str]) -> pl.LazyFrame:
     """Cheap proof that no key repeats: ``cscbench ingest`` writes rows sorted by their key, so one
     comparison with the previous row settles it (no hashing); False means "not proved"."""
-    return bool(frame.lazy().select(strictly_increasing(columns).all()).collect().item())
+    return frame.select(strictly_increasing(columns).all())
 
 
 def primary_key_check(primary_key: list[str]) -> Check:
@@ -259,35 +288,61 @@ def schema_checks(
 
 
 def failing_checks(checks: dict[str, list[Check]], frame: pl.DataFrame) -> dict[str, list[Check]]:
-    """The checks ``frame`` fails, found in one pass.
+    """The checks ``frame`` fails, found in one pass (two when a proof does not hold).
 
-    Every rule becomes one aggregate in a single polars query (instead of one query per check), so
-    polars spreads the work over all cores; a check whose ``proof`` holds is not evaluated at all.
+    Every rule, or its cheap proof, becomes one aggregate of a single polars query (instead of one
+    query per check), whose parts polars runs in parallel; a per-value check is judged on its
+    column's distinct values (computed once per column). Only a check whose proof does not hold
+    (rows not sorted by key, or a real failure) is then judged row by row.
     """
     if any(dtype != pl.String for dtype in frame.dtypes):
         return checks  # not a text frame: let pandera check everything, dtypes included
     failing: dict[str, list[Check]] = {}
-    pending: list[tuple[str, Check]] = []
+    present: list[tuple[str, Check]] = []
     for column, column_checks in checks.items():
         for chk in column_checks:
-            if column not in frame.columns:
+            if column in frame.columns:
+                present.append((column, chk))
+            else:
                 failing.setdefault(column, []).append(chk)
-            elif chk.proof is None or not chk.proof(frame):
-                pending.append((column, chk))
-    if pending:
-        passed = (
-            frame.lazy()
-            .select(
-                chk.expr(column).fill_null(True).all().alias(str(i))
-                for i, (column, chk) in enumerate(pending)
-            )
-            .collect()
-            .row(0)
-        )
-        for (column, chk), ok in zip(pending, passed, strict=True):
-            if not ok:
-                failing.setdefault(column, []).append(chk)
+    passed = verdicts(present, frame, proofs=True)
+    unproved = [
+        (c, chk) for (c, chk), ok in zip(present, passed, strict=True) if not ok and chk.proof
+    ]
+    again = dict(zip(map(id, (chk for _, chk in unproved)), verdicts(unproved, frame), strict=True))
+    for (column, chk), ok in zip(present, passed, strict=True):
+        if not (ok or again.get(id(chk), False)):
+            failing.setdefault(column, []).append(chk)
     return failing
+
+
+def verdicts(
+    checks: list[tuple[str, Check]], frame: pl.DataFrame, proofs: bool = False
+) -> tuple[bool, ...]:
+    """Whether each check passes (with ``proofs``: is proved), from one polars query: proofs,
+    row rules over the frame, per-value rules over their column's distinct values."""
+    if not checks:
+        return ()
+    lazy = frame.lazy()
+    per_value: dict[str, list[tuple[int, Check]]] = {}
+    on_rows = []
+    parts = []
+    for i, (column, chk) in enumerate(checks):
+        if proofs and chk.proof is not None:
+            parts.append(chk.proof(lazy).select(pl.first().alias(str(i))))
+        elif chk.per_value:
+            per_value.setdefault(column, []).append((i, chk))
+        else:
+            on_rows.append(chk.passes(column).alias(str(i)))
+    parts += [lazy.select(on_rows)] if on_rows else []
+    parts += [
+        lazy.select(pl.col(column).unique()).select(
+            chk.passes(column).alias(str(i)) for i, chk in column_checks
+        )
+        for column, column_checks in per_value.items()
+    ]
+    row = pl.concat(parts, how="horizontal").collect(engine="in-memory").row(0, named=True)
+    return tuple(bool(row[str(i)]) for i in range(len(checks)))
 
 
 def to_pandera(name: str, checks: dict[str, list[Check]]) -> pa.DataFrameSchema:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,11 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
     low = ind.replace_strict(_bounds(frames, "min_value"), default=None, return_dtype=pl.Float64)
     high = ind.replace_strict(_bounds(frames, "max_value"), default=None, return_dtype=pl.Float64)
     unit = ind.replace_strict(units, default=None, return_dtype=pl.String)
+    percent_ok = (unit != "percent") | value.is_between(0, 100)  # reads the value once
+    range_ok = (unit == "percent") | value.is_between(
+        low.fill_null(-math.inf), high.fill_null(math.inf)
+    )
+    extremes = _SharedExtremes()
     period = pl.col("period")
     start = period.str.slice(0, 4).cast(pl.Int32, strict=False)
     period_end = sch.typed(pl.col("period_end"), "date")
@@ -184,13 +190,14 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
             sch.row_check(
                 "obs.percent_range",
                 "a percentage from 0 to 100",
-                (unit != "percent") | value.is_between(0, 100),  # reads the value once
+                percent_ok,
+                proof=lambda frame: extremes(frame).select(percent_ok.fill_null(True).all()),
             ),
             sch.row_check(
                 "obs.indicator_range",
                 "a value within the indicator's min_value and max_value",
-                (unit == "percent")
-                | value.is_between(low.fill_null(-math.inf), high.fill_null(math.inf)),
+                range_ok,
+                proof=lambda frame: extremes(frame).select(range_ok.fill_null(True).all()),
             ),
         ],
         "status": [
@@ -208,17 +215,54 @@ def observation_rules(frames: dict[str, pl.DataFrame]) -> Rules:
                 "a period_end in the period's final year (31 March for a financial year)",
                 end_ok,
                 # a few dozen distinct (period, period_end) pairs: judge those, not every row
+                # (a group-by on the pair costs less than a unique over two columns)
                 proof=lambda frame: (
-                    frame.lazy()
-                    .select("period", "period_end")
-                    .unique()
+                    frame.group_by("period", "period_end")
+                    .len()
                     .select(end_ok.fill_null(True).all())
-                    .collect()
-                    .item()
                 ),
             )
         ],
     }
+
+
+class _SharedExtremes:
+    """The two range proofs of one query read one group-by (polars runs two identical plans
+    twice, cached or not): the extremes of the last frame asked for, computed once."""
+
+    def __init__(self) -> None:
+        self.last: tuple[pl.LazyFrame, pl.LazyFrame] | None = None
+
+    def __call__(self, frame: pl.LazyFrame) -> pl.LazyFrame:
+        if self.last is None or self.last[0] is not frame:
+            self.last = (frame, _extremes(frame).collect(engine="in-memory").lazy())
+        return self.last[1]
+
+
+def _extremes(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Each indicator's lowest and highest finite value, as rows of (indicator_id, value).
+
+    A rule ``value within bounds(indicator)`` holds on every row exactly when it holds on these,
+    and a package has a few thousand indicators to a million rows: the range rules' proof. Rows
+    are grouped by runs of one indicator (ingest writes them sorted by it), which is cheaper than
+    hashing the ids; unsorted rows only make more, smaller runs.
+    """
+    runs = (
+        frame.select(
+            "indicator_id",
+            sch.typed(pl.col("value"), "finite").alias("value"),
+            pl.col("indicator_id").rle_id().alias("run"),
+        )
+        .group_by("run")
+        .agg(
+            pl.col("indicator_id").first(),
+            pl.col("value").min().alias("low"),
+            pl.col("value").max().alias("high"),
+        )
+    )
+    return pl.concat(
+        [runs.select("indicator_id", pl.col(side).alias("value")) for side in ("low", "high")]
+    )
 
 
 # A period as the schema's pattern writes it (``\d``, which also matches non-ASCII digits), and
@@ -241,18 +285,13 @@ def period_rule() -> pl.Expr:
 
 
 def period_check() -> sch.Check:
-    """obs.period, judged on the few distinct periods (a proof) before any row-by-row pass."""
-    return sch.row_check(
+    """obs.period reads the period alone, so it is judged on the few distinct periods."""
+    return sch.check(
         "obs.period",
         "a year (YYYY) or a financial year YYYY-YY whose YY is the following year",
-        period_rule(),
-        proof=lambda frame: (
-            frame.lazy()
-            .select(pl.col("period").unique())
-            .select(period_rule().fill_null(True).all())
-            .collect()
-            .item()
-        ),
+        lambda _: period_rule().fill_null(True),
+        ignore_nulls=False,
+        per_value=True,
     )
 
 
@@ -406,7 +445,14 @@ def announcement_rules(frames: dict[str, pl.DataFrame], table_schema: dict[str, 
         if f.get("type", "string") == "string" and "enum" not in f.get("constraints", {})
     ]
     return {
-        c: [sch.check("text.html", "plain text without HTML tags", lambda e: ~e.str.contains(HTML))]
+        c: [
+            sch.check(
+                "text.html",
+                "plain text without HTML tags",
+                lambda e: ~e.str.contains(HTML),
+                per_value=True,
+            )
+        ]
         for c in free_text
     }
 
@@ -442,9 +488,13 @@ def validate_frame(
     table_schema: dict[str, Any],
     frames: dict[str, pl.DataFrame],
     tally: Tally,
-    skip_rows: pl.Series | None = None,
+    skip_rows: pl.Series | Callable[[], pl.Series] | None = None,
 ) -> None:
-    """Run the resource's pandera schema; failures on ``skip_rows`` (malformed rows) are left out."""
+    """Run the resource's pandera schema; failures on ``skip_rows`` (malformed rows) are left out.
+
+    ``skip_rows`` may be a function giving them: it is called only if a check fails (the row
+    shapes may still be being counted in the background meanwhile).
+    """
     frame = frames[resource]
     checks = sch.schema_checks(
         resource, table_schema, frames, rules_for(resource, frames, table_schema)
@@ -464,6 +514,7 @@ def validate_frame(
             errors = err.schema_errors
         else:
             return
+    skip_rows = skip_rows() if callable(skip_rows) else skip_rows
     skip = pl.Series("skip", [], dtype=pl.UInt32) if skip_rows is None else skip_rows
     pk = sch.primary_key(table_schema)
     for error in errors:
@@ -532,15 +583,19 @@ def file_problem(p: FileProblem, resource: str) -> Problem:
 
 
 def read_resources(
-    entries: list[Entry], tally: Tally, max_bytes: int | None = None
-) -> tuple[dict[str, pl.DataFrame], dict[str, pl.Series]]:
-    """Read every resource as text with its file and header checks; keep the ones fit to check."""
+    entries: list[Entry], tally: Tally, max_bytes: int | None = None, defer: Executor | None = None
+) -> tuple[dict[str, pl.DataFrame], dict[str, TextTable]]:
+    """Read every resource as text with its file and header checks; keep the ones fit to check.
+
+    Returns the frames fit to check and every table read; with ``defer`` a table's row shapes
+    may still be being counted (:func:`add_row_shapes` adds them once done)."""
     frames: dict[str, pl.DataFrame] = {}
-    bad_rows: dict[str, pl.Series] = {}
+    tables: dict[str, TextTable] = {}
     for entry in entries:
         name = entry.name
-        table = read_table(entry.path, tally.limit, max_bytes)
-        add_file_problems(name, table, tally)
+        table = read_table(entry.path, tally.limit, max_bytes, defer)
+        tables[name] = table
+        add_file_problems(name, table, tally)  # those known now; the row shapes may follow
         if table.frame is None:
             continue
         written = table.header if len(table.header) == table.frame.width else table.frame.columns
@@ -552,8 +607,18 @@ def read_resources(
             )
         if not header:
             frames[name] = table.frame
-            bad_rows[name] = table.bad_rows
-    return frames, bad_rows
+    return frames, tables
+
+
+def add_row_shapes(resource: str, table: TextTable, tally: Tally) -> None:
+    """The row-shape problems of a table read with ``defer``, once counted."""
+    if table.pending is not None:
+        done = table.settled()
+        add_file_problems(
+            resource,
+            dataclasses.replace(done, problems=done.problems[len(table.problems) :]),
+            tally,
+        )
 
 
 def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
@@ -563,6 +628,22 @@ def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
         by_check.setdefault(p.check_id, []).append(file_problem(p, resource))
     for check_id, examples in by_check.items():
         tally.add_examples(examples, max(table.totals.get(check_id, 0), len(examples)))
+
+
+def check_resources(
+    entries: list[Entry], tally: Tally, max_bytes: int | None
+) -> dict[str, pl.DataFrame]:
+    """Read and check every resource. A file's row shapes (a second, streamed pass over it) are
+    counted on a second thread while the frames are checked, so the two share the cores; a
+    failing check waits for them (its malformed rows are left out)."""
+    schemas = {e.name: e.schema for e in entries}
+    with ThreadPoolExecutor(1, thread_name_prefix="cscbench-rows") as background:
+        frames, tables = read_resources(entries, tally, max_bytes, background)
+        for name in frames:
+            validate_frame(name, schemas[name], frames, tally, tables[name].settled_rows)
+        for name, table in tables.items():
+            add_row_shapes(name, table, tally)
+    return frames
 
 
 def validate_package(
@@ -591,10 +672,7 @@ def validate_package(
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
-            frames, bad_rows = read_resources(checked.entries, tally, chosen.file_bytes)
-            schemas = {e.name: e.schema for e in checked.entries}
-            for name in frames:
-                validate_frame(name, schemas[name], frames, tally, bad_rows[name])
+            frames = check_resources(checked.entries, tally, chosen.file_bytes)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.frictionless_engine import frictionless_problems
 

@@ -38,7 +38,14 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
 from cscbench.publish.index import index_html
 
-__all__ = ["DEFAULT_GROUPS", "PublishResult", "build_pages", "publish_site", "workbook_readme"]
+__all__ = [
+    "DEFAULT_GROUPS",
+    "PublishResult",
+    "build_pages",
+    "publish_site",
+    "workbook_readme",
+    "write_site_files",
+]
 
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
@@ -137,6 +144,21 @@ def workbook_readme(ctx: Context) -> list[str]:
     ]
 
 
+def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[str]) -> list[str]:
+    """Every page with its CSVs, the workbook and the Parquet copies, written under ``root``
+    (everything but the index and the PNG images); returns the Parquet files' names. One writer
+    for the site and for the tests that rebuild part of it to compare bytes."""
+    tables = [t for p in pages for t in p.tables]
+    site.write_pages(root, pages, ctx.version, pngs)
+    site.write_workbook(
+        root / site.WORKBOOK,
+        [t for t in tables if t.sheet],
+        workbook_readme(ctx),
+        workbook.profile_sheets(ctx),
+    )
+    return site.write_parquet(root, ctx.frames)
+
+
 def publish_site(
     descriptor: Path, out: Path, png: str = "auto", groups_path: Path | None = None
 ) -> PublishResult:
@@ -190,14 +212,7 @@ def publish_site(
             pngs, failed = shots.result if binary else (set(), [])
             pages = charts.with_svgs(pages, rendered)
             chart_pngs = charts.write_files(tmp, drawn, rendered)
-            site.write_pages(tmp, pages, ctx.version, pngs)
-            site.write_workbook(
-                tmp / site.WORKBOOK,
-                [t for t in tables if t.sheet],
-                workbook_readme(ctx),
-                workbook.profile_sheets(ctx),
-            )
-            parquet = site.write_parquet(tmp, ctx.frames)
+            parquet = write_site_files(tmp, ctx, pages, pngs)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
     seconds = time.perf_counter() - started
