@@ -110,11 +110,24 @@ def fresh_package(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 @pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site published from the committed package, once per session, without PNG images
-    (a full PNG build is in the slow tier; one small PNG is rendered in test_publish.py)."""
+    """The site published from the committed package, once per test run, without PNG images
+    (a full PNG build is in the slow tier; one small PNG is rendered in test_publish.py).
+
+    Under pytest-xdist the first worker that needs it publishes it into the run's shared temporary
+    folder; the other waits for that build and reads it rather than publishing it again. Tests
+    only read it."""
     from cscbench.publish import publish_site
 
-    out = tmp_path_factory.mktemp("publish") / "site"
-    result = publish_site(ROOT / "datapackage.json", out, png="no")
-    assert result.out == out.resolve() and result.pngs == 0 and not result.notes
-    return out
+    distributed = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    base = tmp_path_factory.getbasetemp().parent if distributed else tmp_path_factory.mktemp("p")
+    folder = base / "published"
+    lock = base / "published.lock"
+    with exclusive(lock) if distributed else contextlib.nullcontext():
+        out, done = folder / "site", folder / "complete"
+        if done.is_file():
+            return out.resolve()
+        folder.mkdir(exist_ok=True)
+        result = publish_site(ROOT / "datapackage.json", out, png="no")
+        assert result.out == out.resolve() and result.pngs == 0 and not result.notes
+        done.touch()  # last: marks the site complete
+        return out.resolve()

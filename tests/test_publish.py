@@ -37,10 +37,12 @@ from cscbench.cli import main
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import ROOT
 from cscbench.publish import (
+    charts,
     claims,
     groups,
     headline,
     history,
+    navigation,
     profiles,
     publish_site,
     regions,
@@ -184,13 +186,7 @@ def test_suppressed_symbol_and_footnote_rendered(published: Path) -> None:
     assert f"{html.escape(symbol)} = {html.escape(meaning, quote=False)}" in page.replace(
         "&#x27;", "'"
     )
-    data = pl.read_csv(
-        next(
-            p
-            for p in (published / "profiles").glob(f"{code.lower()}-*.csv")
-            if not p.name.endswith("-ofsted.csv")
-        )
-    )
+    data = pl.read_csv(profile_csv(published, code))
     row = data.filter(pl.col("indicator_id") == "caseload_fte")
     assert row["value"].item() is None and row["status"].item() == symbol
     assert re.search(rf">{re.escape(symbol)}(<span[^>]*>[^<]*</span>)?</td>", page)
@@ -203,7 +199,8 @@ def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
     result) gives the same bytes for what could differ: the pages and CSVs of the headline,
     history, claims, group and region families and a few profiles, the XLSX workbook and the
     Parquet files. The whole site, index included, is compared in the slow tier
-    (test_whole_site_is_byte_identical_across_runs)."""
+    (test_whole_site_is_byte_identical_across_runs). Charts included: their SVG in the pages and
+    files, and their CSVs."""
     files = snapshot(rebuilt.folder)
     assert len(files) > 30 and {site.WORKBOOK, *rebuilt.parquet} <= files.keys()
     assert len([k for k in files if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
@@ -322,6 +319,27 @@ def test_png_images(published_png: Path) -> None:
         assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png
     index = (published_png / "index.html").read_text(encoding="utf-8")
     assert '<img src="headline/leeds-vs-wakefield.png" alt="Table: ' in index
+
+
+@pytest.mark.slow
+def test_png_charts_and_every_image_reference(published_png: Path) -> None:
+    """Every profile's chart has its PNG (title and words inside); every image on the index
+    exists, and every file its alt text names (a CSV, a page) exists beside it."""
+    charts_drawn = sorted((published_png / "profiles").glob("*-trends.svg"))
+    assert len(charts_drawn) > 150
+    for path in charts_drawn:
+        png = path.with_suffix(".png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png, path
+    index = (published_png / "index.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="([^"]+)" alt="([^"]*)"', index)
+    assert any(src.endswith("-trend.png") for src, _ in images)
+    for src, alt in images:
+        assert (published_png / src).is_file(), src
+        named = re.findall(r"([\w./-]+\.(?:csv|html))", html.unescape(alt))
+        assert named, alt
+        folder = (published_png / src).parent
+        for file in named:
+            assert (folder / file).resolve().is_file(), (src, file)
 
 
 # ---------------------------------------------------------------------------- failures
@@ -446,7 +464,7 @@ def test_pages_degrade_without_inspections_and_announcements(tmp_path: Path) -> 
     (root / "datapackage").symlink_to(ROOT / "datapackage")
     (root / "schemas").symlink_to(ROOT / "schemas")
     ctx = build_context(root / "datapackage.json", ROOT / "config" / "groups.toml")
-    (table,) = headline.build(ctx)[0].tables
+    table = headline.build(ctx)[0].tables[0]
     assert fmt.NOT_IN_PACKAGE in table.gt.as_raw_html()
     for module in (history, claims):
         (page,) = module.build(ctx)
@@ -482,7 +500,11 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
     with pytest.MonkeyPatch.context() as patch:
         shuffle_unordered_results(patch)
         again = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
-        parquet = write_site_files(folder, again, pages_of(again), set())
+        pages = pages_of(again)
+        rendered = charts.render([c for p in pages for c in p.charts], png=False)
+        pages = charts.with_svgs(pages, rendered)
+        charts.write_files(folder, [c for p in pages for c in p.charts], rendered)
+        parquet = write_site_files(folder, again, pages, set())
     return Rebuilt(again, folder, list(parquet))
 
 
@@ -568,10 +590,11 @@ def test_no_raw_ofsted_ids_reach_readers(published: Path) -> None:
 
 
 def profile_csv(published: Path, code: str) -> Path:
+    """The profile's own CSV (not its Ofsted history's or its chart's)."""
     (path,) = [
         p
         for p in (published / "profiles").glob(f"{code.lower()}-*.csv")
-        if not p.name.endswith("-ofsted.csv")
+        if not p.name.endswith(("-ofsted.csv", "-trends.csv"))
     ]
     return path
 
@@ -956,9 +979,12 @@ def pages_of(ctx) -> list[fmt.Page]:
     families = (headline, history, claims, groups, regions, whatchanged)
     pages = [p for m in families for p in m.build(ctx)]
     rows = profiles.profile_rows(ctx)
+    places = navigation.places(ctx)
+    drawn = charts.profile_charts(ctx, places.profiles)
     for code in SAMPLE_PROFILES:
-        pages.append(profiles.profile_page(ctx, code, rows.filter(pl.col("unit_code") == code)))
-    return pages
+        part = rows.filter(pl.col("unit_code") == code)
+        pages.append(profiles.profile_page(ctx, code, part, drawn[code], places))
+    return navigation.decorate(ctx, pages)
 
 
 def test_output_does_not_depend_on_unordered_polars_results(

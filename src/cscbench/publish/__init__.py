@@ -9,18 +9,25 @@ directory that replaces ``out`` only when everything succeeded. It prints nothin
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import default_groups
 from cscbench.publish import (
+    charts,
     claims,
+    definitions,
     groups,
     headline,
     history,
+    layout,
+    navigation,
     profiles,
     regions,
     site,
@@ -43,8 +50,46 @@ __all__ = [
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
-BUILDERS = (headline, history, claims, groups, regions, profiles, whatchanged)
+BUILDERS = (headline, history, claims, groups, regions, profiles, definitions, whatchanged)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
+
+
+class Background:
+    """A call run in a thread while the main thread goes on: the tables' PNG images, which wait
+    on Chromium, while great-tables writes the pages' HTML. Leaving the ``with`` block waits for
+    it (also when the main thread fails or is interrupted, so Chromium is always cleaned up) and
+    raises its error, if any; ``result`` is its return value."""
+
+    def __init__(self, call: Callable[..., Any], *args: Any, run: object = True) -> None:
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.work, args=(call, *args)) if run else None
+
+    def work(self, call: Callable[..., Any], *args: Any) -> None:
+        try:
+            self.result = call(*args)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self.error = exc
+
+    def __enter__(self) -> Background:
+        if self.thread is not None:
+            self.thread.start()
+        return self
+
+    def __exit__(self, kind: object, *exc: object) -> None:
+        """Wait for the thread, even through Ctrl-C or SIGTERM (raised here by the signal
+        handler): the site being built is removed only once nothing writes into it any more;
+        the interruption is raised when the thread has finished."""
+        interrupted: BaseException | None = None
+        while self.thread is not None and self.thread.is_alive():
+            try:
+                self.thread.join()
+            except BaseException as exc:  # an interruption while waiting: wait on, then raise it
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
+        if self.error is not None and kind is None:
+            raise self.error
 
 
 @dataclass(frozen=True)
@@ -61,7 +106,8 @@ class PublishResult:
 
 
 def build_pages(ctx: Context) -> list[fmt.Page]:
-    return [page for module in BUILDERS for page in module.build(ctx)]
+    """Every page, with its breadcrumbs and data releases (:func:`navigation.decorate`)."""
+    return navigation.decorate(ctx, [page for module in BUILDERS for page in module.build(ctx)])
 
 
 def _chromium(png: str) -> tuple[str | None, list[str]]:
@@ -140,15 +186,35 @@ def publish_site(
     binary, notes = _chromium(png)
     site.check_target(out)
     ctx = build_context(descriptor, groups_path or DEFAULT_GROUPS)
-    pages = build_pages(ctx)
-    tables = [t for p in pages for t in p.tables]
-    with site.staging(out) as tmp:
-        wanted = [t for t in tables if t.png]
-        pngs, failed = (
-            site.render_pngs(tmp, wanted, binary, strict=png == "yes") if binary else (set(), [])
-        )
-        parquet = write_site_files(tmp, ctx, pages, pngs)
-        index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
-        (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
+    want_png = png != "no"
+    previous = out if (out / site.MARKER).is_file() else None
+    # the charts render in worker processes while this one builds and writes the pages
+    planned = charts.plan(ctx, headline.planned_charts(ctx))
+    with charts.Rendering(planned, want_png, previous) as early:
+        pages = build_pages(ctx)
+        tables = [t for p in pages for t in p.tables]
+        drawn = [c for p in pages for c in p.charts]
+        shown = {c.stem for c in drawn} & early.charts.keys()
+        needed = 2 * len(shown) >= len(early.charts)
+        if not needed:  # the pages show few of them (a builder left the profiles out)
+            early.close()
+        late = [c for c in drawn if not needed or c.stem not in early.charts]
+        with site.staging(out) as tmp:
+            wanted = [t for t in tables if t.png]
+            with (
+                charts.Rendering(late, want_png, previous) as rest,
+                Background(
+                    site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
+                ) as shots,
+            ):
+                pages = layout.prerender(pages)
+                rendered = {**(early.collect() if needed else {}), **rest.collect()}
+            pngs, failed = shots.result if binary else (set(), [])
+            pages = charts.with_svgs(pages, rendered)
+            chart_pngs = charts.write_files(tmp, drawn, rendered)
+            parquet = write_site_files(tmp, ctx, pages, pngs)
+            index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
+            (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
     seconds = time.perf_counter() - started
-    return PublishResult(out, len(pages), len(tables), len(pngs), seconds, (*notes, *failed))
+    images = len(pngs) + chart_pngs
+    return PublishResult(out, len(pages), len(tables), images, seconds, (*notes, *failed))

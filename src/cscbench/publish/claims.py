@@ -26,6 +26,7 @@ from great_tables import GT
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
+from cscbench.publish.headline import area_targets
 from cscbench.publish.history import FRAMEWORK_LABELS
 
 STEM = "claims/claims-vs-statistics"
@@ -705,7 +706,7 @@ def claims_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
         f"{DIFFERS!r}. A council's own measure is never judged against DfE's ({fmt.DASH}).",
         claims_source_line(ctx, rows),
     ]
-    gt = fmt.add_notes(gt, notes)
+    gt = fmt.link_cells(fmt.add_notes(gt, notes), "group", area_targets(ctx))
     data = rows.select(
         *claim_columns(),
         *official_columns(),
@@ -766,7 +767,7 @@ def context_table(ctx: Context, frame: pl.DataFrame) -> fmt.Table:
         f"{fmt.DASH} in Period and Time between: there is no official figure to set beside it.",
         claims_source_line(ctx, rows),
     ]
-    gt = fmt.add_notes(gt, notes)
+    gt = fmt.link_cells(fmt.add_notes(gt, notes), "group", area_targets(ctx))
     data = rows.select(
         *claim_columns(),
         "context_reason",
@@ -998,7 +999,7 @@ def ratings_table(ctx: Context) -> fmt.Table:
         "Colour in Grade repeats the printed grade.",
         claims_source_line(ctx, frame),
     ]
-    gt = fmt.add_notes(gt, notes)
+    gt = fmt.link_cells(fmt.add_notes(gt, notes), "group", area_targets(ctx))
     data = frame.select(
         *CLAIM_HEAD,
         *CLAIM_TAIL,

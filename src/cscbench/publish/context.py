@@ -101,6 +101,12 @@ class Context:
         label = pl.coalesce(short, pl.col("label")) if short is not None else pl.col("label")
         return dict(self.indicators.select("indicator_id", label.alias("short")).iter_rows())
 
+    @functools.cached_property
+    def memo(self) -> dict[str, object]:
+        """Results several builders share within one publish run (the charts: planned before
+        the pages are built so they render meanwhile)."""
+        return {}
+
     def indicator_ids(self, wanted: tuple[str, ...]) -> tuple[str, ...]:
         """The wanted indicators this package version has, in the order given."""
         have = set(self.indicators["indicator_id"])

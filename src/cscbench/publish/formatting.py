@@ -8,6 +8,7 @@ bands as printed letters (colour only repeats them), a source note and the OGL a
 from __future__ import annotations
 
 import html
+import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -394,29 +395,72 @@ def distinct(names: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Table:
-    """One published table: the great-tables object and the tidy data behind it (for CSV/XLSX)."""
+    """One published table: the great-tables object and the tidy data behind it (for CSV/XLSX).
+
+    A table listed in its page's ``tables`` is exported (CSV, and PNG or a workbook sheet where
+    asked); one that only appears in a page's sections is shown, and its download line points to
+    the exported table that holds the same figures (``download``).
+    """
 
     stem: str  # path under the site root without suffix, e.g. "headline/leeds-vs-wakefield"
     title: str
     subtitle: str
-    gt: GT
+    gt: GT | None  # None: an export only, its figures shown by the page's other tables
     data: pl.DataFrame
     png: bool = False
     sheet: str | None = None  # sheet name in the XLSX workbook, if it goes there
+    page: str = ""  # the stem of the page that shows it (publish sets it)
+    download: str | None = None  # the exported table whose CSV holds a shown-only table's figures
+    html: str | None = None  # its HTML, rendered ahead of writing (layout.prerender)
 
     @property
     def alt(self) -> str:
-        """Alt text for the image: what the table shows and where the same figures are as data."""
-        name = self.stem.rsplit("/", 1)[-1]
+        """Alt text for the image: what the table shows and where the same figures are, named
+        relative to the image (a table's page is not always named after the table)."""
+        folder = posixpath.dirname(self.stem) or "."
+        csv = posixpath.relpath(self.stem, folder) + ".csv"
+        page = posixpath.relpath(self.page or self.stem, folder) + ".html"
         return (
             f"Table: {self.title}. {self.subtitle} "
-            f"The same figures are in {name}.csv and on the web page {name}.html."
+            f"The same figures are in {csv} and on the web page {page}."
         )
 
 
 @dataclass(frozen=True)
+class Chart:
+    """One chart: a Vega-Altair specification rendered to SVG (in the page) and PNG (beside it),
+    and the figures it draws (its CSV)."""
+
+    stem: str  # path under the site root without suffix, e.g. "profiles/e08000035-leeds-trends"
+    title: str
+    description: str  # for screen readers: what the lines show, first and latest figures
+    spec: dict
+    data: pl.DataFrame
+    svg: str | None = None  # rendered (publish fills it in)
+    png: bool = False  # a PNG was written beside it
+
+
+@dataclass(frozen=True)
+class Html:
+    """Markup built by cscbench with every text escaped, placed in a page as is."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of a page with its own heading (and anchor): tables, charts, markup."""
+
+    id: str
+    heading: str
+    parts: tuple[Table | Chart | Html, ...] = ()
+    intro: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Page:
-    """One HTML page: a heading, optional plain-text paragraphs and its tables."""
+    """One HTML page: breadcrumbs, a heading, plain-text paragraphs, then its sections (or, for a
+    page without sections, its tables one after another) and the data releases it shows."""
 
     stem: str
     title: str
@@ -425,6 +469,21 @@ class Page:
     intro: tuple[str, ...] = ()
     sort_key: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    sections: tuple[Section, ...] = ()
+    crumbs: tuple[tuple[str, str], ...] = ()  # (stem under the site root, text), home first
+    blocks: tuple[Html, ...] = ()  # after the intro: page navigation and the like
+    releases: Html | None = None  # which release of each source the page shows
+
+    @property
+    def charts(self) -> tuple[Chart, ...]:
+        return tuple(p for s in self.sections for p in s.parts if isinstance(p, Chart))
+
+    @property
+    def shown(self) -> tuple[Table, ...]:
+        """Every table a reader sees, in page order."""
+        if not self.sections:
+            return self.tables
+        return tuple(p for s in self.sections for p in s.parts if isinstance(p, Table))
 
 
 def base_gt(
@@ -588,57 +647,6 @@ def add_notes(gt: GT, notes: Sequence[str]) -> GT:
     return gt
 
 
-# ---------------------------------------------------------------------------- pages
-
-
-def page_html(page: Page, depth: int, footer: str) -> str:
-    """A complete, self-contained HTML page: heading, intro, tables, downloads, footer."""
-    up = "../" * depth
-    body = [f'<p class="nav"><a href="{up}index.html">All tables (index)</a></p>']
-    body.append(f"<h1>{html.escape(page.title)}</h1>")
-    body += [f"<p>{html.escape(p)}</p>" for p in page.intro]
-    for table in page.tables:
-        name = html.escape(table.stem.rsplit("/", 1)[-1])
-        body.append(f'<section aria-label="{html.escape(table.title, quote=True)}">')
-        body.append(table.gt.as_raw_html())
-        links = [f'<a href="{name}.csv">CSV</a>']
-        if table.png:
-            links.append(f'<a href="{name}.png">image (PNG)</a>')
-        body.append(f'<p class="downloads">Download this table: {" · ".join(links)}</p>')
-        body.append("</section>")
-    return document(page.title, "\n".join(body), footer)
-
-
-def document(title: str, body: str, footer: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n"
-        "<style>body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
-        "margin:1.5rem auto;max-width:80rem;padding:0 1rem;line-height:1.45;color:#1a1a1a}"
-        "section{margin:1.5rem 0}.nav,.downloads,footer{font-size:0.9rem}"
-        "footer{border-top:1px solid #ccc;margin-top:2rem;padding-top:0.5rem}"
-        "table.index{border-collapse:collapse}table.index td,table.index th{border-bottom:1px solid #ddd;"
-        "padding:0.2rem 0.6rem;text-align:left;vertical-align:top}"
-        "figure{display:inline-block;margin:0.5rem;vertical-align:top;max-width:30rem}"
-        "figure img{max-width:100%;max-height:24rem;object-fit:cover;object-position:top;"
-        "border:1px solid #ddd}</style>\n"
-        "</head>\n<body>\n<main>\n"
-        f"{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"
-    )
-
-
-def footer_html(version: str, depth: int) -> str:
-    up = "../" * depth
-    return (
-        f"<p>{html.escape(OGL)} "
-        f'<a href="{OGL_URL}">Open Government Licence v3.0</a>. '
-        f"Built from the cscbench data package version {html.escape(version)}. "
-        f'How to cite: see <a href="{up}index.html#cite">the index</a>.</p>'
-    )
-
-
 # ---------------------------------------------------------------------------- exports
 
 
@@ -667,3 +675,25 @@ def write_csv(frame: pl.DataFrame, path: Path) -> None:
         format_column(out[c], "number") for c in out.columns if out[c].dtype == pl.Float64
     )
     out.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")
+
+
+# ---------------------------------------------------------------------------- links in tables
+
+
+def anchor(target: str | None, text: str) -> str:
+    """``text`` escaped, as a link to ``target`` when it has one."""
+    if not target:
+        return html.escape(text)
+    return f'<a href="{html.escape(target, quote=True)}">{html.escape(text)}</a>'
+
+
+def link_cells(gt: GT, column: str, targets: Mapping[str, str]) -> GT:
+    """Each cell of ``column`` (a stub or group column too) whose text is a key of ``targets``
+    becomes a link to it; every other text is escaped as great-tables would have."""
+
+    def cell(value: object) -> str:
+        if value is None:
+            return ""
+        return anchor(targets.get(str(value)), str(value))
+
+    return gt.fmt(cell, columns=column)

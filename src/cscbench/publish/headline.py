@@ -6,11 +6,16 @@ per council, then its region(s) and England, so it stays readable for 2 or 12 co
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
+from dataclasses import replace
+
 import polars as pl
 from great_tables import GT
 
 from cscbench import compare
 from cscbench.domain import ENGLAND
+from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import TREND_SINCE, Context
 
@@ -81,24 +86,96 @@ def headline_title(ctx: Context, joint: str) -> str:
     return joint.join(ctx.names.get(c, HEADLINE_NAMES[c]) for c in HEADLINE_COUNCILS)
 
 
+def planned_charts(ctx: Context) -> dict[str, fmt.Chart]:
+    """The page's charts, worked out before the page (so they render meanwhile); none when the
+    package lacks the pair."""
+    if headline_gap(ctx) is not None:
+        return {}
+    stem = "headline/" + fmt.slug(headline_title(ctx, " vs "))
+    return charts.pair_charts(ctx, list(HEADLINE_COUNCILS), stem, headline_title(ctx, " and "))
+
+
+def history_stem(ctx: Context) -> str:
+    """Where the pair's Ofsted history page is (built by :mod:`history`)."""
+    return "ofsted/" + fmt.slug(headline_title(ctx, " and ")) + "-history"
+
+
 def build(ctx: Context) -> list[fmt.Page]:
     title = headline_title(ctx, " vs ")
+    stem = "headline/" + fmt.slug(title)
     gap = headline_gap(ctx)
     if gap is not None:
-        return [fmt.Page("headline/" + fmt.slug(title), title, "headline", (), (gap,))]
+        return [fmt.Page(stem, title, "headline", (), (gap,))]
+    codes = list(HEADLINE_COUNCILS)
     table = comparison_table(
         ctx,
-        list(HEADLINE_COUNCILS),
-        stem="headline/" + fmt.slug(title),
+        codes,
+        stem=stem,
         title=f"{title}: children's social care at a glance",
         sheet="headline",
     )
     intro = (
         "The latest official figures for each council beside its region, England and the mean "
         "and median of its 10 DfE statistical neighbours, with its rank among all councils and "
-        "its quartile band. Ofsted's latest judgement is at the bottom.",
+        "its quartile band; then each theme's indicators, with their trends over every period the "
+        "package holds.",
     )
-    return [fmt.Page(table.stem, title, "headline", (table,), intro)]
+    themed = themed_sections(ctx, codes, stem, headline_title(ctx, " and "))
+    export = fmt.Table(
+        f"{stem}-by-theme",
+        f"{title}: every theme's key indicators",
+        "The figures of the themed sections, one row per council, region and England.",
+        None,
+        pl.concat([t.data for s in themed for t in s.parts if isinstance(t, fmt.Table)]),
+    )
+    glance = fmt.Section("at-a-glance", "At a glance", (table,))
+    history = f"../{history_stem(ctx)}.html"
+    ofsted = fmt.Section(
+        "ofsted",
+        "Ofsted inspections",
+        (
+            fmt.Html(
+                "<p>Each council's latest overall judgement is in the table at a glance above; "
+                f'every inspection since 2009 is on <a href="{history}">the Ofsted history '
+                "page</a>.</p>"
+            ),
+        ),
+    )
+    sections = (glance, *themed, ofsted)
+    blocks = (contents(sections),)
+    return [
+        fmt.Page(stem, title, "headline", (table, export), intro, sections=sections, blocks=blocks)
+    ]
+
+
+def themed_sections(ctx: Context, codes: list[str], stem: str, pair: str) -> list[fmt.Section]:
+    """One section per theme with its key indicators (``indicators.short_label`` or
+    ``headline_order``): the trend chart, then the latest figures in the headline layout."""
+    key = themes.key_indicators(ctx.indicators)
+    drawn = charts.pair_charts(ctx, codes, stem, pair)
+    sections = []
+    for theme in key["theme"].unique(maintain_order=True).to_list():
+        ids = tuple(key.filter(pl.col("theme") == theme)["indicator_id"].to_list())
+        table = comparison_table(
+            ctx,
+            codes,
+            stem=f"{stem}-{themes.anchor(theme)}",
+            title=f"{themes.label(theme)}: {pair}",
+            sheet=None,
+            png=False,
+            ids=ids,
+            ofsted=False,
+        )
+        shown = replace(table, download=f"{stem}-by-theme")
+        parts = (drawn[theme], shown) if theme in drawn else (shown,)
+        sections.append(fmt.Section(themes.anchor(theme), themes.label(theme), parts))
+    return sections
+
+
+def contents(sections: Sequence[fmt.Section]) -> fmt.Html:
+    """ "On this page": a link to each section."""
+    items = "".join(f'<li><a href="#{s.id}">{html.escape(s.heading)}</a></li>' for s in sections)
+    return fmt.Html(f'<nav class="toc" aria-label="On this page"><ul>{items}</ul></nav>')
 
 
 # ---------------------------------------------------------------------------- rows
@@ -147,14 +224,9 @@ def indicator_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.D
 
 
 def block_label(frame: pl.DataFrame) -> pl.Expr:
-    """ "Average caseload ... · 30 Sep 2025 · lower is better · trend 2017 to 2025"."""
-    first = pl.col("trend_periods").list.first()
-    last = pl.col("trend_periods").list.last()
-    span = (
-        pl.when(pl.col("trend_periods").list.len() < 2)
-        .then(pl.lit(" · one period only"))
-        .otherwise(" · trend " + first + " to " + last)
-    )
+    """ "Average caseload ... · 30 Sep 2025 · lower is better" (the periods held are on the
+    charts' axes and in the CSV's trend column; "one period only" where there is no trend)."""
+    span = pl.when(pl.col("trend_periods").list.len() < 2).then(pl.lit(" · one period only"))
     polarity = pl.col("indicator_polarity").replace_strict(fmt.POLARITY_LABELS, default="")
     label = fmt.display_label(pl.col("label"), pl.col("unit"))
     return (
@@ -238,12 +310,20 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
 
 
 def comparison_table(
-    ctx: Context, codes: list[str], stem: str, title: str, sheet: str | None, png: bool = True
+    ctx: Context,
+    codes: list[str],
+    stem: str,
+    title: str,
+    sheet: str | None,
+    png: bool = True,
+    ids: tuple[str, ...] | None = None,
+    ofsted: bool = True,
 ) -> fmt.Table:
-    """The headline layout for any list of councils (current codes)."""
-    ids = ctx.headline
+    """The headline layout for any list of councils (current codes): the headline indicators
+    (or ``ids``) in blocks, then (``ofsted``) each council's latest Ofsted judgement."""
+    ids = ctx.headline if ids is None else ids
     rows = display_columns(indicator_rows(ctx, codes, ids))
-    ofsted = ofsted_rows(ctx, codes).with_columns(
+    latest = ofsted_rows(ctx, codes).with_columns(
         pl.lit(OFSTED_LABEL).alias("block"),
         pl.lit("council").alias("row_kind"),
         pl.lit(OFSTED_ID).alias("indicator_id"),
@@ -252,7 +332,7 @@ def comparison_table(
             for c in ("rank_text", "band_text", "sn_mean_text", "sn_median_text", "sn_count_text")
         ),
     )
-    full = pl.concat([rows, ofsted], how="diagonal_relaxed")
+    full = pl.concat([rows, latest], how="diagonal_relaxed") if ofsted else rows
     periods = subtitle_periods(rows)
     subtitle = (
         f"Latest official figures ({periods}) beside the region, England and each council's "
@@ -269,7 +349,6 @@ def comparison_table(
         pl.col("sn_mean_text").alias("sn_mean"),
         pl.col("sn_median_text").alias("sn_median"),
         pl.col("sn_count_text").alias("sn_count"),
-        "trend",
     )
     gt = (
         fmt.base_gt(shown, table_id, title, subtitle, rowname_col="area", groupname_col="block")
@@ -281,27 +360,46 @@ def comparison_table(
             sn_mean="Mean",
             sn_median="Median",
             sn_count="With a figure",
-            trend="Trend",
         )
-        .fmt_nanoplot("trend", plot_type="line", missing_vals="gap")
-        .sub_missing("trend", missing_text=fmt.DASH)
         .cols_align("right", columns=["figure", "sn_mean", "sn_median"])
         .cols_align("center", columns=["rank", "band", "sn_count"])
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
+    gt = fmt.link_cells(gt, "area", area_targets(ctx))
+    gt = fmt.link_cells(gt, "block", block_targets(full))
     gt = figure_footnotes(gt, full, ctx.labels)
     gt = rank_footnotes(gt, full, ("rank", "band"))
     gt = fmt.footnote_cells(gt, full, "sn_count", fmt.neighbour_note(ctx.names))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
     if not ids:
         notes.append(NO_HEADLINE)
-    if not ctx.has("inspections"):
+    if ofsted and not ctx.has("inspections"):
         notes.append(f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.")
-    source_ids = [*full["source_id"].drop_nulls().to_list(), *ofsted_sources(ctx)]
+    source_ids = [
+        *full["source_id"].drop_nulls().to_list(),
+        *(ofsted_sources(ctx) if ofsted else []),
+    ]
     notes.append(fmt.source_line(ctx.sources, source_ids))
     gt = fmt.add_notes(gt, notes)
     return fmt.Table(stem, title, subtitle, gt, csv_frame(full), png=png, sheet=sheet)
+
+
+def area_targets(ctx: Context) -> dict[str, str]:
+    """A council's or region's name -> its page, from a table on a page one folder down."""
+    return {name: f"../{stem}.html" for name, stem in navigation.name_links(ctx).items()}
+
+
+def block_targets(full: pl.DataFrame) -> dict[str, str]:
+    """An indicator block's heading -> the indicator's definition (Ofsted's: the judgements')."""
+    pairs = full.select("block", "indicator_id").unique(maintain_order=True)
+    return {
+        block: "../"
+        + navigation.definition("ofsted" if indicator == OFSTED_ID else indicator).replace(
+            "#", ".html#"
+        )
+        for block, indicator in pairs.iter_rows()
+    }
 
 
 def ofsted_sources(ctx: Context) -> list[str]:

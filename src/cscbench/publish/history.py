@@ -14,7 +14,13 @@ from great_tables import loc, style
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import HEADLINE_COUNCILS, headline_gap, headline_title
+from cscbench.publish.headline import (
+    HEADLINE_COUNCILS,
+    area_targets,
+    headline_gap,
+    headline_title,
+    history_stem,
+)
 
 FRAMEWORK_LABELS = {
     "SLAC": "SLAC (2009-12)",
@@ -39,7 +45,7 @@ INSPECTION = ["unit_code", "publication_date", "inspection_type", "framework"]
 
 def build(ctx: Context) -> list[fmt.Page]:
     title = headline_title(ctx, " and ")
-    stem = "ofsted/" + fmt.slug(title) + "-history"
+    stem = history_stem(ctx)
     gap = headline_gap(ctx)
     if not ctx.has("inspections") or gap is not None:
         intro = (gap or f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.",)
@@ -136,6 +142,7 @@ def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bo
             report="Report",
         )
         .fmt(fmt.safe_link, columns="report")
+        .pipe(fmt.link_cells, "group", area_targets(ctx))
         .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["published"]))
     )
     gt = fmt.style_letters(gt, shown, "overall", fmt.GRADE_COLOURS)

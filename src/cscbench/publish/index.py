@@ -1,4 +1,11 @@
-"""index.html: links to every page, downloads, data periods, sources, licence and citation."""
+"""index.html: key findings, a council finder, every page, downloads, sources, licence, citation.
+
+The key findings are generated from the package on every publish (never typed in): the headline
+pair side by side on caseload, agency, spending and Ofsted, then the councils whose figures moved
+most since the previous period. The council finder is a plain list of links (every council, A to
+Z, with its other names), which a few lines of script turn into a search box: "Hull" finds
+Kingston upon Hull, "Northamptonshire" both of its successors.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,11 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from cscbench import compare
+from cscbench.domain import ENGLAND
+from cscbench.names import normalise_name
 from cscbench.publish import formatting as fmt
+from cscbench.publish import headline, layout, navigation
 from cscbench.publish.context import Context
 
 SECTIONS = (
@@ -17,8 +28,10 @@ SECTIONS = (
     ("claims", "What councils said vs what the statistics show"),
     ("groups", "Comparison groups"),
     ("regions", "Regions"),
-    ("profiles", "Council profiles"),
 )
+# The measures readers ask about first (issue 12): the pair's line for each, where the package has it.
+PAIR_FINDINGS = ("caseload_fte", "agency_rate_fte", "csc_net_expenditure_per_child_gbp")
+MOVERS = 4  # the first ranked headline indicators whose biggest movers are named
 METHOD = (
     "Ranks: 1 = best according to the indicator's polarity, among the current councils and joint "
     "returns with a figure for that period; ties share the lowest rank. Bands: A for ranks up to "
@@ -37,10 +50,165 @@ METHOD = (
     "count is of figures and a footnote names the councils concerned.",
     "Suppressed or missing figures are shown as the publisher's symbol with a footnote, never as "
     "0 and never left blank without a reason.",
+    "Charts: every period the package holds; each panel has its own scale, starting at zero; a "
+    "council's totals are not set beside its region's or England's.",
     "Spreadsheet safety: in the CSV and XLSX downloads a text cell that starts with =, +, - or @ "
     "gets a leading apostrophe (OWASP CSV-injection guidance) so a spreadsheet shows it as text "
     "instead of running it as a formula. The data package itself keeps the text exactly.",
 )
+# The finder's search: the same normalisation as cscbench.names.normalise_name, in the browser.
+SEARCH_SCRIPT = (
+    "(function(){var box=document.querySelector('.search');if(!box)return;box.hidden=false;"
+    "var q=document.getElementById('q'),items=document.querySelectorAll('#councils li'),"
+    "count=document.getElementById('count');"
+    "function norm(s){return s.toLowerCase().replace(/&/g,' and ').replace(/[.,'\\u2019()]/g,' ')"
+    ".replace(/-/g,' ').replace(/\\s+/g,' ').trim();}"
+    "q.addEventListener('input',function(){var t=norm(q.value),n=0;"
+    "items.forEach(function(li){var hit=!t||li.getAttribute('data-names').indexOf(t)>=0;"
+    "li.hidden=!hit;if(hit)n++;});"
+    "count.textContent=t?(n===1?'1 council matches':n+' councils match'):'';});})();"
+)
+
+
+# ---------------------------------------------------------------------------- key findings
+
+
+def figure_expr() -> pl.Expr:
+    return fmt.figure_text("value", "status", "unit", "decimals")
+
+
+def pair_line(ctx: Context, indicator: str) -> str | None:
+    """ "Caseload (cases per FTE), 30 Sep 2025: Leeds 14.8 (rank 55 of 149, band B), Wakefield
+    19.5 (...); England 15.2." for the headline pair, from the latest figures."""
+    codes = list(headline.HEADLINE_COUNCILS)
+    rows = ctx.latest.filter(pl.col("indicator_id") == indicator, pl.col("unit_code").is_in(codes))
+    if rows.height != len(codes):
+        return None
+    order = pl.DataFrame({"unit_code": codes, "_pos": list(range(len(codes)))})
+    rows = rows.join(order, on="unit_code").sort("_pos")
+    ranked = pl.when(pl.col("rank").is_not_null()).then(
+        " (rank " + fmt.rank_text() + ", band " + pl.col("band") + ")"
+    )
+    texts = rows.select(
+        (pl.col("name") + " " + figure_expr() + pl.coalesce(ranked, pl.lit(""))).alias("t"),
+        fmt.period_text(pl.col("period"), pl.col("period_end")).alias("when"),
+    )
+    england = ctx.comparator_rows([ENGLAND], (indicator,)).join(
+        ctx.meta, on="indicator_id", how="left"
+    )
+    tail = ""
+    if england.height and england["value"][0] is not None:
+        tail = "; England " + england.select(figure_expr()).item()
+    label = ctx.short_labels.get(indicator, indicator)
+    return f"{label}, {texts['when'][0]}: " + ", ".join(texts["t"].to_list()) + tail + "."
+
+
+def ofsted_line(ctx: Context) -> str | None:
+    if not ctx.has("inspections"):
+        return None
+    rows = headline.ofsted_rows(ctx, list(headline.HEADLINE_COUNCILS))
+    parts = [f"{a} {f}" for a, f in rows.select("area", "figure").iter_rows()]
+    return "Ofsted, latest overall effectiveness judgement: " + "; ".join(parts) + "."
+
+
+def movers(ctx: Context) -> list[str]:
+    """For the first ranked headline indicators: the councils whose figure rose and fell most
+    since the previous period (flagged figures left out where the package flags any)."""
+    ranked = ctx.indicators.filter(pl.col("polarity").cast(pl.String) != compare.NEUTRAL)
+    ids = [i for i in ctx.headline if i in set(ranked["indicator_id"].to_list())][:MOVERS]
+    moved = ctx.latest.filter(
+        pl.col("level") == "local_authority",
+        pl.col("indicator_id").is_in(ids),
+        pl.col("value").is_not_null(),
+        pl.col("previous_value").is_not_null(),
+        pl.col("basis").fill_null(compare.OWN) == compare.OWN,
+    )
+    if "flagged" in moved.columns:
+        moved = moved.filter(~pl.col("flagged").fill_null(False))
+        if "previous_flagged" in moved.columns:
+            moved = moved.filter(~pl.col("previous_flagged").fill_null(False))
+    moved = moved.with_columns((pl.col("value") - pl.col("previous_value")).alias("change"))
+    before = fmt.with_unit(
+        fmt.number_text(pl.col("previous_value"), pl.col("decimals")), pl.col("unit")
+    )
+    text = pl.col("name") + " (" + before + " to " + figure_expr() + ")"
+    lines = []
+    for indicator in ids:
+        rows = moved.filter(pl.col("indicator_id") == indicator)
+        if rows.height < 2:
+            continue
+        rise = rows.sort(pl.col("change"), "name", descending=[True, False]).head(1)
+        fall = rows.sort("change", "name").head(1)
+        since = rows["previous_period"][0]
+        label = ctx.short_labels.get(indicator, indicator)
+        lines.append(
+            f"{label}: the biggest rise since {since} was {rise.select(text).item()}, the biggest "
+            f"fall {fall.select(text).item()}."
+        )
+    return lines
+
+
+def findings_html(ctx: Context) -> str:
+    lines = []
+    if headline.headline_gap(ctx) is None:
+        lines += [line for i in PAIR_FINDINGS if (line := pair_line(ctx, i))]
+        if (line := ofsted_line(ctx)) is not None:
+            lines.append(line)
+    moved = movers(ctx)
+    if not lines and not moved:
+        return ""
+    pair = headline.headline_title(ctx, " and ")
+    parts = ['<section id="findings"><h2>Key findings</h2>']
+    if lines:
+        parts.append(f"<h3>{html.escape(pair)}</h3><ul class='findings'>")
+        parts += [f"<li>{html.escape(line)}</li>" for line in lines]
+        parts.append("</ul>")
+    if moved:
+        parts.append("<h3>Biggest movers, all councils</h3><ul class='findings'>")
+        parts += [f"<li>{html.escape(line)}</li>" for line in moved]
+        parts.append("</ul>")
+    parts.append(
+        "<p class='note'>Generated from the package on every publish; each council's profile "
+        "has the detail and the caveats.</p></section>"
+    )
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------- finding a council
+
+
+def finder_html(ctx: Context, pages: Sequence[fmt.Page]) -> str:
+    """Every council with a profile, A to Z, with its other names: plain links that a search box
+    filters where script runs."""
+    built = {p.stem for p in pages}
+    rows = navigation.other_names(ctx).filter(pl.col("stem").is_in(list(built)))
+    keys = rows.select(
+        pl.concat_list(pl.col("name"), pl.col("others"))
+        .list.eval(normalise_name(pl.element()))
+        .list.join("|")
+        .alias("keys")
+    )["keys"].to_list()
+    items = []
+    for (name, stem, others), key in zip(
+        rows.select("name", "stem", "others").iter_rows(), keys, strict=True
+    ):
+        also = f' <span class="aka">also {html.escape(", ".join(others))}</span>' if others else ""
+        items.append(
+            f'<li data-names="{html.escape(key, quote=True)}">'
+            f"{layout.link(stem + '.html', name)}{also}</li>"
+        )
+    return (
+        '<section id="find"><h2>Find a council</h2>'
+        '<div class="search" hidden><label for="q">Type any of a council\'s names</label> '
+        '<input id="q" type="search" autocomplete="off" aria-describedby="count"> '
+        '<span id="count" role="status"></span></div>'
+        f"<p>Every council's profile ({len(items)}), A to Z, with the other names it is known by "
+        "(short, former and press names).</p>"
+        f'<ul class="councils" id="councils">{"".join(items)}</ul></section>'
+    )
+
+
+# ---------------------------------------------------------------------------- the rest
 
 
 def periods_covered(ctx: Context) -> list[tuple[str, str]]:
@@ -77,7 +245,7 @@ def periods_covered(ctx: Context) -> list[tuple[str, str]]:
 
 
 def link(href: str, text: str) -> str:
-    return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
+    return layout.link(href, text)
 
 
 def section_html(key: str, heading: str, pages: Sequence[fmt.Page], ctx: Context) -> str:
@@ -85,15 +253,6 @@ def section_html(key: str, heading: str, pages: Sequence[fmt.Page], ctx: Context
     if not mine:
         return ""
     parts = [f'<h2 id="{key}">{html.escape(heading)}</h2>']
-    if key == "profiles":
-        names = ctx.names
-        by_region: dict[str, list[fmt.Page]] = {}
-        for page in mine:
-            by_region.setdefault(names.get(page.meta.get("region", ""), "Other"), []).append(page)
-        for region in sorted(by_region):
-            items = ", ".join(link(f"{p.stem}.html", p.title) for p in by_region[region])
-            parts.append(f"<h3>{html.escape(region)}</h3>\n<p>{items}</p>")
-        return "\n".join(parts)
     items = []
     for page in mine:
         note = f" ({html.escape(page.intro[0])})" if not page.tables and page.intro else ""
@@ -103,19 +262,35 @@ def section_html(key: str, heading: str, pages: Sequence[fmt.Page], ctx: Context
 
 
 def images_html(pages: Sequence[fmt.Page], pngs: set[str]) -> str:
+    """The PNG images for reports: every table image and the headline page's charts (each
+    profile's chart image is linked from its page)."""
     tables = [t for p in pages for t in p.tables if t.stem in pngs]
-    if not tables:
+    drawn = [(c, p.stem) for p in pages if p.section == "headline" for c in p.charts if c.png]
+    if not tables and not drawn:
         return (
-            '<h2 id="images">Images</h2>\n<p>No PNG images in this build (no Chromium was '
-            "available, or publishing ran with --png no).</p>"
+            '<h2 id="images">Images</h2>\n<p>No PNG images in this build (publishing ran with '
+            "--png no, or no Chromium was available for the tables).</p>"
         )
+    shown = [(t.stem, t.alt, t.title) for t in tables]
+    shown += [(c.stem, chart_alt(c, page), c.title) for c, page in drawn]
     figures = [
-        f'<figure><a href="{html.escape(t.stem)}.png"><img src="{html.escape(t.stem)}.png" '
-        f'alt="{html.escape(t.alt, quote=True)}" width="480" loading="lazy"></a>'
-        f"<figcaption>{html.escape(t.title)}</figcaption></figure>"
-        for t in sorted(tables, key=lambda t: t.stem)
+        f'<figure class="image"><a href="{html.escape(stem)}.png"><img src="{html.escape(stem)}.png" '
+        f'alt="{html.escape(alt, quote=True)}" width="480" loading="lazy"></a>'
+        f"<figcaption>{html.escape(title)}</figcaption></figure>"
+        for stem, alt, title in sorted(shown)
     ]
     return '<h2 id="images">Images for reports</h2>\n' + "\n".join(figures)
+
+
+def chart_alt(chart: fmt.Chart, page: str) -> str:
+    """A chart image's alt text: what it shows and where its figures and words are."""
+    folder = chart.stem.rsplit("/", 1)[0]
+    name = chart.stem.rsplit("/", 1)[-1]
+    on = page.rsplit("/", 1)[-1] if page.rsplit("/", 1)[0] == folder else page
+    return (
+        f"Chart: {chart.title}. The figures drawn are in {name}.csv; the chart is described in "
+        f"words on the web page {on}.html."
+    )
 
 
 def sources_html(ctx: Context) -> str:
@@ -123,15 +298,24 @@ def sources_html(ctx: Context) -> str:
     for r in ctx.sources.sort("source_id").iter_rows(named=True):
         url = r.get("publication_url")
         where = link(url, "publication") if url and url.startswith("https://") else "not recorded"
+        when = r.get("published")
         rows.append(
             "<tr>"
             f"<td>{html.escape(r['publisher'] or '')}</td><td>{html.escape(r['title'] or '')}</td>"
+            f"<td>{html.escape(f'{when:%-d %b %Y}' if when else 'not recorded')}</td>"
             f"<td>{html.escape(r['licence'] or '')}</td><td>{where}</td>"
             "</tr>"
         )
-    head = "<tr><th>Publisher</th><th>Publication</th><th>Licence</th><th>Link</th></tr>"
+    head = (
+        "<tr><th scope='col'>Publisher</th><th scope='col'>Publication</th>"
+        "<th scope='col'>Published</th><th scope='col'>Licence</th><th scope='col'>Link</th></tr>"
+    )
     return (
-        '<h2 id="sources">Sources</h2>\n<table class="index">' + head + "".join(rows) + "</table>"
+        '<h2 id="sources">Sources</h2>\n<div class="wide" tabindex="0" role="region" '
+        'aria-label="Sources (scrolls sideways)"><table class="index">'
+        + head
+        + "".join(rows)
+        + "</table></div>"
     )
 
 
@@ -141,8 +325,8 @@ def downloads_html(pages: Sequence[fmt.Page], workbook: str, parquet: Sequence[s
     ]
     items += [f"<li>{link(p, p.rsplit('/', 1)[-1])} (Parquet)</li>" for p in parquet]
     items.append(
-        "<li>Every table also as CSV beside its page (a link under each table). The full data "
-        "package (CSV with Table Schemas) is in the repository: datapackage.json.</li>"
+        "<li>Every table and chart also as CSV beside its page (a link under each). The full "
+        "data package (CSV with Table Schemas) is in the repository: datapackage.json.</li>"
     )
     return '<h2 id="downloads">Downloads</h2>\n<ul>\n' + "\n".join(items) + "\n</ul>"
 
@@ -160,14 +344,29 @@ def cite_html(ctx: Context) -> str:
     )
 
 
+def contents_html(pages: Sequence[fmt.Page]) -> str:
+    present = {p.section for p in pages}
+    items = [("findings", "Key findings"), ("find", "Find a council")]
+    items += [(k, h) for k, h in SECTIONS if k in present]
+    items += [("images", "Images"), ("downloads", "Downloads"), ("sources", "Sources")]
+    links = "".join(f'<li><a href="#{k}">{html.escape(h)}</a></li>' for k, h in items)
+    definitions = link(f"{navigation.DEFINITIONS}.html", "Definitions of every indicator")
+    return (
+        f'<nav class="toc" aria-label="On this page"><ul>{links}<li>{definitions}</li></ul></nav>'
+    )
+
+
 def index_html(
     ctx: Context, pages: Sequence[fmt.Page], pngs: set[str], workbook: str, parquet: Sequence[str]
 ) -> str:
     title = ctx.package.get("title", "cscbench")
     body = [
         f"<h1>{html.escape(title)}</h1>",
-        f"<p>{html.escape(ctx.package.get('description', ''))}</p>",
+        f'<p class="lead">{html.escape(ctx.package.get("description", ""))}</p>',
         f"<p>Data package version <strong>{html.escape(ctx.version)}</strong>.</p>",
+        contents_html(pages),
+        findings_html(ctx),
+        finder_html(ctx, pages),
     ]
     body += [section_html(key, heading, pages, ctx) for key, heading in SECTIONS]
     body.append(images_html(pages, pngs))
@@ -178,7 +377,7 @@ def index_html(
     )
     body.append(
         '<h2 id="periods">Data periods covered</h2>\n<table class="index">'
-        "<tr><th>Source</th><th>Periods</th></tr>" + periods + "</table>"
+        "<tr><th scope='col'>Source</th><th scope='col'>Periods</th></tr>" + periods + "</table>"
     )
     body.append(sources_html(ctx))
     body.append(
@@ -186,5 +385,8 @@ def index_html(
         + "".join(f"<p>{html.escape(m)}</p>" for m in METHOD)
     )
     body.append(cite_html(ctx))
-    footer = fmt.footer_html(ctx.version, 0)
-    return fmt.document(title, "\n".join(b for b in body if b), footer)
+    footer = layout.footer_html(ctx.version, 0)
+    header = '<nav class="crumbs" aria-label="Breadcrumb"><ol><li aria-current="page">Home</li></ol></nav>'
+    return layout.document(
+        title, "\n".join(b for b in body if b), footer, header, script=SEARCH_SCRIPT
+    )

@@ -1,47 +1,29 @@
-"""A profile page for every current council: every indicator against its neighbours, region and
-England, then its Ofsted history.
+"""A profile page for every current council: its trends, then every indicator by theme against
+its neighbours, region and England, its Ofsted history and its 10 statistical neighbours.
 
-Spending rows show each children's social care line's net current expenditure (RO3 column C7)
-and the agency-staff memorandum; the other revenue-outturn columns (employees, running expenses,
-income) and the referral, child protection and care leaver indicators are in the page's CSV and in
-the data package. The rows are computed for all councils at
-once and then split, so 153 pages cost one pass over the grid.
+Themed sections (front door, children in need, child protection, children in care, care leavers,
+workforce, spending, population; :mod:`themes`) each hold one table, the indicators that lead the
+theme first (``indicators.headline_order``, then those with a ``short_label``). Spending rows show
+each children's social care line's net current expenditure (RO3 column C7), the agency-staff
+memorandum and cscbench's per-child and change figures; the other revenue-outturn columns
+(employees, running expenses, income) are in the page's CSV and in the data package. The rows and
+the charts are computed for all councils at once and then split, so 153 pages cost one pass over
+the grid.
 """
 
 from __future__ import annotations
 
-import polars as pl
-from great_tables import loc, style
+import html
 
+import polars as pl
+
+from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import figure_footnotes, rank_footnotes
 from cscbench.publish.history import history_table
 
-THEMES = (
-    "workforce",
-    "front_door",
-    "children_in_need",
-    "child_protection",
-    "children_in_care",
-    "care_leavers",
-    "population",
-    "spending",
-)
-THEME_LABELS = {
-    "workforce": "Social work workforce",
-    "front_door": "Front door: referrals",
-    "children_in_need": "Children in need",
-    "child_protection": "Child protection",
-    "children_in_care": "Children in care",
-    "care_leavers": "Care leavers",
-    "population": "Population",
-    "spending": "Spending (children's social care)",
-}
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
-# The 0.2 themes are in each profile's CSV; their themed sections on the page come with the themed
-# pages (issue 11, section 4), which keeps the page, and the time to publish 153 of them, as it was.
-CSV_ONLY_THEMES = ("front_door", "child_protection", "care_leavers")
 ROUNDED = ("value", "region_value", "england_value", "sn_mean", "sn_median")
 CSV_COLUMNS = [
     "area_code",
@@ -98,27 +80,25 @@ def csv_frame(rows: pl.DataFrame) -> pl.DataFrame:
 
 def build(ctx: Context) -> list[fmt.Page]:
     rows = profile_rows(ctx)
+    places = navigation.places(ctx)
+    drawn = charts.profile_charts(ctx, places.profiles)
     pages = []
     for code, part in rows.partition_by("unit_code", as_dict=True, maintain_order=True).items():
-        pages.append(profile_page(ctx, code[0], part))
+        pages.append(profile_page(ctx, code[0], part, drawn.get(code[0]), places))
     return sorted(pages, key=lambda p: p.sort_key)
 
 
 def profile_rows(ctx: Context) -> pl.DataFrame:
     """Latest rows of every current council (not joint returns) with display text and trends."""
     councils = ctx.latest.filter(pl.col("level") == "local_authority")
-    # the headline indicators lead their theme; the rest follow in label order
-    first = {indicator: i for i, indicator in enumerate(ctx.headline)}
-    theme_order = pl.DataFrame({"theme": list(THEMES), "_theme": list(range(len(THEMES)))})
+    # the key indicators lead their theme (headline ones first); the rest follow in label order
+    key = themes.key_indicators(ctx.indicators)["indicator_id"].to_list()
+    first = {indicator: i for i, indicator in enumerate(key)}
     spending = pl.col("theme") == "spending"
     return (
-        councils.join(theme_order, on="theme", how="left")
-        .with_columns(
-            (
-                (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING))
-                & ~pl.col("theme").is_in(CSV_ONLY_THEMES)
-            ).alias("shown"),
-            pl.col("_theme").fill_null(len(THEMES)),
+        councils.with_columns(
+            (~spending | pl.col("indicator_id").str.contains(SHOWN_SPENDING)).alias("shown"),
+            themes.order().alias("_theme"),
             pl.col("indicator_id")
             .replace_strict(first, default=len(first), return_dtype=pl.Int64)
             .alias("_first"),
@@ -131,7 +111,9 @@ def profile_rows(ctx: Context) -> pl.DataFrame:
 def display() -> list[pl.Expr]:
     return [
         fmt.display_label(pl.col("label"), pl.col("unit")).alias("row_label"),
-        pl.col("theme").replace_strict(THEME_LABELS, default=pl.col("theme")).alias("theme_label"),
+        pl.col("theme")
+        .replace_strict(themes.THEMES, default=pl.col("theme"), return_dtype=pl.String)
+        .alias("theme_label"),
         fmt.period_text(pl.col("period"), pl.col("period_end")).alias("period_text"),
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
         *fmt.comparison_texts(),
@@ -164,22 +146,53 @@ def change_text() -> pl.Expr:
     )
 
 
-def profile_page(ctx: Context, code: str, rows: pl.DataFrame) -> fmt.Page:
+def profile_page(
+    ctx: Context,
+    code: str,
+    rows: pl.DataFrame,
+    chart: fmt.Chart | None = None,
+    places: navigation.Places | None = None,
+) -> fmt.Page:
+    """One council's page: trends, every indicator by theme, Ofsted, statistical neighbours.
+
+    The indicators are one table with a row group per theme (a link from the page's contents to
+    each): one table per theme would cost a publish of every profile several times as long.
+    """
+    places = places or navigation.places(ctx)
     name = rows["name"][0]
-    stem = f"profiles/{code.lower()}-{fmt.slug(name)}"
-    tables = [profile_table(ctx, code, name, stem, rows)]
+    stem = places.profiles.get(code, f"profiles/{code.lower()}-{fmt.slug(name)}")
+    region_code = rows["region_code"][0]
+    region = ctx.names.get(region_code, "its region")
+    table = profile_table(ctx, code, name, stem, rows)
+    sections = []
+    if chart is not None:
+        sections.append(fmt.Section("trends", "Trends", (chart,)))
+    sections.append(fmt.Section("indicators", "Every indicator, by theme", (table,)))
+    tables = [table]
     if ctx.has("inspections"):
-        tables.append(
-            history_table(
-                ctx, [code], f"{stem}-ofsted", f"{name}: Ofsted inspections since 2009", png=False
-            )
+        history = history_table(
+            ctx, [code], f"{stem}-ofsted", f"{name}: Ofsted inspections since 2009", png=False
         )
-    intro = (
-        f"{name} ({code}) on every indicator in the package, at its latest period, against "
-        "its region, England and its 10 DfE statistical neighbours.",
+        tables.append(history)
+        sections.append(fmt.Section(themes.OFSTED, themes.OFSTED_HEADING, (history,)))
+    else:
+        ofsted = f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}."
+        sections.append(fmt.Section(themes.OFSTED, themes.OFSTED_HEADING, intro=(ofsted,)))
+    sections.append(
+        fmt.Section(
+            "neighbours", "Statistical neighbours", (navigation.neighbours_html(ctx, code, places),)
+        )
     )
-    if not ctx.has("inspections"):
-        intro += (f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.",)
+    intro = (
+        f"{name} ({code}), a council in {region}: every indicator in the package at its latest "
+        "period, against its region, England and its 10 DfE statistical neighbours, with its "
+        "trends on the headline indicators.",
+    )
+    crumbs: tuple[tuple[str, str], ...] = (("#find", "Council profiles"),)
+    if region_code in places.regions:
+        crumbs = (*crumbs, (places.regions[region_code], region))
+    shown_themes = rows.filter(pl.col("shown"))["theme"].unique(maintain_order=True).to_list()
+    blocks = (navigation.pager(code, places, 1), contents(sections, shown_themes))
     return fmt.Page(
         stem,
         name,
@@ -187,8 +200,33 @@ def profile_page(ctx: Context, code: str, rows: pl.DataFrame) -> fmt.Page:
         tuple(tables),
         intro,
         sort_key=f"{name} {code}",
-        meta={"region": rows["region_code"][0]},
+        meta={"region": region_code},
+        sections=tuple(sections),
+        crumbs=crumbs,
+        blocks=blocks,
     )
+
+
+def contents(sections: list[fmt.Section], shown: list[str]) -> fmt.Html:
+    """ "On this page": each section, and within the indicators each theme's rows."""
+    items = []
+    for section in sections:
+        items.append(f'<li><a href="#{section.id}">{html.escape(section.heading)}</a></li>')
+        if section.id == "indicators":
+            items += [
+                f'<li><a href="#{themes.anchor(t)}">{html.escape(themes.label(t))}</a></li>'
+                for t in shown
+            ]
+    return fmt.Html(f'<nav class="toc" aria-label="On this page"><ul>{"".join(items)}</ul></nav>')
+
+
+def theme_headings(rows: pl.DataFrame) -> dict[str, str]:
+    """A theme's row-group heading -> the same heading as an anchor the contents link to."""
+    pairs = rows.select("theme_label", "theme").unique(maintain_order=True).iter_rows()
+    return {
+        label: f'<span id="{themes.anchor(theme)}">{html.escape(label)}</span>'
+        for label, theme in pairs
+    }
 
 
 def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFrame) -> fmt.Table:
@@ -196,8 +234,8 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
     region = ctx.names.get(rows["region_code"][0], "region")
     title = f"{name}: children's social care profile"
     subtitle = (
-        f"Every indicator at its latest period, against {region}, England and the 10 DfE "
-        "statistical neighbours. Rank among all English councils, 1 = best; bands A (best "
+        f"Every indicator at its latest period, by theme, against {region}, England and the 10 "
+        "DfE statistical neighbours. Rank among all English councils, 1 = best; bands A (best "
         "quarter) to D."
     )
     shown = shown_rows.select(
@@ -214,6 +252,11 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         pl.col("sn_count_text").alias("sn_count"),
         pl.col("change_text").alias("change"),
     )
+    definitions = {
+        label: "../" + navigation.definition(i).replace("#", ".html#")
+        for label, i in shown_rows.select("row_label", "indicator_id").iter_rows()
+    }
+    headings = theme_headings(shown_rows)
     gt = (
         fmt.base_gt(
             shown,
@@ -238,8 +281,9 @@ def profile_table(ctx: Context, code: str, name: str, stem: str, rows: pl.DataFr
         )
         .cols_align("right", columns=["figure", "region", "england", "sn_mean", "sn_median"])
         .cols_align("center", columns=["rank", "band", "sn_count"])
-        .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["period", "rank"]))
+        .fmt(lambda label: headings.get(label, html.escape(str(label))), columns="group")
     )
+    gt = fmt.link_cells(gt, "indicator", definitions)
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = figure_footnotes(gt, shown_rows, ctx.labels)
     gt = rank_footnotes(gt, shown_rows, ("rank", "band"))

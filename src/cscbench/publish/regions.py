@@ -8,14 +8,17 @@ joint return itself is not a separate row.
 from __future__ import annotations
 
 import polars as pl
+from great_tables import html
 
 from cscbench import compare
 from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
+from cscbench.publish import navigation
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
     KIND_ORDER,
     NO_HEADLINE,
+    area_targets,
     figure_footnotes,
     ofsted_rows,
     ofsted_sources,
@@ -40,15 +43,19 @@ WIDE_VALUES = (
 
 
 def build(ctx: Context) -> list[fmt.Page]:
-    """One page per region; two regions whose names give the same slug get -2, -3 (by name,
-    then code), so neither overwrites the other."""
-    regions = ctx.areas.filter(pl.col("level") == "regional").sort("name", "area_code")
-    rows = regions.select("area_code", "name").rows()
-    slugs = fmt.unique_slugs([name for _, name in rows], "region")
+    """One page per region (:func:`navigation.region_stems` names their files)."""
+    shown = ctx.latest.filter(pl.col("indicator_id").is_in(ctx.headline))["source_id"]
+    sources = "|".join(sorted({*shown.drop_nulls().to_list(), *ofsted_sources(ctx)}))
     pages = []
-    for (code, name), slug in zip(rows, slugs, strict=True):
-        table = region_table(ctx, code, name, "regions/" + slug)
-        pages.append(fmt.Page(table.stem, name, "regions", (table,), sort_key=name))
+    for code, stem in navigation.region_stems(ctx).items():
+        name = ctx.names[code]
+        table = region_table(ctx, code, name, stem)
+        intro = (
+            f"Every council in {name} on the headline indicators, with its band among all "
+            "English councils; each council's name leads to its profile.",
+        )
+        meta = {"sources": sources}
+        pages.append(fmt.Page(table.stem, name, "regions", (table,), intro, name, meta))
     return pages
 
 
@@ -130,7 +137,9 @@ def region_table(ctx: Context, region: str, name: str, stem: str) -> fmt.Table:
     labels = {}
     for i in ids:
         cols = [f"figure__{i}"] + ([f"band_text__{i}"] if i in ranked else [])
-        gt = gt.tab_spanner(ctx.short_labels.get(i, i), columns=cols, id=f"sp-{i}")
+        target = "../" + navigation.definition(i).replace("#", ".html#")
+        label = fmt.anchor(target, ctx.short_labels.get(i, i))
+        gt = gt.tab_spanner(html(label), columns=cols, id=f"sp-{i}")
         labels[f"figure__{i}"] = "Figure"
         if i in ranked:
             labels[f"band_text__{i}"] = "Band"
@@ -150,6 +159,7 @@ def region_table(ctx: Context, region: str, name: str, stem: str) -> fmt.Table:
         if i in ranked:
             gt = rank_footnotes(gt, per, (f"band_text__{i}",))
     gt = fmt.style_letters(gt, shown, "ofsted", fmt.GRADE_COLOURS)
+    gt = fmt.link_cells(gt, "area", area_targets(ctx))
     gt = fmt.footnote_cells(gt, table, "ofsted", pl.col("ofsted_note"))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
     if not ids:

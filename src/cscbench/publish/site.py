@@ -21,6 +21,7 @@ import sys
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ import polars as pl
 from cscbench import atomic
 from cscbench.errors import UsageError
 from cscbench.publish import formatting as fmt
-from cscbench.publish import workbook
+from cscbench.publish import layout, workbook
 
 MARKER = ".cscbench-site"
 WORKBOOK = "data/cscbench-tables.xlsx"
@@ -177,27 +178,16 @@ def write_pages(root: Path, pages: Sequence[fmt.Page], version: str, pngs: set[s
     check_names(pages)
     for page in pages:
         depth = page.stem.count("/")
-        footer = fmt.footer_html(version, depth)
-        linked = fmt.Page(
-            page.stem,
-            page.title,
-            page.section,
-            tuple(_with_png(t, t.stem in pngs) for t in page.tables),
-            page.intro,
-            page.sort_key,
-            page.meta,
-        )
+        linked = replace(page, tables=tuple(_with_png(t, t.stem in pngs) for t in page.tables))
         path = safe_file(root, page.stem, ".html")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(fmt.page_html(linked, depth, footer), encoding="utf-8", newline="\n")
+        path.write_text(layout.page_html(linked, depth, version), encoding="utf-8", newline="\n")
         for table in page.tables:
             fmt.write_csv(table.data, safe_file(root, table.stem, ".csv"))
 
 
 def _with_png(table: fmt.Table, has_png: bool) -> fmt.Table:
-    return fmt.Table(
-        table.stem, table.title, table.subtitle, table.gt, table.data, has_png, table.sheet
-    )
+    return replace(table, png=has_png)
 
 
 def write_parquet(root: Path, frames: dict[str, pl.DataFrame]) -> list[str]:
@@ -322,7 +312,10 @@ def check_names(pages: Sequence[fmt.Page]) -> None:
     another. A failure here is a cscbench bug, reported before anything is written."""
     for kind, stems in (
         ("page", [p.stem for p in pages]),
-        ("table", [t.stem for p in pages for t in p.tables]),
+        (
+            "table",
+            [t.stem for p in pages for t in p.tables] + [c.stem for p in pages for c in p.charts],
+        ),
     ):
         for stem in stems:
             safe_file(Path("."), stem, "")
@@ -506,10 +499,14 @@ def save_png(table: fmt.Table, path: Path) -> None:
 
 def add_png_text(path: Path, texts: dict[str, str]) -> None:
     """Insert UTF-8 iTXt chunks after IHDR, so the image carries its own title and alt text."""
-    data = path.read_bytes()
+    path.write_bytes(png_with_text(path.read_bytes(), texts))
+
+
+def png_with_text(data: bytes, texts: dict[str, str]) -> bytes:
+    """A PNG's bytes with UTF-8 iTXt chunks (title, alt text) inserted after IHDR."""
     ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, IHDR data, CRC
     chunks = b"".join(_itxt(k, v) for k, v in texts.items())
-    path.write_bytes(data[:ihdr_end] + chunks + data[ihdr_end:])
+    return data[:ihdr_end] + chunks + data[ihdr_end:]
 
 
 def _itxt(keyword: str, text: str) -> bytes:
