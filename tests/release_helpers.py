@@ -14,12 +14,21 @@ from cscbench.paths import ROOT
 
 COUNCILS = ("E08000035", "E08000036", "E12000003", "E92000001")  # Leeds, Wakefield, Y&H, England
 INDICATORS = ("caseload_fte", "agency_rate_fte", "ro3_csctot_net_cur_exp")
+FIGURE = ["indicator_id", "area_code", "period"]
+# The figures caveats flags (its foreign key to observations names them): kept with caveats.
+FLAGGED = (
+    pl.read_csv(ROOT / "datapackage" / "caveats.csv", infer_schema=False, columns=FIGURE)
+    .select(pl.struct(FIGURE))
+    .to_series()
+    .implode()
+)
 # What each resource keeps: a filter on its text frame (None keeps every row).
 KEEP: dict[str, pl.Expr | None] = {
     "areas": None,
     "indicators": None,
     "sources": None,
-    "observations": pl.col("area_code").is_in(COUNCILS) & pl.col("indicator_id").is_in(INDICATORS),
+    "observations": (pl.col("area_code").is_in(COUNCILS) & pl.col("indicator_id").is_in(INDICATORS))
+    | pl.struct(FIGURE).is_in(FLAGGED),
     "inspections": pl.col("area_code").is_in(COUNCILS),
     "statistical_neighbours": pl.col("area_code").is_in(COUNCILS),
     "announcements": pl.col("area_code").is_in(COUNCILS),

@@ -63,7 +63,7 @@ CATALOGUE: dict[str, Check] = {
             "package.unsupported",
             "Valid Data Package v2 that cscbench does not support: a multipart path (a list), "
             "inline data or an inline schema, a CSV dialect, compression, a field type or "
-            "constraint cscbench does not check, a foreign key of several fields",
+            "constraint cscbench does not check",
             "Give each resource one CSV file (comma-separated, UTF-8) and its Table Schema in a "
             "file, with the types string, number, integer, date and boolean.",
         ),
@@ -229,9 +229,10 @@ CATALOGUE: dict[str, Check] = {
         ),
         Check(
             "table.foreign_key",
-            "A code does not exist in the resource it refers to",
-            "Use a code that exists in the referenced resource, or add the missing row there "
-            "first.",
+            "A code, or a combination of codes (a foreign key of several fields), does not exist "
+            "in the resource it refers to",
+            "Use a code (or combination) that exists in the referenced resource, or add the "
+            "missing row there first.",
             frictionless=True,
         ),
         Check(

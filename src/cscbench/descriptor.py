@@ -161,6 +161,7 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
     if resources is None:
         return result
     names: dict[str, int] = {}
+    files: dict[str, str] = {}  # resource -> its schema file, for the cross-schema checks
     try:
         for index, res in enumerate(resources):
             where = f"{descriptor.name}: resources[{index}]"
@@ -171,9 +172,14 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
             schema = resource_schema(descriptor.parent, res, name, where, bound, result.issues)
             if path is not None and schema is not None:
                 result.entries.append(Entry(name, path, schema))
+                files[name] = str(res["schema"])
     except BaseException:
         result.close()  # a fetch that cannot work (no httpx) or an interrupt: no temp left
         raise
+    found = reference_issues(result.entries, files)
+    result.issues.extend(found)
+    refused = {i.resource for i in found}
+    result.entries = [e for e in result.entries if e.name not in refused]
     return result
 
 
@@ -451,7 +457,8 @@ def regex_error(pattern: str) -> str | None:
 
 
 def key_issues(schema: dict[str, Any], name: str, file: str, names: list[str]) -> list[Issue]:
-    """primaryKey and foreignKeys name fields that exist; foreign keys have one field each."""
+    """primaryKey and foreignKeys name fields that exist; a foreign key pairs its fields with as
+    many referenced fields (one or several)."""
     issues: list[Issue] = []
     pk = schema.get("primaryKey", [])
     pk = [pk] if isinstance(pk, str) else pk
@@ -468,17 +475,62 @@ def key_issues(schema: dict[str, Any], name: str, file: str, names: list[str]) -
 
 
 def foreign_key_issues(fk: Any, name: str, where: str, names: list[str]) -> list[Issue]:
+    """A foreign key of one or more fields: as many of its own fields (each one of this schema's)
+    as the reference names, each a name."""
     ref = fk.get("reference") if isinstance(fk, dict) else None
     if not isinstance(ref, dict):
         return [Issue("schema.shape", name, where, shown(fk), "fields and a reference")]
     own, theirs = fk.get("fields"), ref.get("fields")
     own = [own] if isinstance(own, str) else own
     theirs = [theirs] if isinstance(theirs, str) else theirs
-    if not (isinstance(own, list) and isinstance(theirs, list) and len(own) == len(theirs) == 1):
-        return [unsupported(name, where, "a foreign key of more than one field")]
-    if own[0] not in names or not isinstance(theirs[0], str):
-        return [Issue("schema.shape", name, f"{where}.fields", shown(own), "one of its fields")]
+    if not (isinstance(own, list) and own and all(isinstance(f, str) for f in own)):
+        return [Issue("schema.shape", name, f"{where}.fields", shown(own), "names of its fields")]
+    unknown = [f for f in own if f not in names]
+    if unknown or len(set(own)) != len(own):
+        what = "names of its fields, each once"
+        what += f" (unknown: {', '.join(unknown)})" if unknown else ""
+        return [Issue("schema.shape", name, f"{where}.fields", shown(own), what)]
+    if not (isinstance(theirs, list) and all(isinstance(f, str) for f in theirs)):
+        return [
+            Issue("schema.shape", name, f"{where}.reference.fields", shown(theirs), "field names")
+        ]
+    if len(theirs) != len(own):
+        return [
+            Issue(
+                "schema.shape",
+                name,
+                f"{where}.reference.fields",
+                shown(theirs),
+                f"{len(own)} field name(s), one for each of fields {shown(own)}",
+            )
+        ]
     target = ref.get("resource", "")
     if not isinstance(target, str):
         return [Issue("schema.shape", name, f"{where}.reference", shown(target), "a name")]
     return []
+
+
+def reference_issues(entries: list[Entry], files: dict[str, str]) -> list[Issue]:
+    """Each foreign key's referenced fields are fields of the referenced resource's schema (a
+    reference to a resource the package does not hold is skipped by both engines). Else the
+    fast engine could not check the key and frictionless would fail every row."""
+    fields = {e.name: {f["name"] for f in e.schema["fields"]} for e in entries}
+    issues = []
+    for entry in entries:
+        for index, fk in enumerate(entry.schema["foreignKeys"]):
+            target = fk["reference"].get("resource") or entry.name
+            if target not in fields:
+                continue
+            unknown = [f for f in fk["reference"]["fields"] if f not in fields[target]]
+            if unknown:
+                where = f"{files[entry.name]}: foreignKeys[{index}].reference.fields"
+                issues.append(
+                    Issue(
+                        "schema.shape",
+                        entry.name,
+                        where,
+                        shown(fk["reference"]["fields"]),
+                        f"fields of {target} (unknown: {', '.join(unknown)})",
+                    )
+                )
+    return issues

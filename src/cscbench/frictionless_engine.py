@@ -103,9 +103,11 @@ def _location(
     elif check_id == "file.empty":
         line = HEADER_LINE
     elif kind == "foreign-key":
+        # a key of several fields: at its first column, the whole tuple as the value (as cscbench)
         names = getattr(error, "field_names", None) or [None]
         cells = getattr(error, "field_cells", None) or [None]
-        column, value = names[0], cells[0]
+        column = names[0]
+        value = ", ".join(str(c) for c in cells) if len(cells) > 1 else cells[0]
     elif kind == "primary-key":
         pk = primary_key(schemas.get(resource, {}))
         column = pk[0] if pk else None

@@ -9,6 +9,7 @@ columns of the row), so each failure is located at one cell. Each check's ``erro
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -206,29 +207,103 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
 def foreign_key_checks(
     table_schema: dict[str, Any], frames: dict[str, pl.DataFrame], self_name: str
 ) -> dict[str, list[Check]]:
-    """Declared single-field foreign keys, checked against the referenced resource's key column.
+    """Declared foreign keys, checked against the referenced resource's key columns.
 
-    A reference to a resource that could not be read is skipped: its own problems say why.
+    A single-field key is judged on the column's distinct values; a key of several fields is a
+    row check at its first field (see :func:`composite_key_check`). A reference to a resource that
+    could not be read is skipped: its own problems say why.
     """
     out: dict[str, list[Check]] = {}
     for fk in table_schema.get("foreignKeys", []):
-        (column,) = fk["fields"]
+        columns = list(fk["fields"])
         ref = fk["reference"]
         parent_name = ref.get("resource") or self_name
-        (parent_column,) = ref["fields"]
+        parent_columns = list(ref["fields"])
         parent = frames.get(parent_name)
-        if parent is None or parent_column not in parent.columns:
+        if parent is None or not set(parent_columns) <= set(parent.columns):
             continue
-        keys = parent[parent_column].drop_nulls().unique()
-        out.setdefault(column, []).append(
+        if len(columns) > 1:
+            chk = composite_key_check(columns, parent, parent_name, parent_columns)
+            out.setdefault(columns[0], []).append(chk)
+            continue
+        keys = parent[parent_columns[0]].drop_nulls().unique()
+        out.setdefault(columns[0], []).append(
             check(
                 "table.foreign_key",
-                f"a value of {parent_name}.{parent_column}",
+                f"a value of {parent_name}.{parent_columns[0]}",
                 lambda e, k=keys: e.is_in(k.implode()),
                 per_value=True,
             )
         )
     return out
+
+
+def composite_key_expected(columns: list[str], parent_name: str, parent_columns: list[str]) -> str:
+    """What a foreign key of several fields expects, naming both sides' columns."""
+    own = ", ".join(columns)
+    theirs = ", ".join(parent_columns)
+    return f"values of ({own}) found together on a row of {parent_name} ({theirs})"
+
+
+def composite_keys(
+    table_schema: dict[str, Any], self_name: str
+) -> dict[tuple[str, str], list[str]]:
+    """(first column, expected) -> the key's columns, for each foreign key of several fields: a
+    failure is reported at the first column with the whole tuple as its value."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for fk in table_schema.get("foreignKeys", []):
+        columns = list(fk["fields"])
+        if len(columns) > 1:
+            ref = fk["reference"]
+            parent_name = ref.get("resource") or self_name
+            expected = composite_key_expected(columns, parent_name, list(ref["fields"]))
+            out[(columns[0], expected)] = columns
+    return out
+
+
+def composite_key_check(
+    columns: list[str], parent: pl.DataFrame, parent_name: str, parent_columns: list[str]
+) -> Check:
+    """A foreign key of several fields: each row's tuple must be a row of the parent's columns.
+
+    The proof is an anti-join of the child's distinct tuples against the parent rows that share
+    a leading value with them, so the valid path reads the parent's key columns once and builds
+    no Python objects. Only when it
+    fails is every row judged (struct membership), to locate the failing lines. A tuple with an
+    empty part is not judged (as SQL's MATCH SIMPLE): the empty cell is field.required's, so one
+    blank is reported once.
+    """
+    parent_keys = parent.lazy().select(parent_columns)
+
+    def proof(frame: pl.LazyFrame) -> pl.LazyFrame:
+        distinct = frame.select(columns).drop_nulls().unique().collect(engine="in-memory")
+        # only the parent rows whose leading field the child uses can match: a cheap filter
+        # (1M observations: ~10 ms, against ~90 ms for the anti-join on every parent row)
+        leading = pl.col(parent_columns[0]).is_in(distinct[columns[0]].implode())
+        candidates = parent_keys.filter(leading)
+        missing = distinct.lazy().join(
+            candidates, left_on=columns, right_on=parent_columns, how="anti"
+        )
+        return missing.select(pl.len() == 0)
+
+    @functools.cache
+    def known() -> pl.Series:
+        renamed = parent.select(
+            pl.col(p).alias(c) for p, c in zip(parent_columns, columns, strict=True)
+        )
+        return renamed.drop_nulls().select(pl.struct(columns)).to_series()
+
+    def rule(_: pl.Expr) -> pl.Expr:
+        empty_part = pl.any_horizontal(pl.col(c).is_null() for c in columns)
+        return empty_part | pl.struct(columns).is_in(known().implode())
+
+    return check(
+        "table.foreign_key",
+        composite_key_expected(columns, parent_name, parent_columns),
+        rule,
+        ignore_nulls=False,
+        proof=proof,
+    )
 
 
 KEY_HASH_SEED = 20240331

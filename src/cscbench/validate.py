@@ -517,8 +517,9 @@ def validate_frame(
     skip_rows = skip_rows() if callable(skip_rows) else skip_rows
     skip = pl.Series("skip", [], dtype=pl.UInt32) if skip_rows is None else skip_rows
     pk = sch.primary_key(table_schema)
+    tuples = sch.composite_keys(table_schema, resource)
     for error in errors:
-        _add_failures(resource, frame, frames, error, skip, pk, tally)
+        _add_failures(resource, frame, frames, error, skip, pk, tuples, tally)
 
 
 def _add_failures(
@@ -528,9 +529,13 @@ def _add_failures(
     error: Any,
     skip: pl.Series,
     pk: list[str],
+    tuples: dict[tuple[str, str], list[str]],
     tally: Tally,
 ) -> None:
-    """Turn one failed check into located problems: failing rows found with polars, not Python."""
+    """Turn one failed check into located problems: failing rows found with polars, not Python.
+
+    A key of several fields (the primary key, a composite foreign key: ``tuples``) is reported at
+    its first column with the whole tuple as the value."""
     check_obj = error.check
     check_id, expected = sch.parse_error(getattr(check_obj, "error", None))
     if check_id not in CATALOGUE or error.check_output is None:
@@ -547,8 +552,9 @@ def _add_failures(
         return
     index = failing["index"].head(tally.limit)
     rows = frame[index]
-    if check_id == "table.primary_key":
-        values = rows.select(pl.concat_str(pk, separator=", ", ignore_nulls=True)).to_series()
+    key = pk if check_id == "table.primary_key" else tuples.get((column, expected))
+    if key:
+        values = rows.select(pl.concat_str(key, separator=", ", ignore_nulls=True)).to_series()
     else:
         values = rows[column]
     explain = EXPLAIN.get(check_id)

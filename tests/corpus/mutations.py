@@ -23,6 +23,7 @@ CASES: list[dict[str, Any]] = tomllib.loads(CORPUS.read_text(encoding="utf-8"))[
 # The comparison pair whose rows the cut-down base keeps (all parents are kept whole).
 KEEP_AREAS = ["E08000035", "E08000036"]
 TRIMMED = ("observations", "statistical_neighbours", "inspections")
+FLAGGED_KEY = ["indicator_id", "area_code", "period"]
 FILE_OPS = {
     "empty",
     "header_only",
@@ -63,14 +64,21 @@ def resource_paths(package: Path) -> dict[str, Path]:
 
 
 def build_base(src: Path, dst: Path) -> Path:
-    """The committed package with the big child resources cut down to two councils."""
+    """The committed package with the big child resources cut down to two councils (observations
+    also keep the figures caveats flags)."""
     shutil.copy2(src / "datapackage.json", dst / "datapackage.json")
     shutil.copytree(src / "schemas", dst / "schemas")
     (dst / "datapackage").mkdir()
-    for name, path in resource_paths(src).items():
+    paths = resource_paths(src)
+    # the figures caveats flags stay too: caveats' composite foreign key names them
+    flagged = read_text(paths["caveats"]).select(pl.struct(FLAGGED_KEY)).to_series().implode()
+    for name, path in paths.items():
         target = dst / path.relative_to(src)
         if name in TRIMMED:
-            write_text(read_text(path).filter(pl.col("area_code").is_in(KEEP_AREAS)), target)
+            keep = pl.col("area_code").is_in(KEEP_AREAS)
+            if name == "observations":
+                keep |= pl.struct(FLAGGED_KEY).is_in(flagged)
+            write_text(read_text(path).filter(keep), target)
         else:
             shutil.copy2(path, target)
     return dst
