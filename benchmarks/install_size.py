@@ -1,6 +1,6 @@
 """Installed size of cscbench: the core (``pip install cscbench``) and each extra.
 
-    .venv/bin/python benchmarks/install_size.py            # core, [validate], [publish], [all]
+    .venv/bin/python benchmarks/install_size.py            # core, [validate], [publish], [release], [all]
     .venv/bin/python benchmarks/install_size.py core all   # just these
 
 Builds the wheel from this checkout, then for each variant creates a fresh virtual environment in a
@@ -18,7 +18,13 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VARIANTS = {"core": "", "validate": "[validate]", "publish": "[publish]", "all": "[all]"}
+VARIANTS = {
+    "core": "",
+    "validate": "[validate]",
+    "publish": "[publish]",
+    "release": "[release]",
+    "all": "[all]",
+}
 
 
 def run(args: list[str]) -> str:
