@@ -306,7 +306,7 @@ def test_phone_width_clips_no_title_or_note(published: Path, driver) -> None:
 def test_a_chart_is_an_accessible_image_and_is_reused_only_for_the_same_content(
     tmp_path: Path,
 ) -> None:
-    """One tiny chart rendered in this process: an image with its title and words, its inner
+    """One tiny chart rendered by one worker: an image with its title and words, its inner
     ids prefixed; written as the previous site's file, it is reused for the same content only."""
     from dataclasses import replace
 
@@ -327,7 +327,9 @@ def test_a_chart_is_an_accessible_image_and_is_reused_only_for_the_same_content(
     (tmp_path / "t").mkdir()
     (tmp_path / "t/tiny-trend.svg").write_text(svg, encoding="utf-8")
     with charts.Rendering([chart], png=False, previous=tmp_path) as again:
-        assert again.done == {stem: (svg, None)} and not again.inline and not again.procs
+        assert again.done == {stem: (svg, None)} and not again.procs and again.fonts is None
     changed = replace(chart, description="Rises from 1 to 3.")
     with charts.Rendering([changed], png=False, previous=tmp_path) as other:
-        assert not other.done and other.inline
+        assert not other.done and len(other.procs) == 1 and other.fonts is not None
+        fonts = other.fonts
+    assert not fonts.exists()  # the workers' font folder is removed

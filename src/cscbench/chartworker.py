@@ -9,14 +9,24 @@ vl-convert, not polars, great-tables or the page builders, so starting one costs
 second; and it is a plain subprocess, not :mod:`multiprocessing`, so it never re-imports the
 caller's main script and never forks a process that runs polars' threads. vl-convert needs no
 browser.
+
+A worker draws its text with the Liberation Sans that vl-convert carries in memory, not the
+system's fonts (see :func:`own_fonts_env`): the images no longer depend on the fonts a machine
+has installed, and the text costs a third of the time it did.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import json
+import os
 import signal
 import sys
+from pathlib import Path
+
+# What the key of a chart's images says about the fonts they were drawn with (see own_fonts_env).
+FONTS = "fonts: vl-convert's own Liberation Sans"
 
 
 def die_with_parent() -> None:
@@ -27,6 +37,26 @@ def die_with_parent() -> None:
         import ctypes
 
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def own_fonts_env(folder: Path) -> dict[str, str]:
+    """The environment of a worker that sees no system font, so every text is set in the
+    Liberation Sans vl-convert holds in memory: ``folder`` (empty, the caller's to remove) gets a
+    fontconfig file naming only itself as a font folder.
+
+    vl-convert's font database (fontdb) reads its system fonts from the folders fontconfig names,
+    and opens and maps a system font's file again for every glyph it measures or draws (about
+    10,000 times a chart, a third of a chart's time); its own copy is already in memory. Where
+    there is no fontconfig (macOS, Windows) the variable is ignored and the system fonts are
+    used as before.
+    """
+    conf = folder / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<fontconfig>\n'
+        f"  <dir>{html.escape(str(folder.resolve()), quote=False)}</dir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
 
 
 def render(spec: str, png: bool) -> tuple[bytes, bytes]:

@@ -22,8 +22,10 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -48,7 +50,7 @@ COUNCIL_COLOURS = ("#1d4e89", "#b35806", "#1b7837", "#762a83")
 REGION_COLOURS, ENGLAND_COLOUR = ("#6a3d9a", "#8c510a"), "#4d4d4d"
 DASHES = {"council": [1, 0], "neighbours": [5, 2], "region": [9, 3], "england": [2, 2]}
 MAX_WORKERS = 2
-MIN_POOLED = 4  # fewer charts than this render in the main process
+MIN_POOLED = 4  # fewer charts than this render in one worker
 NO_TOTALS = (
     "Totals (counts, FTE, spending in £ thousand) are one council's own and are not set beside "
     "the region's or England's."
@@ -468,12 +470,14 @@ def accessible_svg(svg: str, chart: fmt.Chart, key: str) -> str:
 
 
 def content_key(chart: fmt.Chart) -> str:
-    """What a chart's images are made from: its specification (data, words and style) and the
-    renderer's version. The same key means byte-identical images, so a rebuild can reuse them."""
+    """What a chart's images are made from: its specification (data, words and style), the
+    renderer's version and its fonts. The same key means byte-identical images, so a rebuild can
+    reuse them."""
     import vl_convert
 
     spec = json.dumps(chart.spec, sort_keys=True)
-    text = f"vl-convert {vl_convert.__version__}\n{chart.title}\n{chart.description}\n{spec}"
+    renderer = f"vl-convert {vl_convert.__version__}, {chartworker.FONTS}"
+    text = f"{renderer}\n{chart.title}\n{chart.description}\n{spec}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -495,9 +499,13 @@ def reused(previous: Path | None, chart: fmt.Chart, key: str, png: bool) -> Imag
 
 def workers(count: int) -> int:
     """Worker processes for ``count`` charts: at most two (the machine's cores are shared with
-    the main process, which writes the tables meanwhile), none for a handful of charts."""
-    if count < MIN_POOLED:
+    the main process, which writes the tables meanwhile), one for a handful of charts. Every
+    chart renders in a worker, so every chart is drawn with the same fonts
+    (:func:`chartworker.own_fonts_env`)."""
+    if count == 0:
         return 0
+    if count < MIN_POOLED:
+        return 1
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
@@ -513,7 +521,7 @@ class Rendering:
     being replaced) is not rendered again. The others are dealt out in turn to each worker as one
     batch on its standard input; a thread per worker feeds it and reads its results, so neither
     side ever blocks on a full pipe. Used as a context manager: leaving it, also on an error or
-    Ctrl-C, kills every worker.
+    Ctrl-C, kills every worker and removes the workers' (empty) font folder.
     """
 
     def __init__(
@@ -530,19 +538,21 @@ class Rendering:
             else:
                 jobs.append(json.dumps([c.stem, json.dumps(c.spec, sort_keys=True), png]))
         count = workers(len(jobs))
-        self.inline = [] if count else jobs
         self.procs: list[subprocess.Popen[bytes]] = []
         self.outputs: list[tuple[bytes, bytes]] = []
         self.threads: list[threading.Thread] = []
+        self.fonts = Path(tempfile.mkdtemp(prefix="cscbench-fonts-")) if count else None
         for n in range(count):
             self.start("".join(j + "\n" for j in jobs[n::count]).encode("utf-8"))
 
     def start(self, batch: bytes) -> None:
+        assert self.fonts is not None
         proc = subprocess.Popen(
             [sys.executable, "-m", "cscbench.chartworker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env=chartworker.own_fonts_env(self.fonts),
         )
         slot = len(self.outputs)
         self.outputs.append((b"", b""))
@@ -569,13 +579,13 @@ class Rendering:
             thread.join()
         for proc in self.procs:
             proc.wait()
+        if self.fonts is not None:
+            shutil.rmtree(self.fonts, ignore_errors=True)
+            self.fonts = None
 
     def collect(self) -> Rendered:
         """stem -> (accessible SVG, PNG or None), for every chart."""
         results: list[tuple[str, bytes, bytes]] = []
-        for job in self.inline:
-            stem, spec, png = json.loads(job)
-            results.append((stem, *chartworker.render(spec, png)))
         for proc, thread, slot in zip(
             self.procs, self.threads, range(len(self.procs)), strict=True
         ):
