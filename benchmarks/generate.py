@@ -81,6 +81,21 @@ def _path_of(descriptor: dict, name: str) -> str:
     return next(r["path"] for r in descriptor["resources"] if r["name"] == name)
 
 
+def _first_rows_with_flagged(
+    src: Path, descriptor: dict, observations: pl.DataFrame, rows: int
+) -> pl.DataFrame:
+    """The first ``rows`` observations, always including every figure a caveat flags (caveats
+    name observations by a foreign key, so a plain head would leave the copy invalid)."""
+    names = {r["name"] for r in descriptor["resources"]}
+    if "caveats" not in names:
+        return observations.head(rows)
+    key = ["indicator_id", "area_code", "period"]
+    flagged = _read(src / _path_of(descriptor, "caveats")).select(key).unique()
+    kept = observations.join(flagged, on=key, how="semi")
+    rest = observations.join(flagged, on=key, how="anti", maintain_order="left")
+    return pl.concat([kept, rest.head(max(rows - kept.height, 0))]).sort(OBS_KEY)
+
+
 def scaled_frames(src: Path, rows: int) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(indicators, observations, copies) with exactly ``rows`` observations."""
     descriptor = json.loads((src / "datapackage.json").read_text(encoding="utf-8"))
@@ -88,7 +103,7 @@ def scaled_frames(src: Path, rows: int) -> tuple[pl.DataFrame, pl.DataFrame, int
     indicators = _read(src / _path_of(descriptor, "indicators"))
     base = observations.height
     if rows <= base:
-        return indicators, observations.head(rows), 0
+        return indicators, _first_rows_with_flagged(src, descriptor, observations, rows), 0
     copies = -(-(rows - base) // base)
     obs_parts = [observations]
     ind_parts = [indicators]
