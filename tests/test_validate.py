@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 from cscbench.checks import CATALOGUE, readme_table
 from cscbench.cli import main
-from cscbench.csvfile import read_table
+from cscbench.csvfile import _read_frame, read_table, record_problems, rows_add_up
 from cscbench.paths import ROOT
 from cscbench.report import render_text
 from cscbench.schema import FORMULA_SAFE, load_table_schema
@@ -287,6 +288,96 @@ def test_field_counts_match_a_reference_csv_parser(
     assert table.totals.get("file.malformed", 0) == len(expected)
     lines = sorted(p.line for p in table.problems if p.check_id == "file.malformed")
     assert lines == [i + 2 for i in expected]
+
+
+# Cells with commas, quotes, doubled quotes, newlines and CRs; rows written by the csv module
+# (quoted as needed), joined raw (a stray quote or comma stays as it is) or left blank. Most rows
+# have the header's width, so that many files are accepted and the rest differ in one place.
+AWKWARD_CELL = st.lists(
+    st.sampled_from(["a", "a", "1", " ", "é", ",", ",", '"', '""', "\n", "\r"]), max_size=3
+).map("".join)
+
+
+@st.composite
+def awkward_csv(draw: st.DrawFn) -> tuple[int, bytes]:
+    """A header of 2-4 columns and rows that are short, long, blank or oddly quoted."""
+    width = draw(st.integers(2, 4))
+    lines = [",".join(f"c{i}" for i in range(width))]
+    for _ in range(draw(st.integers(0, 6))):
+        how = draw(st.sampled_from(["csv"] * 4 + ["raw", "blank"]))
+        size = draw(st.sampled_from([width] * 6 + [width - 1, width + 1]))
+        cells = draw(st.lists(AWKWARD_CELL, min_size=size, max_size=size))
+        if how == "csv":
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\n").writerow(cells)
+            lines.append(buffer.getvalue()[:-1])
+        else:
+            lines.append(",".join(cells) if how == "raw" else "")
+    text = "\n".join(lines) + ("" if draw(st.integers(0, 5)) == 0 else "\n")
+    if draw(st.integers(0, 5)) == 0:
+        text = text.replace("\n", "\r\n")
+    return width, (codecs.BOM_UTF8 if draw(st.booleans()) else b"") + text.encode("utf-8")
+
+
+@settings(max_examples=500, deadline=None)
+@given(sample=awkward_csv())
+def test_whole_file_count_never_accepts_a_row_of_the_wrong_width(
+    sample: tuple[int, bytes], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``rows_add_up`` (the fast accept) passes a file only if the line-by-line check finds no
+    bad row and Python's csv module reads every row with the header's field count. Where that
+    module (strict) refuses the text (a character after a closing quote, which polars reads as
+    quoting toggled on and off), only the agreement with the line-by-line check is asserted."""
+    width, data = sample
+    path = tmp_path_factory.mktemp("csv") / "t.csv"
+    path.write_bytes(data)
+    frame, _ = _read_frame(path, "utf8", ragged=False)
+    if frame is None or not rows_add_up(path, frame):
+        return
+    examples, total, bad = record_problems(path, 100, _read_frame(path, "utf8")[0])
+    assert (examples, total, bad.to_list()) == ([], 0, [])
+    text = data.decode("utf-8-sig")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return
+    assert [len(row) for row in rows[1:]] == [width] * (len(rows) - 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "accepted"),
+    [
+        (b"a,b,c\n1,2,3\n4,5,6\n", True),
+        (b'a,b,c\n1,"x,y",3\n"4","",6\n', True),  # quoting without quotes in the cells
+        (b'a,b,c\n1,"x\ny",3\n', True),  # a newline inside a cell is content
+        (b"\xef\xbb\xbfa,b,c\n1,2,3\n", True),  # the BOM is in the header line
+        (b"a,b,c\n", True),
+        (b"a,b,c\n1,2\n", False),  # short
+        (b"a,b,c\n1,2,3\n\n", False),  # blank line
+        (b'a,b,c\n1,"x\ny"\n4,5,6\n', False),  # a quoted newline, a short row
+        (b'a,b,c\n1,"say ""hi""",3\n', False),  # quotes in a cell: left to the line check
+        (b"a,b,c\n1,2,3", False),  # no final newline
+        (b"a,b,c\r\n1,2,3\r\n", False),  # CR
+        (b'"a",b,c\n1,2,3\n', False),  # quotes in the header line
+        (b"a\n1\n\n", False),  # one column: a blank line has the right count
+    ],
+)
+def test_whole_file_count_accepts_only_what_it_can_prove(
+    data: bytes, accepted: bool, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    frame, _ = _read_frame(path, "utf8", ragged=False)
+    assert frame is not None
+    assert rows_add_up(path, frame) is accepted
+
+
+def test_a_long_row_is_an_error_when_read_strictly(tmp_path: Path) -> None:
+    """The fast accept relies on it: no row read strictly has more fields than the header."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c\n1,2,3\n1,2,3,\n")
+    assert _read_frame(path, "utf8", ragged=False)[0] is None
+    assert read_table(path, limit=10).bad_rows.to_list() == [1]
 
 
 def test_primary_key_hash_collisions_are_not_reported() -> None:

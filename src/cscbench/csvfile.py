@@ -2,10 +2,11 @@
 
 polars is forgiving where a partner's copy must not be: it pads a short row with nulls, cuts a long
 one (when asked to read on) and reads a blank line as an empty row. So every row's field count is
-checked too, without a Python loop over rows: the file's lines are streamed once for their byte
-length and quote count, and a row of the right width must be exactly as long as its parsed cells
-plus separators and quoting (see :func:`bad_rows_by_length`). Only the rows that fail are looked at
-again, to say how many fields they have.
+checked too, without a Python loop over rows. A file with no long row (read strictly) whose byte
+counts add up is accepted at once (see :func:`rows_add_up`); otherwise the file's lines are
+streamed once for their byte length and quote count, and a row of the right width must be exactly
+as long as its parsed cells plus separators and quoting (see :func:`bad_rows_by_length`). Only the
+rows that fail are looked at again, to say how many fields they have.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import mmap
 import os
 import re
 import stat
@@ -97,7 +99,10 @@ def read_table(
         return TextTable(None, [_header_too_long()])
     problems = head_problems(head)
     header = raw_header(head)
-    frame, reason = _read_frame(path, "utf8")
+    frame, reason = _read_frame(path, "utf8", ragged=False)
+    strict = frame is not None  # so no row is longer than the header
+    if frame is None:
+        frame, reason = _read_frame(path, "utf8")
     lossy = False
     totals: dict[str, int] = {}
     if frame is None:
@@ -109,8 +114,9 @@ def read_table(
             frame, reason = _read_frame(path, "utf8-lossy")
     table = TextTable(frame, problems, NO_ROWS, totals, header)
     if defer is not None and frame is not None and not lossy:
-        return replace(table, pending=defer.submit(record_problems, path, limit, frame, lossy))
-    return with_records(table, record_problems(path, limit, frame, lossy), reason)
+        pending = defer.submit(record_problems, path, limit, frame, lossy, strict)
+        return replace(table, pending=pending)
+    return with_records(table, record_problems(path, limit, frame, lossy, strict), reason)
 
 
 def with_records(table: TextTable, records: Records, reason: str | None) -> TextTable:
@@ -175,10 +181,15 @@ def raw_header(head: bytes) -> list[str]:
         return []
 
 
-def _read_frame(path: Path, encoding: str) -> tuple[pl.DataFrame | None, str | None]:
-    """The whole file as text columns (short rows padded, long rows cut: counted separately)."""
+def _read_frame(
+    path: Path, encoding: str, ragged: bool = True
+) -> tuple[pl.DataFrame | None, str | None]:
+    """The whole file as text columns (short rows padded, long rows cut: counted separately);
+    with ``ragged`` False a long row is an error instead."""
     try:
-        frame = pl.read_csv(path, infer_schema=False, truncate_ragged_lines=True, encoding=encoding)
+        frame = pl.read_csv(
+            path, infer_schema=False, truncate_ragged_lines=ragged, encoding=encoding
+        )
     except (pl.exceptions.PolarsError, OSError) as exc:
         return None, (str(exc).splitlines() or [type(exc).__name__])[0][:200]
     return frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns}), None
@@ -276,10 +287,15 @@ def _field_index(prefix: str) -> int:
 
 
 def record_problems(
-    path: Path, limit: int, frame: pl.DataFrame | None, lossy: bool = False
+    path: Path, limit: int, frame: pl.DataFrame | None, lossy: bool = False, strict: bool = False
 ) -> tuple[list[FileProblem], int, pl.Series]:
     """Rows whose field count differs from the header's, an unclosed quote, a missing final
-    newline: (at most ``limit`` examples, exact count, 0-based indices of the bad data rows)."""
+    newline: (at most ``limit`` examples, exact count, 0-based indices of the bad data rows).
+
+    ``strict``: ``frame`` was read with long rows an error, so :func:`rows_add_up` may accept it.
+    """
+    if strict and frame is not None and not lossy and rows_add_up(path, frame):
+        return [], 0, NO_ROWS
     header = frame.columns if frame is not None else _header(path)
     fast = None if frame is None or lossy else bad_rows_by_length(path, frame)
     if fast is not None:
@@ -327,6 +343,58 @@ def _end_problem(path: Path, lines: int, open_at_end: bool) -> FileProblem | Non
             "a newline at the end of the last line (the file may have been cut off)",
         )
     return None
+
+
+def rows_add_up(path: Path, frame: pl.DataFrame) -> bool:
+    """Whether every data row has the header's field count, judged from whole-file counts alone
+    (False: not shown, so the rows are checked line by line, which also locates the bad ones).
+
+    polars keeps every byte of a record in its cells except quotes, the commas it splits on, the
+    newline ending it and CRs. So with no CR in the file, the data records' bytes (the file less
+    its header line and one newline per row) less their quotes, minus the cells' bytes less their
+    quotes, is the sum over rows of (fields - 1), which is at most rows * (width - 1) because the
+    frame was read with a row longer than the header an error; equality means no row is short
+    (a blank line is one field). A newline inside a quoted cell is cell content, so records may
+    span lines. The cells' quotes (written doubled in quoted cells) are taken as 0, which can only
+    make the total short: a file with quotes in its cells is left to the line-by-line check.
+    Needs a quote-free header line (so it ends at the first newline), a final newline and two
+    columns or more (with one, a blank line has the right field count).
+    """
+    if frame.width < 2:
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size == 0:
+            return False
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            header_end = view.find(b"\n")
+            if (
+                header_end < 0
+                or view[-1:] != b"\n"
+                or view.find(b'"', 0, header_end) >= 0
+                or view.find(b"\r") >= 0
+            ):
+                return False
+            quotes = _occurrences(view, b'"', header_end)
+    records = info.st_size - (header_end + 1) - frame.height - quotes
+    cells = frame.select(pl.sum_horizontal(pl.col(frame.columns).str.len_bytes().sum())).item()
+    return bool(records - (cells or 0) == frame.height * (frame.width - 1))
+
+
+def _occurrences(view: mmap.mmap, byte: bytes, start: int, hops: int = 1 << 14) -> int:
+    """How often ``byte`` occurs in ``view`` from ``start``: hop from one to the next (a fast
+    search) while it is rare, then count the rest a block at a time."""
+    count, at = 0, view.find(byte, start)
+    while at >= 0 and count < hops:
+        count, at = count + 1, view.find(byte, at + 1)
+    block = 1 << 20
+    if at >= 0:
+        count += sum(view[i : i + block].count(byte) for i in range(at, len(view), block))
+    return count
 
 
 def bad_rows_by_length(path: Path, frame: pl.DataFrame) -> tuple[int, pl.Series] | None:
