@@ -17,6 +17,7 @@ from cscbench.diff import Diff
 from cscbench.paths import default_releases
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
+from cscbench.publish.headline import area_targets
 from cscbench.record import latest_changes
 
 SECTION = "changes"
@@ -28,6 +29,7 @@ LEVEL_WORDS = {
     "none": "no change to the data or its schemas",
 }
 # (table in the changes file, title, column labels): the detail tables shown when not empty.
+NAME_COLUMNS = {"old_name", "new_name"}  # the areas table's names: linked like every council's name
 DETAILS: tuple[tuple[str, str, dict[str, str]], ...] = (
     (
         "resources",
@@ -106,8 +108,9 @@ def build(ctx: Context) -> list[fmt.Page]:
     version, diff = found
     stem = f"{SECTION}/what-changed-in-{fmt.slug(version)}"
     tables = [summary_table(diff, stem, version)]
+    targets = area_targets(ctx) if diff.tables["areas"].height else {}  # names only there
     tables += [
-        detail_table(diff.tables[name], f"{stem}-{fmt.slug(name)}", title, labels)
+        detail_table(diff.tables[name], f"{stem}-{fmt.slug(name)}", title, labels, targets)
         for name, title, labels in DETAILS
         if diff.tables[name].height
     ]
@@ -157,17 +160,21 @@ def summary_table(diff: Diff, stem: str, version: str) -> fmt.Table:
     return fmt.Table(stem, title, subtitle, gt, data)
 
 
-def detail_table(data: pl.DataFrame, stem: str, title: str, labels: dict[str, str]) -> fmt.Table:
-    """One of the changes file's tables; the page shows the first rows, the CSV all of them."""
+def detail_table(
+    data: pl.DataFrame, stem: str, title: str, labels: dict[str, str], targets: dict[str, str]
+) -> fmt.Table:
+    """One of the changes file's tables; the page shows the first rows, the CSV all of them. An
+    area's name links to its council's profile or region's page (``targets``), as in every table."""
     if "periods" in data.columns:
         data = data.with_columns(pl.col("periods").list.join(", "))
     shown = data.head(SHOWN)
     subtitle = f"{data.height:,} row(s)"
     if data.height > SHOWN:
         subtitle += f"; the first {SHOWN} are shown, the CSV has them all"
-    gt = (
-        fmt.base_gt(shown, fmt.slug(stem), title, subtitle)
-        .cols_label(**{c: labels.get(c, c) for c in shown.columns})
-        .sub_missing(missing_text=fmt.DASH)
+    gt = fmt.base_gt(shown, fmt.slug(stem), title, subtitle).cols_label(
+        **{c: labels.get(c, c) for c in shown.columns}
     )
+    for column in sorted(NAME_COLUMNS & set(shown.columns)):
+        gt = fmt.link_cells(gt, column, targets)
+    gt = gt.sub_missing(missing_text=fmt.DASH)
     return fmt.Table(stem, title, subtitle, gt, data)
