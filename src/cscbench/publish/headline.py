@@ -412,6 +412,15 @@ def figure_footnotes(
     gt: GT, full: pl.DataFrame, labels: dict[str, str], column: str = "figure"
 ) -> GT:
     """Symbols, computed figures, joint figures, per-figure notes and post-2026 Ofsted rows."""
+    return fmt.add_footnotes(
+        gt, fmt.footnote_marks(full, figure_notes(full, labels, column)).get(0, [])
+    )
+
+
+def figure_notes(
+    full: pl.DataFrame, labels: dict[str, str], column: str = "figure"
+) -> list[tuple[str, pl.Expr]]:
+    """The figure cells' footnote texts, in the order their marks are given."""
     meanings = fmt.status_meanings()
     joint = pl.when(pl.col("basis") == compare.JOINT).then(
         pl.lit("Figure of the joint return ")
@@ -428,9 +437,7 @@ def figure_footnotes(
     ]
     if "ofsted_note" in full.columns:
         notes.append(pl.col("ofsted_note"))
-    for note in notes:
-        gt = fmt.footnote_cells(gt, full, column, note)
-    return gt
+    return [(column, note) for note in notes]
 
 
 def rank_footnotes(gt: GT, frame: pl.DataFrame, columns: tuple[str, ...]) -> GT:

@@ -110,8 +110,18 @@ def fieldwork_text() -> pl.Expr:
     )
 
 
-def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bool) -> fmt.Table:
-    frame = inspections(ctx, codes)
+def history_table(
+    ctx: Context,
+    codes: list[str],
+    stem: str,
+    title: str,
+    png: bool,
+    frame: pl.DataFrame | None = None,
+    targets: dict[str, str] | None = None,
+) -> fmt.Table:
+    """The inspections of ``codes`` (``frame``: their :func:`inspections`, and ``targets``: the
+    names' links, when worked out once for many tables)."""
+    frame = inspections(ctx, codes) if frame is None else frame
     first, last = frame["publication_date"].min(), frame["publication_date"].max()
     span = f"published {first:%b %Y} to {last:%b %Y}" if first else "none on record"
     subtitle = (
@@ -142,7 +152,7 @@ def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bo
             report="Report",
         )
         .fmt(fmt.safe_link, columns="report")
-        .pipe(fmt.link_cells, "group", area_targets(ctx))
+        .pipe(fmt.link_cells, "group", area_targets(ctx) if targets is None else targets)
         .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["published"]))
     )
     gt = fmt.style_letters(gt, shown, "overall", fmt.GRADE_COLOURS)
