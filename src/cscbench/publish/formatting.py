@@ -513,13 +513,6 @@ def base_gt(
     )
 
 
-def row_indices(frame: pl.DataFrame, predicate: pl.Expr) -> list[int]:
-    """Row positions where ``predicate`` holds (for footnotes and styles)."""
-    return (
-        frame.with_row_index("_i").filter(predicate.fill_null(False))["_i"].cast(pl.Int64).to_list()
-    )
-
-
 # A footnote to add: the cell column, its text and the rows (positions) it marks.
 Footnote = tuple[str, str, list[int]]
 
@@ -636,14 +629,18 @@ def status_note(
 def style_letters(
     gt: GT, frame: pl.DataFrame, column: str, colours: dict[str, tuple[str, str]]
 ) -> GT:
-    """Fill cells whose text is a band letter or grade with its colour (the text stays)."""
-    for text, (fill, ink) in colours.items():
-        rows = row_indices(frame, pl.col(column).str.starts_with(text))
-        if rows:
-            gt = gt.tab_style(
-                style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
-                locations=loc.body(columns=column, rows=rows),
-            )
+    """Fill cells whose text is a band letter or grade with its colour (the text stays); the
+    rows of every letter in one pass (:func:`footnote_marks`, with the letter as the text)."""
+    starts = [
+        (column, pl.when(pl.col(column).str.starts_with(text)).then(pl.lit(text)))
+        for text in colours
+    ]
+    for _, text, rows in footnote_marks(frame, starts).get(0, []):
+        fill, ink = colours[text]
+        gt = gt.tab_style(
+            style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
+            locations=loc.body(columns=column, rows=rows),
+        )
     return gt
 
 

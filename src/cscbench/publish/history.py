@@ -156,28 +156,20 @@ def history_table(
         .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["published"]))
     )
     gt = fmt.style_letters(gt, shown, "overall", fmt.GRADE_COLOURS)
-    gt = fmt.footnote_cells(
-        gt,
-        frame,
-        "overall",
-        pl.when(pl.col("overall") == NO_OVERALL).then(
-            pl.lit(
-                "SLAC, CPI, CPRI and TLAC (2009-13) had no single overall effectiveness judgement: "
-                "their headline judgements are listed under other judgements."
-            )
-        ),
+    no_overall = pl.when(pl.col("overall") == NO_OVERALL).then(
+        pl.lit(
+            "SLAC, CPI, CPRI and TLAC (2009-13) had no single overall effectiveness judgement: "
+            "their headline judgements are listed under other judgements."
+        )
     )
-    gt = fmt.footnote_cells(
-        gt,
-        frame,
-        "overall",
-        pl.when(pl.col("overall_status") == compare.POST_2026).then(pl.lit(POST_2026_NOTE)),
-    )
-    notes = []
+    post_2026 = pl.when(pl.col("overall_status") == compare.POST_2026).then(pl.lit(POST_2026_NOTE))
+    notes = [("overall", no_overall), ("overall", post_2026)]
+    gt = fmt.add_footnotes(gt, fmt.footnote_marks(frame, notes).get(0, []))
+    source_notes = []
     if frame["adequate"].any():
-        notes.append(ADEQUATE_NOTE)
-    notes.append(fmt.source_line(ctx.sources, frame["source_id"].cast(pl.String).to_list()))
-    gt = fmt.add_notes(gt, notes)
+        source_notes.append(ADEQUATE_NOTE)
+    source_notes.append(fmt.source_line(ctx.sources, frame["source_id"].cast(pl.String).to_list()))
+    gt = fmt.add_notes(gt, source_notes)
     data = frame.select(
         pl.col("unit_code").alias("area_code"),
         "council",

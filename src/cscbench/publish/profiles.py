@@ -21,7 +21,7 @@ import polars as pl
 from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
-from cscbench.publish.headline import area_targets, figure_notes
+from cscbench.publish.headline import area_targets, figure_notes, rank_notes
 from cscbench.publish.history import history_table, inspections
 
 SHOWN_SPENDING = r"^(ro3_.*_net_cur_exp|ro3_cscsvmem_.*|csc_.*)$"
@@ -116,8 +116,7 @@ def profile_notes(ctx: Context, shown_rows: pl.DataFrame) -> list[tuple[str, pl.
     meanings = fmt.status_meanings()
     return [
         *figure_notes(shown_rows, ctx.labels),
-        # a flagged figure's caveat marks its rank and band too (see headline.rank_footnotes)
-        *((column, fmt.flag_note()) for column in ("rank", "band")),
+        *rank_notes(("rank", "band")),
         ("sn_count", fmt.neighbour_note(ctx.names)),
         ("region", fmt.status_note(pl.col("region_status"), meanings)),
         ("england", fmt.status_note(pl.col("england_status"), meanings)),
