@@ -29,9 +29,11 @@ from cscbench.publish import formatting as fmt
 HOME = "Home"
 SITE_NAME = "cscbench"
 # Cells whose text spans the whole table: title, subtitle, group headings, notes and footnotes.
+# A cell's tag is read up to its (first) class attribute without backtracking (possessive): every
+# body cell is tried and fails, and backtracking through each made this a third of writing pages.
 PINNED = re.compile(
-    r'(<(td|th)\b[^>]*\bclass="[^"]*\b(?:gt_title|gt_subtitle|gt_group_heading|gt_sourcenote'
-    r'|gt_footnote)\b[^"]*"[^>]*>)(.*?)(</\2>)',
+    r'(<(td|th)\b(?:[^>c]++|c(?!lass="))*+\bclass="[^"]*?\b(?:gt_title|gt_subtitle'
+    r'|gt_group_heading|gt_sourcenote|gt_footnote)\b[^"]*"[^>]*>)(.*?)(</\2>)',
     re.S,
 )
 WRAPPER = re.compile(r'<div id="([^"]+)" style="')
