@@ -200,14 +200,16 @@ def publish_site(
             early.close()
         late = [c for c in drawn if not needed or c.stem not in early.charts]
         with site.staging(out) as tmp:
-            wanted = [t for t in tables if t.png]
+            # the imaged tables' HTML first, used for their images and their pages alike
+            done: dict[int, str] = {}
+            wanted = [layout.rendered(t, done) for t in tables if t.png]
             with (
                 charts.Rendering(late, want_png, previous) as rest,
                 Background(
                     site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
                 ) as shots,
             ):
-                pages = layout.prerender(pages)
+                pages = layout.prerender(pages, done)
                 rendered = {**(early.collect() if needed else {}), **rest.collect()}
             pngs, failed = shots.result if binary else (set(), [])
             pages = charts.with_svgs(pages, rendered)

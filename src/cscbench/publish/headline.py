@@ -368,9 +368,12 @@ def comparison_table(
     gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
     gt = fmt.link_cells(gt, "area", area_targets(ctx))
     gt = fmt.link_cells(gt, "block", block_targets(full))
-    gt = figure_footnotes(gt, full, ctx.labels)
-    gt = rank_footnotes(gt, full, ("rank", "band"))
-    gt = fmt.footnote_cells(gt, full, "sn_count", fmt.neighbour_note(ctx.names))
+    notes = [
+        *figure_notes(full, ctx.labels),
+        *rank_notes(("rank", "band")),
+        ("sn_count", fmt.neighbour_note(ctx.names)),
+    ]
+    gt = fmt.add_footnotes(gt, fmt.footnote_marks(full, notes).get(0, []))
     notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
     if not ids:
         notes.append(NO_HEADLINE)
@@ -412,6 +415,15 @@ def figure_footnotes(
     gt: GT, full: pl.DataFrame, labels: dict[str, str], column: str = "figure"
 ) -> GT:
     """Symbols, computed figures, joint figures, per-figure notes and post-2026 Ofsted rows."""
+    return fmt.add_footnotes(
+        gt, fmt.footnote_marks(full, figure_notes(full, labels, column)).get(0, [])
+    )
+
+
+def figure_notes(
+    full: pl.DataFrame, labels: dict[str, str], column: str = "figure"
+) -> list[tuple[str, pl.Expr]]:
+    """The figure cells' footnote texts, in the order their marks are given."""
     meanings = fmt.status_meanings()
     joint = pl.when(pl.col("basis") == compare.JOINT).then(
         pl.lit("Figure of the joint return ")
@@ -428,18 +440,17 @@ def figure_footnotes(
     ]
     if "ofsted_note" in full.columns:
         notes.append(pl.col("ofsted_note"))
-    for note in notes:
-        gt = fmt.footnote_cells(gt, full, column, note)
-    return gt
+    return [(column, note) for note in notes]
 
 
 def rank_footnotes(gt: GT, frame: pl.DataFrame, columns: tuple[str, ...]) -> GT:
+    return fmt.add_footnotes(gt, fmt.footnote_marks(frame, rank_notes(columns)).get(0, []))
+
+
+def rank_notes(columns: tuple[str, ...]) -> list[tuple[str, pl.Expr]]:
     """A flagged figure's caveat on its rank and band cells too, with the figure's mark: Kirklees'
     published 0.0 agency rate is "not ranked", and the reader must see why."""
-    caveat = fmt.flag_note()
-    for column in columns:
-        gt = fmt.footnote_cells(gt, frame, column, caveat)
-    return gt
+    return [(column, fmt.flag_note()) for column in columns]
 
 
 def subtitle_periods(rows: pl.DataFrame) -> str:

@@ -110,8 +110,18 @@ def fieldwork_text() -> pl.Expr:
     )
 
 
-def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bool) -> fmt.Table:
-    frame = inspections(ctx, codes)
+def history_table(
+    ctx: Context,
+    codes: list[str],
+    stem: str,
+    title: str,
+    png: bool,
+    frame: pl.DataFrame | None = None,
+    targets: dict[str, str] | None = None,
+) -> fmt.Table:
+    """The inspections of ``codes`` (``frame``: their :func:`inspections`, and ``targets``: the
+    names' links, when worked out once for many tables)."""
+    frame = inspections(ctx, codes) if frame is None else frame
     first, last = frame["publication_date"].min(), frame["publication_date"].max()
     span = f"published {first:%b %Y} to {last:%b %Y}" if first else "none on record"
     subtitle = (
@@ -142,32 +152,24 @@ def history_table(ctx: Context, codes: list[str], stem: str, title: str, png: bo
             report="Report",
         )
         .fmt(fmt.safe_link, columns="report")
-        .pipe(fmt.link_cells, "group", area_targets(ctx))
+        .pipe(fmt.link_cells, "group", area_targets(ctx) if targets is None else targets)
         .tab_style(style.css("white-space: nowrap"), locations=loc.body(columns=["published"]))
     )
     gt = fmt.style_letters(gt, shown, "overall", fmt.GRADE_COLOURS)
-    gt = fmt.footnote_cells(
-        gt,
-        frame,
-        "overall",
-        pl.when(pl.col("overall") == NO_OVERALL).then(
-            pl.lit(
-                "SLAC, CPI, CPRI and TLAC (2009-13) had no single overall effectiveness judgement: "
-                "their headline judgements are listed under other judgements."
-            )
-        ),
+    no_overall = pl.when(pl.col("overall") == NO_OVERALL).then(
+        pl.lit(
+            "SLAC, CPI, CPRI and TLAC (2009-13) had no single overall effectiveness judgement: "
+            "their headline judgements are listed under other judgements."
+        )
     )
-    gt = fmt.footnote_cells(
-        gt,
-        frame,
-        "overall",
-        pl.when(pl.col("overall_status") == compare.POST_2026).then(pl.lit(POST_2026_NOTE)),
-    )
-    notes = []
+    post_2026 = pl.when(pl.col("overall_status") == compare.POST_2026).then(pl.lit(POST_2026_NOTE))
+    notes = [("overall", no_overall), ("overall", post_2026)]
+    gt = fmt.add_footnotes(gt, fmt.footnote_marks(frame, notes).get(0, []))
+    source_notes = []
     if frame["adequate"].any():
-        notes.append(ADEQUATE_NOTE)
-    notes.append(fmt.source_line(ctx.sources, frame["source_id"].cast(pl.String).to_list()))
-    gt = fmt.add_notes(gt, notes)
+        source_notes.append(ADEQUATE_NOTE)
+    source_notes.append(fmt.source_line(ctx.sources, frame["source_id"].cast(pl.String).to_list()))
+    gt = fmt.add_notes(gt, source_notes)
     data = frame.select(
         pl.col("unit_code").alias("area_code"),
         "council",

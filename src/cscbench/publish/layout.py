@@ -29,9 +29,11 @@ from cscbench.publish import formatting as fmt
 HOME = "Home"
 SITE_NAME = "cscbench"
 # Cells whose text spans the whole table: title, subtitle, group headings, notes and footnotes.
+# A cell's tag is read up to its (first) class attribute without backtracking (possessive): every
+# body cell is tried and fails, and backtracking through each made this a third of writing pages.
 PINNED = re.compile(
-    r'(<(td|th)\b[^>]*\bclass="[^"]*\b(?:gt_title|gt_subtitle|gt_group_heading|gt_sourcenote'
-    r'|gt_footnote)\b[^"]*"[^>]*>)(.*?)(</\2>)',
+    r'(<(td|th)\b(?:[^>c]++|c(?!lass="))*+\bclass="[^"]*?\b(?:gt_title|gt_subtitle'
+    r'|gt_group_heading|gt_sourcenote|gt_footnote)\b[^"]*"[^>]*>)(.*?)(</\2>)',
     re.S,
 )
 WRAPPER = re.compile(r'<div id="([^"]+)" style="')
@@ -129,24 +131,29 @@ def table_html(table: fmt.Table) -> str:
     )
 
 
-def prerender(pages: Sequence[fmt.Page]) -> list[fmt.Page]:
+def rendered(table: fmt.Table, done: dict[int, str]) -> fmt.Table:
+    """The table with its HTML, rendered once per great-tables object (``done``: id -> HTML)."""
+    if table.gt is None or table.html is not None:
+        return table
+    if id(table.gt) not in done:
+        done[id(table.gt)] = table.gt.as_raw_html()
+    return replace(table, html=done[id(table.gt)])
+
+
+def prerender(pages: Sequence[fmt.Page], done: dict[int, str] | None = None) -> list[fmt.Page]:
     """The pages with every table's HTML rendered now (great-tables' part of the work, so it can
     run while the charts render in their worker processes), each table once: a table listed in a
-    page's tables and shown in one of its sections shares its great-tables object."""
-    done: dict[int, str] = {}
-
-    def rendered(table: fmt.Table) -> fmt.Table:
-        if table.gt is None or table.html is not None:
-            return table
-        if id(table.gt) not in done:
-            done[id(table.gt)] = table.gt.as_raw_html()
-        return replace(table, html=done[id(table.gt)])
-
+    page's tables and shown in one of its sections shares its great-tables object, and a table
+    rendered before (``done``, see :func:`rendered`) is not rendered again."""
+    done = {} if done is None else done
     out = []
     for page in pages:
-        tables = tuple(rendered(t) for t in page.tables)
+        tables = tuple(rendered(t, done) for t in page.tables)
         sections = tuple(
-            replace(s, parts=tuple(rendered(p) if isinstance(p, fmt.Table) else p for p in s.parts))
+            replace(
+                s,
+                parts=tuple(rendered(p, done) if isinstance(p, fmt.Table) else p for p in s.parts),
+            )
             for s in page.sections
         )
         out.append(replace(page, tables=tables, sections=sections))

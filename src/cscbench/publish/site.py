@@ -492,8 +492,22 @@ def quiet_asyncio_exit() -> None:
 
 def save_png(table: fmt.Table, path: Path) -> None:
     """Render the table with Chromium and store the alt text in the PNG (iTXt Description)."""
+    import nokap
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    table.gt.gtsave(str(path), zoom=2, expand=10, vwidth=1400)
+    # great-tables' gtsave with its defaults, given the table's HTML when it is already rendered
+    # (publish renders these tables first), so it is not rendered a second time for the image
+    page = table.html if table.html is not None else table.gt.as_raw_html()  # type: ignore[union-attr]
+    nokap.from_html(
+        html=page,
+        file=path,
+        selector="table",
+        expand=10,
+        zoom=2,
+        delay=0.2,
+        vwidth=1400,
+        vheight=744,
+    )
     add_png_text(path, {"Title": table.title, "Description": table.alt})
 
 
