@@ -484,3 +484,35 @@ def test_package_ranks_cover_current_councils_and_joint_returns(package_grid: pl
     assert own["rank"].null_count() == 0
     assert own["ranked_count"].unique().to_list() == [own.height]
     assert latest.filter(pl.col("level") == "joint_return")["rank"].null_count() == 0
+
+
+def test_change_direction_follows_polarity() -> None:
+    """A fall in a low-is-good rate is better, a rise worse; neutral and flagged get no direction."""
+    frame = pl.DataFrame(
+        {
+            "value": [20.0, 25.0, 5.0, 5.0, 3.0, 4.0],
+            "previous_value": [25.0, 20.0, 4.0, 5.0, 1.0, None],
+            "polarity": [
+                "low_is_good",
+                "low_is_good",
+                "high_is_good",
+                "low_is_good",
+                "neutral",
+                "low_is_good",
+            ],
+            "flagged": [False, False, False, False, False, False],
+            "previous_flagged": [False, False, False, False, False, None],
+        }
+    ).with_columns(compare.change_exprs())
+    assert frame["change_direction"].to_list() == [
+        "better",
+        "worse",
+        "better",
+        "no change",
+        None,
+        None,
+    ]
+    flagged = frame.with_columns(pl.lit(True).alias("previous_flagged")).with_columns(
+        compare.change_exprs()
+    )
+    assert flagged["change_direction"].null_count() == flagged.height

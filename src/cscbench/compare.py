@@ -33,7 +33,8 @@ The rules are design.md's "Comparison rules", made precise here:
   ``england_caveat``).
 * **Previous period**: ``previous_period`` and ``previous_value`` are the same series' figure for
   the indicator's period before (null where that period has no figure; ``previous_flagged`` when
-  it is flagged).
+  it is flagged). ``change`` is the difference and ``change_direction`` says ``better``, ``worse``
+  or ``no change`` by the indicator's polarity (null for neutral indicators and flagged figures).
 * **Order**: every output is sorted on its full key; no result depends on the row order a join or
   group-by happens to produce.
 """
@@ -416,8 +417,32 @@ def build(inputs: Inputs) -> Comparison:
             pl.col("value").shift(1).over(within).alias("previous_value"),
             pl.col("flagged").shift(1).over(within).alias("previous_flagged"),
         )
+        .with_columns(change_exprs())
     )
     return Comparison(grid, series_frame, unit_frame, periods)
+
+
+def change_exprs() -> list[pl.Expr]:
+    """``change`` since the previous period and its ``change_direction`` by polarity.
+
+    The direction is ``better``, ``worse`` or ``no change`` for a polar indicator; it is null for a
+    neutral one (more is not better or worse by itself) and wherever either figure is missing or
+    flagged, so a flagged figure never reads as an improvement.
+    """
+    change = pl.col("value") - pl.col("previous_value")
+    flagged = pl.col("flagged").fill_null(False) | pl.col("previous_flagged").fill_null(False)
+    usable = change.is_not_null() & ~flagged & (pl.col("polarity") != NEUTRAL)
+    good = pl.when(pl.col("polarity") == "high_is_good").then(change > 0).otherwise(change < 0)
+    direction = (
+        pl.when(~usable)
+        .then(None)
+        .when(change == 0)
+        .then(pl.lit("no change"))
+        .when(good)
+        .then(pl.lit("better"))
+        .otherwise(pl.lit("worse"))
+    )
+    return [change.alias("change"), direction.alias("change_direction")]
 
 
 def latest(grid: pl.DataFrame) -> pl.DataFrame:
