@@ -23,6 +23,7 @@ sent only for ``download_url``: a mirror's ETag says nothing about the publisher
 from __future__ import annotations
 
 import contextlib
+import csv
 import fcntl
 import math
 import os
@@ -395,14 +396,29 @@ def _archive_problem(path: Path) -> str | None:
 
 
 def _rows_problem(path: Path) -> str | None:
-    """Why a CSV's rows are not whole: every line must be complete (the last one too)."""
+    """Why a CSV's rows are not whole: it must parse with no row longer than the header, and its
+    last line must have the header's number of fields (a download cut short ends mid-row, which
+    a CSV reader would otherwise pad with empty cells)."""
     import polars as pl
 
     try:
+        header = pl.read_csv(path, infer_schema=False, n_rows=0, encoding="utf8").columns
         pl.read_csv(path, infer_schema=False, truncate_ragged_lines=False, encoding="utf8")
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return f"its rows are not whole CSV records ({first[:200]})"
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - (1 << 16)))
+        last = handle.read().rstrip(b"\r\n").rsplit(b"\n", 1)[-1]
+    text = last.decode("utf-8", "replace")
+    if text.count('"') % 2 == 0:  # (an odd count: the end of a quoted multi-line field)
+        fields = len(next(csv.reader([text]), []))
+        if fields != len(header):
+            return (
+                f"its last line has {fields} field(s) where the header has {len(header)} "
+                "(truncated?)"
+            )
     return None
 
 

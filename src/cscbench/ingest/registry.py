@@ -578,7 +578,7 @@ def _holder(fd: int) -> str:
 
 
 @contextlib.contextmanager
-def registry_lock(directory: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+def registry_lock(directory: Path, wait: float | None = None) -> Iterator[None]:
     """Hold the registry's update lock (an exclusive ``flock`` on ``.sources.toml.lock``) for the
     block, waiting up to ``wait`` seconds for another run's; the lock file names its holder. The
     kernel drops a killed run's lock, so a dead holder never blocks anyone."""
@@ -591,6 +591,7 @@ def registry_lock(directory: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
             f"({exc.strerror or exc}); expected a writable registry folder"
         ) from exc
     try:
+        wait = LOCK_WAIT if wait is None else wait
         give_up = time.monotonic() + wait
         while True:
             try:
