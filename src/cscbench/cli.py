@@ -418,7 +418,7 @@ def cmd_fetch(args: argparse.Namespace) -> ExitCode:
                 "expected a folder this user may read and write"
             ) from exc
     for o in outcomes:
-        line = f"{o.status:9} {o.raw_path}: {o.message}"
+        line = f"{o.status:9} {o.raw_path}: {o.message.removeprefix(o.raw_path + ': ')}"
         if o.status == "refused":
             say("fetch", line)
         else:
