@@ -475,3 +475,58 @@ def test_two_accepting_fetches_at_once_both_record(
     recorded = read_registry(registry_dir)
     for source_id, body in bodies.items():
         assert recorded.source(source_id).bytes == len(body)
+
+
+def test_a_new_release_is_not_accepted_while_the_registry_is_locked(
+    registry_dir: Path,
+    raw: Path,
+    raw_dir: Path,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Recorded first, then moved into place: a registry that cannot be updated leaves the raw
+    folder as it was."""
+    monkeypatch.setattr(registry_module, "LOCK_WAIT", 0.2)
+    body = (raw_dir / "dfe/la_cla_swcount.csv").read_bytes().replace(b",21\n", b",22\n", 1)
+    httpserver.expect_request("/m/dfe/la_cla_swcount.csv").respond_with_data(body)
+    settings = Settings(raw, httpserver.url_for("/m"), accept_new=True)
+    with registry_lock(registry_dir):
+        (outcome,) = fetch(read_registry(registry_dir), [SOURCE], settings)
+    assert outcome.status == "refused" and "not recorded, so not accepted" in outcome.message
+    assert f"pid {os.getpid()}" in outcome.message
+    assert not [p for p in raw.rglob("*") if p.is_file()]
+
+
+def test_ingest_reads_raw_files_only_inside_the_raw_folder(
+    registry_dir: Path, raw: Path, raw_dir: Path, tmp_path: Path
+) -> None:
+    """The same boundary for ingest's checksum pass: a symlink leading out of the raw folder, or
+    a FIFO in place of a file, is invalid input naming the entry and field (never read)."""
+    from cscbench.ingest import RawInputError, verify_files
+
+    registry = read_registry(registry_dir)
+    outside = tmp_path / "outside"
+    shutil.copytree(raw_dir / "dfe", outside)
+    (raw / "dfe").symlink_to(outside)
+    with pytest.raises(RawInputError, match=r"source dfe_csww_2025, raw_path: a path leading out"):
+        verify_files(raw, registry)
+    (raw / "dfe").unlink()
+    (raw / "dfe").mkdir()
+    os.mkfifo(raw / "dfe" / "csww_indicators_2017_to_2025.csv")
+    with pytest.raises(RawInputError, match=r"raw_path: .*a FIFO"):
+        verify_files(raw, registry)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args", [["--timeout", "inf"], ["--deadline", "1e300"], ["--mirror", "http://[::1/"]]
+)
+def test_bad_arguments_through_the_console_script(args: list[str], raw: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "cscbench", "fetch", "--raw-dir", str(raw), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert not any(raw.iterdir())

@@ -47,7 +47,9 @@ from cscbench.ingest.parsers import parse_file
 from cscbench.ingest.registry import (
     SOURCES_FILE,
     VALIDATOR,
+    Fields,
     Registry,
+    RegistryError,
     Source,
     record_fields,
 )
@@ -546,7 +548,11 @@ def _fetch_one(
             if not settings.accept_new:
                 raise FetchError(_revised(source, found, local_ok))
             check_new_file(temporary, source, registry)
-            os.replace(temporary, target)
+            # validators describe only the upstream copy; a mirror's file voids recorded ones
+            fields: dict[str, str | int | None] = {"sha256": found[0], "bytes": found[1]}
+            fields |= record if upstream else {"etag": None, "last_modified": None}
+            _record(registry, {source.source_id: fields}, path)
+            os.replace(temporary, target)  # recorded first: a failed record leaves nothing
     except OSError as exc:
         raise FetchError(
             f"{path}: cannot write in the raw folder {settings.raw_dir} "
@@ -555,10 +561,16 @@ def _fetch_one(
     message = (
         f"new release accepted after checking and parsing: {found[1]:,} bytes, sha256 {found[0]}"
     )
-    fields: dict[str, str | int | None] = {"sha256": found[0], "bytes": found[1]}
-    # validators describe only the upstream copy; a mirror's file voids the recorded ones
-    validators = record if upstream else {"etag": None, "last_modified": None}
-    return Result(Outcome(source.source_id, path, "accepted", message), fields | validators)
+    return Result(Outcome(source.source_id, path, "accepted", message))
+
+
+def _record(registry: Registry, changes: Mapping[str, Fields], path: str) -> None:
+    """Record ``changes`` in the registry; a registry that cannot be updated (locked too long,
+    read-only) refuses the file that needed it."""
+    try:
+        record_fields(registry.directory / SOURCES_FILE, changes)
+    except (RegistryError, OSError) as exc:
+        raise FetchError(f"{path}: not recorded, so not accepted: {exc}") from exc
 
 
 def _revised(source: Source, found: tuple[str, int], local_ok: bool) -> str:
@@ -605,7 +617,7 @@ def fetch(registry: Registry, source_ids: list[str] | None, settings: Settings) 
                     Outcome(source.source_id, str(source.raw_path), "refused", str(exc))
                 )
             outcome = result.outcome
-            if result.record and outcome.status != "accepted":
+            if result.record:
                 note = "; its ETag/Last-Modified recorded for the next conditional check"
                 outcome = Outcome(
                     outcome.source_id, outcome.raw_path, outcome.status, outcome.message + note
@@ -613,6 +625,10 @@ def fetch(registry: Registry, source_ids: list[str] | None, settings: Settings) 
             outcomes.append(outcome)
             if result.record:
                 records[source.source_id] = result.record
-    if records:
-        record_fields(registry.directory / SOURCES_FILE, records)
+    if records:  # validators only: the files themselves are verified and in place
+        try:
+            record_fields(registry.directory / SOURCES_FILE, records)
+        except (RegistryError, OSError) as exc:
+            note = f"the validators of verified files were not recorded: {exc}"
+            outcomes.append(Outcome("", f"registry/{SOURCES_FILE}", "refused", note))
     return outcomes

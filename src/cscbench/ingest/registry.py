@@ -367,6 +367,12 @@ def _source(entry: Any, where: str) -> Source:
             f"{where}: key 'raw_path' is {problem} ({describe(e['raw_path'])}); expected a "
             "relative path to a file inside the raw folder, like 'dfe/file.csv'"
         )
+    for key in ("download_url", "publication_url"):
+        if key in e and not re.match(r"^https?://[^\s/?#]+[^\s]*$", e[key]):
+            raise RegistryError(
+                f"{where}: key {key!r} should be an http(s) URL with a host, got "
+                f"{describe(e[key])!r}"
+            )
     if "bytes" in e and e["bytes"] < 0:
         raise RegistryError(f"{where}: key 'bytes' should be 0 or more, got {e['bytes']!r}")
     _published(e, where)
