@@ -13,11 +13,15 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -25,9 +29,10 @@ import cscbench.ingest.registry as registry_module
 from cscbench import atomic
 from cscbench import fetch as fetch_module
 from cscbench.cli import main
-from cscbench.fetch import Settings, clean_leftovers, fetch
+from cscbench.fetch import Settings, clean_leftovers, fetch, mirror_problem, seconds_problem
 from cscbench.ingest.registry import (
     RegistryError,
+    raw_path_problem,
     read_registry,
     record_fields,
     registry_lock,
@@ -530,3 +535,39 @@ def test_bad_arguments_through_the_console_script(args: list[str], raw: Path) ->
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert not any(raw.iterdir())
+
+
+# ---------------------------------------------------------------------------- general rules
+
+SEGMENTS = st.sampled_from(["dfe", "..", ".", "", "a.csv", "-x", "C:", "b c", "\\", "é"])
+
+
+@given(st.lists(SEGMENTS, min_size=1, max_size=6), st.booleans())
+def test_an_accepted_raw_path_stays_inside_the_raw_folder(parts: list[str], rooted: bool) -> None:
+    value = ("/" if rooted else "") + "/".join(parts)
+    root = Path("/srv/raw")
+    if raw_path_problem(value) is None:
+        assert os.path.normpath(root / value).startswith(str(root) + "/")
+        assert ".." not in value.split("/") and not value.startswith("/")
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True))
+def test_seconds_are_finite_positive_and_bounded(value: float) -> None:
+    if seconds_problem(value) is None:
+        assert 0 < value <= 86_400
+
+
+@given(st.text(max_size=40))
+def test_an_accepted_mirror_is_an_http_url_with_a_host(text: str) -> None:
+    if mirror_problem(text) is None:
+        assert text.lower().startswith(("http://", "https://")) and text.isprintable()
+
+
+@hypothesis_settings(max_examples=25, deadline=None)
+@given(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=60))
+def test_any_printable_etag_round_trips_through_the_registry(etag: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        directory = Path(folder) / "registry"
+        shutil.copytree(ROOT / "registry", directory)
+        record_fields(directory / "sources.toml", {SOURCE: {"etag": etag}})
+        assert read_registry(directory).source(SOURCE).etag == etag
