@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -347,6 +348,47 @@ def test_a_trickling_server_is_stopped_at_the_deadline(
     settings = Settings(raw, httpserver.url_for("/m"), timeout=5.0, deadline=0.5)
     (outcome,) = fetch(read_registry(registry_dir), [SOURCE], settings)
     released.set()
+    assert outcome.status == "refused", outcome.message
+    assert "deadline of 0.5 s (--deadline)" in outcome.message
+    assert not [p for p in raw.rglob("*") if p.is_file()]
+
+
+@pytest.fixture
+def trickling_headers(released: threading.Event) -> Iterator[str]:
+    """A raw socket server on 127.0.0.1 that sends a status line, then one byte of a header
+    every 0.05 s (a bounded loop, ended when the test releases it)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(30)
+
+    def serve() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            for _ in range(400):
+                if released.wait(0.05):
+                    return
+                try:
+                    conn.sendall(b"X")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/m"
+    released.set()
+    thread.join(30)
+    server.close()
+
+
+def test_a_server_trickling_its_headers_is_stopped_at_the_deadline(
+    registry_dir: Path, raw: Path, trickling_headers: str
+) -> None:
+    settings = Settings(raw, trickling_headers, timeout=5.0, deadline=0.5)
+    (outcome,) = fetch(read_registry(registry_dir), [SOURCE], settings)
     assert outcome.status == "refused", outcome.message
     assert "deadline of 0.5 s (--deadline)" in outcome.message
     assert not [p for p in raw.rglob("*") if p.is_file()]

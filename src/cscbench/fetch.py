@@ -32,7 +32,6 @@ import secrets
 import socket
 import struct
 import threading
-import time
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -184,23 +183,41 @@ def conditional_headers(source: Source) -> dict[str, str]:
 
 
 class Watchdog:
-    """Ends a download at its deadline: at the moment it falls due, the connection's socket is
-    shut down, so a read blocked on a server trickling a byte every few seconds returns at once.
-    (The idle timeout alone bounds only the silence between bytes.)"""
+    """Ends a download at its deadline, whatever phase it is in (connecting, waiting for headers,
+    following a redirect, reading the body): when it falls due, every socket the request opened
+    is shut down, so a read blocked on a server trickling a byte every few seconds returns at
+    once. (The idle timeout alone bounds only the silence between bytes.) Sockets are learnt from
+    httpcore's ``trace`` extension as each connection is made."""
 
-    def __init__(self, response: httpx.Response, remaining: float) -> None:
+    def __init__(self, deadline: float) -> None:
         self.expired = threading.Event()
-        stream = response.extensions.get("network_stream")
-        self.sock = stream.get_extra_info("socket") if stream is not None else None
-        self.timer = threading.Timer(max(remaining, 0.0), self._expire)
+        self.lock = threading.Lock()
+        self.sockets: list[socket.socket] = []
+        self.timer = threading.Timer(deadline, self._expire)
         self.timer.daemon = True
         self.timer.start()
 
+    def trace(self, name: str, info: Mapping[str, object]) -> None:
+        stream = info.get("return_value")
+        if not name.endswith(".complete") or not hasattr(stream, "get_extra_info"):
+            return
+        sock = stream.get_extra_info("socket")
+        if isinstance(sock, socket.socket):
+            with self.lock:
+                self.sockets.append(sock)
+                if self.expired.is_set():
+                    self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
     def _expire(self) -> None:
-        self.expired.set()
-        if isinstance(self.sock, socket.socket):
-            with contextlib.suppress(OSError):
-                self.sock.shutdown(socket.SHUT_RDWR)
+        with self.lock:
+            self.expired.set()
+            for sock in self.sockets:
+                self._shut(sock)
 
     def cancel(self) -> None:
         self.timer.cancel()
@@ -260,38 +277,25 @@ def download(
     within the idle timeout and the overall deadline. A 304 answer (to ``headers`` asking
     conditionally) writes nothing."""
     limit = MAX_NEW_BYTES if settings.accept_new else int(source.bytes or 0)
-    started = time.monotonic()
-    # waiting for the answer's headers is bounded by the deadline too
-    first_wait = httpx.Timeout(min(settings.timeout, settings.deadline))
+    idle = httpx.Timeout(min(settings.timeout, settings.deadline))
+    watchdog = Watchdog(settings.deadline)
+    request = {"headers": dict(headers or {}), "timeout": idle}
     try:
-        with client.stream("GET", url, headers=dict(headers or {}), timeout=first_wait) as response:
+        with client.stream("GET", url, extensions={"trace": watchdog.trace}, **request) as response:
             if response.status_code == httpx.codes.NOT_MODIFIED and headers:
                 return Download(304, 0, _validators(response))
             _refuse_response(response, source, url)
-            watchdog = Watchdog(response, settings.deadline - (time.monotonic() - started))
-            try:
-                size = _stream(response, handle, source, limit, settings, watchdog)
-            except (httpx.HTTPError, OSError):
-                if watchdog.expired.is_set():
-                    raise _deadline_error(source, url, settings) from None
-                raise
-            finally:
-                watchdog.cancel()
+            size = _stream(response, handle, source, limit, settings, watchdog)
             found = _validators(response)
             announced = response.headers.get("content-length")
-    except httpx.TimeoutException as exc:
-        raise FetchError(
-            f"{source.raw_path}: {url} gave no data for "
-            f"{min(settings.timeout, settings.deadline):g} s ({type(exc).__name__}; --timeout "
-            f"{settings.timeout:g}, --deadline {settings.deadline:g}); expected {_expected(source)}"
-        ) from exc
-    except httpx.RemoteProtocolError as exc:
-        raise FetchError(
-            f"{source.raw_path}: the download from {url} was cut short ({exc}); expected "
-            f"{_expected(source)}"
-        ) from exc
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+    except httpx.HTTPError as exc:
+        if watchdog.expired.is_set():
+            raise _deadline_error(source, url, settings) from None
+        raise _failure(exc, source, url, settings) from exc
+    except httpx.InvalidURL as exc:
         raise FetchError(f"{source.raw_path}: could not download {url} ({exc})") from exc
+    finally:
+        watchdog.cancel()
     complete = announced is not None and announced.isdigit() and int(announced) == size
     if size < limit and not settings.accept_new and not complete:
         raise FetchError(
@@ -299,6 +303,22 @@ def download(
             f"{_expected(source)} (truncated)"
         )
     return Download(200, size, found)
+
+
+def _failure(exc: httpx.HTTPError, source: Source, url: str, settings: Settings) -> FetchError:
+    """The refusal for an HTTP failure: silence, a body cut short, or any other."""
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(
+            f"{source.raw_path}: {url} gave no data for "
+            f"{min(settings.timeout, settings.deadline):g} s ({type(exc).__name__}; --timeout "
+            f"{settings.timeout:g}, --deadline {settings.deadline:g}); expected {_expected(source)}"
+        )
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return FetchError(
+            f"{source.raw_path}: the download from {url} was cut short ({exc}); expected "
+            f"{_expected(source)}"
+        )
+    return FetchError(f"{source.raw_path}: could not download {url} ({exc})")
 
 
 # ---------------------------------------------------------------------------- temporary files
@@ -606,8 +626,10 @@ def fetch(registry: Registry, source_ids: list[str] | None, settings: Settings) 
     ]
     records: dict[str, dict[str, str | int | None]] = {}
     timeout = httpx.Timeout(settings.timeout)
+    # a connection per download, so the deadline's watchdog knows every socket it may close
+    limits = httpx.Limits(max_keepalive_connections=0)
     with httpx.Client(
-        timeout=timeout, follow_redirects=True, transport=settings.transport
+        timeout=timeout, follow_redirects=True, transport=settings.transport, limits=limits
     ) as client:
         for source in chosen:
             try:
