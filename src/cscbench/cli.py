@@ -101,7 +101,10 @@ def _parser() -> argparse.ArgumentParser:
         help="download the registered raw files (maintainers)",
         description="Download every raw file in registry/sources.toml (or those named) into the "
         "raw folder, each checked against its registered size and sha256 before it replaces "
-        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error, 3 internal error.",
+        "anything; a file already present is checked against the server (conditionally, or by "
+        "comparison), so a revised file is refused. Exit codes: 0 all present and unchanged, 1 a "
+        "file refused (revised, HTTP error, timeout, deadline, not the file), 2 usage error, "
+        "3 internal error.",
     )
     fetch.add_argument(
         "--source", action="append", metavar="ID", help="only this source id (repeatable)"
