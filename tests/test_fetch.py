@@ -332,7 +332,12 @@ def upstream_path(registry: Registry, source_id: str = SOURCE) -> str:
 
 
 def test_a_revised_file_is_refused_even_with_a_valid_copy_present(
-    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
+    raw_dir: Path,
+    raw: Path,
+    registry: Registry,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """One changed byte on the mirror (same size): reported as revised, exit 1, the local copy
     and the registry untouched."""
@@ -342,6 +347,15 @@ def test_a_revised_file_is_refused_even_with_a_valid_copy_present(
     refused(run(registry, raw, httpserver), "revised upstream", "local copy is untouched")
     nothing_written(raw, registry, before)
     assert read_registry(registry.directory).source(SOURCE) == registry.source(SOURCE)
+    # the same through the command line: exit 1, the file named on stderr
+    import cscbench.ingest.registry as registry_module
+
+    monkeypatch.setattr(registry_module, "default_registry", lambda: registry)
+    args = ["fetch", "--source", SOURCE, "--raw-dir", str(raw)]
+    assert main([*args, "--mirror", httpserver.url_for("/mirror")]) == 1
+    err = capsys.readouterr().err
+    assert "refused   dfe/la_cla_swcount.csv: revised upstream" in err, err
+    nothing_written(raw, registry, before)
 
 
 def test_the_etag_is_recorded_then_asked_conditionally(
