@@ -252,9 +252,17 @@ def _stream(
         first = False
         size += len(chunk)
         if size > limit:
+            hint = (
+                ""
+                if settings.accept_new
+                else (
+                    ": not the registered file (if this is a new release, check it and re-run "
+                    "with --accept-new-raw)"
+                )
+            )
             raise FetchError(
                 f"{source.raw_path}: the download is larger than {limit:,} bytes; expected "
-                f"{_expected(source)}"
+                f"{_expected(source)}{hint}"
             )
         handle.write(chunk)
         checkpoint("fetch-write")
