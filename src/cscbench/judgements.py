@@ -133,7 +133,8 @@ def latest_judgements(
 
     * ``latest_judgements()``: today's 153 councils, every inspection the package holds.
     * ``latest_judgements(as_at=D)``: as Ofsted counts "as at D". An inspection counts when its
-      fieldwork started on or before D and its report was published by Ofsted's cut-off for D
+      fieldwork started on or before D (with no fieldwork date on record, 2009-13, its
+      publication on or before D) and its report was published by Ofsted's cut-off for D
       (``registry/ofsted_counts.toml``, from each official file's cover: 30 June for 31 March 2024
       and 2025, 30 April for 31 March 2023, plus the late report that file names); for a date no
       file covers, by D itself. So Dorset, inspected by 31 March 2025 and published in May, counts
