@@ -42,7 +42,7 @@ def open_any(
     with tempfile.TemporaryDirectory(prefix="cscbench-remote-") as folder:
         archive = boundary.fetch(text, Path(folder), chosen, suffix=".zip")
         if isinstance(archive, boundary.Refusal):
-            raise UnreadableInput(f"{shown}: {archive.value}; expected {archive.expected}")
+            raise UnreadableInput(f"{archive.value}; expected {archive.expected}")
         if not zipfile.is_zipfile(archive):
             raise UnreadableInput(
                 f"{shown}: not a zip archive; expected a release archive (cscbench-data-X.Y.Z.zip)"

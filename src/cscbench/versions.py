@@ -64,7 +64,7 @@ def open_version(name: str, chosen: limits.Limits | None = None) -> Iterator[Pat
     home = checkout()
     if home is None:
         raise CloneRequired(
-            f"{name!r} is not a file or folder; as a release version or tag it needs a clone of "
+            f"{name!r} not found as a file or folder; as a release version or tag it needs a clone of "
             "the repository (its history holds old versions). Give the release archive "
             "(cscbench-data-X.Y.Z.zip, a path or with --allow-remote its URL) or a package "
             "folder instead, or run this from a clone"
@@ -113,8 +113,9 @@ def _commit(home: Path, name: str, chosen: limits.Limits) -> tuple[str, str]:
         found = recorded_versions(home / "releases", RECORD)
         versions = ", ".join(semver.text(v) for v in found) or "none"
         raise UsageError(
-            f"{name!r} is neither a package (a datapackage.json, its folder or a release zip) nor "
-            f"a recorded release version (releases/ holds: {versions}) nor a tag of this clone"
+            f"{name!r} not found: neither a package (a datapackage.json, its folder or a release "
+            f"zip), nor a recorded release version (releases/ holds: {versions}), nor a tag of "
+            "this clone"
         )
     return tag, f"tag {name} (commit {tag[:12]})"
 
