@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -168,13 +169,13 @@ def test_diff_recorded_versions_from_this_clone(capsys: pytest.CaptureFixture[st
     assert found["changes"] == recorded["changes"] and found["level"] == "minor"
 
 
-@pytest.fixture
-def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(scope="module")
+def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small repository with two commits: 1.0.0 recorded at the first, tag ``second`` on the
-    second (a revised figure); cscbench runs as if from this clone."""
+    second (a revised figure)."""
     if GIT is None:
         pytest.skip("git is not installed")
-    repo = tmp_path / "repo"
+    repo = tmp_path_factory.mktemp("clone") / "repo"
     descriptor = small_package(repo)
     git(repo, "init", "-q")
     git(repo, "add", ".")
@@ -184,8 +185,17 @@ def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     git(repo, "commit", "-qam", "second")
     git(repo, "tag", "second")
     record(repo, "1.0.0", first)
-    monkeypatch.setattr(versions, "checkout", lambda: repo)
     return repo
+
+
+@pytest.fixture
+def clone(repository: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """cscbench runs as if from the small repository; records a test adds are removed after."""
+    monkeypatch.setattr(versions, "checkout", lambda: repository)
+    yield repository
+    for folder in (repository / "releases").iterdir():
+        if folder.name != "1.0.0":
+            shutil.rmtree(folder)
 
 
 def record(repo: Path, version: str, commit: object) -> Path:
