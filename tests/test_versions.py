@@ -4,6 +4,7 @@ URL) wherever a package goes, and what a record or a wheel cannot supply said as
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -270,3 +271,19 @@ def test_versions_are_names_never_options() -> None:
     assert versions.is_version_name("0.1.0") and versions.is_version_name("v0.2.0")
     assert not versions.is_version_name("--upload-pack=x")
     assert not versions.is_version_name("a/../b") and not versions.is_version_name("x..y")
+
+
+def test_a_record_whose_commit_does_not_hold_the_release(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The recorded descriptor's hashes are checked against the files at the commit, so a diff
+    never describes another package than the release."""
+    first = json.loads((clone / "releases" / "1.0.0" / "release.json").read_text())["commit"]
+    folder = record(clone, "1.1.0", first)
+    data = json.loads((clone / "datapackage.json").read_text())
+    for entry in data["resources"]:
+        entry["hash"] = "sha256:" + hashlib.sha256((clone / entry["path"]).read_bytes()).hexdigest()
+    (folder / "datapackage.json").write_text(json.dumps(data))  # the second commit's hashes
+    assert main(["diff", "1.1.0", "second"]) == 1
+    err = capsys.readouterr().err
+    assert "does not hold the package as released" in err and "observations.csv" in err

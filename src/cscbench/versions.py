@@ -12,6 +12,7 @@ git's options from paths. An installed wheel has no history: it says to use a cl
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 import subprocess
 import tempfile
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from cscbench import boundary, descriptor, limits, semver
-from cscbench.archive import UnreadableInput, open_package
+from cscbench.archive import DESCRIPTOR, UnreadableInput, open_package
 from cscbench.errors import InvalidInputError, UsageError
 from cscbench.paths import checkout
 from cscbench.record import RECORD, recorded_versions
@@ -84,9 +85,45 @@ def open_version(name: str, chosen: limits.Limits | None = None) -> Iterator[Pat
             raise UsageError(f"cannot take the package from {label}: {_first_line(exc)}") from None
         try:
             with open_package(archive, chosen) as found:
+                if match := VERSION.fullmatch(name):
+                    check_recorded(home / "releases" / match.group(1), found, label, chosen)
                 yield found
         except UnreadableInput as exc:
             raise UnreadableInput(f"{label}: {exc}") from None
+
+
+def check_recorded(
+    release: Path, package: Path, label: str, chosen: limits.Limits | None = None
+) -> None:
+    """Every file the release's recorded descriptor hashes is at the commit as recorded, else the
+    record names a commit that does not hold the release and a diff from it would describe
+    another package (exit 1). A release recorded without its descriptor is taken as it is."""
+    if not (release / DESCRIPTOR).is_file():
+        return
+    bound = chosen or limits.from_env()
+    where = f"releases/{release.name}/{DESCRIPTOR}"
+    recorded, issue = descriptor.read_json(release, DESCRIPTOR, "release", where, bound)
+    if issue is not None:
+        raise InvalidInputError(issue.message)
+    entries = recorded.get("resources") if isinstance(recorded, dict) else None
+    if not isinstance(entries, list):
+        raise InvalidInputError(f"{where}: no resources list; expected the released descriptor")
+    for entry in entries:
+        if not isinstance(entry, dict) or "hash" not in entry:
+            continue
+        found = boundary.resolve(package.parent, entry.get("path"), bound.file_bytes)
+        actual = f"sha256:{_sha256(found)}" if isinstance(found, Path) else found.value
+        if actual != entry["hash"]:
+            raise InvalidInputError(
+                f"{label} does not hold the package as released: "
+                f"{descriptor.shown(entry.get('path'))} is {actual}, {where} records "
+                f"{descriptor.shown(entry['hash'])}; diff the release archive instead"
+            )
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _commit(home: Path, name: str, chosen: limits.Limits) -> tuple[str, str]:
