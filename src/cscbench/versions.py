@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 from cscbench import boundary, descriptor, limits, semver
 from cscbench.archive import DESCRIPTOR, UnreadableInput, open_package
 from cscbench.errors import InvalidInputError, UsageError
+from cscbench.gitrun import GitError, first_line, git
 from cscbench.paths import checkout
 from cscbench.record import RECORD, recorded_versions
 from cscbench.unpack import open_any
@@ -31,7 +31,6 @@ COMMIT = re.compile(r"[0-9a-f]{7,40}")
 # A tag as cscbench accepts one: a plain name, never an option, a path or a revision expression.
 TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 PACKAGE_PATHS = ("datapackage.json", "datapackage", "schemas")
-GIT_SECONDS = 120.0  # git archive of the package (today: well under a second)
 
 
 class CloneRequired(UsageError):
@@ -80,9 +79,9 @@ def open_version(name: str, chosen: limits.Limits | None = None) -> Iterator[Pat
     with tempfile.TemporaryDirectory(prefix="cscbench-version-") as folder:
         archive = Path(folder) / "package.zip"
         try:
-            _git(home, "archive", "--format=zip", "-o", str(archive), commit, "--", *PACKAGE_PATHS)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise UsageError(f"cannot take the package from {label}: {_first_line(exc)}") from None
+            git(home, "archive", "--format=zip", "-o", str(archive), commit, "--", *PACKAGE_PATHS)
+        except GitError as exc:
+            raise UsageError(f"cannot take the package from {label}: {first_line(exc)}") from None
         try:
             with open_package(archive, chosen) as found:
                 if match := VERSION.fullmatch(name):
@@ -160,8 +159,8 @@ def _commit(home: Path, name: str, chosen: limits.Limits) -> tuple[str, str]:
 def _tag(home: Path, name: str) -> str | None:
     """The commit of tag ``name`` (looked up under refs/tags/ only), or None."""
     try:
-        out = _git(home, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
-    except (OSError, subprocess.SubprocessError):
+        out = git(home, "rev-parse", "--verify", "--quiet", f"refs/tags/{name}^{{commit}}")
+    except GitError:
         return None
     commit = out.strip()
     return commit if COMMIT.fullmatch(commit) else None
@@ -169,25 +168,7 @@ def _tag(home: Path, name: str) -> str | None:
 
 def _has_commit(home: Path, commit: str) -> bool:
     try:
-        _git(home, "cat-file", "-e", f"{commit}^{{commit}}")
-    except (OSError, subprocess.SubprocessError):
+        git(home, "cat-file", "-e", f"{commit}^{{commit}}")
+    except GitError:
         return False
     return True
-
-
-def _git(home: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(home), *args],
-        capture_output=True,
-        text=True,
-        timeout=GIT_SECONDS,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    )
-    return done.stdout
-
-
-def _first_line(error: Exception) -> str:
-    """What git said (its first line of stderr), else the error itself."""
-    stderr = getattr(error, "stderr", None) or str(error)
-    return (str(stderr).strip().splitlines() or [""])[0]
