@@ -287,3 +287,15 @@ def test_a_record_whose_commit_does_not_hold_the_release(
     assert main(["diff", "1.1.0", "second"]) == 1
     err = capsys.readouterr().err
     assert "does not hold the package as released" in err and "observations.csv" in err
+
+
+def test_a_folder_git_cannot_read_is_said_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a repository (an unpacked source tree, say): git's own words, not "shallow clone"."""
+    home = tmp_path / "not-a-repo"
+    record(home, "1.0.0", "a" * 40)
+    monkeypatch.setattr(versions, "checkout", lambda: home)
+    assert main(["diff", "1.0.0", str(ROOT)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read release 1.0.0's commit" in err and "shallow" not in err

@@ -70,12 +70,7 @@ def open_version(name: str, chosen: limits.Limits | None = None) -> Iterator[Pat
             "folder instead, or run this from a clone"
         )
     commit, label = _commit(home, name, chosen or limits.from_env())
-    if not _has_commit(home, commit):
-        raise UsageError(
-            f"{label} is not in this clone (a shallow clone lacks older commits): fetch the "
-            "full history (git fetch --unshallow) or give the release archive "
-            "(cscbench-data-X.Y.Z.zip) instead"
-        )
+    _require_commit(home, commit, label)
     with tempfile.TemporaryDirectory(prefix="cscbench-version-") as folder:
         archive = Path(folder) / "package.zip"
         try:
@@ -166,9 +161,20 @@ def _tag(home: Path, name: str) -> str | None:
     return commit if COMMIT.fullmatch(commit) else None
 
 
-def _has_commit(home: Path, commit: str) -> bool:
+def _require_commit(home: Path, commit: str, label: str) -> None:
+    """A usage error unless the clone holds ``commit``: absent (a shallow clone), or git itself
+    cannot answer here (not installed, not a repository, a repository owned by another user)."""
     try:
         git(home, "cat-file", "-e", f"{commit}^{{commit}}")
-    except GitError:
-        return False
-    return True
+    except GitError as exc:
+        said = first_line(exc)
+        if "not a valid object name" not in said.lower():
+            raise UsageError(
+                f"cannot read {label} with git in {home} ({said}); give the release archive "
+                "(cscbench-data-X.Y.Z.zip) instead"
+            ) from None
+        raise UsageError(
+            f"{label} is not in this clone (a shallow clone lacks older commits): fetch the "
+            "full history (git fetch --unshallow) or give the release archive "
+            "(cscbench-data-X.Y.Z.zip) instead"
+        ) from None
