@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 from release_helpers import edit_rows, set_cell, small_package
 
@@ -21,6 +23,7 @@ import cscbench
 from cscbench import boundary, versions
 from cscbench.archive import UnreadableInput, write_zip
 from cscbench.cli import main
+from cscbench.diff import HeaderMismatch, check_header
 from cscbench.loader import PackageRefused
 from cscbench.paths import ROOT
 
@@ -299,3 +302,39 @@ def test_a_folder_git_cannot_read_is_said_as_such(
     assert main(["diff", "1.0.0", str(ROOT)]) == 2
     err = capsys.readouterr().err
     assert "cannot read release 1.0.0's commit" in err and "shallow" not in err
+
+
+# ---------------------------------------------------------------------------- general rules
+
+SCHEMA_FIELDS = ["area_code", "name", "status"]
+
+
+@given(st.text(max_size=40))
+def test_a_version_name_is_never_an_option_or_a_path(text: str) -> None:
+    if versions.is_version_name(text):
+        assert not text.startswith("-") and "/" not in text and ".." not in text
+        assert text.isascii() and text.isprintable() and " " not in text
+
+
+@given(
+    st.permutations(SCHEMA_FIELDS),
+    st.sets(st.sampled_from(SCHEMA_FIELDS)),
+    st.lists(st.text(alphabet="abc_", min_size=1, max_size=4), max_size=2),
+)
+def test_a_header_passes_exactly_when_it_holds_the_schemas_columns(
+    order: list[str], dropped: set[str], added: list[str]
+) -> None:
+    """Any order of the schema's columns passes; a missing one is named first, else an extra."""
+    columns = [c for c in order if c not in dropped] + added
+    schema = {"fields": [{"name": f} for f in SCHEMA_FIELDS]}
+    resource = {"path": "datapackage/areas.csv", "schema": "schemas/areas.schema.json"}
+    missing = [f for f in SCHEMA_FIELDS if f in dropped]
+    if not (missing or added):
+        check_header("pkg", resource, columns, schema)
+        return
+    with pytest.raises(HeaderMismatch) as invalid:
+        check_header("pkg", resource, columns, schema)
+    named = missing[0] if missing else added[0]
+    assert "pkg: datapackage/areas.csv: " in str(invalid.value) and repr(named) in str(
+        invalid.value
+    )

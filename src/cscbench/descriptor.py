@@ -284,9 +284,9 @@ def resource_path(
 def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Issue]:
     """Each of :data:`REQUIRED_RESOURCES` the descriptor does not list, as a
     ``package.missing_resource`` issue (a descriptor that could not be read has its own)."""
-    if checked.package is None or not isinstance(checked.package.get("resources"), list):
+    listed = checked.package.get("resources") if checked.package is not None else None
+    if not isinstance(listed, list) or not listed:  # package.no_resources says so already
         return []
-    listed = set(checked.order)
     return [
         Issue(
             "package.missing_resource",
@@ -296,7 +296,7 @@ def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Iss
             f"every resource a cscbench package needs ({', '.join(REQUIRED_RESOURCES)})",
         )
         for name in REQUIRED_RESOURCES
-        if name not in listed
+        if name not in checked.order
     ]
 
 
