@@ -61,6 +61,15 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_zip(target, [(f"{top}/{name}", ROOT / name) for name in files])
 
 
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small package (a few councils) and its release zip, for the URL tests."""
+    descriptor = small_package(tmp_path_factory.mktemp("small") / "pkg")
+    files = [p for p in descriptor.parent.rglob("*") if p.is_file()]
+    members = [(f"top/{p.relative_to(descriptor.parent).as_posix()}", p) for p in files]
+    return descriptor, write_zip(descriptor.parent.parent / "small.zip", members)
+
+
 # ---------------------------------------------------------------------------- archives for load()
 
 
@@ -73,19 +82,21 @@ def test_load_from_a_release_archive_equals_the_committed_package(archive: Path)
 
 
 def test_a_url_archive_is_fetched_only_when_allowed(
-    archive: Path, httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+    small: tuple[Path, Path], httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    descriptor, archive = small
     httpserver.expect_request("/cscbench-data.zip").respond_with_data(
         archive.read_bytes(), content_type="application/zip"
     )
     url = httpserver.url_for("/cscbench-data.zip")
     with pytest.raises(UnreadableInput, match="allow_remote=True"):
         cscbench.load("areas", url)
-    assert main(["diff", url, str(ROOT)]) == 2
+    assert main(["diff", url, str(descriptor)]) == 2
     assert "--allow-remote" in capsys.readouterr().err
     assert not httpserver.log, "a URL was fetched without allow_remote"
-    assert cscbench.load("areas", url, allow_remote=True).equals(cscbench.load("areas"))
-    assert main(["diff", url, str(ROOT), "--allow-remote"]) == 0
+    fetched = cscbench.load("inspections", url, allow_remote=True)
+    assert fetched.equals(cscbench.load("inspections", descriptor))
+    assert main(["diff", url, str(descriptor), "--allow-remote"]) == 0
     assert capsys.readouterr().out.strip().endswith("no differences")
 
 

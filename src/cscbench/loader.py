@@ -160,7 +160,8 @@ def load(
 
     ``package`` is a ``datapackage.json``, its folder, a release archive
     (``cscbench-data-X.Y.Z.zip``) or, with ``allow_remote=True``, an archive's http(s) URL
-    (downloaded within ``CSCBENCH_MAX_REMOTE_BYTES`` and ``CSCBENCH_REMOTE_TIMEOUT``). Every file
+    (downloaded within ``CSCBENCH_MAX_REMOTE_BYTES`` and ``CSCBENCH_REMOTE_TIMEOUT``, on each
+    call: for several loads, download it once and pass the file). Every file
     is read through the package boundary as ``cscbench validate`` reads it: a path leading
     outside the package, a FIFO or device in place of a CSV, an unusable descriptor or schema
     raise :class:`PackageRefused` with the words ``validate`` uses.
