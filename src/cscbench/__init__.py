@@ -27,26 +27,34 @@ Package = str | Path | None
 
 
 def load(
-    resource: str, package: Package = None, *, current: bool = False, expand_joint: bool = False
+    resource: str,
+    package: Package = None,
+    *,
+    current: bool = False,
+    expand_joint: bool = False,
+    allow_remote: bool = False,
 ) -> pl.DataFrame:
-    """One resource as a typed polars frame; see :func:`cscbench.loader.load` for the options."""
+    """One resource as a typed polars frame; ``package`` may be a descriptor, its folder, a release
+    zip or (``allow_remote=True``) its URL. See :func:`cscbench.loader.load` for the options."""
     from cscbench.loader import load as _load
 
-    return _load(resource, package, current=current, expand_joint=expand_joint)
+    return _load(
+        resource, package, current=current, expand_joint=expand_joint, allow_remote=allow_remote
+    )
 
 
-def resources(package: Package = None) -> list[str]:
+def resources(package: Package = None, *, allow_remote: bool = False) -> list[str]:
     """The package's resource names."""
     from cscbench.loader import resources as _resources
 
-    return _resources(package)
+    return _resources(package, allow_remote=allow_remote)
 
 
-def find_area(query: str, package: Package = None) -> dict[str, Any]:
+def find_area(query: str, package: Package = None, *, allow_remote: bool = False) -> dict[str, Any]:
     """The area for a name variant, GSS code or DfE code; see :func:`cscbench.loader.find_area`."""
     from cscbench.loader import find_area as _find_area
 
-    return _find_area(query, package)
+    return _find_area(query, package, allow_remote=allow_remote)
 
 
 def package_dir() -> Path:

@@ -55,6 +55,13 @@ CATALOGUE: dict[str, Check] = {
             "Restore the resources list from the release; a data package needs at least one.",
         ),
         Check(
+            "package.missing_resource",
+            "datapackage.json lacks a resource every cscbench package needs (the message "
+            "names it and lists them all)",
+            "Restore the resource's entry (and its file and schema) from the release, or "
+            "regenerate the package with `cscbench ingest`.",
+        ),
+        Check(
             "package.duplicate_name",
             "Two resources have the same name",
             "Give each resource its own name; the second one with a name is not checked.",

@@ -222,12 +222,19 @@ def _parser() -> argparse.ArgumentParser:
     diff = sub.add_parser(
         "diff",
         help="what changed between two packages",
-        description="Compare two packages (datapackage.json, its folder, or a release zip). "
-        "Exit codes as diff(1): 0 no differences, 1 differences, 2 usage error or unreadable "
-        "input, 3 internal error.",
+        description="Compare two packages: each a datapackage.json, its folder, a release zip "
+        "(or with --allow-remote its URL), or from a clone a recorded release version or tag "
+        "(cscbench diff 0.1.0 0.2.0; taken from git by cscbench). Exit codes as diff(1): "
+        "0 no differences, 1 differences (or an invalid package: its header does not match its "
+        "schema), 2 usage error or unreadable input, 3 internal error.",
     )
-    diff.add_argument("old", help="the older package")
-    diff.add_argument("new", help="the newer package")
+    diff.add_argument("old", help="the older package, archive, URL, version or tag")
+    diff.add_argument("new", help="the newer package, archive, URL, version or tag")
+    diff.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="download a release archive given as an http(s) URL (size and time limits apply)",
+    )
     diff.add_argument(
         "--format",
         choices=["text", "json", "markdown"],
@@ -505,12 +512,15 @@ def cmd_release(args: argparse.Namespace) -> ExitCode:
 
 def cmd_diff(args: argparse.Namespace) -> ExitCode:
     """Exit codes as diff(1): 0 no differences, 1 differences, 2 an input cannot be read."""
-    from cscbench.archive import open_package
     from cscbench.changes import render_markdown, render_text
     from cscbench.diff import diff_packages, read_package
+    from cscbench.versions import open_side
 
-    with open_package(Path(args.old)) as old, open_package(Path(args.new)) as new:
-        result = diff_packages(read_package(old), read_package(new))
+    with (
+        open_side(args.old, args.allow_remote) as old,
+        open_side(args.new, args.allow_remote) as new,
+    ):
+        result = diff_packages(read_package(old, args.old), read_package(new, args.new))
     if args.format == "json":
         emit(json_text(result.to_dict()))
     elif args.format == "markdown":
@@ -544,7 +554,7 @@ def input_of(args: argparse.Namespace) -> str:
     if args.command in ("ingest", "fetch"):
         return str(raw_dir(value))
     if args.command == "diff":
-        return f"{Path(args.old).resolve()} and {Path(args.new).resolve()}"
+        return f"{args.old} and {args.new}"
     return str(_descriptor(str(value)).resolve())
 
 

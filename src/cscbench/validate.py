@@ -23,7 +23,7 @@ from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
 from cscbench.choices import ENGINES
 from cscbench.csvfile import FileProblem, TextTable, read_table
-from cscbench.descriptor import Entry, Issue
+from cscbench.descriptor import Entry, Issue, missing_resources
 from cscbench.descriptor import plan as descriptor_plan
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 from cscbench.report import (
@@ -695,6 +695,7 @@ def validate_package(
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
+            tally.extend(issue_problem(i) for i in missing_resources(checked))
             frames = check_resources(checked.entries, tally, chosen.file_bytes)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.frictionless_engine import frictionless_problems

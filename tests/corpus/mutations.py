@@ -235,7 +235,8 @@ def _value(spec: dict[str, Any], server: str) -> Any:
 
 def _package_ops(case: dict[str, Any], dst: Path, server: str) -> None:
     """The descriptor and schema mutations: ``descriptor`` (one key of one resource),
-    ``add_resource`` (a copy of a resource under another name), ``descriptor_text`` (the whole
+    ``add_resource`` (a copy of a resource under another name), ``remove_resource`` (a resource's
+    entry dropped), ``descriptor_text`` (the whole
     file), ``schema`` (one constraint of one field), ``schema_text`` (a whole schema file), and
     the ops in PACKAGE_OPS."""
     path = dst / "datapackage.json"
@@ -247,6 +248,8 @@ def _package_ops(case: dict[str, Any], dst: Path, server: str) -> None:
     if "add_resource" in case:
         spec = case["add_resource"]
         package["resources"].append({**by_name[spec["copy"]], "name": spec["name"]})
+    if "remove_resource" in case:
+        package["resources"].remove(by_name[case["remove_resource"]])
     path.write_text(json.dumps(package, indent=2), encoding="utf-8")
     if "descriptor_text" in case:
         path.write_text(case["descriptor_text"], encoding="utf-8")
