@@ -117,12 +117,12 @@ def resolve_council(query: str, areas: pl.DataFrame, package: str | Path | None)
     if row["status"] == "abolished" and row["successor_code"]:
         successors = _names(areas, row["successor_code"].split("|"))
         raise UnknownCouncilError(
-            f"{label} was abolished on {row['end_date']} and split between {successors}: "
-            "compare those councils instead"
+            f"{label} was abolished on {row['end_date']} and its area split or merged, so its "
+            f"figures are not carried over: compare {successors} instead"
         )
     raise UnknownCouncilError(
-        f"{label} is a {row['level'].replace('_', ' ')}, not a council: its region and England "
-        "figures are columns of every council's row"
+        f"{label} is not a council (its level is {row['level']}); region and England figures "
+        "are columns of every council's row"
     )
 
 
@@ -154,7 +154,8 @@ def choose_indicators(
     if ids is None and theme is None:
         chosen = pl.col("headline_order").is_not_null()
     else:
-        chosen = pl.col("indicator_id").is_in(list(ids or ())) | (pl.col("theme") == theme)
+        in_theme = pl.lit(False) if theme is None else pl.col("theme") == theme
+        chosen = pl.col("indicator_id").is_in(list(ids or ())) | in_theme
     return (
         indicators.filter(chosen)
         .sort(pl.col("headline_order"), "indicator_id", nulls_last=True)["indicator_id"]
