@@ -7,8 +7,8 @@ library only) when first called, and nothing here touches the optional extras.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"

@@ -381,7 +381,7 @@ def _aligned(header: tuple[str, ...], rows: list[tuple[str, ...]], notes: list[s
         return "  ".join(padded).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
-    return "\n".join([line(header), rule, *map(line, rows), *([""] + notes if notes else [])])
+    return "\n".join([line(header), rule, *map(line, rows), *(["", *notes] if notes else [])])
 
 
 def _markdown(header: tuple[str, ...], rows: list[tuple[str, ...]], notes: list[str]) -> str:
@@ -389,4 +389,4 @@ def _markdown(header: tuple[str, ...], rows: list[tuple[str, ...]], notes: list[
         return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
     rule = "|" + "|".join("---:" if h in NUMERIC else "---" for h in header) + "|"
-    return "\n".join([line(header), rule, *map(line, rows), *([""] + notes if notes else [])])
+    return "\n".join([line(header), rule, *map(line, rows), *(["", *notes] if notes else [])])
