@@ -10,6 +10,8 @@ import ast
 import csv
 import io
 import json
+import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -423,3 +425,30 @@ def test_no_module_imports_compare_as_a_module() -> None:
                 names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
                 wrong += [f"{path}:{node.lineno}" for n in names if n == "cscbench.compare"]
     assert wrong == [], "use `from cscbench import comparison` for the grid library"
+
+
+# ---------------------------------------------------------------------------- README
+
+
+def test_readme_examples_run_as_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's compare examples: the Python block gives the figures its comment states, and
+    the command prints exactly the text shown under it."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if ".compare(" in b]
+    names: dict[str, object] = {"pl": pl, "cscbench": cscbench}
+    exec(compile(block, "README.md compare example", "exec"), names)
+    leeds = names["caseload_ranks"].row(0, named=True)  # type: ignore[attr-defined]
+    assert leeds == {
+        "area_name": "Leeds",
+        "value": 14.8,
+        "rank": 54,
+        "ranked_count": 148,
+        "band": "B",
+        "change_direction": "worse",
+        "sn_median": 15.55,
+    }
+    command, shown = re.search(
+        r"```sh\n(cscbench compare .*?)\n```\n\n```text\n(.*?)```", readme, re.S
+    ).groups()  # type: ignore[union-attr]
+    code, out, _ = run(shlex.split(command)[2:], capsys)
+    assert code == 0 and out == shown
