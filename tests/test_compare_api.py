@@ -12,10 +12,12 @@ import io
 import json
 import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -328,6 +330,26 @@ def test_theme_indicators_and_a_period() -> None:
         .item()
         for c in ("E08000035", "E08000036")
     ]
+
+
+def test_an_untrusted_package_is_checked_before_it_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    copy = tmp_path / "package"
+    shutil.copytree(ROOT / "schemas", copy / "schemas")
+    shutil.copytree(ROOT / "datapackage", copy / "datapackage")
+    descriptor = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"][0]["path"] = "../../../../../../etc/passwd"
+    (copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    code, out, err = run(["Leeds", "--package", str(copy)], capsys)
+    assert code == 1 and out == "" and "etc/passwd" in err and "cannot be compared" in err
+    code, _, err = run(["Leeds", "--package", str(tmp_path / "nowhere")], capsys)
+    assert code == 2 and "not found" in err
+    (copy / "datapackage" / "areas.csv").write_text("not,a\npackage\n", encoding="utf-8")
+    descriptor["resources"][0]["path"] = "datapackage/announcements.csv"
+    (copy / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    code, out, err = run(["Leeds", "--package", str(copy)], capsys)
+    assert code == 1 and "could not be read" in err and "cscbench validate" in err, err
 
 
 # ---------------------------------------------------------------------------- formats

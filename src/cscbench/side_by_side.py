@@ -22,9 +22,11 @@ from typing import Any
 import polars as pl
 
 from cscbench import comparison
-from cscbench.errors import UsageError
+from cscbench.descriptor import plan
+from cscbench.errors import InvalidInputError, UsageError
 from cscbench.loader import find_area, load, resources
 from cscbench.names import NameMatchError
+from cscbench.paths import default_package
 from cscbench.report import json_text
 from cscbench.series import as_text
 
@@ -190,6 +192,25 @@ def choose_period(grid: pl.DataFrame, period: str) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- the frame
 
 
+def check_package(package: str | Path | None) -> None:
+    """Refuse a package whose descriptor or Table Schemas are broken, or that names a file
+    outside its folder or over the size limits (:mod:`cscbench.boundary`), before reading it:
+    someone else's package is untrusted input. Needs no extra (the full check is ``validate``)."""
+    path = Path(package) if package else default_package()
+    descriptor = path / "datapackage.json" if path.is_dir() else path
+    checked = plan(descriptor)
+    checked.close()
+    if checked.issues:
+        shown = "; ".join(
+            f"{i.where}: got {i.value}, expected {i.expected}" for i in checked.issues[:3]
+        )
+        more = len(checked.issues) - 3
+        raise InvalidInputError(
+            f"{descriptor} cannot be compared: {shown}"
+            + (f" (and {more} more)" if more > 0 else "")
+        )
+
+
 def compare(
     councils: Sequence[str],
     indicators: Sequence[str] | None = None,
@@ -201,6 +222,7 @@ def compare(
     order; see :func:`cscbench.compare` for the columns."""
     if not councils:
         raise UnknownCouncilError("name at least one council")
+    check_package(package)
     areas = as_text(load("areas", package))
     indicator_frame = as_text(load("indicators", package))
     asked = [resolve_council(q, areas, package) for q in councils]
