@@ -306,6 +306,8 @@ def test_an_unknown_choice_exits_2_with_the_valid_ones(
 ) -> None:
     code, out, err = run(["Leeds", *args], capsys)
     assert code == 2 and out == "" and message in err, err
+    if args[0] == "--indicator":  # every id, after the closest
+        assert "indicator ids are absence_rate_fte, agency_cover_fte," in err
 
 
 def test_unknown_choices_are_typed_with_their_choices(capsys: pytest.CaptureFixture[str]) -> None:

@@ -143,7 +143,7 @@ def choose_indicators(
         if wanted not in known:
             raise UnknownChoiceError(
                 f"no indicator {wanted!r}{_did_you_mean(wanted, known)}; the package's "
-                f"{len(known)} indicator ids are listed by cscbench.load('indicators')",
+                f"{len(known)} indicator ids are " + ", ".join(known),
                 known,
             )
     themes = sorted(indicators["theme"].unique().to_list())
