@@ -317,6 +317,8 @@ def test_unknown_choices_are_typed_with_their_choices(capsys: pytest.CaptureFixt
     code, out, _ = run(["Leeds", "--period", "1999", "--format", "json"], capsys)
     body = json.loads(out)
     assert code == 2 and body["rows"] is None and body["error"]["kind"] == "usage"
+    code, out, err = run(["--format", "json"], capsys)  # argparse's own error: no council
+    assert code == 2 and json.loads(out)["rows"] is None and "COUNCIL" in err
 
 
 def test_theme_indicators_and_a_period() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -89,19 +88,11 @@ class UnknownChoiceError(CompareError):
     """An indicator id, theme or period the package does not hold for the chosen indicators."""
 
 
-@dataclass(frozen=True)
-class Council:
-    """One council asked for: what the user typed and the ranked unit it resolved to."""
-
-    query: str
-    unit_code: str
-
-
 # ---------------------------------------------------------------------------- choosing
 
 
-def resolve_council(query: str, areas: pl.DataFrame, package: str | Path | None) -> Council:
-    """The current council (or joint return) a name, GSS code or DfE code means.
+def resolve_council(query: str, areas: pl.DataFrame, package: str | Path | None) -> str:
+    """The code of the current council (or joint return) a name, GSS code or DfE code means.
 
     A superseded code (Barnsley's E08000016) resolves to its current council through
     ``series_code``; an abolished council split in two, a region or England is refused with what
@@ -114,7 +105,7 @@ def resolve_council(query: str, areas: pl.DataFrame, package: str | Path | None)
     units = comparison.units(areas)
     unit = row["series_code"] or row["area_code"]
     if unit in units["unit_code"]:
-        return Council(query, unit)
+        return unit
     label = f"{query!r} ({row['name']}, {row['area_code']})"
     if row["status"] == "abolished" and row["successor_code"]:
         successors = _names(areas, row["successor_code"].split("|"))
@@ -226,7 +217,7 @@ def compare(
     areas = as_text(load("areas", package))
     indicator_frame = as_text(load("indicators", package))
     asked = [resolve_council(q, areas, package) for q in councils]
-    order = list(dict.fromkeys(c.unit_code for c in asked))  # a council named twice shows once
+    order = list(dict.fromkeys(asked))  # a council named twice is shown once
     ids = choose_indicators(indicator_frame, indicators, theme)
     observations = load("observations", package).filter(pl.col("indicator_id").is_in(ids))
     inputs = comparison.Inputs(
@@ -363,8 +354,9 @@ def _rank(row: dict[str, Any], mark: Any) -> str:
 
 
 def _change(row: dict[str, Any], decimals: int | None) -> str:
-    if row["change"] is None:
-        return ""
+    if row["change"] is None:  # say why when only the previous figure is missing
+        missing = row["value"] is not None and row["previous_period"] is not None
+        return f"no figure for {row['previous_period']}" if missing else ""
     text = number(row["change"], decimals, signed=True)
     direction = f", {row['change_direction']}" if row["change_direction"] else ""
     return f"{text} since {row['previous_period']}{direction}"
