@@ -91,20 +91,24 @@ class UnknownChoiceError(CompareError):
 # ---------------------------------------------------------------------------- choosing
 
 
-def resolve_council(query: str, areas: pl.DataFrame, package: str | Path | None) -> str:
-    """The code of the current council (or joint return) a name, GSS code or DfE code means.
+def resolve_council(
+    query: str, areas: pl.DataFrame, units: frozenset[str], package: str | Path | None
+) -> str:
+    """The code of the current council (or joint return: ``units``, the ranked units' codes) a
+    name, GSS code or DfE code means.
 
     A superseded code (Barnsley's E08000016) resolves to its current council through
     ``series_code``; an abolished council split in two, a region or England is refused with what
     to ask for instead.
     """
+    if query in units:  # a current code needs no name lookup
+        return query
     try:
         row = find_area(query, package)
     except NameMatchError as exc:
         raise UnknownCouncilError(str(exc)) from None
-    units = comparison.units(areas)
     unit = row["series_code"] or row["area_code"]
-    if unit in units["unit_code"]:
+    if unit in units:
         return unit
     label = f"{query!r} ({row['name']}, {row['area_code']})"
     if row["status"] == "abolished" and row["successor_code"]:
@@ -216,7 +220,8 @@ def compare(
     check_package(package)
     areas = as_text(load("areas", package))
     indicator_frame = as_text(load("indicators", package))
-    asked = [resolve_council(q, areas, package) for q in councils]
+    units = frozenset(comparison.units(areas)["unit_code"])
+    asked = [resolve_council(q, areas, units, package) for q in councils]
     order = list(dict.fromkeys(asked))  # a council named twice is shown once
     ids = choose_indicators(indicator_frame, indicators, theme)
     observations = load("observations", package).filter(pl.col("indicator_id").is_in(ids))
