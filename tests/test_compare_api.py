@@ -277,6 +277,17 @@ def test_a_council_named_twice_is_shown_once() -> None:
     assert frame["area_code"].to_list() == ["E08000035"]
 
 
+def test_councils_by_the_names_they_use_and_as_one_list() -> None:
+    frame = cscbench.compare(
+        ["Bradford Council", "Leeds City Council", "Hull", "383"], indicators="caseload_fte"
+    )
+    assert frame["area_code"].to_list() == ["E08000032", "E08000035", "E06000010"]
+    with pytest.raises(UnknownCouncilError, match="did you mean 'Bradford'"):
+        cscbench.compare("Brdford Council")
+    with pytest.raises(TypeError, match="names or codes"):
+        cscbench.compare(5)  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------------------- choices
 
 

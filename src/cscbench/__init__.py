@@ -75,7 +75,8 @@ def compare(
     """Councils side by side: one row per council and indicator, as ``cscbench compare`` prints.
 
     ``councils``: names in any variant the areas know ("Hull", "Bradford Council"), GSS codes (a
-    superseded one, such as Barnsley's E08000016, means the current council) or DfE codes.
+    superseded one, such as Barnsley's E08000016, means the current council) or DfE codes; or one
+    list of them.
     ``indicators``: ids, and/or ``theme``: a theme's indicators; neither gives the headline
     indicators. ``period``: ``"latest"`` (each indicator's own latest period) or a period as
     published (``"2024"``, ``"2023-24"``), keeping the indicators that have it. Rows follow the
@@ -97,5 +98,7 @@ def compare(
     """
     from cscbench.side_by_side import compare as _compare
 
+    if len(councils) == 1 and isinstance(councils[0], list | tuple):  # compare(["Leeds", "Hull"])
+        councils = tuple(councils[0])
     ids = [indicators] if isinstance(indicators, str) else indicators
     return _compare(councils, ids, theme, period, package)

@@ -13,6 +13,7 @@ the whole grid's, built in a fraction of the time.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
@@ -32,6 +33,10 @@ from cscbench.series import as_text
 LATEST = "latest"
 FORMATS = ("text", "csv", "json", "markdown")
 SUGGESTIONS = 5
+# Tried only when the name as given matches nothing, so an area named "... Council" still wins.
+COUNCIL_SUFFIX = re.compile(
+    r"\s+(metropolitan\s+)?(borough\s+|city\s+|county\s+|district\s+)?council$", re.IGNORECASE
+)
 # The frame's columns, in order; csv and json carry exactly these.
 COLUMNS = (
     "area_code",
@@ -97,16 +102,23 @@ def resolve_council(
     """The code of the current council (or joint return: ``units``, the ranked units' codes) a
     name, GSS code or DfE code means.
 
-    A superseded code (Barnsley's E08000016) resolves to its current council through
-    ``series_code``; an abolished council split in two, a region or England is refused with what
-    to ask for instead.
+    A name the areas do not know is tried again without a trailing "Council" ("Leeds City
+    Council" is Leeds). A superseded code (Barnsley's E08000016) resolves to its current council
+    through ``series_code``; an abolished council split in two, a region or England is refused
+    with what to ask for instead.
     """
     if query in units:  # a current code needs no name lookup
         return query
+    shorter = COUNCIL_SUFFIX.sub("", query.strip())
     try:
         row = find_area(query, package)
     except NameMatchError as exc:
-        raise UnknownCouncilError(str(exc)) from None
+        if shorter == query.strip():
+            raise UnknownCouncilError(str(exc)) from None
+        try:  # "Bradford Council", "Leeds City Council": how councils name themselves
+            row = find_area(shorter, package)
+        except NameMatchError as again:  # its suggestions are for the name without "Council"
+            raise UnknownCouncilError(f"no area matches {query!r}: {again}") from None
     unit = row["series_code"] or row["area_code"]
     if unit in units:
         return unit
@@ -217,6 +229,8 @@ def compare(
     order; see :func:`cscbench.compare` for the columns."""
     if not councils:
         raise UnknownCouncilError("name at least one council")
+    if not all(isinstance(q, str) for q in councils):
+        raise TypeError(f"councils are names or codes (text), not {list(councils)!r}")
     check_package(package)
     areas = as_text(load("areas", package))
     indicator_frame = as_text(load("indicators", package))
