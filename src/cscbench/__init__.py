@@ -74,7 +74,7 @@ def compare(
 ) -> pl.DataFrame:
     """Councils side by side: one row per council and indicator, as ``cscbench compare`` prints.
 
-    ``councils``: names in any variant the areas know ("Hull", "Bradford Council"), GSS codes (a
+    ``councils``: names in any variant the areas know ("Hull", "Leeds City Council"), GSS codes (a
     superseded one, such as Barnsley's E08000016, means the current council) or DfE codes; or one
     list of them.
     ``indicators``: ids, and/or ``theme``: a theme's indicators; neither gives the headline
