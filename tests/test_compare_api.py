@@ -119,6 +119,26 @@ def test_values_and_comparators_are_the_packages(
     assert checked["region_value"].eq_missing(checked["r"]).all()
 
 
+def test_rows_are_the_whole_grids_rows() -> None:
+    """Narrowing the observations to the chosen indicators and the neighbour statistics to the
+    chosen councils changes no figure: the rows are those of the grid the site is built from."""
+    councils = ["Leeds", "Kirklees", "North Northamptonshire", "Isles of Scilly"]
+    headline = cscbench.load("indicators").filter(pl.col("headline_order").is_not_null())
+    frame = cscbench.compare(*councils, theme="workforce", indicators=headline["indicator_id"])
+    inputs = comparison.Inputs(
+        *(cscbench.load(n) for n in ("areas", "indicators", "observations")),
+        cscbench.load("statistical_neighbours"),
+        cscbench.load("caveats"),
+    )
+    grid = comparison.latest(comparison.build(inputs).grid).rename({"unit_code": "area_code"})
+    shared = [c for c in frame.columns if c in grid.columns and c != "basis_code"]
+    whole = frame.select("area_code", "indicator_id").join(
+        grid.select(shared), on=["area_code", "indicator_id"], how="left", maintain_order="left"
+    )
+    assert frame.height > 80 and len(shared) > 25
+    assert frame.select(shared).equals(whole.select(shared))
+
+
 def test_ranks_are_min_ranks_among_councils_with_an_unflagged_figure(
     every_council: pl.DataFrame, observations: pl.DataFrame
 ) -> None:

@@ -5,9 +5,10 @@ from :func:`cscbench.comparison.build`'s grid, so the API, the command line and 
 construction; this module only picks councils, indicators and a period, and lays the rows out.
 It needs polars and the standard library only (the core install).
 
-Observations are narrowed to the chosen indicators before the grid is built: ranks, bands,
-neighbour statistics and changes are all taken within one indicator, so the rows are the same as
-the whole grid's, built in a fraction of the time.
+Observations are narrowed to the chosen indicators before the grid is built, and neighbour
+statistics are computed for the chosen councils only: ranks, bands, neighbour statistics and
+changes are all taken within one indicator, so the rows are the same as the whole grid's
+(a test checks this), built in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -237,7 +238,8 @@ def compare(
     units = frozenset(comparison.units(areas)["unit_code"])
     asked = [resolve_council(q, areas, units, package) for q in councils]
     order = list(dict.fromkeys(asked))  # a council named twice is shown once
-    ids = choose_indicators(indicator_frame, indicators, theme)
+    wanted = None if indicators is None else [str(i) for i in indicators]  # a Series too
+    ids = choose_indicators(indicator_frame, wanted, theme)
     observations = load("observations", package).filter(pl.col("indicator_id").is_in(ids))
     inputs = comparison.Inputs(
         areas,
@@ -246,7 +248,7 @@ def compare(
         load("statistical_neighbours", package),
         load("caveats", package) if "caveats" in resources(package) else None,
     )
-    grid = choose_period(comparison.build(inputs).grid, period)
+    grid = choose_period(comparison.build(inputs, neighbours_of=order).grid, period)
     return _rows(grid, areas, indicator_frame, order, ids)
 
 
