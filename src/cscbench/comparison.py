@@ -1,5 +1,9 @@
 """Comparisons: latest values, trends, comparators, ranks and bands. Pure polars, no formatting.
 
+The grid the site's tables and :func:`cscbench.compare` (:mod:`cscbench.side_by_side`) both read.
+This module was ``cscbench.compare`` until that name became the public function; import it as
+``from cscbench import comparison``.
+
 The rules are design.md's "Comparison rules", made precise here:
 
 * **One line per council.** Observations keep the code their source used; everything here joins
