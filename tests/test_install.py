@@ -123,6 +123,7 @@ print(json.dumps({
     "outstanding_2025": int(
         (cscbench.latest_judgements(as_at="2025-03-31")["grade"] == "Outstanding").sum()
     ),
+    "compare": cscbench.compare("Leeds", "Wakefield", "Bradford").height,
     "package_dir": str(cscbench.package_dir()),
     "heavy": sorted(m for m in HEAVY if m in sys.modules),
 }))
@@ -176,6 +177,9 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
     assert all(n > 0 for n in seen["counts"].values())
     assert seen["barnsley"] > 0 and seen["hull"] == "E06000010" and seen["judgements"] == 153
     assert seen["outstanding_2025"] == 36  # Ofsted's cut-offs travel in the wheel
+    assert seen["compare"] > 0
+    done = _run([cscbench, "compare", "Leeds", "Wakefield", "Bradford", "--format", "json"])
+    assert done.returncode == 0 and len(json.loads(done.stdout)["rows"]) == seen["compare"]
     assert seen["package_dir"].startswith(str(venv)) and seen["heavy"] == []
 
     for command, message in (

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from test_ingest_revenue_outturn import ods_rows, published_cells, write_ods
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.ingest import ofsted_inyear, revenue_outturn
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.registry import default_registry

@@ -32,7 +32,7 @@ from polars.dataframe.group_by import GroupBy
 
 import cscbench
 import cscbench.publish as publish_module
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.cli import main
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.paths import ROOT

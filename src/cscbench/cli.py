@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff``.
+"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff | compare``.
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -55,11 +55,12 @@ INPUTS = {
     "fetch": "raw_dir",
     "release": "package",
     "diff": "new",
+    "compare": "package",
 }
 # Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
 CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
 # Commands whose --format json answers in JSON in every outcome, and the key of their verdict.
-JSON_VERDICTS = {"validate": "valid", "diff": "differences"}
+JSON_VERDICTS = {"validate": "valid", "diff": "differences", "compare": "rows"}
 
 
 class BadArguments(Exception):
@@ -240,6 +241,44 @@ def _parser() -> argparse.ArgumentParser:
         choices=["text", "json", "markdown"],
         default="text",
         help="text for people, json for machines (every row), markdown for the CHANGELOG",
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        help="councils side by side: value, rank, band, change, region, England, neighbours",
+        description="One row per council and indicator: period, value, status, rank of N, band, "
+        "caveat, change since the previous period (better/worse by the indicator's polarity), the "
+        "region's and England's figures and the statistical neighbours' median. Exit codes: 0 ok, "
+        "1 the package cannot be read, 2 usage error (an unknown council, indicator, theme or "
+        "period), 3 internal error.",
+    )
+    compare.add_argument(
+        "councils",
+        nargs="+",
+        metavar="COUNCIL",
+        help="a name in any variant the package knows, a GSS code or a DfE code",
+    )
+    compare.add_argument(
+        "--indicator",
+        action="append",
+        metavar="ID",
+        help="an indicator id (repeatable; default: the headline indicators)",
+    )
+    compare.add_argument("--theme", help="every indicator of this theme (workforce, spending, ...)")
+    compare.add_argument(
+        "--period",
+        default="latest",
+        help="latest (default: each indicator's latest period) or a period as published (2024, "
+        "2023-24)",
+    )
+    compare.add_argument(
+        "--format",
+        choices=["text", "csv", "json", "markdown"],
+        default="text",
+        help="text for people, markdown for documents, csv and json for machines (every column)",
+    )
+    compare.add_argument(
+        "--package", default=str(default_package()), help="default: the installed package"
     )
     return parser
 
@@ -530,6 +569,30 @@ def cmd_diff(args: argparse.Namespace) -> ExitCode:
     return ExitCode.INVALID if result.different else ExitCode.OK
 
 
+def cmd_compare(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 with the rows, 2 for a council, indicator, theme or period the package lacks, 1 when
+    the package itself cannot be read."""
+    import polars as pl
+
+    from cscbench.side_by_side import compare, render
+
+    descriptor = _descriptor(args.package)
+    if not descriptor.exists():
+        raise UsageError(f"{descriptor} not found")
+    try:
+        frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
+    except (pl.exceptions.PolarsError, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, CscbenchError):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InvalidInputError(
+            f"{descriptor} could not be read ({first}); run `cscbench validate {descriptor}`"
+        ) from exc
+    text = render(frame, args.format)
+    emit(text if args.format == "json" else terminal(text))
+    return ExitCode.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
     "fetch": cmd_fetch,
@@ -537,6 +600,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "publish": cmd_publish,
     "release": cmd_release,
     "diff": cmd_diff,
+    "compare": cmd_compare,
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.domain import ENGLAND
 from cscbench.names import normalise_name
 from cscbench.publish import formatting as fmt
