@@ -166,7 +166,18 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
         pattern = c["pattern"]
         anchored = f"^(?:{pattern})$"  # Table Schema patterns match the whole value
         if pattern == FORMULA_SAFE:
+            # A line break is its own problem (a name is one line), not a formula: the formula
+            # test reads across lines ((?s): "." matches a newline too).
+            checks.append(
+                check(
+                    "text.line_break",
+                    "one line of text (no line break)",
+                    lambda e: ~e.str.contains("\n", literal=True),  # a bare CR: file.control
+                    per_value=distinct,
+                )
+            )
             check_id, expected = "text.formula", "text not starting with =, +, - or @"
+            anchored = f"(?s){anchored}"
         else:
             check_id, expected = "field.pattern", f"text matching {pattern}"
         checks.append(
