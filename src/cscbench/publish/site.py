@@ -543,9 +543,10 @@ def render_pngs(
                 atomic.checkpoint("png")
             except Exception as exc:
                 if strict:  # --png yes: the user asked for images this Chromium cannot make
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     raise UsageError(
                         f"--png yes but Chromium ({binary}) could not render {table.stem}: "
-                        f"{exc}; install a working chromium, set CHROME_PATH, or use --png auto"
+                        f"{first}; install a working chromium, set CHROME_PATH, or use --png auto"
                     ) from exc
                 failed.append(f"PNG for {table.stem} failed ({exc}); continuing without it")
                 continue
