@@ -8,6 +8,7 @@ breaks in names, year 0000) are in the corpus (tests/corpus/cases.toml).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,35 @@ def test_ingest_out_that_is_a_file_through_the_cli(tmp_path: Path) -> None:
     )
     assert done.returncode == 2, done.stderr
     assert "is a file" in done.stderr and "Traceback" not in done.stderr
+
+
+RUNNER = """
+import sys
+from cscbench.publish import profiles
+profiles.build = lambda ctx: []
+from cscbench.cli import main
+sys.exit(main(["publish", "--package", sys.argv[1], "--out", sys.argv[2], "--png", "yes"]))
+"""
+
+
+@pytest.mark.slow
+def test_png_yes_with_a_chromium_that_cannot_render_is_a_usage_error(tmp_path: Path) -> None:
+    """Not an internal error: the user asked for images this browser cannot make; no site is
+    left half-written."""
+    broken = tmp_path / "chromium"
+    broken.write_text('#!/bin/sh\necho "broken chromium" >&2\nexit 1\n', encoding="utf-8")
+    broken.chmod(0o755)
+    out = tmp_path / "site"
+    done = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(ROOT / "datapackage.json"), str(out)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "CHROME_PATH": str(broken)},
+        timeout=1200,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert f"--png yes but Chromium ({broken}) could not render" in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not out.exists() and not list(tmp_path.glob(".site.building-*"))
