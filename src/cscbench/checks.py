@@ -141,9 +141,16 @@ CATALOGUE: dict[str, Check] = {
         ),
         Check(
             "file.line_endings",
-            "The file uses CRLF (Windows) line endings",
-            "Re-save with LF ('\\n') line endings (e.g. `dos2unix file.csv`); the contract asks "
-            "for '\\n' so files are byte-identical on every system.",
+            "The file uses CRLF (Windows) or CR-only (old Mac) line endings",
+            "Re-save with LF ('\\n') line endings (e.g. `dos2unix file.csv`, or `mac2unix` for "
+            "CR-only); the contract asks for '\\n' so files are byte-identical on every system.",
+        ),
+        Check(
+            "file.control",
+            "The file holds a NUL byte or a carriage return that does not end a line",
+            "A NUL byte means a padded, truncated or binary file: restore it from the release. A "
+            "bare carriage return inside a value is read as a line end by some tools and kept by "
+            "others: remove it.",
         ),
         Check(
             "file.malformed",
@@ -248,6 +255,13 @@ CATALOGUE: dict[str, Check] = {
             "spreadsheet formula",
             "Remove the leading character. Only names, labels and codes are checked; free text "
             "such as a stated value ('-76 (-5.3%)') is kept exactly as stated.",
+            frictionless=True,
+        ),
+        Check(
+            "text.line_break",
+            "A name, label or code contains a line break",
+            "Names, labels and codes are one line: replace the line break with a space. Free "
+            "text (a stated value, a reason) may keep its line breaks.",
             frictionless=True,
         ),
         Check(

@@ -410,6 +410,18 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK if report.valid else ExitCode.INVALID
 
 
+def writable_folder(path: Path, option: str) -> None:
+    """``path`` is a folder this user can write into, or can be created as one: a file in its
+    place or a read-only folder is a usage error naming the option, never an internal error."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path} is a file; expected a folder (made if missing)")
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise UsageError(f"{option} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {existing} (permission denied)")
+
+
 def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
     the registry after the whole build has parsed them and the new package was written."""
@@ -422,6 +434,7 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
+    writable_folder(out, "--out")  # before the build, so a typo fails in seconds
     try:
         registry = default_registry()
         accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
@@ -434,6 +447,12 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
         raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
     except ValueError as exc:  # RawInputError, RegistryError, an unmatched name, an invalid package
         raise InvalidInputError(str(exc)) from exc
+    except OSError as exc:  # the folder became unwritable or full while the package was written
+        reason = exc.strerror or str(exc)
+        raise UsageError(
+            f"cannot write the package to {out} ({reason}: {exc.filename or out}); "
+            "the previous package is untouched"
+        ) from exc
     for source_id in sorted(accepted):
         emit(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
     summary = ", ".join(f"{k} {v.height:,}" for k, v in frames.items())

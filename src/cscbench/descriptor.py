@@ -193,10 +193,18 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
     return result
 
 
+# The package's own properties that Data Package v2 defines as strings.
+TEXT_PROPERTIES = ("name", "id", "title", "description", "homepage", "version", "created")
+
+
 def resource_list(package: Any, issues: list[Issue], file: str) -> list[Any] | None:
     if not isinstance(package, dict):
         issues.append(Issue("package.shape", PACKAGE, file, shown(package), "a JSON object"))
         return None
+    for key in TEXT_PROPERTIES:  # shown on pages and in releases: never a number or a list
+        if key in package and not isinstance(package[key], str):
+            where = f"{file}: {key}"
+            issues.append(Issue("package.shape", PACKAGE, where, shown(package[key]), "text"))
     resources = package.get("resources")
     if not isinstance(resources, list) or not resources:
         value = "no resources" if resources is None else shown(resources)

@@ -31,6 +31,7 @@ FILE_OPS = {
     "truncate_last_line",
     "bom",
     "crlf",
+    "cr_only",
     "cp1252",
     "drop_field",
     "extra_field",
@@ -149,6 +150,8 @@ def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
         data = b"\xef\xbb\xbf" + data
     elif op == "crlf":
         data = data.replace(b"\n", b"\r\n")
+    elif op == "cr_only":
+        data = data.replace(b"\n", b"\r")
     elif op == "cp1252":
         data = data.decode("utf-8").encode("cp1252")
     elif op == "duplicate_header":  # the column named `column` again at the end, header included

@@ -542,8 +542,12 @@ def render_pngs(
                 save_png(table, safe_file(root, table.stem, ".png"))
                 atomic.checkpoint("png")
             except Exception as exc:
-                if strict:
-                    raise
+                if strict:  # --png yes: the user asked for images this Chromium cannot make
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise UsageError(
+                        f"--png yes but Chromium ({binary}) could not render {table.stem}: "
+                        f"{first}; install a working chromium, set CHROME_PATH, or use --png auto"
+                    ) from exc
                 failed.append(f"PNG for {table.stem} failed ({exc}); continuing without it")
                 continue
             produced.add(table.stem)
