@@ -137,13 +137,15 @@ def test_no_internal_link_or_anchor_is_broken(published: Path, pages: dict[str, 
                 assert anchor in ids[target], (path, href)
 
 
-def test_every_indicator_label_in_a_profile_links_to_its_definition(
+def test_every_indicator_label_in_a_profile_links_to_its_page(
     pages: dict[str, str],
 ) -> None:
+    """Each label leads to the indicator's own page (every council ranked), at its definition,
+    which links on to the definitions page."""
     page = pages[f"profiles/{LEEDS.lower()}-leeds.html"]
     stubs = re.findall(r'<th [^>]*class="gt_row[^"]*gt_stub[^"]*"[^>]*>(.*?)</th>', page, re.S)
     assert len(stubs) > 50
-    assert all('href="../definitions.html#' in s for s in stubs)
+    assert all(re.search(r'href="\.\./indicators/[a-z0-9_]+\.html#definition"', s) for s in stubs)
 
 
 def test_definitions_page_covers_every_indicator(pages: dict[str, str]) -> None:

@@ -241,7 +241,7 @@ def page(meta: dict, part: pl.DataFrame, comparator: str, csv: list[str]) -> fmt
     where = stem(indicator_id)
     period = part["period"].drop_nulls()
     latest = period[0] if period.len() else "no period"
-    ranked = part["rank"].drop_nulls().len()
+    ranked = part["ranked_count"].max() or 0
     flagged = int(part["flagged"].sum())
     polarity = fmt.POLARITY_LABELS.get(meta["polarity"], meta["polarity"])
     title = f"{label}: every council"
@@ -251,7 +251,7 @@ def page(meta: dict, part: pl.DataFrame, comparator: str, csv: list[str]) -> fmt
     definition = layout.href(navigation.DEFINITIONS, 1, indicator_id)
     lead = (
         f"Every council's figure for {latest}, the latest period the package holds, ranked "
-        f"({ranked} ranked). Polarity: {polarity}. Change is since each council's previous "
+        f"({ranked} councils and joint returns ranked). Polarity: {polarity}. Change is since each council's previous "
         "period, marked better or worse by the polarity."
     )
     facts = [

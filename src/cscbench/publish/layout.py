@@ -85,6 +85,8 @@ STYLE = (
     ".tools{margin:.5rem 0}.tools select,.tools input,.tools button{font:inherit}"
     "table.ranking th button.sort{font:inherit;font-weight:bold;background:none;border:0;"
     "padding:0;color:#1d4e89;text-decoration:underline;cursor:pointer;text-align:left}"
+    "table.ranking caption{text-align:left;font-weight:bold}table.ranking td{white-space:nowrap}"
+    "table.ranking td:last-child{white-space:normal;min-width:18rem}"
     "table.ranking .sort,table.ranking.js .label{display:none}table.ranking.js .sort{display:inline}"
     ".dir.better{color:#1a7f37}.dir.worse{color:#b42318}.spark{vertical-align:middle}"
     ".compare-table td,.compare-table th{white-space:nowrap}.compare-table td:last-child"
