@@ -1,7 +1,8 @@
 """Page templates: the HTML document, breadcrumbs, sections, tables, charts, and the stylesheet.
 
-Every page is self-contained (no external CSS, fonts or scripts; the index alone carries a few
-lines of script for its search box, whose list works without it). The stylesheet is written for a
+Every page needs nothing from outside the site (no external CSS, fonts or scripts): the index
+carries a few lines of script for its finder, whose list works without it, and every page loads the
+site search's two script files from the site root (its box stays hidden without script). The stylesheet is written for a
 desktop, a 390 px phone and A4 paper:
 
 * a table wider than the screen scrolls sideways inside its own region, which the keyboard can
