@@ -68,6 +68,14 @@ def observations() -> pl.DataFrame:
     )
 
 
+@pytest.fixture(scope="module")
+def latest() -> pl.DataFrame:
+    """The comparison grid at each indicator's latest period, straight from the package."""
+    names = ("areas", "indicators", "observations", "statistical_neighbours", "caveats")
+    inputs = cscbench.compare.Inputs(*(cscbench.load(n, DESCRIPTOR) for n in names))
+    return cscbench.compare.latest(cscbench.compare.compare(inputs))
+
+
 # ---------------------------------------------------------------------------- indicator pages
 
 
@@ -112,21 +120,11 @@ def test_every_indicator_page_ranks_every_council_with_a_figure(
     assert checked > 0  # the package flags some figures (Isles of Scilly's small bases...)
 
 
-def test_leeds_caseload_row_reads_as_the_package(published: Path) -> None:
+def test_leeds_caseload_row_reads_as_the_package(published: Path, latest: pl.DataFrame) -> None:
     page = (published / "indicators/caseload_fte.html").read_text(encoding="utf-8")
     leeds = next(r for r in ROW.findall(page) if "e08000035-leeds.html" in r)
     cells = [text(c[1]) for c in CELL.findall(leeds)]
-    grid = cscbench.compare.latest(
-        cscbench.compare.compare(
-            cscbench.compare.Inputs(
-                *(
-                    cscbench.load(n, DESCRIPTOR)
-                    for n in ("areas", "indicators", "observations", "statistical_neighbours")
-                ),
-                cscbench.load("caveats", DESCRIPTOR),
-            )
-        )
-    ).filter(pl.col("unit_code") == LEEDS, pl.col("indicator_id") == "caseload_fte")
+    grid = latest.filter(pl.col("unit_code") == LEEDS, pl.col("indicator_id") == "caseload_fte")
     row = grid.row(0, named=True)
     assert cells[0] == f"{row['rank']} of {row['ranked_count']}"
     assert cells[1] == "Leeds" and cells[2] == "Yorkshire and The Humber"
@@ -182,21 +180,13 @@ def test_an_indicator_page_name_is_always_a_safe_output_name(indicator_id: str) 
 # ---------------------------------------------------------------------------- compare and search data
 
 
-def test_compare_data_holds_the_package_values(published: Path, indicators: pl.DataFrame) -> None:
+def test_compare_data_holds_the_package_values(
+    published: Path, indicators: pl.DataFrame, latest: pl.DataFrame
+) -> None:
     data = script_global(published / compare_page.DATA_FILE)
     decimals = dict(indicators.select("indicator_id", "decimals").iter_rows())
     ids = [i[0] for i in data["indicators"]]
-    grid = cscbench.compare.latest(
-        cscbench.compare.compare(
-            cscbench.compare.Inputs(
-                *(
-                    cscbench.load(n, DESCRIPTOR)
-                    for n in ("areas", "indicators", "observations", "statistical_neighbours")
-                ),
-                cscbench.load("caveats", DESCRIPTOR),
-            )
-        )
-    )
+    grid = latest
     assert ids and len(data["councils"]) == 153
     for code in (LEEDS, WAKEFIELD, BRADFORD):
         for i, indicator in enumerate(ids):

@@ -144,7 +144,7 @@ def trend_texts(ctx: Context, codes: list[str]) -> pl.DataFrame:
 
 def cells(ctx: Context, codes: list[str]) -> pl.DataFrame:
     """One row per council and headline indicator with the texts :data:`CELLS` names."""
-    shown = indicator_pages.rows(ctx).filter(pl.col("indicator_id").is_in(ctx.headline))
+    shown = indicator_pages.rows(ctx, ctx.headline)
     order = pl.DataFrame({"indicator_id": list(ctx.headline), "_order": range(len(ctx.headline))})
     return (
         shown.with_columns(

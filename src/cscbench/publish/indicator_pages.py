@@ -76,13 +76,16 @@ def change_text() -> pl.Expr:
     )
 
 
-def rows(ctx: Context) -> pl.DataFrame:
-    """Every current council at each indicator's latest period, with the texts the page shows:
-    ranked councils by rank, then the unranked by name."""
-    regions = {code: ctx.names.get(code, code) for code in ctx.latest["region_code"].drop_nulls()}
+def rows(ctx: Context, ids: tuple[str, ...] | None = None) -> pl.DataFrame:
+    """Every current council at each indicator's latest period (``ids``: only those indicators),
+    with the texts the page shows: ranked councils by rank, then the unranked by name."""
+    regions = {c: ctx.names.get(c, c) for c in ctx.latest["region_code"].drop_nulls().unique()}
     profiles = navigation.profile_stems(ctx)
     return (
-        ctx.latest.filter(pl.col("level") == "local_authority")
+        ctx.latest.filter(
+            pl.col("level") == "local_authority",
+            pl.lit(True) if ids is None else pl.col("indicator_id").is_in(ids),
+        )
         .with_columns(
             pl.col("region_code").replace_strict(regions, default=None).alias("region"),
             pl.col("unit_code").replace_strict(profiles, default=None).alias("profile"),
