@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from publish import load, write_block  # this folder's publish benchmark (run as a script)
+
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work"
 CSCBENCH = str(Path(sys.executable).parent / "cscbench")
@@ -144,10 +146,6 @@ def report(result: dict, stages: dict[str, float], loads: tuple[str, str]) -> st
     return "\n".join(lines) + "\n"
 
 
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
@@ -162,14 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(redraws(site.resolve()), building(), (start_load, load()))
     sys.stdout.write(text)
     if not args.no_write:
-        path = Path(args.output)
-        body = path.read_text(encoding="utf-8")
-        if START in body and END in body:
-            head, rest = body.split(START, 1)
-            body = head + text.rstrip("\n") + rest.split(END, 1)[1]
-        else:
-            body = body.rstrip("\n") + "\n\n## The compare page's redraw\n\n" + text
-        path.write_text(body, encoding="utf-8")
+        write_block(Path(args.output), text, (START, END), "The compare page's redraw")
     return 0
 
 

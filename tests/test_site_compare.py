@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from test_site_pages import driver  # noqa: F401  (the slow tier's browser fixture)
+from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a fixture)
 
 import cscbench
 from cscbench.paths import ROOT
@@ -290,21 +290,12 @@ def test_axe_finds_no_serious_violation_on_the_new_pages(
     driver,  # noqa: F811
     width: int,
 ) -> None:
-    from axe_core_python.selenium import Axe
-
-    axe = Axe()
     driver.set_window_size(width, 900)
     found = {}
     for page in (f"compare.html#{LEEDS},{WAKEFIELD},{BRADFORD}", "indicators/caseload_fte.html"):
         file, _, anchor = page.partition("#")
         driver.get((published / file).as_uri() + (f"#{anchor}" if anchor else ""))
         driver.find_element("id", "site-q").send_keys("Kirklees")  # the search results too
-        result = axe.run(driver)
-        bad = [
-            (v["id"], v["impact"], len(v["nodes"]))
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if bad:
+        if bad := serious_violations(driver):
             found[page] = bad
     assert not found

@@ -267,22 +267,25 @@ def driver():
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [1280, 390])
 def test_axe_finds_no_serious_or_critical_violation(published: Path, driver, width: int) -> None:
-    from axe_core_python.selenium import Axe
-
-    axe = Axe()
     driver.set_window_size(width, 900)
     found = {}
     for page in PAGE_TYPES:
         driver.get((published / page).as_uri())
-        result = axe.run(driver)
-        bad = [
-            (v["id"], v["impact"], len(v["nodes"]))
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        if bad:
+        if bad := serious_violations(driver):
             found[page] = bad
     assert not found
+
+
+def serious_violations(driver) -> list[tuple[str, str, int]]:
+    """axe-core's serious and critical violations on the page the browser shows: (rule, impact,
+    how many elements)."""
+    from axe_core_python.selenium import Axe
+
+    return [
+        (v["id"], v["impact"], len(v["nodes"]))
+        for v in Axe().run(driver)["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.slow
