@@ -28,6 +28,8 @@ SECTIONS = (
     ("claims", "What councils said vs what the statistics show"),
     ("groups", "Comparison groups"),
     ("regions", "Regions"),
+    ("compare", "Compare any councils"),
+    ("indicators", "Every council on one indicator"),
 )
 # The measures readers ask about first (issue 12): the pair's line for each, where the package has it.
 PAIR_FINDINGS = ("caseload_fte", "agency_rate_fte", "csc_net_expenditure_per_child_gbp")
