@@ -17,7 +17,7 @@ import html
 
 import polars as pl
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout, navigation
