@@ -101,7 +101,9 @@ def test_a_computed_change_has_a_value_or_a_reason(  # type: ignore[no-untyped-d
             "area_code": COUNCILS[0],
             "period": ["2023-24", "2024-25"],
             "period_end": [dt.date(2024, 3, 31), dt.date(2025, 3, 31)],
-            "value": [v if s in (None, "computed") else None for v, s in zip(values, codes)],
+            "value": [
+                v if s in (None, "computed") else None for v, s in zip(values, codes, strict=True)
+            ],
             "status": codes,
         },
         schema_overrides={"value": pl.Float64, "status": pl.String},
