@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,12 +36,14 @@ from cscbench.publish import (
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
+from cscbench.publish.groupsfile import Groups, read_entries, resolve
 from cscbench.publish.index import index_html
 
 __all__ = [
     "DEFAULT_GROUPS",
     "PublishResult",
     "build_pages",
+    "groups_files",
     "publish_site",
     "workbook_readme",
     "write_site_files",
@@ -159,13 +161,41 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
     return site.write_parquet(root, ctx.frames)
 
 
+def groups_files(extra: Sequence[Path] = (), replace: bool = False) -> list[Path]:
+    """The groups files a publish reads: the shipped defaults then ``extra`` (``--groups``), or
+    ``extra`` alone with ``replace`` (``--groups-replace``)."""
+    return [*([] if replace else [DEFAULT_GROUPS]), *map(Path, extra)]
+
+
+def check_groups(descriptor: Path, paths: Sequence[Path]) -> Groups | None:
+    """Read the groups files and resolve their councils against the package's ``areas`` before
+    the package is validated, so a typo fails in seconds. None when ``areas`` cannot be read
+    yet: validation then reports why, and the files are resolved after it."""
+    from cscbench import loader
+    from cscbench.errors import CscbenchError
+
+    entries = read_entries(paths)  # shape errors name the file whatever the package
+    try:
+        areas = loader.load("areas", descriptor)
+    except (CscbenchError, ValueError, OSError, KeyError):
+        return None
+    return resolve(entries, areas)
+
+
 def publish_site(
-    descriptor: Path, out: Path, png: str = "auto", groups_path: Path | None = None
+    descriptor: Path,
+    out: Path,
+    png: str = "auto",
+    groups_path: Path | Sequence[Path] | None = None,
 ) -> PublishResult:
     """Validate, build and publish.
 
+    ``groups_path``: the groups files to read, in order (default: the shipped
+    ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does). They are
+    checked before the package is validated.
+
     Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
-    not a site, PNG export asked for without a Chromium) or
+    not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
     :class:`~cscbench.errors.InvalidInputError` (the package is invalid, a bad groups file); in
     every failure the previous site is left exactly as it was.
     """
@@ -177,6 +207,9 @@ def publish_site(
     descriptor, out = Path(descriptor), Path(out).resolve()
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
+    paths = groups_files() if groups_path is None else groups_path
+    paths = [paths] if isinstance(paths, Path | str) else list(paths)
+    groups = check_groups(descriptor, [Path(p) for p in paths])
     report = validate_package(descriptor)
     if not report.valid:
         raise InvalidPackageError(
@@ -185,7 +218,7 @@ def publish_site(
         )
     binary, notes = _chromium(png)
     site.check_target(out)
-    ctx = build_context(descriptor, groups_path or DEFAULT_GROUPS)
+    ctx = build_context(descriptor, groups if groups is not None else paths)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
     # the charts render in worker processes while this one builds and writes the pages
