@@ -919,6 +919,14 @@ def decimals_of(column: pl.Series) -> int:
     return int(fractions.max() or 0)
 
 
+def test_no_page_prints_a_status_word_where_a_number_goes(published: Path) -> None:
+    """Issue 21: a gap is never a number: no table cell holds cscbench's own status word (the
+    region's spending change read "computed" on 75 pages); the reason is printed instead."""
+    cell = re.compile(r"<td[^>]*>\s*(computed|incomplete)\s*</td>")
+    shown = [p.name for p in published.rglob("*.html") if cell.search(p.read_text("utf-8"))]
+    assert shown == []
+
+
 def test_csv_numbers_are_at_the_indicators_decimals(published: Path, ctx) -> None:
     """No float noise: every number in the headline, region and profile CSVs has at most the
     indicator's decimals (the trend text too)."""
