@@ -1,8 +1,10 @@
 """What councils said vs what the statistics show.
 
 Numeric claims are split in two tables. **Comparable**: the claim has an official figure for the
-same council and the same measure (:data:`RULES`, relation ``measure``) dated within about 13
-months of it (:data:`COMPARABLE_DAYS`), or, for a claim quoting DfE statistics for stated years
+same council and the same measure (the statistic's definition is the claim's: relation ``measure``
+in :mod:`~cscbench.publish.claims_match`'s rules, never a council's own count beside DfE's rate
+per FTE) dated within about 13 months of the claim's time (:data:`COMPARABLE_DAYS`; a roughly
+dated claim only beside a figure whose period covers it), or, for a claim quoting DfE statistics for stated years
 ("19.5 -> 17 (DfE 2017 -> 2020)"), DfE's figures for exactly those years, each checked
 ("matches"/"differs" at the claim's own precision). Announced investment is set beside the change
 in the council's net children's social care spending for the nearest year held (relation
@@ -16,6 +18,10 @@ A third table sets announcements of an Ofsted grade (kind ``rating``) beside Ofs
 judgement for the same council published nearest the claim date, with the gap in days. It says
 "matches" or "differs" only where the claim names a grade for a judgement Ofsted graded on the same
 scale; otherwise the official judgement is shown for reference, without a verdict.
+
+Split by responsibility: which figure a claim meets is :mod:`cscbench.publish.claims_match`, the
+ratings table :mod:`cscbench.publish.claims_ratings`; this module (about 600 lines, kept whole
+because both numeric tables share its texts and cells) words and lays out the numeric tables.
 """
 
 from __future__ import annotations
