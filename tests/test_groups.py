@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 import cscbench.validate
 from cscbench.cli import main
 from cscbench.errors import InvalidInputError, UsageError
+from cscbench.groupsfile import MAX_ENTRIES, GroupConfigError, read_entries, safe_slug
 from cscbench.paths import ROOT
 from cscbench.publish import check_groups, groups_files
-from cscbench.publish.groupsfile import MAX_ENTRIES, GroupConfigError, read_entries, safe_slug
 
 DESCRIPTOR = ROOT / "datapackage.json"
 LEEDS, WAKEFIELD = "E08000035", "E08000036"

@@ -23,6 +23,7 @@ from corpus.mutations import build_base, read_text, write_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cscbench.groupsfile import GroupConfigError
 from cscbench.paths import ROOT
 from cscbench.publish import (
     check_groups,
@@ -36,7 +37,6 @@ from cscbench.publish import (
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
-from cscbench.publish.groupsfile import GroupConfigError
 from cscbench.validate import validate_package
 
 LEEDS = "E08000035"

@@ -427,20 +427,26 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
-    try:
-        from cscbench.publish import publish_site
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
-    from cscbench.publish import groups_files
+    from cscbench.groupsfile import check_groups, groups_files
 
     if args.groups_replace and not args.groups:
         raise UsageError("--groups-replace needs at least one --groups PATH")
     for path in map(Path, args.groups):
         if not path.exists():
             raise UsageError(f"groups file {path} not found")
-    groups = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
+    descriptor = _descriptor(args.package)
+    files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
+    # checked before the publishing libraries load and before validation: a typo fails in seconds
+    checked = check_groups(descriptor, files) if descriptor.exists() else None
+    try:
+        from cscbench.publish import publish_site
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
     result = publish_site(
-        _descriptor(args.package), Path(args.out), png=args.png, groups_path=groups
+        descriptor,
+        Path(args.out),
+        png=args.png,
+        groups_path=checked if checked is not None else files,
     )
     for note in result.notes:
         say("publish", note)

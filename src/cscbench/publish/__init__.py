@@ -18,6 +18,7 @@ from typing import Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
+from cscbench.groupsfile import Groups, check_groups, groups_files
 from cscbench.paths import default_groups
 from cscbench.publish import (
     charts,
@@ -36,13 +37,13 @@ from cscbench.publish import (
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
-from cscbench.publish.groupsfile import Groups, read_entries, resolve
 from cscbench.publish.index import index_html
 
 __all__ = [
     "DEFAULT_GROUPS",
     "PublishResult",
     "build_pages",
+    "check_groups",
     "groups_files",
     "publish_site",
     "workbook_readme",
@@ -161,38 +162,18 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
     return site.write_parquet(root, ctx.frames)
 
 
-def groups_files(extra: Sequence[Path] = (), replace: bool = False) -> list[Path]:
-    """The groups files a publish reads: the shipped defaults then ``extra`` (``--groups``), or
-    ``extra`` alone with ``replace`` (``--groups-replace``)."""
-    return [*([] if replace else [DEFAULT_GROUPS]), *map(Path, extra)]
-
-
-def check_groups(descriptor: Path, paths: Sequence[Path]) -> Groups | None:
-    """Read the groups files and resolve their councils against the package's ``areas`` before
-    the package is validated, so a typo fails in seconds. None when ``areas`` cannot be read
-    yet: validation then reports why, and the files are resolved after it."""
-    from cscbench import loader
-    from cscbench.errors import CscbenchError
-
-    entries = read_entries(paths)  # shape errors name the file whatever the package
-    try:
-        areas = loader.load("areas", descriptor)
-    except (CscbenchError, ValueError, OSError, KeyError):
-        return None
-    return resolve(entries, areas)
-
-
 def publish_site(
     descriptor: Path,
     out: Path,
     png: str = "auto",
-    groups_path: Path | Sequence[Path] | None = None,
+    groups_path: Path | Sequence[Path] | Groups | None = None,
 ) -> PublishResult:
     """Validate, build and publish.
 
     ``groups_path``: the groups files to read, in order (default: the shipped
-    ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does). They are
-    checked before the package is validated.
+    ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does), checked
+    before the package is validated; or groups already checked (:func:`check_groups`, as the CLI
+    does before importing this module).
 
     Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
     not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
@@ -207,9 +188,12 @@ def publish_site(
     descriptor, out = Path(descriptor), Path(out).resolve()
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
-    paths = groups_files() if groups_path is None else groups_path
-    paths = [paths] if isinstance(paths, Path | str) else list(paths)
-    groups = check_groups(descriptor, [Path(p) for p in paths])
+    chosen = groups_files() if groups_path is None else groups_path
+    if isinstance(chosen, Groups):
+        groups, paths = chosen, []
+    else:
+        paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
+        groups = check_groups(descriptor, paths)
     report = validate_package(descriptor)
     if not report.valid:
         raise InvalidPackageError(

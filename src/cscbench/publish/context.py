@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 
 from cscbench import compare
+from cscbench.groupsfile import Groups, read_groups
 from cscbench.loader import load, resources
 from cscbench.publish import formatting as fmt
-from cscbench.publish.groupsfile import Groups, read_groups
 
 TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
 

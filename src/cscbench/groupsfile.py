@@ -12,8 +12,10 @@ pairs over all files and :data:`MAX_MEMBERS` councils in one group, so a publish
 (each group is one table). Names are kept as written for the pages; file names get an ASCII slug
 (transliterated: "Кировская" -> "kirovskaia"; a name with no letters to transliterate: a hash).
 
-This module reads and resolves; it builds no page (:mod:`cscbench.publish.groups` does), so the
-context and the CLI can check a file before the package is validated.
+This module reads and resolves; it builds no page (:mod:`cscbench.publish.groups` does). It is
+part of the core (polars and the standard library; python-slugify only when a slug is made), so
+the CLI checks a file before it imports the publishing libraries or validates the package: a typo
+fails in about 2 s.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from slugify import slugify
 
 from cscbench import boundary
-from cscbench.errors import InvalidInputError, UsageError
+from cscbench.errors import CscbenchError, InvalidInputError, UsageError
 from cscbench.loader import _suggest as suggest_names
+from cscbench.loader import load
 from cscbench.names import name_lookup, normalise_name
+from cscbench.paths import default_groups
 
 MAX_BYTES = 1_000_000  # a groups file is a few kB; 1 MB is room for 200 groups with notes
 MAX_ENTRIES = 200  # groups and pairs together, over every file read: 200 tables at most
@@ -95,6 +98,8 @@ class Groups:
 def safe_slug(name: str) -> str:
     """An ASCII file name for any name: transliterated ("Ōsaka Group" -> "osaka-group"), else
     (no letters or digits survive: "★★") a hash of the name, so two names never share one."""
+    from slugify import slugify  # the publish extra's; only publishing makes file names
+
     slug = slugify(name, max_length=MAX_SLUG, word_boundary=True)
     if slug:
         return slug
@@ -255,3 +260,21 @@ def read_groups(paths: Path | Sequence[Path], areas: pl.DataFrame) -> Groups:
     """Read, check and resolve the groups files (a single path: that file alone)."""
     chosen = [paths] if isinstance(paths, Path | str) else list(paths)
     return resolve(read_entries([Path(p) for p in chosen]), areas)
+
+
+def groups_files(extra: Sequence[Path] = (), replace: bool = False) -> list[Path]:
+    """The groups files a publish reads: the shipped defaults then ``extra`` (``--groups``), or
+    ``extra`` alone with ``replace`` (``--groups-replace``)."""
+    return [*([] if replace else [default_groups()]), *map(Path, extra)]
+
+
+def check_groups(descriptor: Path, paths: Sequence[Path]) -> Groups | None:
+    """Read the groups files and resolve their councils against the package's ``areas`` before
+    the package is validated, so a typo fails in seconds. None when ``areas`` cannot be read
+    yet: validation then reports why, and the files are resolved after it."""
+    entries = read_entries(paths)  # shape errors name the file whatever the package
+    try:
+        areas = load("areas", descriptor)
+    except (CscbenchError, ValueError, OSError, KeyError):
+        return None
+    return resolve(entries, areas)
