@@ -31,7 +31,6 @@ from cscbench.exitcodes import ExitCode
 from cscbench.extras import require_for
 from cscbench.paths import (
     ROOT,
-    default_groups,
     default_package,
     default_site,
     raw_dir,
@@ -189,7 +188,17 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--out", default=str(default_site()))
     publish.add_argument(
         "--groups",
-        help="comparison groups file (default: the config/groups.toml shipped with the package)",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a groups file ([[group]] and [[pair]] entries) added to the shipped "
+        "config/groups.toml; may be given more than once",
+    )
+    publish.add_argument(
+        "--groups-replace",
+        action="store_true",
+        help="publish only the --groups files' groups and pairs, not the shipped ones (the "
+        "first [[pair]] read is the headline comparison)",
     )
     publish.add_argument(
         "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
@@ -520,15 +529,26 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
+    from cscbench.groupsfile import check_groups, groups_files
+
+    if args.groups_replace and not args.groups:
+        raise UsageError("--groups-replace needs at least one --groups PATH")
+    for path in map(Path, args.groups):
+        if not path.exists():
+            raise UsageError(f"groups file {path} not found")
+    descriptor = _descriptor(args.package)
+    files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
+    # checked before the publishing libraries load and before validation: a typo fails in seconds
+    checked = check_groups(descriptor, files) if descriptor.exists() else None
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
-    groups = Path(args.groups) if args.groups else default_groups()
-    if args.groups and not groups.is_file():
-        raise UsageError(f"groups file {groups} not found")
     result = publish_site(
-        _descriptor(args.package), Path(args.out), png=args.png, groups_path=groups
+        descriptor,
+        Path(args.out),
+        png=args.png,
+        groups_path=checked if checked is not None else files,
     )
     for note in result.notes:
         say("publish", note)
