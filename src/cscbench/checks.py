@@ -109,6 +109,24 @@ CATALOGUE: dict[str, Check] = {
             "the schemas (see README, Reliability).",
         ),
         Check(
+            "file.bytes",
+            "The file's size differs from the bytes datapackage.json declares for it (a "
+            "release's descriptor declares every file's size)",
+            "The file is not the one released: it was changed, truncated or damaged in transit. "
+            "Take the file again from the release archive (check it with `cscbench verify`); if "
+            "you changed it on purpose, it is no longer that release: remove bytes and hash.",
+            frictionless=True,
+        ),
+        Check(
+            "file.hash",
+            "The file's digest differs from the hash datapackage.json declares for it (a "
+            "release's descriptor declares every file's SHA-256)",
+            "The file is not the one released: even one changed character changes the digest. "
+            "Take the file again from the release archive (check it with `cscbench verify`); if "
+            "you changed it on purpose, it is no longer that release: remove bytes and hash.",
+            frictionless=True,
+        ),
+        Check(
             "file.empty",
             "The file is empty (not even a header)",
             "Restore the header row and the data.",
