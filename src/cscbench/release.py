@@ -59,6 +59,7 @@ SETTINGS = "[tool.cscbench.release] in pyproject.toml"
 DUCKDB = "cscbench.duckdb"
 STAGE_MARKER = ".cscbench-release"  # marks a staging folder as a release's (for the cleanup)
 PARQUET_DIR = "parquet"
+PARQUET_TIME_UNIT = "us"  # dates in Parquet: timestamps at midnight, so pandas gets datetime64
 GIT_SECONDS = 60
 COMMIT = re.compile(r"[0-9a-f]{7,40}")  # a git commit id as recorded: abbreviated or full
 RECORD_BYTES = 16 * 1024 * 1024  # a recorded file is a few KB; bounded before it is parsed
@@ -482,14 +483,21 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str, Path]:
-    """Each resource typed as :func:`cscbench.load` types it."""
+    """Each resource typed as :func:`cscbench.load` types it, except that dates are stored as
+    timestamps at midnight: pandas reads a Parquet date as Python objects but a timestamp as
+    ``datetime64`` (DuckDB and polars read either; the DuckDB database keeps DATE)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name in package.frames:
         path = folder / f"{name}.parquet"
-        load(name, descriptor).write_parquet(path)
+        parquet_frame(load(name, descriptor)).write_parquet(path)
         out[name] = path
     return out
+
+
+def parquet_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its Date columns as Datetime (microseconds, no time zone)."""
+    return frame.with_columns(pl.col(pl.Date).cast(pl.Datetime(PARQUET_TIME_UNIT)))
 
 
 def _quoted(identifier: str) -> str:
@@ -578,8 +586,11 @@ def readme(descriptor: dict[str, Any], package: Package, previous: str | None) -
             f"* `CHANGES.md`: what changed in this version ({since}).",
             "",
             "Figures that were not published are empty, with the publisher's symbol in `status`;",
-            "`period_end` (a date) is the column to join on across themes, not `period`.",
+            "`period_end` (a date) is the column to join on across themes, not `period`. In the",
+            "Parquet files dates are timestamps at midnight (so pandas reads them as `datetime64`);",
+            "the CSV files and the DuckDB database hold plain dates.",
             "",
+            *codes_section(package),
             "## Loading it",
             "",
             "Python, polars:",
@@ -632,6 +643,43 @@ def readme(descriptor: dict[str, Any], package: Package, previous: str | None) -
             "",
         ]
     )
+
+
+def codes_section(package: Package) -> list[str]:
+    """Where codes are as published: the councils whose code changed (their series split at the
+    change), read from ``areas``, and how to get one series per current council."""
+    areas = package.frames.get("areas")
+    if areas is None or not {"area_code", "name", "series_code", "end_date"} <= set(areas.columns):
+        return []
+    moved = areas.filter(
+        pl.col("series_code").is_not_null() & (pl.col("series_code") != pl.col("area_code"))
+    ).sort("end_date", "name")
+    lines = [
+        f"* {row['name']}: `{row['area_code']}` until {row['end_date']}, then "
+        f"`{row['series_code']}`"
+        for row in moved.iter_rows(named=True)
+    ]
+    return [
+        "## Codes as published",
+        "",
+        "Every file keeps each figure under the area code its publisher used, so a council whose",
+        "code changed has two series, split at the change:",
+        "",
+        *(lines or ["* none in this release"]),
+        "",
+        "For one series per current council, join on `areas.series_code` (the code the series",
+        "continues under; empty for a council that was abolished or merged, whose figures stay",
+        "its own), or with the cscbench package installed:",
+        "",
+        "```python",
+        "import cscbench",
+        'observations = cscbench.load("observations", package="datapackage.json", current=True)',
+        "```",
+        "",
+        "which moves rows published under a superseded code onto the current one and keeps the",
+        "code as published in `published_area_code`.",
+        "",
+    ]
 
 
 def archive_members(
