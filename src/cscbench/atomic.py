@@ -194,6 +194,7 @@ class WriterLock:
     def __init__(self, folder: Path, command: str) -> None:
         folder = Path(os.path.abspath(folder))
         self.path = folder.with_name(f".{folder.name}.cscbench.lock")
+        folder.parent.mkdir(parents=True, exist_ok=True)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             try:

@@ -247,14 +247,18 @@ def package_commit(folder: Path, descriptor: dict[str, Any]) -> str:
         )
     files = package_files(descriptor)
     try:
-        dirty = _git(folder, "status", "--porcelain", "--", *files).strip()
+        dirty = [
+            line
+            for line in _git(folder, "status", "--porcelain", "--", *files).splitlines()
+            if line.strip()
+        ]
         commit = _git(folder, "rev-parse", "--verify", "HEAD").strip()
     except (OSError, subprocess.SubprocessError) as exc:
         raise UsageError(
             f"{folder}: no commit to release from ({_first_line(exc)}); commit the package first"
         ) from None
     if dirty:
-        changed = ", ".join(line[3:] for line in dirty.splitlines()[:5])
+        changed = ", ".join(line[3:] for line in dirty[:5])
         raise UsageError(
             f"{folder}: the package has uncommitted changes ({changed}); commit them (or "
             "discard them) and release again: a release records the commit it was made from"
@@ -863,6 +867,12 @@ def release(
                     move_into(built, Path(out))
     except atomic.FolderBusy as exc:
         raise UsageError(f"cannot release {version}: {exc.strerror}") from None
+    except OSError as exc:  # --out a file, a read-only or full disk: nothing was put in place
+        where = exc.filename or out
+        raise UsageError(
+            f"cannot write the release to {out} ({exc.strerror or exc}: {where}); nothing was "
+            "released"
+        ) from None
     seconds = time.perf_counter() - started
     return ReleaseResult(
         target,
