@@ -140,24 +140,7 @@ def _parser() -> argparse.ArgumentParser:
         default=str(default_package()),
         help="datapackage.json or its folder (default: the installed package)",
     )
-    validate.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=ENGINES[0],
-        help="cscbench (fast, default), frictionless (cross-check) or both",
-    )
-    validate.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text for people, json for machines (JSON in every outcome, errors included)",
-    )
-    validate.add_argument(
-        "--max-examples",
-        type=_positive,
-        default=MAX_EXAMPLES,
-        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
-    )
+    _report_options(validate)
     validate.add_argument(
         "--limit",
         type=_limit,
@@ -181,24 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         "release as released, 1 it is not (each problem named), 2 usage error, 3 internal error.",
     )
     verify.add_argument("archive", help="the release archive (cscbench-data-X.Y.Z.zip)")
-    verify.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=ENGINES[0],
-        help="validation engine: cscbench (fast, default), frictionless or both",
-    )
-    verify.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text for people, json for machines (JSON in every outcome, errors included)",
-    )
-    verify.add_argument(
-        "--max-examples",
-        type=_positive,
-        default=MAX_EXAMPLES,
-        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
-    )
+    _report_options(verify)
 
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
     publish.add_argument(
@@ -254,6 +220,28 @@ def _parser() -> argparse.ArgumentParser:
         help="text for people, json for machines (every row), markdown for the CHANGELOG",
     )
     return parser
+
+
+def _report_options(command: argparse.ArgumentParser) -> None:
+    """--engine, --format and --max-examples: the same for validate and verify."""
+    command.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=ENGINES[0],
+        help="cscbench (fast, default), frictionless (cross-check) or both",
+    )
+    command.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text for people, json for machines (JSON in every outcome, errors included)",
+    )
+    command.add_argument(
+        "--max-examples",
+        type=_positive,
+        default=MAX_EXAMPLES,
+        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
+    )
 
 
 def _date(text: str) -> dt.date:
