@@ -290,3 +290,16 @@ def test_kill_during_the_zip_write_leaves_nothing_the_next_run_does_not_clean(
     assert leftovers(tmp_path) == []
     assert [p.name for p in out.iterdir()] == ["cscbench-data-0.1.0.zip"]
     assert main(["verify", str(out / "cscbench-data-0.1.0.zip")]) == 0
+
+
+def test_an_out_that_is_a_file_is_a_usage_error_and_nothing_is_recorded(
+    base: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    descriptor = copy_package(base, tmp_path / "repo")
+    out = tmp_path / "out"
+    out.write_text("not a folder\n")
+    args = ["--package", str(descriptor), "--out", str(out), "--releases", str(tmp_path / "rel")]
+    assert main(["release", *args, "--date", DATE]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert out.read_text() == "not a folder\n" and not (tmp_path / "rel").exists()
+    assert leftovers(tmp_path) == []

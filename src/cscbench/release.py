@@ -749,6 +749,16 @@ def staged(out: Path) -> Iterator[Path]:
         lock.release()
 
 
+def check_out(out: Path) -> None:
+    """``--out`` must be a folder that can be written, or be creatable: checked before anything
+    is built or recorded."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder; give the folder the archive goes in")
+    existing = next(p for p in [out, *out.absolute().parents] if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write the release to {out}: {existing} is not a writable folder")
+
+
 def move_into(archive: Path, out: Path) -> Path:
     """The finished archive into ``out`` in one rename (a copy then a rename across disks)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -853,6 +863,7 @@ def release(
     else:
         before, diff = record.get("previous"), recorded_changes(releases, version)
     target = Path(out) / ARCHIVE.format(version=version)
+    check_out(Path(out))
     try:
         with atomic.writing([Path(out), releases], "release"):
             if record is None or not target.exists():
@@ -861,10 +872,15 @@ def release(
                     build_archive(descriptor_path, package, descriptor, diff, before, built)
                     atomic.checkpoint("release-built")
                     if record is None:
-                        record_release(
+                        recorded = record_release(
                             releases, descriptor_path, descriptor, package, diff, before, commit
                         )
-                    move_into(built, Path(out))
+                    try:
+                        move_into(built, Path(out))
+                    except BaseException:
+                        if record is None:  # all or nothing: the new record goes too
+                            atomic.remove(recorded)
+                        raise
     except atomic.FolderBusy as exc:
         raise UsageError(f"cannot release {version}: {exc.strerror}") from None
     except OSError as exc:  # --out a file, a read-only or full disk: nothing was put in place
