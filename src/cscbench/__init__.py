@@ -56,8 +56,14 @@ def package_dir() -> Path:
     return _package_dir()
 
 
-def latest_judgements(as_at: dt.date | str | None = None, package: Package = None) -> pl.DataFrame:
-    """Each current council's latest Ofsted judgement; see :mod:`cscbench.judgements`."""
+def latest_judgements(
+    as_at: dt.date | str | None = None,
+    package: Package = None,
+    *,
+    published_by: dt.date | str | None = None,
+) -> pl.DataFrame:
+    """Each council's latest Ofsted judgement: ``as_at`` as Ofsted counts it, ``published_by``
+    everything published by then; see :func:`cscbench.judgements.latest_judgements`."""
     from cscbench.judgements import latest_judgements as _latest
 
-    return _latest(as_at, package)
+    return _latest(as_at, package, published_by=published_by)

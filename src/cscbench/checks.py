@@ -347,6 +347,17 @@ CATALOGUE: dict[str, Check] = {
             "overall grade); earlier ones keep their framework. Correct the framework or the date.",
         ),
         Check(
+            "inspections.inspection_date",
+            "An inspection's key date is not its fieldwork start or publication date",
+            "inspection_date is the fieldwork start where there is one, else the publication date.",
+        ),
+        Check(
+            "inspections.publication_date",
+            "A judgement has no publication date",
+            "Only focused and monitoring visits (judgement visit) may lack a publication date: "
+            "give the report's date as the source publishes it.",
+        ),
+        Check(
             "inspections.grade_status",
             "A graded row has a grade_status, or an ungraded row has none",
             "Give either a grade or a grade_status saying why there is no grade.",

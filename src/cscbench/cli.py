@@ -102,7 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         help="download the registered raw files (maintainers)",
         description="Download every raw file in registry/sources.toml (or those named) into the "
         "raw folder, each checked against its registered size and sha256 before it replaces "
-        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error, 3 internal error.",
+        "anything; a file already present is checked against the server (conditionally, or by "
+        "comparison), so a revised file is refused. Exit codes: 0 all present and unchanged, 1 a "
+        "file refused (revised, HTTP error, timeout, deadline, not the file), 2 usage error, "
+        "3 internal error.",
     )
     fetch.add_argument(
         "--source", action="append", metavar="ID", help="only this source id (repeatable)"
@@ -113,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--mirror",
         metavar="URL",
+        type=_mirror,
         help="fetch URL/<path under the raw folder> instead of each file's download URL",
     )
     fetch.add_argument(
@@ -123,9 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument(
         "--timeout",
-        type=_positive_seconds,
+        type=_seconds,
         default=60.0,
         help="seconds without data before a download is given up (default 60)",
+    )
+    fetch.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=900.0,
+        help="seconds one download may take in all, however steadily data arrives (default 900)",
     )
 
     validate = sub.add_parser(
@@ -266,11 +276,28 @@ def _limit(text: str) -> int:
     return value
 
 
-def _positive_seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+def _seconds(text: str) -> float:
+    """--timeout and --deadline: a finite number of seconds, more than 0 and at most a day."""
+    from cscbench.fetch import seconds_problem
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    problem = seconds_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return value
+
+
+def _mirror(text: str) -> str:
+    """--mirror: an http(s) URL the files' paths are appended to."""
+    from cscbench.fetch import mirror_problem
+
+    problem = mirror_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{terminal(text)!r} is not a mirror URL: {problem}")
+    return text
 
 
 def _descriptor(path: str) -> Path:
@@ -405,7 +432,12 @@ def cmd_fetch(args: argparse.Namespace) -> ExitCode:
 
     with _progress_bar() as progress:
         settings = Settings(
-            raw_dir(args.raw_dir), args.mirror, args.timeout, args.accept_new_raw, progress
+            raw_dir(args.raw_dir),
+            args.mirror,
+            args.timeout,
+            args.accept_new_raw,
+            progress,
+            deadline=args.deadline,
         )
         try:
             outcomes = fetch(default_registry(), args.source, settings)
@@ -413,8 +445,13 @@ def cmd_fetch(args: argparse.Namespace) -> ExitCode:
             raise UsageError(str(exc.args[0])) from exc
         except RegistryError as exc:
             raise InvalidInputError(str(exc)) from exc
+        except OSError as exc:  # the raw folder itself cannot be listed or made
+            raise InvalidInputError(
+                f"{settings.raw_dir}: cannot use the raw folder ({exc.strerror or exc}); "
+                "expected a folder this user may read and write"
+            ) from exc
     for o in outcomes:
-        line = f"{o.status:8} {o.raw_path}: {o.message}"
+        line = f"{o.status:9} {o.raw_path}: {o.message.removeprefix(o.raw_path + ': ')}"
         if o.status == "refused":
             say("fetch", line)
         else:

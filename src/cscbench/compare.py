@@ -493,10 +493,14 @@ def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.Data
 
 
 def visits(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """Ofsted's focused and monitoring visits keyed by series code, with their themes."""
+    """Ofsted's focused and monitoring visits keyed by series code, with their themes, in visit
+    date order (``inspection_date``; ``publication_date`` is empty for the 2022-23 and 2023-24
+    visits, whose files give none)."""
     rows = as_text(inspections).filter(pl.col("judgement") == VISIT)
     rows = rows.with_columns(pl.col("area_code").alias("source_code"))
-    return to_series_code(rows, areas).sort("unit_code", "publication_date", "inspection_type")
+    return to_series_code(rows, areas).sort(
+        "unit_code", "inspection_date", "inspection_type", "source_code"
+    )
 
 
 def latest_inspections(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
