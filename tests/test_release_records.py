@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,15 +43,27 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return descriptor
 
 
+@pytest.fixture(scope="module")
+def released_once(base: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A committed copy of the package released once as 0.1.0: repo/, releases/, out/."""
+    folder = tmp_path_factory.mktemp("released_once")
+    descriptor = copy_package(base, folder / "repo")
+    assert main(["release", *release_args(descriptor, folder)]) == 0
+    return folder
+
+
+def release_args(descriptor: Path, folder: Path) -> list[str]:
+    args = ["--package", str(descriptor), "--out", str(folder / "out")]
+    return [*args, "--releases", str(folder / "releases"), "--date", DATE]
+
+
 @pytest.fixture
-def work(base: Path, tmp_path: Path) -> tuple[Path, list[str]]:
-    """A committed copy of the package released once as 0.1.0; (its descriptor, common args)."""
-    descriptor = copy_package(base, tmp_path / "repo")
-    releases, out = tmp_path / "releases", tmp_path / "out"
-    args = ["--package", str(descriptor), "--out", str(out), "--releases", str(releases)]
-    args += ["--date", DATE]
-    assert main(["release", *args]) == 0
-    return descriptor, args
+def work(released_once: Path, tmp_path: Path) -> tuple[Path, list[str]]:
+    """A fresh copy of ``released_once`` in ``tmp_path``; (its descriptor, the release args)."""
+    for name in ("repo", "releases", "out"):
+        shutil.copytree(released_once / name, tmp_path / name, symlinks=True)
+    descriptor = tmp_path / "repo" / "datapackage.json"
+    return descriptor, release_args(descriptor, tmp_path)
 
 
 def add_period(descriptor: Path, version: str) -> None:
