@@ -76,10 +76,15 @@ ANNOUNCEMENT_COLUMNS = resource_columns("announcements")
 
 
 def curation() -> Announcements:
-    """The readings in ``registry/announcements.toml``, their words checked against this file's
-    vocabularies so a typo names its entry rather than failing later as a row."""
-    found = default_curation().announcements
-    where = default_registry().directory / ANNOUNCEMENTS_FILE
+    """The readings in ``registry/announcements.toml``, their words checked."""
+    return checked_words(
+        default_curation().announcements, default_registry().directory / ANNOUNCEMENTS_FILE
+    )
+
+
+def checked_words(found: Announcements, where: Path) -> Announcements:
+    """``found``, its kinds, qualifiers, bases, precisions and certainties checked against this
+    resource's vocabularies, so a typo names its entry rather than failing later as a row."""
     problems = [
         f"[[reading]] ({r.council}, {r.date_as_stated!r}, {r.value_as_stated!r}): {key} {word!r} "
         f"is not one of {list(allowed)}"
