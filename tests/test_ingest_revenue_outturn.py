@@ -262,7 +262,7 @@ def test_indicator_ids_and_metadata(
     assert not ids.str.contains(r"^ro3_asc|_asc_").any()
     assert ids.filter(ids.str.starts_with("ro3_ph")).str.starts_with("ro3_phsup_anc_exp_csc_").all()
     assert set(contribution.observations.get_column("indicator_id")) == set(ids)
-    # ids are the publisher's variable codes, lower-cased, '-' to '_' (design.md)
+    # ids are the publisher's variable codes, lower-cased, '-' to '_'
     codes = {i.indicator_id: str(i.column) for i in REGISTRY.of_dataset("mhclg_ro3")}
     assert all(code.lower().replace("-", "_") == i for i, code in codes.items())
     assert (

@@ -112,7 +112,7 @@ def test_every_registered_indicator_has_figures(package_frames: dict) -> None:
 
 
 def test_polarity_is_set_only_where_beyond_argument() -> None:
-    """design.md: low_is_good for caseload, agency, vacancy, turnover, absence and (DfE LAIT)
+    """The polarity rule: low_is_good for caseload, agency, vacancy, turnover, absence and (DfE LAIT)
     re-referrals, repeat plans and placement and social worker instability; high_is_good for care
     leavers in education, employment or training or suitable accommodation and long-term stability."""
     ranked = {i.indicator_id: i.polarity for i in REGISTRY.indicators if i.polarity != "neutral"}

@@ -1,6 +1,6 @@
 """Comparisons: latest values, trends, comparators, ranks and bands. Pure polars, no formatting.
 
-The rules are design.md's "Comparison rules", made precise here:
+The comparison rules (README, "Published tables"), made precise here:
 
 * **One line per council.** Observations keep the code their source used; everything here joins
   through ``areas.series_code``, so Barnsley's E08000016 (to 2024) and E08000038 (2025) are one
