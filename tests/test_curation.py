@@ -3,6 +3,7 @@ like the other registries, so a maintainer's typo names its file, entry and key.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -180,3 +181,35 @@ def test_unreadable_files_are_registry_errors(tmp_path: Path, name: str) -> None
     (registry / name).write_text("[surprise]\n", encoding="utf-8")
     with pytest.raises(RegistryError, match=r"unknown table\(s\) \['surprise'\]"):
         read_curation(read_registry(registry))
+
+
+def test_ingest_stops_on_a_bad_entry_with_exit_1_and_no_package(
+    tmp_path: Path,
+    raw_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A typo in a curation file reaches the user as one line naming file, entry and key."""
+    import sys
+
+    from cscbench import cli
+    from cscbench.ingest import registry as registries
+
+    directory = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", directory)
+    with (directory / AREAS_FILE).open("a", encoding="utf-8") as out:
+        out.write('\n[[change]]\ncode = "E10000099"\nstatus = "merged"\n')
+        out.write('successors = ["E06000001"]\nend = "2020-03-31"\n')
+    copy = read_registry(directory)
+    original = registries.default_registry
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").startswith("cscbench") and (
+            getattr(module, "default_registry", None) is original
+        ):
+            monkeypatch.setattr(module, "default_registry", lambda: copy)
+    out = tmp_path / "package"
+    assert cli.main(["ingest", "--raw-dir", str(raw_dir), "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    where = re.escape(f"{directory / AREAS_FILE} [[change]] ")
+    assert re.search(where + r"\d+ \(E10000099\): 'status' should be one of", err)
+    assert "Traceback" not in err and not (out / "datapackage.json").exists()
