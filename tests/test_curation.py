@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from registry_helpers import use_registry
 
 from cscbench.ingest import announcements
 from cscbench.ingest.curation import (
@@ -190,10 +191,7 @@ def test_ingest_stops_on_a_bad_entry_with_exit_1_and_no_package(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A typo in a curation file reaches the user as one line naming file, entry and key."""
-    import sys
-
     from cscbench import cli
-    from cscbench.ingest import registry as registries
 
     directory = tmp_path / "registry"
     shutil.copytree(ROOT / "registry", directory)
@@ -201,12 +199,7 @@ def test_ingest_stops_on_a_bad_entry_with_exit_1_and_no_package(
         out.write('\n[[change]]\ncode = "E10000099"\nstatus = "merged"\n')
         out.write('successors = ["E06000001"]\nend = "2020-03-31"\n')
     copy = read_registry(directory)
-    original = registries.default_registry
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("cscbench") and (
-            getattr(module, "default_registry", None) is original
-        ):
-            monkeypatch.setattr(module, "default_registry", lambda: copy)
+    use_registry(monkeypatch, lambda: copy)
     out = tmp_path / "package"
     assert cli.main(["ingest", "--raw-dir", str(raw_dir), "--out", str(out)]) == 1
     err = capsys.readouterr().err

@@ -1,12 +1,12 @@
 """Rehearsal: a new year is routine. docs/maintainers.md, "Adding a year", step by step.
 
-A synthetic next year of DfE's workforce file (2026: the 2025 rows copied as 2026) and a synthetic
-spending year (RO3 2025-26: the 2024-25 workbook relabelled) are served from a local mirror and taken
-through ``cscbench fetch --mirror ... --accept-new-raw``, ``ingest``, ``validate``, ``diff`` against
-the committed package and ``publish`` (HTML only). Everything happens in temporary folders: a copy
-of the registry and of the raw folder, a temporary package and site. The synthetic files are
-clearly not DfE's or MHCLG's and are never written into the repository; the test checks that no
-committed file changed.
+A synthetic next year of DfE's workforce file (today 2026: the 2025 rows copied as 2026) and a
+synthetic spending year (today RO3 2025-26: the 2024-25 workbook relabelled) are served from a
+local mirror and taken through ``cscbench fetch --mirror ... --accept-new-raw``, ``ingest``,
+``validate``, ``diff`` against the committed package and ``publish`` (HTML only). Everything
+happens in temporary folders: a copy of the registry and of the raw folder, a temporary package
+and site. The synthetic files are clearly not DfE's or MHCLG's and are never written into the
+repository; the test checks that no committed file changed.
 """
 
 from __future__ import annotations
@@ -22,21 +22,30 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pinned import PINNED, WORKFORCE_SOURCE, next_period, raw_path
+from pinned import WORKFORCE as PINNED_WORKFORCE
 from pytest_httpserver import HTTPServer
+from registry_helpers import use_registry
 
 from cscbench import cli
-from cscbench.ingest import registry as registries
-from cscbench.ingest.registry import Registry, read_registry
+from cscbench.ingest.registry import Registry, default_registry, read_registry
 from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
-WORKFORCE = "dfe_csww_2025"  # the source id stays (caveats name it); its file and periods move on
-OLD_WORKFORCE = "dfe/csww_indicators_2017_to_2025.csv"
-NEW_WORKFORCE = "dfe/csww_indicators_2017_to_2026.csv"
-OLD_RO3 = "mhclg_ro3_2024_25"
-NEW_RO3 = "mhclg_ro3_2025_26"
-NEW_RO3_PATH = "dfe/RO3_LA_Data_2025-26_data_by_LA.ods"
+# Everything is derived from the registry and tests/fixtures/releases.toml, so the rehearsal
+# rehearses whichever year comes next. The workforce source keeps its id (caveats name it); its
+# file and periods move on. RO3 gets a new entry, as every financial year does.
+WORKFORCE = WORKFORCE_SOURCE
+YEAR = PINNED_WORKFORCE["latest_period"]  # e.g. 2025
+NEXT_YEAR = next_period(YEAR)
+OLD_WORKFORCE = raw_path(WORKFORCE)
+NEW_WORKFORCE = OLD_WORKFORCE.replace(YEAR, NEXT_YEAR)
+OLD_RO3 = default_registry().newest_source("mhclg_ro3").source_id
+FY = PINNED["mhclg_ro3"]["periods"][-1]  # e.g. 2024-25
+NEXT_FY = next_period(FY)
+NEW_RO3 = OLD_RO3.replace(FY.replace("-", "_"), NEXT_FY.replace("-", "_"))
+NEW_RO3_PATH = raw_path(OLD_RO3).replace(FY, NEXT_FY)
 
 
 def committed_state() -> str:
@@ -52,18 +61,18 @@ def committed_state() -> str:
 
 
 def next_workforce_year(old: bytes) -> bytes:
-    """The 2025 rows again as 2026, appended: the shape DfE's next file will have."""
+    """The latest year's rows again as the next year, appended: the shape of DfE's next file."""
     frame = pl.read_csv(io.BytesIO(old), infer_schema=False)
-    latest = frame.filter(pl.col("time_period") == "2025")
+    latest = frame.filter(pl.col("time_period") == YEAR)
     assert latest.height > 100
-    grown = pl.concat([frame, latest.with_columns(pl.lit("2026").alias("time_period"))])
+    grown = pl.concat([frame, latest.with_columns(pl.lit(NEXT_YEAR).alias("time_period"))])
     out = io.BytesIO()
     grown.write_csv(out)
     return out.getvalue()
 
 
 def next_spending_year(old: bytes) -> bytes:
-    """The 2024-25 RO3 workbook relabelled 2025-26 (sheet names and titles): same figures."""
+    """The newest RO3 workbook relabelled as the next year (sheet names and titles): same figures."""
     source = zipfile.ZipFile(io.BytesIO(old))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -71,7 +80,9 @@ def next_spending_year(old: bytes) -> bytes:
             data = source.read(info)
             if info.filename in ("content.xml", "styles.xml"):
                 text = data.decode("utf-8")
-                text = text.replace("2024-25", "2025-26").replace("202425", "202526")
+                text = text.replace(FY, NEXT_FY).replace(
+                    FY.replace("-", ""), NEXT_FY.replace("-", "")
+                )
                 data = text.encode("utf-8")
             # the ODF mimetype member stays first and stored, as the format requires
             kind = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
@@ -87,13 +98,13 @@ def edit_sources(path: Path) -> None:
     text = text.replace(f'raw_path = "{OLD_WORKFORCE}"', f'raw_path = "{NEW_WORKFORCE}"')
     entries = re.split(r"(?m)^(?=\[\[source\]\])", text)
     workforce = next(i for i, e in enumerate(entries) if f'id = "{WORKFORCE}"' in e)
-    entries[workforce] = entries[workforce].replace(
-        'periods = ["2017", "2025"]', 'periods = ["2017", "2026"]'
+    entries[workforce] = re.sub(
+        rf'(?m)^(periods = \["\d{{4}}", )"{YEAR}"\]', rf'\1"{NEXT_YEAR}"]', entries[workforce]
     )
     ro3 = next(e for e in entries if f'id = "{OLD_RO3}"' in e)
     new = (
         ro3.replace(f'id = "{OLD_RO3}"', f'id = "{NEW_RO3}"')
-        .replace('"2024-25"', '"2025-26"')
+        .replace(f'"{FY}"', f'"{NEXT_FY}"')
         .replace(re.search(r'raw_path = "[^"]+"', ro3).group(0), f'raw_path = "{NEW_RO3_PATH}"')  # type: ignore[union-attr]
     )
     new = re.sub(r"(?m)^(etag|last_modified) = .*\n", "", new)
@@ -110,16 +121,11 @@ def rehearsal(
     shutil.copytree(ROOT / "registry", registry_dir)
     raw = tmp_path / "raw"
     shutil.copytree(raw_dir, raw)
-    original = registries.default_registry
 
     def temporary_registry() -> Registry:
         return read_registry(registry_dir)  # re-read: fetch records into it between commands
 
-    for module in list(sys.modules.values()):
-        if getattr(module, "__name__", "").startswith("cscbench") and (
-            getattr(module, "default_registry", None) is original
-        ):
-            monkeypatch.setattr(module, "default_registry", temporary_registry)
+    use_registry(monkeypatch, temporary_registry)
     yield registry_dir, raw
 
 
@@ -162,7 +168,7 @@ def test_a_new_year_goes_from_mirror_to_published_site(
 
     observations = pl.read_csv(package / "datapackage" / "observations.csv", infer_schema=False)
     periods = set(observations["period"])
-    assert {"2026", "2025-26"} <= periods
+    assert {NEXT_YEAR, NEXT_FY} <= periods
     sources = pl.read_csv(package / "datapackage" / "sources.csv", infer_schema=False)
     assert NEW_RO3 in sources["source_id"].to_list()
 
@@ -173,12 +179,12 @@ def test_a_new_year_goes_from_mirror_to_published_site(
             cli.main(["diff", "--format", "json", str(ROOT / "datapackage.json"), str(descriptor)])
             == 1
         )
-    assert "2026" in report.read_text(encoding="utf-8")
+    assert NEXT_YEAR in report.read_text(encoding="utf-8")
 
     site = tmp_path / "site"
     assert (
         cli.main(["publish", "--package", str(descriptor), "--out", str(site), "--png", "no"]) == 0
     )
     assert (site / "index.html").is_file()
-    assert "2026" in "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    assert NEXT_YEAR in "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     assert committed_state() == before
