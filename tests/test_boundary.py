@@ -222,10 +222,18 @@ def test_a_huge_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_allow_remote_fetches_a_url_path(
-    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: Server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A URL path is refused by default (no request); with --allow-remote it is fetched (with
-    httpx) or the user is told to install httpx (exit 2)."""
+    httpx) or the user is told to install httpx (exit 2). The download's temporary folder goes to
+    a folder of this test's own, so another test downloading at the same time (the other xdist
+    worker) cannot be mistaken for a leftover."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     package = tmp_path / "pkg"
     (package / "schemas").mkdir(parents=True)
     (package / "schemas" / "a.schema.json").write_text('{"fields": [{"name": "x"}]}')
@@ -236,10 +244,12 @@ def test_allow_remote_fetches_a_url_path(
     assert main(["validate", str(package)]) == 1 and server.hits == 0
     assert "package.unsafe_path" in capsys.readouterr().out
     fetched = set(Path(tempfile.gettempdir()).glob("cscbench-remote-*"))
-    code = main(["validate", str(package), "--allow-remote"])
+    code = main(["validate", str(package), "--allow-remote", "--format", "json"])
     out, err = capsys.readouterr()
     assert set(Path(tempfile.gettempdir()).glob("cscbench-remote-*")) == fetched  # cleaned up
     if importlib.util.find_spec("httpx") is None:
         assert code == 2 and "httpx" in err and server.hits == 0
-    else:
-        assert code == 0 and server.hits == 1 and "valid: a 1,000" in out
+    else:  # read whole; the toy package lacks the resources a cscbench package needs
+        report = json.loads(out)
+        assert code == 1 and server.hits == 1 and report["rows"] == {"a": 1000}
+        assert {p["check_id"] for p in report["problems"]} == {"package.missing_resource"}

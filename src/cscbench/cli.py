@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff``.
+"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff | compare``.
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -31,7 +31,6 @@ from cscbench.exitcodes import ExitCode
 from cscbench.extras import require_for
 from cscbench.paths import (
     ROOT,
-    default_groups,
     default_package,
     default_site,
     raw_dir,
@@ -55,11 +54,12 @@ INPUTS = {
     "fetch": "raw_dir",
     "release": "package",
     "diff": "new",
+    "compare": "package",
 }
 # Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
 CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
 # Commands whose --format json answers in JSON in every outcome, and the key of their verdict.
-JSON_VERDICTS = {"validate": "valid", "diff": "differences"}
+JSON_VERDICTS = {"validate": "valid", "diff": "differences", "compare": "rows"}
 
 
 class BadArguments(Exception):
@@ -188,7 +188,17 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--out", default=str(default_site()))
     publish.add_argument(
         "--groups",
-        help="comparison groups file (default: the config/groups.toml shipped with the package)",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a groups file ([[group]] and [[pair]] entries) added to the shipped "
+        "config/groups.toml; may be given more than once",
+    )
+    publish.add_argument(
+        "--groups-replace",
+        action="store_true",
+        help="publish only the --groups files' groups and pairs, not the shipped ones (the "
+        "first [[pair]] read is the headline comparison)",
     )
     publish.add_argument(
         "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
@@ -222,17 +232,62 @@ def _parser() -> argparse.ArgumentParser:
     diff = sub.add_parser(
         "diff",
         help="what changed between two packages",
-        description="Compare two packages (datapackage.json, its folder, or a release zip). "
-        "Exit codes as diff(1): 0 no differences, 1 differences, 2 usage error or unreadable "
-        "input, 3 internal error.",
+        description="Compare two packages: each a datapackage.json, its folder, a release zip "
+        "(or with --allow-remote its URL), or from a clone a recorded release version or tag "
+        "(cscbench diff 0.1.0 0.2.0; taken from git by cscbench). Exit codes as diff(1): "
+        "0 no differences, 1 differences (or an invalid package: its header does not match its "
+        "schema), 2 usage error or unreadable input, 3 internal error.",
     )
-    diff.add_argument("old", help="the older package")
-    diff.add_argument("new", help="the newer package")
+    diff.add_argument("old", help="the older package, archive, URL, version or tag")
+    diff.add_argument("new", help="the newer package, archive, URL, version or tag")
+    diff.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="download a release archive given as an http(s) URL (size and time limits apply)",
+    )
     diff.add_argument(
         "--format",
         choices=["text", "json", "markdown"],
         default="text",
         help="text for people, json for machines (every row), markdown for the CHANGELOG",
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        help="councils side by side: value, rank, band, change, region, England, neighbours",
+        description="One row per council and indicator: period, value, status, rank of N, band, "
+        "caveat, change since the previous period (better/worse by the indicator's polarity), the "
+        "region's and England's figures and the statistical neighbours' median. Exit codes: 0 ok, "
+        "1 the package cannot be read, 2 usage error (an unknown council, indicator, theme or "
+        "period), 3 internal error.",
+    )
+    compare.add_argument(
+        "councils",
+        nargs="+",
+        metavar="COUNCIL",
+        help="a name in any variant the package knows, a GSS code or a DfE code",
+    )
+    compare.add_argument(
+        "--indicator",
+        action="append",
+        metavar="ID",
+        help="an indicator id (repeatable; default: the headline indicators)",
+    )
+    compare.add_argument("--theme", help="every indicator of this theme (workforce, spending, ...)")
+    compare.add_argument(
+        "--period",
+        default="latest",
+        help="latest (default: each indicator's latest period) or a period as published (2024, "
+        "2023-24)",
+    )
+    compare.add_argument(
+        "--format",
+        choices=["text", "csv", "json", "markdown"],
+        default="text",
+        help="text for people, markdown for documents, csv and json for machines (every column)",
+    )
+    compare.add_argument(
+        "--package", default=str(default_package()), help="default: the installed package"
     )
     return parser
 
@@ -364,6 +419,18 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK if report.valid else ExitCode.INVALID
 
 
+def writable_folder(path: Path, option: str) -> None:
+    """``path`` is a folder this user can write into, or can be created as one: a file in its
+    place or a read-only folder is a usage error naming the option, never an internal error."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path} is a file; expected a folder (made if missing)")
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise UsageError(f"{option} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {existing} (permission denied)")
+
+
 def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
     the registry after the whole build has parsed them and the new package was written."""
@@ -376,6 +443,7 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
+    writable_folder(out, "--out")  # before the build, so a typo fails in seconds
     try:
         registry = default_registry()
         accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
@@ -388,6 +456,12 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
         raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
     except ValueError as exc:  # RawInputError, RegistryError, an unmatched name, an invalid package
         raise InvalidInputError(str(exc)) from exc
+    except OSError as exc:  # the folder became unwritable or full while the package was written
+        reason = exc.strerror or str(exc)
+        raise UsageError(
+            f"cannot write the package to {out} ({reason}: {exc.filename or out}); "
+            "the previous package is untouched"
+        ) from exc
     for source_id in sorted(accepted):
         emit(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
     summary = ", ".join(f"{k} {v.height:,}" for k, v in frames.items())
@@ -455,15 +529,26 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
+    from cscbench.groupsfile import check_groups, groups_files
+
+    if args.groups_replace and not args.groups:
+        raise UsageError("--groups-replace needs at least one --groups PATH")
+    for path in map(Path, args.groups):
+        if not path.exists():
+            raise UsageError(f"groups file {path} not found")
+    descriptor = _descriptor(args.package)
+    files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
+    # checked before the publishing libraries load and before validation: a typo fails in seconds
+    checked = check_groups(descriptor, files) if descriptor.exists() else None
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
-    groups = Path(args.groups) if args.groups else default_groups()
-    if args.groups and not groups.is_file():
-        raise UsageError(f"groups file {groups} not found")
     result = publish_site(
-        _descriptor(args.package), Path(args.out), png=args.png, groups_path=groups
+        descriptor,
+        Path(args.out),
+        png=args.png,
+        groups_path=checked if checked is not None else files,
     )
     for note in result.notes:
         say("publish", note)
@@ -505,12 +590,15 @@ def cmd_release(args: argparse.Namespace) -> ExitCode:
 
 def cmd_diff(args: argparse.Namespace) -> ExitCode:
     """Exit codes as diff(1): 0 no differences, 1 differences, 2 an input cannot be read."""
-    from cscbench.archive import open_package
     from cscbench.changes import render_markdown, render_text
     from cscbench.diff import diff_packages, read_package
+    from cscbench.versions import open_side
 
-    with open_package(Path(args.old)) as old, open_package(Path(args.new)) as new:
-        result = diff_packages(read_package(old), read_package(new))
+    with (
+        open_side(args.old, args.allow_remote) as old,
+        open_side(args.new, args.allow_remote) as new,
+    ):
+        result = diff_packages(read_package(old, args.old), read_package(new, args.new))
     if args.format == "json":
         emit(json_text(result.to_dict()))
     elif args.format == "markdown":
@@ -520,6 +608,30 @@ def cmd_diff(args: argparse.Namespace) -> ExitCode:
     return ExitCode.INVALID if result.different else ExitCode.OK
 
 
+def cmd_compare(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 with the rows, 2 for a council, indicator, theme or period the package lacks, 1 when
+    the package itself cannot be read."""
+    import polars as pl
+
+    from cscbench.side_by_side import compare, render
+
+    descriptor = _descriptor(args.package)
+    if not descriptor.exists():
+        raise UsageError(f"{descriptor} not found")
+    try:
+        frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
+    except (pl.exceptions.PolarsError, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, CscbenchError):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InvalidInputError(
+            f"{descriptor} could not be read ({first}); run `cscbench validate {descriptor}`"
+        ) from exc
+    text = render(frame, args.format)
+    emit(text if args.format == "json" else terminal(text))
+    return ExitCode.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
     "fetch": cmd_fetch,
@@ -527,6 +639,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "publish": cmd_publish,
     "release": cmd_release,
     "diff": cmd_diff,
+    "compare": cmd_compare,
 }
 
 
@@ -544,7 +657,7 @@ def input_of(args: argparse.Namespace) -> str:
     if args.command in ("ingest", "fetch"):
         return str(raw_dir(value))
     if args.command == "diff":
-        return f"{Path(args.old).resolve()} and {Path(args.new).resolve()}"
+        return f"{args.old} and {args.new}"
     return str(_descriptor(str(value)).resolve())
 
 

@@ -11,25 +11,29 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
+from cscbench.groupsfile import Groups, check_groups, groups_files
 from cscbench.paths import default_groups
 from cscbench.publish import (
     charts,
     claims,
+    compare_page,
     definitions,
     groups,
     headline,
     history,
+    indicator_pages,
     layout,
     navigation,
     profiles,
     regions,
+    search,
     site,
     whatchanged,
     workbook,
@@ -42,6 +46,8 @@ __all__ = [
     "DEFAULT_GROUPS",
     "PublishResult",
     "build_pages",
+    "check_groups",
+    "groups_files",
     "publish_site",
     "workbook_readme",
     "write_site_files",
@@ -50,7 +56,18 @@ __all__ = [
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
-BUILDERS = (headline, history, claims, groups, regions, profiles, definitions, whatchanged)
+BUILDERS = (
+    headline,
+    history,
+    claims,
+    groups,
+    regions,
+    profiles,
+    definitions,
+    whatchanged,
+    indicator_pages,
+    compare_page,
+)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
 
 
@@ -145,11 +162,13 @@ def workbook_readme(ctx: Context) -> list[str]:
 
 
 def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[str]) -> list[str]:
-    """Every page with its CSVs, the workbook and the Parquet copies, written under ``root``
-    (everything but the index and the PNG images); returns the Parquet files' names. One writer
+    """Every page with its CSVs, the compare page's scripts, the workbook and the Parquet
+    copies, written under ``root`` (everything but the index, the search over every page and the
+    PNG images); returns the Parquet files' names. One writer
     for the site and for the tests that rebuild part of it to compare bytes."""
     tables = [t for p in pages for t in p.tables]
     site.write_pages(root, pages, ctx.version, pngs)
+    compare_page.write(root, ctx)
     site.write_workbook(
         root / site.WORKBOOK,
         [t for t in tables if t.sheet],
@@ -160,12 +179,20 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
 
 
 def publish_site(
-    descriptor: Path, out: Path, png: str = "auto", groups_path: Path | None = None
+    descriptor: Path,
+    out: Path,
+    png: str = "auto",
+    groups_path: Path | Sequence[Path] | Groups | None = None,
 ) -> PublishResult:
     """Validate, build and publish.
 
+    ``groups_path``: the groups files to read, in order (default: the shipped
+    ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does), checked
+    before the package is validated; or groups already checked (:func:`check_groups`, as the CLI
+    does before importing this module).
+
     Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
-    not a site, PNG export asked for without a Chromium) or
+    not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
     :class:`~cscbench.errors.InvalidInputError` (the package is invalid, a bad groups file); in
     every failure the previous site is left exactly as it was.
     """
@@ -177,6 +204,12 @@ def publish_site(
     descriptor, out = Path(descriptor), Path(out).resolve()
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
+    chosen = groups_files() if groups_path is None else groups_path
+    if isinstance(chosen, Groups):
+        groups, paths = chosen, []
+    else:
+        paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
+        groups = check_groups(descriptor, paths)
     report = validate_package(descriptor)
     if not report.valid:
         raise InvalidPackageError(
@@ -185,7 +218,7 @@ def publish_site(
         )
     binary, notes = _chromium(png)
     site.check_target(out)
-    ctx = build_context(descriptor, groups_path or DEFAULT_GROUPS)
+    ctx = build_context(descriptor, groups if groups is not None else paths)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
     # the charts render in worker processes while this one builds and writes the pages
@@ -217,6 +250,7 @@ def publish_site(
             parquet = write_site_files(tmp, ctx, pages, pngs)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
+            search.write(tmp, ctx, pages)
     seconds = time.perf_counter() - started
     images = len(pngs) + chart_pngs
     return PublishResult(out, len(pages), len(tables), images, seconds, (*notes, *failed))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.domain import ENGLAND
 from cscbench.names import normalise_name
 from cscbench.publish import formatting as fmt
@@ -28,6 +28,8 @@ SECTIONS = (
     ("claims", "What councils said vs what the statistics show"),
     ("groups", "Comparison groups"),
     ("regions", "Regions"),
+    ("compare", "Compare any councils"),
+    ("indicators", "Every council on one indicator"),
 )
 # The measures readers ask about first (issue 12): the pair's line for each, where the package has it.
 PAIR_FINDINGS = ("caseload_fte", "agency_rate_fte", "csc_net_expenditure_per_child_gbp")
@@ -80,7 +82,7 @@ def figure_expr() -> pl.Expr:
 def pair_line(ctx: Context, indicator: str) -> str | None:
     """ "Caseload (cases per FTE), 30 Sep 2025: Leeds 14.8 (rank 55 of 149, band B), Wakefield
     19.5 (...); England 15.2." for the headline pair, from the latest figures."""
-    codes = list(headline.HEADLINE_COUNCILS)
+    codes = list(headline.headline_codes(ctx))
     rows = ctx.latest.filter(pl.col("indicator_id") == indicator, pl.col("unit_code").is_in(codes))
     if rows.height != len(codes):
         return None
@@ -106,7 +108,7 @@ def pair_line(ctx: Context, indicator: str) -> str | None:
 def ofsted_line(ctx: Context) -> str | None:
     if not ctx.has("inspections"):
         return None
-    rows = headline.ofsted_rows(ctx, list(headline.HEADLINE_COUNCILS))
+    rows = headline.ofsted_rows(ctx, list(headline.headline_codes(ctx)))
     parts = [f"{a} {f}" for a, f in rows.select("area", "figure").iter_rows()]
     return "Ofsted, latest overall effectiveness judgement: " + "; ".join(parts) + "."
 
