@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pinned import NEXT_WORKFORCE_PERIOD, WORKFORCE
 
 import cscbench
 from cscbench.flags import note_with_reason, note_without_reason
@@ -235,7 +236,7 @@ def test_kirklees_agency_figures_2021_to_2025_are_flagged(
 ) -> None:
     kirklees = flagged.filter(pl.col("area_code") == KIRKLEES, pl.col("period") >= "2021")
     rate = kirklees.filter(pl.col("indicator_id") == "agency_rate_fte")
-    assert rate["period"].to_list() == ["2021", "2022", "2023", "2024", "2025"]
+    assert rate["period"].to_list() == WORKFORCE["kirklees_zero_agency_periods"]
     assert set(kirklees["caveat_id"]) == {"kirklees_agency_zero"}
     assert set(kirklees["kind"]) == {"curated"} and set(kirklees["source_id"]) == {"dfe_csww_2025"}
     values = observed.filter(pl.col("area_code") == KIRKLEES, pl.col("period") >= "2021")["value"]
@@ -418,26 +419,28 @@ def test_a_catastrophic_pattern_runs_in_linear_time() -> None:
 
 
 def test_next_years_copy_of_kirklees_zero_agency_is_still_flagged(package_frames: dict) -> None:
-    """A synthetic 2026: every 2025 workforce figure copied as 2026. Kirklees' zeros stay flagged
-    by its curated entry, and other councils' zeros by the rule, with nothing edited."""
+    """A synthetic next year: every latest workforce figure copied as the year after. Kirklees'
+    zeros stay flagged by its curated entry, and other councils' zeros by the rule, with nothing
+    edited."""
+    latest, nxt_period = WORKFORCE["latest_period"], NEXT_WORKFORCE_PERIOD
     obs = package_frames["observations"].with_columns(pl.col(pl.Enum).cast(pl.String))
-    workforce = obs.filter(pl.col("period") == "2025", pl.col("source_id") == "dfe_csww_2025")
+    workforce = obs.filter(pl.col("period") == latest, pl.col("source_id") == "dfe_csww_2025")
     assert workforce.height > 0
     nxt = workforce.with_columns(
-        pl.lit("2026").alias("period"), pl.col("period_end").dt.offset_by("1y")
+        pl.lit(nxt_period).alias("period"), pl.col("period_end").dt.offset_by("1y")
     )
     areas = package_frames["areas"].with_columns(pl.col(pl.Enum).cast(pl.String))
     built = caveats.build(pl.concat([obs, nxt]), areas, read_registry())
     kirklees = built.filter(
         pl.col("area_code") == KIRKLEES, pl.col("indicator_id") == "agency_rate_fte"
     )
-    assert kirklees["period"].to_list() == ["2021", "2022", "2023", "2024", "2025", "2026"]
+    assert kirklees["period"].to_list() == [*WORKFORCE["kirklees_zero_agency_periods"], nxt_period]
     assert set(kirklees["caveat_id"]) == {"kirklees_agency_zero"}
     zeros_2025 = built.filter(
-        pl.col("period") == "2025", pl.col("caveat_id") == "zero_agency_sizeable_workforce"
+        pl.col("period") == latest, pl.col("caveat_id") == "zero_agency_sizeable_workforce"
     )
     zeros_2026 = built.filter(
-        pl.col("period") == "2026", pl.col("caveat_id") == "zero_agency_sizeable_workforce"
+        pl.col("period") == nxt_period, pl.col("caveat_id") == "zero_agency_sizeable_workforce"
     )
     assert (
         zeros_2026.select("indicator_id", "area_code")

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pinned import WORKFORCE
 
 import cscbench
 from cscbench import comparison as compare
@@ -473,8 +474,10 @@ def test_package_leeds_agency_neighbour_mean_leaves_flagged_kirklees_out(
     latest = compare.latest(package_grid).filter(pl.col("indicator_id") == "agency_rate_fte")
     by = {r["unit_code"]: r for r in latest.iter_rows(named=True)}
     leeds, kirklees = by["E08000035"], by["E08000034"]
-    assert leeds["period"] == "2025" and (leeds["sn_count"], leeds["sn_total"]) == (9, 10)
-    assert round(leeds["sn_mean"], 1) == 12.5 and leeds["sn_flagged"] == "E08000034"
+    assert leeds["period"] == WORKFORCE["latest_period"]
+    assert (leeds["sn_count"], leeds["sn_total"]) == (WORKFORCE["leeds_agency_sn_count"], 10)
+    assert round(leeds["sn_mean"], 1) == WORKFORCE["leeds_agency_sn_mean"]
+    assert leeds["sn_flagged"] == "E08000034"
     assert kirklees["value"] == 0 and kirklees["flagged"] and kirklees["rank"] is None
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pinned import NEXT_WORKFORCE_PERIOD as NEXT
 from release_helpers import (
     copy_package,
     edit_rows,
@@ -84,9 +85,9 @@ def test_removed_rows_are_a_patch_but_a_removed_indicator_is_major(base: Path, n
 
 
 def test_a_new_period_is_minor_and_listed_per_indicator(base: Path, new: Path) -> None:
-    def add_2026(frame: pl.DataFrame) -> pl.DataFrame:
+    def add_2026(frame: pl.DataFrame) -> pl.DataFrame:  # a year no release has yet
         row = frame.filter(**LEEDS_CASELOAD_2025).with_columns(
-            period=pl.lit("2026"), period_end=pl.lit("2026-09-30")
+            period=pl.lit(NEXT), period_end=pl.lit(f"{NEXT}-09-30")
         )
         return pl.concat([frame, row]).sort("indicator_id", "area_code", "period")
 
@@ -95,9 +96,9 @@ def test_a_new_period_is_minor_and_listed_per_indicator(base: Path, new: Path) -
     expected = {("minor", "observations", "rows_added"), ("minor", "observations", "periods_added")}
     assert (diff.level, kinds(diff)) == ("minor", expected)
     assert diff.tables["new_periods"].to_dicts() == [
-        {"indicator_id": "caseload_fte", "periods": ["2026"]}
+        {"indicator_id": "caseload_fte", "periods": [NEXT]}
     ]
-    assert any(c.detail == "2026: caseload_fte" for c in diff.changes)
+    assert any(c.detail == f"{NEXT}: caseload_fte" for c in diff.changes)
 
 
 def test_a_figure_suppressed_and_one_published_are_status_changes(base: Path, new: Path) -> None:

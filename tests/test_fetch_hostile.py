@@ -558,7 +558,7 @@ def test_ingest_reads_raw_files_only_inside_the_raw_folder(
         verify_files(raw, registry)
     (raw / "dfe").unlink()
     (raw / "dfe").mkdir()
-    os.mkfifo(raw / "dfe" / "csww_indicators_2017_to_2025.csv")
+    os.mkfifo(raw / str(registry.source("dfe_csww_2025").raw_path))
     with pytest.raises(RawInputError, match=r"raw_path: .*a FIFO"):
         verify_files(raw, registry)
 

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 import polars as pl
 import pytest
+from pinned import WORKFORCE, WORKFORCE_SOURCE, raw_path
 
 from cscbench.ingest import revenue_outturn
 from cscbench.ingest.common import OBSERVATION_COLUMNS, Contribution, RawInputError
@@ -140,11 +141,12 @@ def test_153_councils_and_england(contribution: Contribution) -> None:
 
 
 def test_councils_match_the_workforce_file(raw_dir: Path, contribution: Contribution) -> None:
-    """The same 153 councils as DfE's 2025 workforce file, joint returns split into members."""
-    csww = pl.read_csv(raw_dir / "dfe/csww_indicators_2017_to_2025.csv", infer_schema=False)
+    """The same 153 councils as DfE's latest workforce file, joint returns split into members."""
+    csww = pl.read_csv(raw_dir / raw_path(WORKFORCE_SOURCE), infer_schema=False)
     csww = csww.rename({c: c.lstrip("\ufeff") for c in csww.columns})
     joint = csww.filter(
-        (pl.col("time_period") == "2025") & (pl.col("geographic_level") == "Local authority")
+        (pl.col("time_period") == WORKFORCE["latest_period"])
+        & (pl.col("geographic_level") == "Local authority")
     ).get_column("new_la_code")
     members = {OLD_CODES.get(m.strip(), m.strip()) for code in joint for m in code.split("/")}
     councils = set(
@@ -262,7 +264,7 @@ def test_indicator_ids_and_metadata(
     assert not ids.str.contains(r"^ro3_asc|_asc_").any()
     assert ids.filter(ids.str.starts_with("ro3_ph")).str.starts_with("ro3_phsup_anc_exp_csc_").all()
     assert set(contribution.observations.get_column("indicator_id")) == set(ids)
-    # ids are the publisher's variable codes, lower-cased, '-' to '_' (design.md)
+    # ids are the publisher's variable codes, lower-cased, '-' to '_'
     codes = {i.indicator_id: str(i.column) for i in REGISTRY.of_dataset("mhclg_ro3")}
     assert all(code.lower().replace("-", "_") == i for i, code in codes.items())
     assert (
@@ -273,7 +275,7 @@ def test_indicator_ids_and_metadata(
             pl.col("min_value").is_null().all(),  # negative figures are published
             pl.col("label").str.contains(r"^[^=+\-@\s]").all(),
             pl.col("definition").is_not_null().all(),
-            (pl.col("source_id") == "mhclg_ro3_2024_25").all(),  # the newest release
+            (pl.col("source_id") == REGISTRY.newest_source("mhclg_ro3").source_id).all(),
         ).row(0)
         == (True,) * 7
     )

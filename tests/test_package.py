@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import frictionless
 import polars as pl
 import pytest
+from pinned import WORKFORCE_SOURCE, raw_path
 
 from cscbench import __version__, ingest
 from cscbench.cli import main
@@ -80,7 +82,7 @@ def edited_raw_copy(raw_dir: Path, tmp_path: Path, old: bytes, new: bytes) -> Pa
     """A copy of the raw folder whose workforce file has its first ``old`` replaced by ``new``."""
     raw = tmp_path / "raw"
     shutil.copytree(raw_dir, raw)
-    target = raw / "dfe" / "csww_indicators_2017_to_2025.csv"
+    target = raw / raw_path(WORKFORCE_SOURCE)
     target.chmod(0o644)
     target.write_bytes(target.read_bytes().replace(old, new, 1))
     return raw
@@ -89,21 +91,24 @@ def edited_raw_copy(raw_dir: Path, tmp_path: Path, old: bytes, new: bytes) -> Pa
 def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
     raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
     registry = default_registry()
+    workforce = registry.source(WORKFORCE_SOURCE)  # its file as registered: name, size, sha256
+    name, size, sha = Path(raw_path(WORKFORCE_SOURCE)).name, workforce.bytes, workforce.sha256
     with pytest.raises(
         RawInputError,
-        match=r"(?s)csww_indicators_2017_to_2025.csv: expected 288,726 bytes with sha256 9e058bac193c"
+        match=rf"(?s){re.escape(name)}: expected {size:,} bytes with sha256 {str(sha)[:12]}"
         r".*source dfe_csww_2025.*--accept-new-raw",
     ):
         ingest.verify_files(raw, registry)
     accepted = ingest.verify_files(raw, registry, accept_new=True)
-    assert list(accepted) == ["dfe_csww_2025"] and accepted["dfe_csww_2025"][1] == 288726
+    assert list(accepted) == ["dfe_csww_2025"] and accepted["dfe_csww_2025"][1] == size
 
 
 def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
     raw = edited_raw_copy(raw_dir, tmp_path, b"caseload_fte", b"caseload")
     with pytest.raises(
         RawInputError,
-        match=r"csww_indicators_2017_to_2025.csv: expected column\(s\) \['caseload_fte'\]",
+        match=re.escape(Path(raw_path(WORKFORCE_SOURCE)).name)
+        + r": expected column\(s\) \['caseload_fte'\]",
     ):
         ingest.build(raw)
 
@@ -172,7 +177,8 @@ def test_accepting_a_new_raw_file_parses_it_first(
     raw = edited_raw_copy(raw_dir, tmp_path, b"time_period", b"<html><body>")
     code, copy = accept_run(raw, tmp_path, monkeypatch)
     assert code == 1
-    assert "csww_indicators_2017_to_2025.csv: expected column(s)" in capsys.readouterr().err
+    name = Path(raw_path(WORKFORCE_SOURCE)).name
+    assert f"{name}: expected column(s)" in capsys.readouterr().err
     assert (copy / "sources.toml").read_bytes() == (ROOT / "registry" / "sources.toml").read_bytes()
     assert not (tmp_path / "pkg").exists()
 
@@ -185,6 +191,6 @@ def test_an_accepted_release_is_recorded_after_the_build(
     code, copy = accept_run(raw, tmp_path, monkeypatch)
     assert code == 0
     recorded = read_registry(copy).source("dfe_csww_2025")
-    assert recorded.sha256 == sha256(raw / "dfe" / "csww_indicators_2017_to_2025.csv")
+    assert recorded.sha256 == sha256(raw / raw_path(WORKFORCE_SOURCE))
     sources = pl.read_csv(tmp_path / "pkg" / "datapackage" / "sources.csv")
     assert sources.filter(source_id="dfe_csww_2025")["sha256"].item() == recorded.sha256

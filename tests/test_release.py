@@ -14,6 +14,7 @@ import duckdb
 import frictionless
 import polars as pl
 import pytest
+from pinned import NEXT_WORKFORCE_PERIOD as NEXT
 from release_helpers import (
     commit,
     copy_package,
@@ -245,7 +246,7 @@ def test_the_version_must_follow_the_previous_release_taken_from_git(
 
     def add_2026(frame: pl.DataFrame) -> pl.DataFrame:
         row = frame.filter(indicator_id="caseload_fte", area_code="E08000035", period="2025")
-        row = row.with_columns(period=pl.lit("2026"), period_end=pl.lit("2026-09-30"))
+        row = row.with_columns(period=pl.lit(NEXT), period_end=pl.lit(f"{NEXT}-09-30"))
         return pl.concat([frame, row]).sort("indicator_id", "area_code", "period")
 
     edit_rows(new, "observations", add_2026)
@@ -260,9 +261,7 @@ def test_the_version_must_follow_the_previous_release_taken_from_git(
     assert main(["release", "--package", str(repo), *common]) == 0
     changes = json.loads((releases / "0.2.0" / "changes.json").read_text())
     assert changes["level"] == "minor" and changes["old"]["version"] == "0.1.0"
-    assert changes["tables"]["new_periods"] == [
-        {"indicator_id": "caseload_fte", "periods": ["2026"]}
-    ]
+    assert changes["tables"]["new_periods"] == [{"indicator_id": "caseload_fte", "periods": [NEXT]}]
     assert (out / "cscbench-data-0.2.0.zip").is_file()
 
     edit_schema(new, "observations", lambda s: s["fields"][3].update(type="string"))

@@ -7,20 +7,19 @@ its precision, a ``kind`` that says whether money is new, saved, cut or overspen
 claims the ``basis`` (a council's own measure is never DfE's ``caseload_fte``).
 
 Plain figures ("6.2", "almost 40", "2.7 (overspend)") are parsed by one strict pattern; every other
-text that holds a number was read by a person and is listed in ``READINGS``. Anything else with a
-digit in it stops the build, so a new row is never misparsed silently. The ``context`` column is text
+text that holds a number was read by a person, and those readings, the certainty texts, the dates no
+pattern reads and the press names are in ``registry/announcements.toml`` (read by
+:mod:`cscbench.ingest.curation`). Anything else with a digit in it stops the build, so a new row is
+never misparsed silently. The ``context`` column is text
 written for the raw file and is not carried into the resource.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TypedDict
 
 import polars as pl
 
-from cscbench.domain import ENGLAND
 from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import (
     MENTION_COLUMNS,
@@ -29,7 +28,8 @@ from cscbench.ingest.common import (
     read_raw_csv,
     resource_columns,
 )
-from cscbench.ingest.registry import Source, default_registry
+from cscbench.ingest.curation import ANNOUNCEMENTS_FILE, Announcements, default_curation
+from cscbench.ingest.registry import RegistryError, Source, default_registry
 
 READER = "local_reports"
 
@@ -74,11 +74,42 @@ BASIS_KINDS = ("caseload", "agency", "workforce", "looked_after")
 
 ANNOUNCEMENT_COLUMNS = resource_columns("announcements")
 
-# Press names no statistics file uses, mapped to codes beyond doubt.
-PRESS_NAMES: dict[str, str] = {
-    "Kingston upon Hull": "E06000010",
-    "England (all councils)": ENGLAND,
-}
+
+def curation() -> Announcements:
+    """The readings in ``registry/announcements.toml``, their words checked."""
+    return checked_words(
+        default_curation().announcements, default_registry().directory / ANNOUNCEMENTS_FILE
+    )
+
+
+def checked_words(found: Announcements, where: Path) -> Announcements:
+    """``found``, its kinds, qualifiers, bases, precisions and certainties checked against this
+    resource's vocabularies, so a typo names its entry rather than failing later as a row."""
+    problems = [
+        f"[[reading]] ({r.council}, {r.date_as_stated!r}, {r.value_as_stated!r}): {key} {word!r} "
+        f"is not one of {list(allowed)}"
+        for r in found.readings
+        for key, word, allowed in (
+            ("kind", r.kind, KINDS),
+            ("qualifier", r.qualifier, QUALIFIERS),
+            ("basis", r.basis, BASES),
+        )
+        if word is not None and word not in allowed
+    ]
+    problems += [
+        f"[[date]] {d.stated!r}: precision {d.precision!r} is not one of {list(DATE_PRECISIONS)}"
+        for d in found.dates
+        if d.precision not in DATE_PRECISIONS
+    ]
+    problems += [
+        f"[certainty] {text!r}: {word!r} is not one of {list(CERTAINTIES)}"
+        for text, word in found.certainty.items()
+        if word not in CERTAINTIES
+    ]
+    if problems:
+        raise RegistryError(f"{where}: " + "; ".join(problems))
+    return found
+
 
 RAW_KINDS: dict[str, str] = {
     "investment": "investment",
@@ -113,207 +144,6 @@ QUALIFIER_WORDS: dict[str, str] = {
     "at least": "at least",
 }
 
-# Every certainty text of the raw file, read by a person. A new text stops the build.
-CERTAINTY: dict[str, str] = {
-    "stated on page": "stated",
-    "stated on page (cabinet date inferred: 'next Tuesday' after Wed 31 Oct 2018)": "stated",
-    "stated on page; approval date inferred (meeting 'on Tuesday')": "stated",
-    "stated on page (article undated; date from BBC and the Ofsted 2023 data file)": (
-        "date_from_other_source"
-    ),
-    "stated on page; date from Ofsted data": "date_from_other_source",
-    "stated on page; date from the Ofsted 2023 data file": "date_from_other_source",
-    "stated on page; month from Community Care 11 Feb 2022": "date_from_other_source",
-    "stated on page; publication date from Ofsted data": "date_from_other_source",
-    "stated on page; publication date from Ofsted data; commissioner date from "
-    "https://www.publicsectorexecutive.com/Public-Sector-News/"
-    "a-genuine-partnership-approach-key-to-commissioner-turnarounds": "date_from_other_source",
-    "stated on page; date approximate": "approximate_date",
-    "stated on page; date approximate (a later article says this was revealed in November)": (
-        "approximate_date"
-    ),
-    "stated on page; date of figure approximate": "approximate_date",
-    "stated on page; date unknown": "approximate_date",
-    "stated on page; meeting date approximate": "approximate_date",
-    "stated on page; month approximate": "approximate_date",
-    "amount, body and purpose stated on page; date inferred (Golton was executive member until "
-    "May 2010; an interim DCS was in post in early 2010)": "inferred_date",
-    "number stated; date inferred (article refers to 'plans for 2014' and a £22m cut "
-    "'next year')": "inferred_date",
-    "stated on page; date inferred": "inferred_date",
-    "stated on page; date inferred from context": "inferred_date",
-    "stated on page; year inferred": "inferred_date",
-    "stated on page (BBC figures via local site)": "secondary",
-    "stated on page (republished Guardian text); date approximate": "secondary",
-    "stated on page (secondary quotation of the Jay report)": "secondary",
-    "stated on page (secondary report); date approximate": "secondary",
-    "stated on page (union claim); date approximate": "claim",
-}
-
-# Dates no pattern can read, by the text as stated.
-DATE_READINGS: dict[str, tuple[dt.date, str]] = {
-    "16 January (year not shown; c. 2014)": (dt.date(2014, 1, 16), "day"),
-}
-
-
-class Reading(TypedDict, total=False):
-    """A person's reading of one raw row. Keys given replace the parsed field.
-
-    Giving ``value`` (even None) replaces value, value_to and qualifier together.
-    """
-
-    kind: str
-    value: float | None
-    value_to: float | None
-    qualifier: str | None
-    unit: str
-    basis: str
-
-
-# Keyed by (council, date, value) exactly as stated in the raw file.
-READINGS: dict[tuple[str, str, str], Reading] = {
-    ("Bradford", "2015/16 and 2021/22", "85 -> ~103 (budget)"): {
-        "kind": "other",  # a spending level, not new money
-        "value": 85,
-        "value_to": 103,
-        "qualifier": "to about",
-        "unit": "GBP million (2015/16 spend; 2021/22 budget)",
-    },
-    ("Bradford", "c. early 2017 (workload at 31 Dec 2016)", "186 (208 in Dec 2015)"): {
-        "kind": "workforce",
-        "value": 208,
-        "value_to": 186,
-        "unit": "social workers directly employed (Dec 2015 -> Dec 2016)",
-        "basis": "council_measure",
-    },
-    ("Bradford", "2018 (workload to 30 Sep 2018)", "290 (143 in locality/assessment teams)"): {
-        "kind": "workforce",
-        "value": 290,
-        "basis": "council_measure",
-    },
-    ("Bradford", "2022-02 (commissioner report published)", "124 vacancies / 173 agency"): {
-        "value": None,  # two figures of different things
-        "basis": "other",
-    },
-    ("Bradford", "2022-02", "+38%"): {
-        "value": 38,
-        "unit": "percent rise in caseloads since 2018",
-        "basis": "other",
-    },
-    ("Bradford", "2022-02", "+35% to >130"): {
-        "kind": "other",  # a spending level, not new money
-        "value": 130,
-        "qualifier": "over",
-    },
-    ("Bradford", "c. 2022", "12.3"): {"basis": "other"},
-    ("Bradford", "c. January 2023", "almost 40"): {"basis": "other"},
-    ("East Riding of Yorkshire", "c. 2020-21 (date not shown)", "30% (from 60%)"): {
-        "value": 60,
-        "value_to": 30,
-        "unit": "percent of social workers with more than 20 children",
-        "basis": "council_measure",
-    },
-    ("Kirklees", "c. mid-2017", "more than 5 (union claim)"): {"basis": "other"},
-    ("Leeds", "2010-02-01 (article date)", "caseloads must fall"): {"basis": "other"},
-    ("Leeds", "c. 2011 (figure at the time DCS Steve Walker joined)", "29"): {
-        "basis": "council_measure"
-    },
-    ("Leeds", "c. 2011 target", "below 20"): {"basis": "council_measure"},
-    ("Leeds", "c. January 2014 (approximate; page undated)", "1355"): {"basis": "council_measure"},
-    ("Leeds", "c. January 2014 (year to date)", "-76 (-5.3%)"): {
-        "value": 76,
-        "unit": "children looked after (fall over the previous year)",
-        "basis": "council_measure",
-    },
-    ("Leeds", "16 January (year not shown; c. 2014)", "over -22 per year (proposed cut)"): {
-        "kind": "budget_cut",
-        "value": 22,
-        "qualifier": "over",
-        "unit": "GBP million per year",
-    },
-    ("Leeds", "c. mid/late 2014 (approximate; page undated)", "1299"): {"basis": "council_measure"},
-    ("Leeds", "2016 vs 2020 (official statistics quoted)", "1239 -> 1346"): {
-        "value": 1239,
-        "value_to": 1346,
-        "basis": "dfe_statistics",
-    },
-    ("Leeds", "c. 2019 (published after Dec 2018 rating)", "-214 (-40%)"): {
-        "kind": "budget_cut",
-        "value": 214,
-    },
-    ("Leeds", "c. 2019 (award entry; figures match DfE Sept 2018 data)", "0.5"): {
-        "basis": "council_measure"
-    },
-    ("Leeds", "c. mid-2022 (scrutiny meeting)", "21"): {"basis": "council_measure"},
-    ("Leeds", "2022 (full council; c. mid-2022)", "nearly 50"): {
-        "kind": "workforce",
-        "basis": "other",
-    },
-    ("Leeds", "2024-01-31", "3000 per worker"): {
-        "value": 3000,
-        "unit": "GBP per worker (retention payment)",
-    },
-    ("North East Lincolnshire", "2019-12-20 (article)", "highest in England (2018)"): {
-        "value": None,  # a rank in words
-        "basis": "dfe_statistics",
-    },
-    ("Rotherham", "2008 and 2009 (quoted from Jay report, Aug 2014)", "43% (2008); >37% (2009)"): {
-        "kind": "workforce",
-        "value": 43,
-        "value_to": 37,
-        "qualifier": "to over",
-        "unit": "percent social worker vacancy rate (2008 -> 2009)",
-        "basis": "other",
-    },
-    ("Rotherham", "2014 vs 2018", "30-40 -> 17"): {
-        "value": None,  # a range, not one figure
-        "value_to": 17,
-        "unit": "cases per social worker (2014 -> 2018)",
-        "basis": "council_measure",
-    },
-    ("Rotherham", "c. 2016", "22"): {"basis": "council_measure"},
-    ("Rotherham", "2018-09-14 (article)", "more than 16"): {"basis": "other"},
-    ("Sheffield", "2017 (scrutiny; Cabinet report of 20 Sep 2017)", "32"): {
-        "kind": "workforce",
-        "basis": "council_measure",
-    },
-    ("Wakefield", "c. 2009 (approximate)", "338 vs 273"): {
-        "kind": "other",  # child protection conferences: demand, not caseload per worker
-        "value": 273,
-        "value_to": 338,
-        "unit": "initial child protection conferences (2007-08 -> 2008-09)",
-    },
-    ("Wakefield", "c. May 2018 (approximate)", "increase social worker numbers"): {
-        "kind": "workforce",
-        "basis": "council_measure",
-    },
-    ("Wakefield", "c. November 2018", "about 2"): {"basis": "council_measure"},
-    (
-        "Wakefield",
-        "2018-10-31 (report for cabinet on Tuesday 6 Nov 2018)",
-        "above 30 -> 25",
-    ): {"value": 30, "value_to": 25, "qualifier": "over", "basis": "council_measure"},
-    ("Wakefield", "2018-10-31", "15"): {"basis": "council_measure"},
-    ("Wakefield", "2018-10-31", "20"): {"basis": "council_measure"},
-    ("Wakefield", "2019-04-03", "social work academy; >40 NQSW applicants"): {
-        "value": None,  # a count inside a qualitative finding
-        "basis": "council_measure",
-    },
-    ("Wakefield", "c. 2019 (approximate)", "58 (down from 86)"): {
-        "value": 86,
-        "value_to": 58,
-        "basis": "other",
-    },
-    ("England (all councils)", "c. 2019 (FOI data for 2017/18; Sept 2018 snapshot)", "15"): {
-        "basis": "other"
-    },
-    ("Warwickshire", "2022-02-04 (article)", "19.5 -> 17"): {
-        "value": 19.5,
-        "value_to": 17,
-        "basis": "dfe_statistics",
-    },
-}
-
 _PLAIN_NUMBER = (
     r"^(?:(?P<q>about|almost|nearly|over|more than|above|below|under|up to|at least) )?"
     r"(?P<sign>-)?(?P<num>\d+(?:\.\d+)?)(?: \((?P<tag>[a-z ]+)\))?$"
@@ -331,7 +161,7 @@ def mentions(raw_dir: Path) -> pl.DataFrame:
     used = read_raw(raw_dir)["council"].unique()
     rows = [
         {"area_code": code, "name": name, "source_id": source().source_id}
-        for name, code in sorted(PRESS_NAMES.items())
+        for name, code in sorted(curation().press_names.items())
         if name in used
     ]
     return conform(pl.DataFrame(rows, schema=["area_code", "name", "source_id"]), MENTION_COLUMNS)
@@ -422,7 +252,7 @@ def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
         bad = parsed.filter(pl.col("_bad_fy"))["date_as_stated"].to_list()
         raise RawInputError(f"{file_name()}: financial years that do not run one year: {bad}")
     readings = pl.DataFrame(
-        [{"date_as_stated": k, "_d": d, "_p": p} for k, (d, p) in DATE_READINGS.items()],
+        [{"date_as_stated": d.stated, "_d": d.date, "_p": d.precision} for d in curation().dates],
         schema={"date_as_stated": pl.String, "_d": pl.Date, "_p": pl.String},
     )
     parsed = parsed.join(readings, on="date_as_stated", how="left").with_columns(
@@ -439,7 +269,7 @@ def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
     if unread.height:
         raise RawInputError(
             f"{file_name()}: dates that could not be read: {unread['date_as_stated'].to_list()}; "
-            "add them to DATE_READINGS"
+            f"add them as [[date]] entries to registry/{ANNOUNCEMENTS_FILE}"
         )
     return parsed.drop("_bad_fy", "_d", "_p")
 
@@ -462,19 +292,19 @@ def _parse_plain_values(df: pl.DataFrame) -> pl.DataFrame:
 def _readings_frame() -> pl.DataFrame:
     rows = [
         {
-            "council": council,
-            "date_as_stated": date,
-            "value_as_stated": value,
+            "council": r.council,
+            "date_as_stated": r.date_as_stated,
+            "value_as_stated": r.value_as_stated,
             "_read": True,
-            "_reads_value": "value" in reading,
-            "_kind": reading.get("kind"),
-            "_value": reading.get("value"),
-            "_value_to": reading.get("value_to"),
-            "_qualifier": reading.get("qualifier"),
-            "_unit": reading.get("unit"),
-            "_basis": reading.get("basis"),
+            "_reads_value": r.reads_value,
+            "_kind": r.kind,
+            "_value": r.value,
+            "_value_to": r.value_to,
+            "_qualifier": r.qualifier,
+            "_unit": r.unit,
+            "_basis": r.basis,
         }
-        for (council, date, value), reading in READINGS.items()
+        for r in curation().readings
     ]
     schema = {
         "council": pl.String,
@@ -493,13 +323,14 @@ def _readings_frame() -> pl.DataFrame:
 
 
 def _apply_readings(df: pl.DataFrame) -> pl.DataFrame:
-    """Replace parsed fields with the readings in ``READINGS``; settle kind, unit and basis."""
+    """Replace parsed fields with the registry's readings; settle kind, unit and basis."""
     keys = ["council", "date_as_stated", "value_as_stated"]
     readings = _readings_frame()
     unused = readings.join(df, on=keys, how="anti")
     if unused.height:
         raise RawInputError(
-            f"{file_name()}: READINGS entries match no row (raw file changed?): "
+            f"{file_name()}: [[reading]] entries of registry/{ANNOUNCEMENTS_FILE} match no row "
+            "(raw file changed? re-read the rows, then fix or remove the entries): "
             f"{unused.select(keys).rows()}"
         )
     reads = pl.col("_reads_value").fill_null(False)
@@ -577,10 +408,12 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     raw = read_raw(raw_dir).rename(
         {"date": "date_as_stated", "value": "value_as_stated", "kind": "raw_kind"}
     )
-    unknown = sorted(set(raw["certainty"]) - set(CERTAINTY))
+    certainty = curation().certainty
+    unknown = sorted(set(raw["certainty"]) - set(certainty))
     if unknown:
         raise RawInputError(
-            f"{file_name()}: certainty texts not yet read (add to CERTAINTY): {unknown}"
+            f"{file_name()}: certainty texts not yet read (add them to [certainty] in "
+            f"registry/{ANNOUNCEMENTS_FILE}): {unknown}"
         )
     df = _apply_readings(_parse_plain_values(_parse_dates(raw)))
     _check(df)
@@ -589,7 +422,7 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
         pl.format("ann_{}", pl.col("row").cast(pl.String).str.pad_start(3, "0")).alias(
             "announcement_id"
         ),
-        pl.col("certainty").replace_strict(CERTAINTY).alias("certainty"),
+        pl.col("certainty").replace_strict(certainty).alias("certainty"),
         pl.col("certainty").alias("certainty_note"),
         pl.lit(source().source_id).alias("source_id"),
     )

@@ -1,85 +1,24 @@
 """The areas resource: every code any input uses for England, a region or a council with CSC duties.
 
 Areas are built from what the inputs mention, plus the few facts no input states in one place: which
-codes replaced which in reorganisations, and the names the press uses. Sources keep their own codes;
+codes replaced which in reorganisations, and the names the press uses (both in
+``registry/areas.toml``, read by :mod:`cscbench.ingest.curation`). Sources keep their own codes;
 ``series_code`` links a superseded code to the code that continues its time series.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import polars as pl
 
-from cscbench.domain import ENGLAND
 from cscbench.ingest.common import resource_columns
+from cscbench.ingest.curation import AREAS_FILE, default_curation
 from cscbench.names import LIST_SEPARATOR, NameMatchError, name_lookup, normalise_name
 
 LONDON = "E12000007"
 
 AREA_COLUMNS = resource_columns("areas")
-
-
-@dataclass(frozen=True)
-class Change:
-    """A reorganisation: ``code`` ended on ``end`` and was replaced by ``successors``."""
-
-    code: str
-    status: str  # superseded (same council, new code) or abolished
-    successors: tuple[str, ...]
-    end: dt.date
-    name: str | None = None  # official name where the inputs reuse the successor's name
-
-
-CHANGES: tuple[Change, ...] = (
-    # Gateshead and Northumberland got new codes with the 2013 boundary change between them; DfE's
-    # C4 table still uses the old ones up to 2019.
-    Change("E08000020", "superseded", ("E08000037",), dt.date(2013, 3, 31)),
-    Change("E06000048", "superseded", ("E06000057",), dt.date(2013, 3, 31)),
-    Change(
-        "E10000009",
-        "abolished",
-        ("E06000059", "E06000058"),
-        dt.date(2019, 3, 31),
-        "Dorset County Council",
-    ),
-    Change("E06000028", "abolished", ("E06000058",), dt.date(2019, 3, 31)),
-    Change("E06000029", "abolished", ("E06000058",), dt.date(2019, 3, 31)),
-    Change("E10000002", "superseded", ("E06000060",), dt.date(2020, 3, 31)),
-    Change("E10000021", "abolished", ("E06000061", "E06000062"), dt.date(2021, 3, 31)),
-    Change("E10000006", "abolished", ("E06000063", "E06000064"), dt.date(2023, 3, 31)),
-    Change("E10000023", "superseded", ("E06000065",), dt.date(2023, 3, 31)),
-    Change("E10000027", "superseded", ("E06000066",), dt.date(2023, 3, 31)),
-    Change("E08000016", "superseded", ("E08000038",), dt.date(2024, 3, 31)),
-    Change("E08000019", "superseded", ("E08000039",), dt.date(2024, 3, 31)),
-)
-
-# Names found in the press, committee papers and Ofsted's files that no statistics file uses.
-EXTRA_NAMES: dict[str, tuple[str, ...]] = {
-    ENGLAND: ("England (all councils)", "England"),
-    "E06000010": ("Hull", "Kingston upon Hull", "Hull City Council", "Kingston upon Hull, City of"),
-    "E08000032": ("Bradford", "City of Bradford"),
-    "E08000035": ("Leeds City Council",),
-    "E08000036": ("Wakefield Council", "Wakefield Metropolitan District Council"),
-    "E06000012": ("NE Lincolnshire", "North East Lincs"),
-    "E06000011": ("East Riding", "East Riding of Yorkshire Council"),
-    "E06000058": ("BCP", "Bournemouth, Christchurch and Poole Council"),
-    "E06000018": ("Nottingham City",),
-    "E06000016": ("Leicester City",),
-    "E06000021": ("Stoke", "Stoke-on-Trent City"),
-    "E09000001": ("City of London Corporation", "London, City of"),
-    "E06000053": ("Scilly", "Isles Of Scilly", "Council of the Isles of Scilly"),
-    "E06000033": ("Southend", "Southend on Sea"),
-    "E06000003": ("Redcar & Cleveland",),
-    "E06000047": ("Durham", "County Durham Council"),
-    "E06000052": ("Cornwall Council",),
-    "E06000064": ("Westmorland & Furness",),
-    "E08000011": ("Knowsley Council",),
-    "E08000037": ("Gateshead Council",),
-    "E06000062": ("West Northants",),
-    "E06000061": ("North Northants",),
-}
 
 
 def _official_names(mentions: pl.DataFrame) -> pl.DataFrame:
@@ -112,6 +51,7 @@ def _first_value(mentions: pl.DataFrame, column: str) -> pl.DataFrame:
 
 
 def _changes_frame() -> pl.DataFrame:
+    changes = default_curation().changes
     rows = [
         {
             "area_code": c.code,
@@ -121,11 +61,11 @@ def _changes_frame() -> pl.DataFrame:
             "end_date": c.end,
             "override_name": c.name,
         }
-        for c in CHANGES
+        for c in changes
     ]
     starts = [
         {"area_code": s, "start_date": c.end + dt.timedelta(days=1)}
-        for c in CHANGES
+        for c in changes
         for s in c.successors
     ]
     return pl.DataFrame(rows).join(
@@ -170,7 +110,11 @@ def build_areas(mentions: pl.DataFrame) -> pl.DataFrame:
             [
                 mentions.select("area_code", "name"),
                 pl.DataFrame(
-                    [{"area_code": k, "name": n} for k, names in EXTRA_NAMES.items() for n in names]
+                    [
+                        {"area_code": k, "name": n}
+                        for k, names in default_curation().names.items()
+                        for n in names
+                    ]
                 ),
             ]
         )
@@ -284,7 +228,8 @@ def match_names(
         raise NameMatchError(
             f"{context}: {bad.height} name(s) could not be matched to exactly one area:\n"
             + "\n".join(lines)
-            + f"\nAdd the variant to EXTRA_NAMES in {__name__}, or give a date to disambiguate."
+            + f"\nAdd the variant to [names] in registry/{AREAS_FILE}, or give a date to "
+            "disambiguate."
         )
     return per_row.sort("row")["area_code"].list.first().alias("area_code")
 

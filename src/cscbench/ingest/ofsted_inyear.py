@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
@@ -28,6 +27,7 @@ import polars as pl
 from cscbench.domain import GRADE_WORDING, REFORM_DATE
 from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import RawInputError
+from cscbench.ingest.curation import KnownDifference, default_curation
 from cscbench.ingest.registry import Registry, Source
 
 IN_YEAR_SHEET = re.compile(r"in.year", re.IGNORECASE)
@@ -56,71 +56,6 @@ JUDGEMENT_HEADERS = {
 HELD_KEYS = {"children_in_care_and_care_leavers": "children_in_care"}
 VISIT = "visit"
 NOT_GRADED = "not_graded_visit"
-
-
-@dataclass(frozen=True)
-class KnownDifference:
-    """A reviewed disagreement between a checked file and the held history (which wins).
-
-    Each one must still be found in its file: when a release corrects it, the entry must go.
-    """
-
-    file: str
-    series: str
-    key: str  # a judgement key, or a key column (fieldwork_start, publication_date, ...)
-    published: str  # what the checked file says
-    held: str  # what the held history says
-    reason: str
-
-
-KNOWN_DIFFERENCES = (
-    KnownDifference(
-        "LA_Inspection_Outcomes_as_at_March_2024.ods",
-        "E09000024",
-        "inspection_type",
-        "standard",
-        "short",
-        "Merton's 2022 inspection: the 2025 file and the report (scrape) call it a short "
-        "inspection; the 2024 file's ILACS history says standard.",
-    ),
-    KnownDifference(
-        "LA_Inspection_Outcomes_as_at_March_2024.ods",
-        "E06000018",
-        "publication_date",
-        "2022-11-05",
-        "2022-09-05",
-        "Nottingham's 2022 report: the 2025 file and the scrape date it 5 September 2022; the "
-        "2024 file (like the 2023 sheet) says 5 November.",
-    ),
-    KnownDifference(
-        "Childrens_social_care_in_England_2023_underlying_data.ods",
-        "E10000006",
-        "fieldwork_start",
-        "2022-09-21",
-        "2022-09-20",
-        "Cumbria's 2022 standard inspection: the 2025 file gives fieldwork from 20 September; the "
-        "2023 file's in-year sheet says 21 September (the scrape has no report: Cumbria was "
-        "abolished in 2023).",
-    ),
-    KnownDifference(
-        "LA_Inspection_Outcomes_as_at_March_2024.ods",
-        "E06000053",
-        "fieldwork_start",
-        "2023-07-10",
-        "2023-07-11",
-        "Isles of Scilly's 2023 short inspection: the 2025 file and the report (scrape) give "
-        "fieldwork from 11 July; the 2024 file's in-year sheet says 10 July.",
-    ),
-    KnownDifference(
-        "LA_Inspection_Outcomes_as_at_March_2024.ods",
-        "E10000028",
-        "care_leavers",
-        "Good",
-        "Requires improvement to be good",
-        "Staffordshire's November 2023 short inspection: the 2025 file and the report (scrape) "
-        "grade care leavers 'requires improvement to be good'; the 2024 file says Good.",
-    ),
-)
 
 
 def _header_key(text: object) -> str:
@@ -305,7 +240,8 @@ KEY_COLUMNS = ("fieldwork_start", "publication_date", "inspection_type")
 
 def _known(file: str, columns: bool) -> list[KnownDifference]:
     """The reviewed differences of ``file``: in a key column, or (``columns`` False) in grades."""
-    return [k for k in KNOWN_DIFFERENCES if k.file == file and (k.key in KEY_COLUMNS) == columns]
+    known = default_curation().differences  # registry/ofsted_differences.toml
+    return [k for k in known if k.file == file and (k.key in KEY_COLUMNS) == columns]
 
 
 def _literal(column: str, text: str) -> pl.Expr:

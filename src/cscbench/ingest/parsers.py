@@ -23,11 +23,11 @@ def _ees(path: Path, source: Source, registry: Registry) -> object:
 
 def _outturn(path: Path, source: Source, registry: Registry) -> object:
     codes = tuple(str(i.column) for i in registry.of_dataset(source.dataset))
-    return revenue_outturn.read_table(revenue_outturn.workbook(path, source), codes)
+    return revenue_outturn.read_table(revenue_outturn.workbook(path, source), codes).rows
 
 
 def _summary(path: Path, source: Source, registry: Registry) -> object:
-    return revenue_outturn.read_table(revenue_outturn.workbook(path, source), None)
+    return revenue_outturn.read_table(revenue_outturn.workbook(path, source), None).rows
 
 
 def _outcomes(path: Path, source: Source, registry: Registry) -> object:
