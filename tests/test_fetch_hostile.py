@@ -278,6 +278,11 @@ def _cut_mid_row(body: bytes) -> bytes:
     return body[: body.rindex(b"\n", 0, len(body) - 1) + 12]
 
 
+def _cut_at_a_row(body: bytes) -> bytes:
+    """The first five lines: whole CSV records, so only the size shows it was cut short."""
+    return b"".join(body.splitlines(keepends=True)[:5])
+
+
 def _html_after_blank_lines(body: bytes) -> bytes:
     return b"\n\n   <html><body>Sign in</body></html>\n"
 
@@ -290,6 +295,7 @@ CONTENT_CASES = {
     "csv padded with NUL": (SOURCE, _nul_padded, "NUL byte at byte 50,666"),
     "csv with a NUL inside": (SOURCE, _nul_inside, "NUL byte at byte 1,000"),
     "csv cut mid-row": (SOURCE, _cut_mid_row, "(truncated?)"),
+    "csv cut at a row boundary": (SOURCE, _cut_at_a_row, "where the release it replaces was"),
     "html after blank lines": (SOURCE, _html_after_blank_lines, "HTML page"),
     "workbook padded with NUL": (WORKBOOK, _nul_padded, "no end record"),
     "workbook padded a little": (WORKBOOK, lambda b: b + b"\0" * 100, "100 bytes follow"),

@@ -193,3 +193,17 @@ def test_record_files_changes_only_the_two_lines(tmp_path: Path) -> None:
     changed = [(b, a) for b, a in zip(before, after, strict=True) if a != b]
     assert [a for _, a in changed] == ["bytes = 12", f'sha256 = "{"a" * 64}"']
     assert read_registry(directory).source("mhclg_ro3_2023_24").bytes == 12
+
+
+def test_every_source_has_a_publication_date_or_says_why_not() -> None:
+    """Issue 21: no source is silently undated; the reason travels in the package."""
+    import polars as pl
+
+    import cscbench
+
+    sources = cscbench.load("sources")
+    undated = sources.filter(pl.col("published").is_null())
+    assert undated["published_note"].null_count() == 0
+    assert sources.filter(pl.col("published").is_not_null())["published_note"].null_count() == (
+        sources.height - undated.height
+    )

@@ -261,6 +261,16 @@ def test_a_record_that_cannot_supply_its_package(
     assert not Path("/tmp/cscbench-pwned").exists()
 
 
+def test_a_record_that_is_not_an_object_says_so(
+    clone: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = record(clone, "1.1.0", "0" * 40)
+    (folder / "release.json").write_text(json.dumps([{"commit": "0" * 40}]))
+    assert main(["diff", "1.0.0", "1.1.0"]) == 1
+    err = capsys.readouterr().err
+    assert "releases/1.1.0/release.json" in err and "expected a JSON object" in err
+
+
 def test_unknown_versions_and_an_installed_wheel_say_what_to_give(
     clone: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

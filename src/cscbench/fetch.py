@@ -472,6 +472,26 @@ def content_problem(path: Path, source: Source) -> str | None:
     return None
 
 
+# A publisher's new release of a file adds a year or revises figures; it does not lose half of
+# it. A file cut at a row boundary is whole CSV, so only its size gives it away.
+SHRINK_LIMIT = 0.5
+
+
+def shrink_problem(path: Path, source: Source) -> str | None:
+    """Why a new file smaller than half the release it replaces is refused (cut short at a row
+    boundary, or the wrong file); a maintainer who has checked it takes it with `cscbench ingest
+    --accept-new-raw` after putting it in place by hand."""
+    recorded = getattr(source, "bytes", None)
+    size = path.stat().st_size
+    if not isinstance(recorded, int) or recorded <= 0 or size >= recorded * SHRINK_LIMIT:
+        return None
+    return (
+        f"it is {size:,} bytes where the release it replaces was {recorded:,}: less than half, "
+        "so probably cut short at a row boundary (if the publisher really shrank it, check it, "
+        "put it in place by hand and run `cscbench ingest --accept-new-raw`)"
+    )
+
+
 def _count_rows(parsed: object) -> int:
     """Rows a reader returned (frames, contributions or tuples of them)."""
     if isinstance(parsed, tuple | list):
@@ -487,7 +507,7 @@ def check_new_file(path: Path, source: Source, registry: Registry) -> None:
     """Accept a changed file only if it has the shape of its kind and its reader parses it to
     at least one row; else FetchError naming the file (nothing is recorded)."""
     name = Path(str(source.raw_path)).name
-    problem = content_problem(path, source)
+    problem = content_problem(path, source) or shrink_problem(path, source)
     if problem:
         raise FetchError(f"{source.raw_path}: the new file is refused: {problem}; not accepted")
     try:

@@ -132,7 +132,12 @@ def _commit(home: Path, name: str, chosen: limits.Limits) -> tuple[str, str]:
         )
         if issue is not None:
             raise InvalidInputError(issue.message)
-        commit = record.get("commit") if isinstance(record, dict) else None
+        if not isinstance(record, dict):
+            raise InvalidInputError(
+                f"{where}: got {descriptor.shown(record)}; expected a JSON object with the "
+                f"release's commit (or diff {version}'s release archive)"
+            )
+        commit = record.get("commit")
         if not isinstance(commit, str) or not COMMIT.fullmatch(commit):
             raise InvalidInputError(
                 f"{where}: commit {descriptor.shown(commit)} is not a git commit; expected 7 to "

@@ -101,6 +101,7 @@ def _row(source: Source) -> dict[str, object]:
         "title": source.title,
         "licence": source.licence,
         "published": source.published,
+        "published_note": source.published_unknown,
         "publication_url": source.publication_url,
         "repository": source.repository,
         "repository_path": source.repository_path,
