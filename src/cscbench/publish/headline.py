@@ -266,6 +266,7 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
             pl.lit(fmt.NOT_IN_PACKAGE).alias("figure"),
             pl.lit(None, pl.String).alias("ofsted_note"),
             pl.lit(None, pl.String).alias("source_id"),
+            pl.lit(None, pl.String).alias("subjudgements"),
         )
     subs = (
         pl.col("judgements")
@@ -303,6 +304,7 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
             + "."
         )
         .alias("ofsted_note"),
+        pl.when(post).then(subs).alias("subjudgements"),
     )
 
 
