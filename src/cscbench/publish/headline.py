@@ -17,6 +17,7 @@ from cscbench import compare
 from cscbench.domain import ENGLAND
 from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
+from cscbench.publish.change import change_cell, change_cell_text
 from cscbench.publish.context import TREND_SINCE, Context
 
 HEADLINE_COUNCILS = ("E08000035", "E08000036")  # Leeds, Wakefield
@@ -25,9 +26,14 @@ HEADLINE_NAMES = {"E08000035": "Leeds", "E08000036": "Wakefield"}
 NO_HEADLINE = "This package version names no headline indicators (indicators.headline_order)."
 OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
+CHANGE_NOTE = (
+    "Change: the council's figure minus its figure for the previous published period, marked "
+    "better or worse by the indicator's polarity (no marker for neutral indicators or flagged "
+    "figures)."
+)
 POST_2026_TEXT = fmt.GRADE_STATUS_LABELS[compare.POST_2026]
 KIND_ORDER = {"council": 0, "region": 1, "england": 2}
-ROUNDED = ("value", "sn_mean", "sn_median")  # CSV numbers at the indicator's decimals
+ROUNDED = ("value", "sn_mean", "sn_median", "change")  # CSV numbers at the indicator's decimals
 
 CSV_COLUMNS = [
     "block",
@@ -58,6 +64,9 @@ CSV_COLUMNS = [
     "sn_merged",
     "sn_excluded",
     "sn_flagged",
+    "previous_period",
+    "change",
+    "change_direction",
     "trend",
     "source_id",
     "note",
@@ -246,6 +255,7 @@ def display_columns(frame: pl.DataFrame) -> pl.DataFrame:
         block_label(frame).alias("block"),
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
         *fmt.comparison_texts(is_council),
+        pl.when(is_council).then(change_cell_text()).otherwise(pl.lit(fmt.DASH)).alias("change_cell"),
         pl.when(pl.col("trend_values").list.drop_nulls().list.len() >= 2)
         .then(pl.col("trend_values"))
         .alias("trend"),
@@ -331,7 +341,14 @@ def comparison_table(
         pl.lit(OFSTED_ID).alias("indicator_id"),
         *(
             pl.lit(fmt.DASH).alias(c)
-            for c in ("rank_text", "band_text", "sn_mean_text", "sn_median_text", "sn_count_text")
+            for c in (
+                "rank_text",
+                "band_text",
+                "sn_mean_text",
+                "sn_median_text",
+                "sn_count_text",
+                "change_cell",
+            )
         ),
     )
     full = pl.concat([rows, latest], how="diagonal_relaxed") if ofsted else rows
@@ -351,6 +368,7 @@ def comparison_table(
         pl.col("sn_mean_text").alias("sn_mean"),
         pl.col("sn_median_text").alias("sn_median"),
         pl.col("sn_count_text").alias("sn_count"),
+        pl.col("change_cell").alias("change"),
     )
     gt = (
         fmt.base_gt(shown, table_id, title, subtitle, rowname_col="area", groupname_col="block")
@@ -362,9 +380,11 @@ def comparison_table(
             sn_mean="Mean",
             sn_median="Median",
             sn_count="With a figure",
+            change="Change since previous period",
         )
         .cols_align("right", columns=["figure", "sn_mean", "sn_median"])
         .cols_align("center", columns=["rank", "band", "sn_count"])
+        .fmt(change_cell, columns="change")
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
@@ -376,7 +396,7 @@ def comparison_table(
         ("sn_count", fmt.neighbour_note(ctx.names)),
     ]
     gt = fmt.add_footnotes(gt, fmt.footnote_marks(full, notes).get(0, []))
-    notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
+    notes = [fmt.BAND_NOTE, fmt.NA_NOTE, CHANGE_NOTE]
     if not ids:
         notes.append(NO_HEADLINE)
     if ofsted and not ctx.has("inspections"):

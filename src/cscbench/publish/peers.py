@@ -18,28 +18,15 @@ import polars as pl
 from cscbench import compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout
+from cscbench.publish.change import SYMBOLS, change_text, marker_html
 from cscbench.publish.context import Context
 from cscbench.publish.headline import ofsted_rows
 
-# A marker a reader can tell without colour: a symbol (hidden from screen readers) and a word.
-SYMBOLS = {"better": "✔", "worse": "✖", "no change": "="}
 NOT_COMPARED = {
     "neutral": "neutral indicator (more is neither better nor worse)",
     "flagged": "not compared: a flagged figure (see its caveat)",
 }
 VISIT_TYPES = {"focused_visit": "Focused visit", "monitoring_visit": "Monitoring visit"}
-
-
-def marker_html(direction: str | None) -> str:
-    """ "✔ better", "✖ worse" or "= no change": the word is the marker's accessible name, the
-    symbol repeats it for the eye; nothing for a direction compare left empty."""
-    if direction not in SYMBOLS:
-        return ""
-    css = direction.replace(" ", "-")
-    return (
-        f'<span class="change change-{css}"><span aria-hidden="true">{SYMBOLS[direction]} </span>'
-        f"{html.escape(direction)}</span>"
-    )
 
 
 def why_no_direction() -> pl.Expr:
@@ -327,25 +314,6 @@ def summary_html(ctx: Context, code: str) -> fmt.Html:
         "<th scope='col'>Better or worse</th></tr></thead><tbody>"
         + "".join(body)
         + "</tbody></table></div>"
-    )
-
-
-def change_text() -> pl.Expr:
-    """ "+1.2 since 2024": compare's ``change`` at the indicator's decimals (points for a
-    percentage); a dash where there is none."""
-    size = fmt.number_text(pl.col("change"), pl.col("decimals"))
-    sign = (
-        pl.when(size.str.starts_with("-"))
-        .then(pl.lit(""))
-        .when(size.str.contains("[1-9]"))
-        .then(pl.lit("+"))
-        .otherwise(pl.lit(""))
-    )
-    unit = pl.when(pl.col("unit") == "percent").then(pl.lit(" points")).otherwise(pl.lit(""))
-    return (
-        pl.when(pl.col("change").is_null())
-        .then(pl.lit(fmt.DASH))
-        .otherwise(sign + size + unit + " since " + pl.col("previous_period"))
     )
 
 

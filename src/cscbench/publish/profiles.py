@@ -20,6 +20,7 @@ import polars as pl
 
 from cscbench.publish import charts, navigation, peers, themes
 from cscbench.publish import formatting as fmt
+from cscbench.publish.change import change_cell, change_cell_text, change_text
 from cscbench.publish.context import Context
 from cscbench.publish.headline import area_targets, figure_notes, rank_notes
 from cscbench.publish.history import history_table, inspections
@@ -163,20 +164,8 @@ def display() -> list[pl.Expr]:
             "england_text"
         ),
         change_text().alias("change_text"),
+        change_cell_text().alias("change_cell"),
     ]
-
-
-def change_text() -> pl.Expr:
-    """The change cell: "+1.2 since 2024" (compare's ``change``) and, after a bar, compare's
-    ``change_direction`` for the marker the table draws (:func:`change_cell`)."""
-    return peers.change_text() + "|" + pl.col("change_direction").fill_null("")
-
-
-def change_cell(value: object) -> str:
-    """ "+1.2 since 2024 ✔ better": the text and the better/worse marker (word and symbol)."""
-    text, _, direction = str(value).partition("|")
-    marker = peers.marker_html(direction or None)
-    return html.escape(text) + (" " + marker if marker else "")
 
 
 def profile_page(
@@ -303,7 +292,7 @@ def profile_table(
         pl.col("sn_mean_text").alias("sn_mean"),
         pl.col("sn_median_text").alias("sn_median"),
         pl.col("sn_count_text").alias("sn_count"),
-        pl.col("change_text").alias("change"),
+        pl.col("change_cell").alias("change"),
     )
     definitions = {
         label: "../" + navigation.definition(i).replace("#", ".html#")
