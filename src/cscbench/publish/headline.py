@@ -255,7 +255,10 @@ def display_columns(frame: pl.DataFrame) -> pl.DataFrame:
         block_label(frame).alias("block"),
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
         *fmt.comparison_texts(is_council),
-        pl.when(is_council).then(change_cell_text()).otherwise(pl.lit(fmt.DASH)).alias("change_cell"),
+        pl.when(is_council)
+        .then(change_cell_text())
+        .otherwise(pl.lit(fmt.DASH))
+        .alias("change_cell"),
         pl.when(pl.col("trend_values").list.drop_nulls().list.len() >= 2)
         .then(pl.col("trend_values"))
         .alias("trend"),
