@@ -141,15 +141,12 @@ def neighbours_html(
         return fmt.Html("<p>The DfE model names no statistical neighbours for this council.</p>")
     ids = list(ctx.headline)
     cid = f"nb-{code.lower()}"
-    heads = []
-    for i in ids:
-        period = next(
-            (cells[(c, i)].period for c in [code] + [p[1] for p in pairs] if (c, i) in cells), ""
-        )
-        label = ctx.short_labels.get(i, i)
-        heads.append(
-            f"<th scope='col'>{html.escape(label)}<br><span class='note'>{html.escape(period)}</span></th>"
-        )
+    periods = {i: cell.period for (c, i), cell in cells.items() if c == code}
+    heads = [
+        f"<th scope='col'>{html.escape(ctx.short_labels.get(i, i))}<br>"
+        f"<span class='note'>{html.escape(periods.get(i, ''))}</span></th>"
+        for i in ids
+    ]
     if grades:
         heads.append("<th scope='col'>Ofsted, latest overall effectiveness</th>")
     notes: list[str] = []
@@ -199,7 +196,7 @@ def neighbours_html(
     intro = (
         "<p>The DfE 2025 statistical neighbour model's 10 councils most like this one, closest "
         "first, each with its own latest figure on every headline indicator (the neighbour mean "
-        "and median in the tables above are theirs) and its latest Ofsted grade. A flagged figure "
+        "and median in the indicator table are theirs) and its latest Ofsted grade. A flagged figure "
         "is shown as published with its caveat and is left out of the neighbour mean and median."
         "</p>"
     )
