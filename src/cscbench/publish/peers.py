@@ -55,6 +55,7 @@ class Peers:
     neighbours: dict[str, fmt.Html]
     visits: dict[str, fmt.Html]
     summary: dict[str, fmt.Html]
+    exports: dict[str, tuple[fmt.Table, ...]]  # the neighbours' and visits' CSVs, by council
 
 
 def build(ctx: Context, profiles: dict[str, str], codes: list[str]) -> Peers:
@@ -62,11 +63,95 @@ def build(ctx: Context, profiles: dict[str, str], codes: list[str]) -> Peers:
     cells = headline_cells(ctx)
     grades = ofsted_cells(ctx, sorted(profiles))
     pairs = neighbour_list(ctx)
+    exports: dict[str, list[fmt.Table]] = {}
+    for code, data in neighbour_data(ctx, pairs, codes, grades).items():
+        name = ctx.names.get(code, code)
+        title = f"{name} and its statistical neighbours: the headline indicators"
+        subtitle = "Each council's latest figure, as published (flagged figures with their caveat)."
+        stem = profiles.get(code, code)
+        exports.setdefault(code, []).append(
+            fmt.Table(f"{stem}-neighbours", title, subtitle, None, data)
+        )
+    visits, visit_data = visits_html(ctx, codes, profiles)
+    for code, data in visit_data.items():
+        name = ctx.names.get(code, code)
+        table = fmt.Table(
+            f"{profiles.get(code, code)}-visits",
+            f"{name}: Ofsted focused and monitoring visits",
+            "Every visit in Ofsted's file, newest first.",
+            None,
+            data,
+        )
+        exports.setdefault(code, []).append(table)
     return Peers(
         {c: neighbours_html(ctx, c, pairs.get(c, []), cells, grades, profiles) for c in codes},
-        visits_html(ctx, codes),
+        visits,
         {c: summary_html(ctx, c) for c in codes},
+        {c: tuple(t) for c, t in exports.items()},
     )
+
+
+def csv_link(stem: str, suffix: str) -> str:
+    """ "Download this table: CSV", from the profile page to the CSV beside it."""
+    target = html.escape(stem.rsplit("/", 1)[-1] + suffix, quote=True)
+    return f'<p class="downloads">Download this table: <a href="{target}.csv">CSV</a></p>'
+
+
+def neighbour_data(
+    ctx: Context,
+    pairs: dict[str, list[tuple[int, str, str]]],
+    codes: list[str],
+    grades: dict[str, str],
+) -> dict[str, pl.DataFrame]:
+    """council code -> the figures of its neighbours table, tidy: one row per council shown and
+    headline indicator (numbers at the indicator's decimals; the package keeps them exactly)."""
+    listed = [
+        (code, rank, other, closeness)
+        for code in codes
+        for rank, other, closeness in [(0, code, "this council"), *pairs.get(code, [])]
+    ]
+    if not listed:
+        return {}
+    frame = pl.DataFrame(listed, schema=["profile", "rank", "area_code", "closeness"], orient="row")
+    figures = ctx.latest.filter(pl.col("indicator_id").is_in(list(ctx.headline))).select(
+        pl.col("unit_code").alias("area_code"),
+        "indicator_id",
+        pl.col("label").alias("indicator"),
+        "period",
+        fmt.rounded(pl.col("value"), pl.col("decimals")).alias("value"),
+        "status",
+        "basis",
+        "flagged",
+        "caveat",
+    )
+    data = (
+        frame.with_row_index("_row")
+        .join(figures, on="area_code", how="left")
+        .with_columns(
+            pl.col("area_code").replace_strict(ctx.names, default=None).alias("council"),
+            pl.col("area_code")
+            .replace_strict(grades, default=None, return_dtype=pl.String)
+            .alias("ofsted_latest"),
+        )
+        .sort("_row", "indicator_id")
+        .select(
+            "profile",
+            "rank",
+            "area_code",
+            "council",
+            "closeness",
+            "indicator_id",
+            "indicator",
+            "period",
+            "value",
+            "status",
+            "basis",
+            "flagged",
+            "caveat",
+            "ofsted_latest",
+        )
+    )
+    return {k[0]: v.drop("profile") for k, v in data.partition_by("profile", as_dict=True).items()}
 
 
 def neighbour_list(ctx: Context) -> dict[str, list[tuple[int, str, str]]]:
@@ -201,17 +286,20 @@ def neighbours_html(
         "</p>"
     )
     tail = f"<ol class='notes'>{''.join(notes)}</ol>" if notes else ""
-    return fmt.Html(intro + table + tail)
+    return fmt.Html(intro + table + tail + csv_link(profiles.get(code, code), "-neighbours"))
 
 
 # ---------------------------------------------------------------------------- visits
 
 
-def visits_html(ctx: Context, codes: list[str]) -> dict[str, fmt.Html]:
+def visits_html(
+    ctx: Context, codes: list[str], profiles: dict[str, str]
+) -> tuple[dict[str, fmt.Html], dict[str, pl.DataFrame]]:
     """council code -> its Ofsted focused and monitoring visits, newest first (date, type, theme,
-    report link where Ofsted's file gives one)."""
+    report link where Ofsted's file gives one), and the councils' visits as data for their CSV."""
     if not ctx.has("inspections"):
-        return {c: fmt.Html(f"<p>Ofsted visits are {fmt.NOT_IN_PACKAGE}.</p>") for c in codes}
+        gap = fmt.Html(f"<p>Ofsted visits are {fmt.NOT_IN_PACKAGE}.</p>")
+        return {c: gap for c in codes}, {}
     every = compare.visits(ctx.frames["inspections"], ctx.areas)
     span = ""
     if every.height:
@@ -238,6 +326,19 @@ def visits_html(ctx: Context, codes: list[str]) -> dict[str, fmt.Html]:
         pl.coalesce("theme", pl.lit("not recorded")).alias("theme"),
         "report_url",
     )
+    data = shown.select(
+        pl.col("unit_code").alias("area_code"),
+        pl.col("source_code").alias("code_published"),
+        "framework",
+        "inspection_type",
+        "fieldwork_start",
+        "fieldwork_end",
+        "publication_date",
+        "theme",
+        "report_url",
+        "source_id",
+    )
+    parts = {k[0]: v for k, v in data.partition_by("area_code", as_dict=True).items()}
     lead = (
         "<p>Ofsted's focused and monitoring visits between full inspections look at one theme and "
         f"give no grade (Ofsted's file of visits{span}).</p>"
@@ -266,8 +367,9 @@ def visits_html(ctx: Context, codes: list[str]) -> dict[str, fmt.Html]:
             'visits (scrolls sideways)"><table class="index visits">'
             f"<caption class='note'>{name}: Ofsted focused and monitoring visits ({len(items)})"
             f"</caption>{head}<tbody>{''.join(items)}</tbody></table></div>"
+            + csv_link(profiles.get(code, code), "-visits")
         )
-    return out
+    return out, parts
 
 
 # ---------------------------------------------------------------------------- summary

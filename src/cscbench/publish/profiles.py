@@ -218,6 +218,7 @@ def profile_page(
     visits = common.peers.visits.get(code)
     if visits is not None:
         sections.append(fmt.Section("visits", "Ofsted focused and monitoring visits", (visits,)))
+    tables += common.peers.exports.get(code, ())
     intro = (
         f"{name} ({code}), a council in {region}: every indicator in the package at its latest "
         "period, against its region, England and its 10 DfE statistical neighbours, with its "
