@@ -7,13 +7,17 @@ and against a fresh build from the raw files (the session's ``package_frames``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
+import statistics
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cscbench
 from cscbench.flags import note_with_reason, note_without_reason
@@ -23,7 +27,9 @@ from cscbench.ingest.registry import (
     CAVEATS_FILE,
     COMPUTED_FROM,
     CURATED,
+    JUMP,
     SMALL_BASE,
+    ZERO,
     Caveat,
     Indicator,
     Registry,
@@ -227,12 +233,12 @@ def observed(flagged: pl.DataFrame) -> pl.DataFrame:
 def test_kirklees_agency_figures_2021_to_2025_are_flagged(
     flagged: pl.DataFrame, observed: pl.DataFrame
 ) -> None:
-    kirklees = flagged.filter(pl.col("area_code") == KIRKLEES)
+    kirklees = flagged.filter(pl.col("area_code") == KIRKLEES, pl.col("period") >= "2021")
     rate = kirklees.filter(pl.col("indicator_id") == "agency_rate_fte")
     assert rate["period"].to_list() == ["2021", "2022", "2023", "2024", "2025"]
     assert set(kirklees["caveat_id"]) == {"kirklees_agency_zero"}
     assert set(kirklees["kind"]) == {"curated"} and set(kirklees["source_id"]) == {"dfe_csww_2025"}
-    values = observed.filter(pl.col("area_code") == KIRKLEES)["value"]
+    values = observed.filter(pl.col("area_code") == KIRKLEES, pl.col("period") >= "2021")["value"]
     assert values.len() == kirklees.height and (values == 0).all()
 
 
@@ -241,7 +247,11 @@ def test_the_isles_of_scilly_ratios_on_a_tiny_base_are_flagged(flagged: pl.DataF
     row = scilly.filter(pl.col("indicator_id") == "agency_rate_fte", pl.col("period") == "2025")
     assert row.select("caveat_id", "kind").row(0) == ("small_workforce_fte", "rule")
     assert row["reason"].item().startswith("A ratio on a tiny base: 2 FTE social workers")
-    assert set(scilly["caveat_id"]) == {"small_workforce_fte", "small_workforce_headcount"}
+    assert set(scilly["caveat_id"]) == {
+        "small_workforce_fte",
+        "small_workforce_headcount",
+        "small_child_population",
+    }
     # the rule is precise: no other council's workforce is that small
     small = flagged.filter(pl.col("caveat_id").str.starts_with("small_workforce"))
     assert set(small["area_code"]) == {SCILLY}
@@ -267,3 +277,195 @@ def test_the_committed_caveats_are_what_ingest_builds(
 ) -> None:
     built = package_frames["caveats"]
     assert built.select(flagged.columns).equals(flagged.select(flagged.columns))
+
+
+# ---------------------------------------------------------------------------- rules, not lists
+
+
+ZERO_RULE = Caveat(
+    "zero_agency", ZERO, "0 beside {base} FTE.", indicators=("agency_rate",), base=("inpost",),
+    at_least=50.0,
+)  # fmt: skip
+
+
+def test_a_zero_beside_a_sizeable_workforce_is_flagged_and_a_small_one_is_not() -> None:
+    obs = observations(
+        [
+            ("agency_rate", "E1", "2025", 0.0),
+            ("inpost", "E1", "2025", 250.0),
+            ("agency_rate", "E2", "2025", 0.0),
+            ("inpost", "E2", "2025", 21.7),  # below the stated size: left alone
+            ("agency_rate", "E1", "2024", 3.5),  # not a zero
+            ("inpost", "E1", "2024", 240.0),
+        ]
+    )
+    built = caveats.build(obs, AREAS, registry(ZERO_RULE))
+    assert built.select(*KEY, "kind", "reason").rows() == [
+        ("agency_rate", "E1", "2025", "rule", "0 beside 250 FTE.")
+    ]
+
+
+def test_a_curated_entry_wins_over_a_rule_on_the_same_figure() -> None:
+    """One figure, one caveat: the rule takes only what no curated entry flagged."""
+    obs = observations(
+        [
+            ("agency_rate", "E1", "2024", 0.0),
+            ("agency_rate", "E1", "2025", 0.0),
+            ("inpost", "E1", "2024", 250.0),
+            ("inpost", "E1", "2025", 250.0),
+        ]
+    )
+    built = caveats.build(obs, AREAS, registry(CURATED_ZERO, ZERO_RULE))
+    assert set(built["caveat_id"]) == {"zero"}
+
+
+def test_a_curated_fact_since_a_period_covers_next_years_copy() -> None:
+    since = dataclasses.replace(CURATED_ZERO, periods=(), since="2024")
+    obs = observations(
+        [
+            ("agency_rate", "E1", "2023", 2.0),  # before: not covered
+            ("agency_rate", "E1", "2024", 0.0),
+            ("agency_rate", "E1", "2026", 0.0),  # a later year's copy: still flagged
+            ("agency_rate", "E1", "2027", 1.5),  # corrected: not covered, no error
+            ("agency_rate", "E1", "2024-25", 0.0),  # another form of period: not covered
+        ]
+    )
+    built = caveats.build(obs, AREAS, registry(since))
+    assert built.select(KEY).rows() == [
+        ("agency_rate", "E1", "2024"),
+        ("agency_rate", "E1", "2026"),
+    ]
+    stale = observations([("agency_rate", "E1", "2024", 3.0)])
+    with pytest.raises(RawInputError, match=r"caveat zero: no figure .* in 2024 with value 0"):
+        caveats.build(stale, AREAS, registry(since))
+
+
+def test_a_rate_on_a_tiny_child_population_uses_the_population_year_it_is_computed_on() -> None:
+    rule = Caveat(
+        "small_pop", SMALL_BASE, "On {base} children.", indicators=("rate", "per_child"),
+        base=("population_0_17",), below=2000.0, base_period="population",
+    )  # fmt: skip
+    obs = observations(
+        [
+            ("population_0_17", "E1", "2024", 850.0),
+            ("population_0_17", "E1", "2023", 2500.0),
+            ("rate", "E1", "2025", 120.0),  # 31 March 2025: mid-2024 population, 850
+            ("rate", "E1", "2024", 110.0),  # 31 March 2024: mid-2023 population, 2,500
+            ("per_child", "E1OLD", "2024-25", 5987.0),  # FY 2024-25: mid-2024, via the series
+            ("population_0_17", "E2", "2024", 150000.0),
+            ("rate", "E2", "2025", 50.0),
+        ]
+    )
+    built = caveats.build(obs, AREAS, registry(rule))
+    assert built.select(*KEY, "reason").rows() == [
+        ("per_child", "E1OLD", "2024-25", "On 850 children."),
+        ("rate", "E1", "2025", "On 850 children."),
+    ]
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    base=st.lists(st.floats(1, 100, allow_nan=False), min_size=8, max_size=12),
+    factor=st.floats(1.5, 4),
+)
+def test_a_jump_is_judged_against_the_councils_own_median(base: list[float], factor: float) -> None:
+    """Flagged exactly where the figure is beyond ``factor`` times the series' median either way,
+    in series long enough, whatever the values."""
+    rule = Caveat(
+        "jump", JUMP, "{times} x {median}.", indicators=("rate",), factor=factor, min_periods=8
+    )
+    rows = [("rate", "E1", str(2000 + n), v) for n, v in enumerate(base)]
+    built = caveats.build(observations(rows), AREAS, registry(rule))
+    median = statistics.median(base)
+    expected = sorted(
+        str(2000 + n) for n, v in enumerate(base) if v > median * factor or v < median / factor
+    )
+    assert sorted(built["period"].to_list()) == expected
+    short = caveats.build(observations(rows[:7]), AREAS, registry(rule))
+    assert short.is_empty()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("^(?=agency)", r"not a regular expression cscbench can run"),
+        (r"^(a)\1", r"not a regular expression cscbench can run"),
+        ("a" * 501, r"at most 500"),
+    ],
+)
+def test_a_caveat_pattern_the_engine_cannot_run_is_refused_naming_the_entry(
+    tmp_path: Path, pattern: str, message: str
+) -> None:
+    directory = tmp_path / "registry"
+    shutil.copytree(ROOT / "registry", directory)
+    path = directory / CAVEATS_FILE
+    text = path.read_text()
+    kirklees = next(line for line in text.splitlines() if line.startswith('indicators = "^(agency'))
+    path.write_text(text.replace(kirklees, f"indicators = '{pattern}'", 1))
+    with pytest.raises(RegistryError, match=r"kirklees_agency_zero.*" + message):
+        read_registry(directory)
+
+
+def test_a_catastrophic_pattern_runs_in_linear_time() -> None:
+    """``(a+)+$`` backtracks exponentially in Python's re; polars' engine matches it at once."""
+    evil = Caveat(
+        "evil", CURATED, "x.", source="s", pattern="^(a+)+$", areas=("E1",), periods=("2025",)
+    )
+    long_id = "a" * 5000 + "!"
+    obs = observations([(long_id, "E1", "2025", 1.0), ("a", "E1", "2025", 1.0)])
+    built = caveats.build(obs, AREAS, registry(evil))
+    assert built["indicator_id"].to_list() == ["a"]
+
+
+def test_next_years_copy_of_kirklees_zero_agency_is_still_flagged(package_frames: dict) -> None:
+    """A synthetic 2026: every 2025 workforce figure copied as 2026. Kirklees' zeros stay flagged
+    by its curated entry, and other councils' zeros by the rule, with nothing edited."""
+    obs = package_frames["observations"].with_columns(pl.col(pl.Enum).cast(pl.String))
+    workforce = obs.filter(pl.col("period") == "2025", pl.col("source_id") == "dfe_csww_2025")
+    assert workforce.height > 0
+    nxt = workforce.with_columns(
+        pl.lit("2026").alias("period"), pl.col("period_end").dt.offset_by("1y")
+    )
+    areas = package_frames["areas"].with_columns(pl.col(pl.Enum).cast(pl.String))
+    built = caveats.build(pl.concat([obs, nxt]), areas, read_registry())
+    kirklees = built.filter(
+        pl.col("area_code") == KIRKLEES, pl.col("indicator_id") == "agency_rate_fte"
+    )
+    assert kirklees["period"].to_list() == ["2021", "2022", "2023", "2024", "2025", "2026"]
+    assert set(kirklees["caveat_id"]) == {"kirklees_agency_zero"}
+    zeros_2025 = built.filter(
+        pl.col("period") == "2025", pl.col("caveat_id") == "zero_agency_sizeable_workforce"
+    )
+    zeros_2026 = built.filter(
+        pl.col("period") == "2026", pl.col("caveat_id") == "zero_agency_sizeable_workforce"
+    )
+    assert (
+        zeros_2026.select("indicator_id", "area_code")
+        .sort(pl.all())
+        .equals(zeros_2025.select("indicator_id", "area_code").sort(pl.all()))
+    )
+
+
+def test_the_rules_flag_what_the_issue_found(flagged: pl.DataFrame) -> None:
+    """Zero agency beside a sizeable workforce (Brighton and Hove, North Yorkshire), zero leavers
+    (Manchester, Oldham, Lewisham 2022), tiny child populations (City of London, Isles of Scilly),
+    MHCLG's note 3 (28 England figures), Wakefield's referrals of 2014 to 2016."""
+
+    def ids(area: str, indicator: str) -> set[str]:
+        rows = flagged.filter(pl.col("area_code") == area, pl.col("indicator_id") == indicator)
+        return set(rows["period"])
+
+    assert ids("E06000043", "agency_rate_fte") >= {"2018", "2019", "2021", "2022", "2023"}
+    for council in ("E08000003", "E08000004", "E09000023"):
+        assert "2022" in ids(council, "leavers_fte")
+    assert "2024-25" in ids("E09000001", "csc_net_expenditure_per_child_gbp")
+    note3 = flagged.filter(pl.col("caveat_id") == "mhclg_2023_24_note_3_england_not_grossed")
+    assert note3.height == 28 and set(note3["area_code"]) == {"E92000001"}
+    assert ids("E08000036", "referral_rate_per_10k") == {"2014", "2015", "2016"}
+    assert set(flagged["caveat_id"]) >= {
+        "zero_agency_sizeable_workforce",
+        "zero_leavers_sizeable_workforce",
+        "zero_starters_sizeable_workforce",
+        "small_child_population",
+        "jump_check",
+    }

@@ -54,7 +54,7 @@ def unusual_package(dst: Path) -> Path:
             pl.col("area_code").replace_strict(ODD_REGIONS, default=pl.col("name")).alias("name")
         ),
     )
-    for name in ("observations", "inspections", "statistical_neighbours"):
+    for name in ("observations", "caveats", "inspections", "statistical_neighbours"):
         edit(name, lambda df: df.filter(pl.col("area_code") != LEEDS))
     edit("statistical_neighbours", lambda df: df.filter(pl.col("neighbour_code") != LEEDS))
     edit("announcements", lambda df: df.head(0))

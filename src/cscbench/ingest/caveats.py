@@ -1,10 +1,17 @@
 """The ``caveats`` resource: every flagged figure, built from one list (``registry/caveats.toml``).
 
-A figure is flagged by a curated entry (a maintainer names it, and the value it must have), by a
-small-base rule (a ratio whose base is tiny, such as the Isles of Scilly's agency rate of 100% on
-2 FTE social workers) or because cscbench computed it from a flagged figure. Each flagged figure is
-one row with its reason, its source and the entry that flagged it; the same reason becomes the
-figure's ``observations.note`` (:func:`annotate`), so nothing is written twice by hand.
+A figure is flagged by a curated entry (a maintainer names it, and the value it must have), or by a
+rule applied to every figure: a ratio on a small base (the Isles of Scilly's agency rate of 100% on
+2 FTE social workers; a rate on a few hundred children; a percentage of fewer than 10), a zero
+where a sizeable workforce makes it implausible (no agency staff, leavers or starters), a figure
+several times the council's own median for that measure (marked "check"), or because cscbench
+computed it from a flagged figure. Each flagged figure is one row with its reason, its source and
+the entry that flagged it; the same reason becomes the figure's ``observations.note``
+(:func:`annotate`), so nothing is written twice by hand.
+
+One figure, one caveat: curated entries come first (two of them on one figure stop the build),
+then each rule in the registry's order takes only figures no earlier entry flagged, so a curated
+reason is never hidden by a general one.
 
 A curated entry that covers no figure for one of its areas and periods, or a figure that no longer
 has the declared value, stops the build: a stale caveat is worse than none.
@@ -18,11 +25,14 @@ import polars as pl
 
 from cscbench.flags import note_with_reason
 from cscbench.ingest.common import RawInputError, conform, resource_columns
+from cscbench.ingest.derived import population_period
 from cscbench.ingest.registry import (
     CAVEATS_FILE,
     COMPUTED_FROM,
     CURATED,
+    JUMP,
     SMALL_BASE,
+    ZERO,
     Caveat,
     Registry,
 )
@@ -61,6 +71,8 @@ def _rows(figures: pl.DataFrame, caveat: Caveat, reason: pl.Expr) -> pl.DataFram
 
 def curated(observations: pl.DataFrame, caveat: Caveat, registry: Registry) -> pl.DataFrame:
     """The figures a curated entry names, after checking it still holds for each of them."""
+    if caveat.since is not None:
+        return curated_since(observations, caveat, registry)
     covered = observations.filter(
         pl.col("source_id") == caveat.source,
         pl.col("indicator_id").str.contains(caveat.pattern or ""),
@@ -89,6 +101,37 @@ def curated(observations: pl.DataFrame, caveat: Caveat, registry: Registry) -> p
     return _rows(covered.filter(pl.col("value").is_not_null()), caveat, pl.lit(caveat.reason))
 
 
+def curated_since(observations: pl.DataFrame, caveat: Caveat, registry: Registry) -> pl.DataFrame:
+    """A curated fact that holds from a period on: every figure from ``since`` that still has the
+    declared value (a later year's copy stays flagged; a corrected return simply is not covered).
+    Each area must have the value in ``since`` itself, or the entry is stale."""
+    covered = observations.filter(
+        pl.col("source_id") == caveat.source,
+        pl.col("indicator_id").str.contains(caveat.pattern or ""),
+        pl.col("area_code").is_in(list(caveat.areas)),
+        _period_from(pl.col("period"), caveat.since or ""),
+        pl.col("value").is_not_null(),
+    )
+    if caveat.value is not None:
+        covered = covered.filter(pl.col("value") == caveat.value)
+    first = covered.filter(pl.col("period") == caveat.since)["area_code"].unique()
+    stale = sorted(set(caveat.areas) - set(first.to_list()))
+    if stale:
+        raise RawInputError(
+            f"{_where(registry, caveat)}: no figure of source {caveat.source} matching "
+            f"{caveat.pattern!r} for {stale} in {caveat.since} "
+            + (f"with value {caveat.value:g} " if caveat.value is not None else "")
+            + "(the entry's 'since'); correct the entry or remove it"
+        )
+    return _rows(covered, caveat, pl.lit(caveat.reason))
+
+
+def _period_from(period: pl.Expr, since: str) -> pl.Expr:
+    """Periods of the same form as ``since`` (2021, or 2021-22) from it on."""
+    same_form = period.str.len_chars() == len(since)
+    return same_form & (period >= since)
+
+
 # ---------------------------------------------------------------------------- small bases
 
 
@@ -103,23 +146,92 @@ def number_words(value: pl.Expr) -> pl.Expr:
     )
 
 
-def small_base(observations: pl.DataFrame, caveat: Caveat) -> pl.DataFrame:
-    """Every published ratio of the rule whose base (the sum of the base figures for the same area
-    and period, all of them published) is below the threshold."""
-    bases = (
+def bases(observations: pl.DataFrame, caveat: Caveat) -> pl.DataFrame:
+    """Each (area, period)'s base: the sum of the rule's base figures, only where all of them are
+    published (a missing part never makes a base look small)."""
+    return (
         observations.filter(pl.col("indicator_id").is_in(list(caveat.base)))
         .group_by("area_code", "period")
         .agg(
             pl.col("value").sum().alias("base"),
             pl.col("value").is_not_null().sum().alias("have"),
         )
-        .filter(pl.col("have") == len(caveat.base), pl.col("base") < caveat.below)
+        .filter(pl.col("have") == len(caveat.base))
+        .drop("have")
     )
-    ratios = observations.filter(
+
+
+def _figures(observations: pl.DataFrame, caveat: Caveat) -> pl.DataFrame:
+    return observations.filter(
         pl.col("indicator_id").is_in(list(caveat.indicators)), pl.col("value").is_not_null()
     )
-    flagged = ratios.join(bases, on=["area_code", "period"])
+
+
+def small_base(
+    observations: pl.DataFrame, caveat: Caveat, areas: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Every published ratio of the rule whose base (the sum of the base figures for the same area
+    and period, all of them published) is below the threshold. With ``base_period = population``
+    the base is the child population the figure's rate is computed on (mid-year Y-1 for 31 March Y,
+    mid-Y for financial year Y-Y+1), matched through series codes as the rates are."""
+    below = bases(observations, caveat).filter(pl.col("base") < caveat.below)
+    figures = _figures(observations, caveat)
+    if caveat.base_period == "population":
+        series = (
+            pl.DataFrame(schema={"area_code": pl.String, "series": pl.String})
+            if areas is None
+            else areas.select("area_code", pl.coalesce("series_code", "area_code").alias("series"))
+        )
+
+        def by_series(frame: pl.DataFrame) -> pl.DataFrame:
+            joined = frame.join(series, on="area_code", how="left")
+            return joined.with_columns(pl.coalesce("series", "area_code").alias("series"))
+
+        pop = by_series(below).select("series", pl.col("period").alias("pop_period"), "base")
+        flagged = (
+            by_series(figures)
+            .with_columns(population_period(pl.col("period")).alias("pop_period"))
+            .join(pop, on=["series", "pop_period"])
+        )
+    else:
+        flagged = figures.join(below, on=["area_code", "period"])
     return _rows(flagged, caveat, fill(caveat.reason, {"base": number_words(pl.col("base"))}))
+
+
+def zero(observations: pl.DataFrame, caveat: Caveat) -> pl.DataFrame:
+    """Every figure of the rule published as exactly 0 where the base (a workforce, say) is at
+    least the rule's size: no agency staff, leavers or starters among hundreds of social workers is
+    possible but unusual, and is kept out of ranks until someone checks it."""
+    big = bases(observations, caveat).filter(pl.col("base") >= caveat.at_least)
+    zeros = _figures(observations, caveat).filter(pl.col("value") == 0)
+    flagged = zeros.join(big, on=["area_code", "period"])
+    return _rows(flagged, caveat, fill(caveat.reason, {"base": number_words(pl.col("base"))}))
+
+
+def jump(observations: pl.DataFrame, caveat: Caveat) -> pl.DataFrame:
+    """Every figure more than ``factor`` times its own series' median (or below the median divided
+    by it), for series with at least ``min_periods`` figures: marked "check".
+
+    The median of the council's own figures for the measure, not the years either side, is the
+    yardstick, so a run of odd years (Wakefield's referrals of 2014 to 2016) is found as well as a
+    single spike; a median of 0 judges nothing.
+    """
+    series = ["indicator_id", "area_code"]
+    figures = _figures(observations, caveat).with_columns(
+        pl.col("value").median().over(series).alias("median"),
+        pl.len().over(series).alias("_n"),
+    )
+    factor = caveat.factor or 1.0
+    odd = (pl.col("value") > pl.col("median") * factor) | (
+        pl.col("value") < pl.col("median") / factor
+    )
+    flagged = figures.filter(pl.col("_n") >= caveat.min_periods, pl.col("median") > 0, odd)
+    times = (pl.col("value") / pl.col("median")).round(1)
+    reason = fill(
+        caveat.reason,
+        {"median": number_words(pl.col("median").round(1)), "times": number_words(times)},
+    )
+    return _rows(flagged, caveat, reason)
 
 
 # ---------------------------------------------------------------------------- computed figures
@@ -200,6 +312,19 @@ def computed_from(
 # ---------------------------------------------------------------------------- the resource
 
 
+def rule_rows(
+    observations: pl.DataFrame, areas: pl.DataFrame, caveat: Caveat, registry: Registry
+) -> pl.DataFrame:
+    """The figures one curated entry or rule flags (computed-from is applied afterwards)."""
+    if caveat.kind == CURATED:
+        return curated(observations, caveat, registry)
+    if caveat.kind == SMALL_BASE:
+        return small_base(observations, caveat, areas)
+    if caveat.kind == ZERO:
+        return zero(observations, caveat)
+    return jump(observations, caveat)
+
+
 def _one_each(rows: pl.DataFrame, registry: Registry) -> None:
     twice = rows.filter(pl.struct(KEY).is_duplicated()).sort(*KEY, "caveat_id")
     if twice.height:
@@ -213,13 +338,15 @@ def _one_each(rows: pl.DataFrame, registry: Registry) -> None:
 def build(observations: pl.DataFrame, areas: pl.DataFrame, registry: Registry) -> pl.DataFrame:
     """Every flagged figure: the curated entries and small-base rules, then (repeatedly, so a
     figure computed from a computed figure is reached too) the figures computed from them."""
-    direct = [
-        curated(observations, c, registry) if c.kind == CURATED else small_base(observations, c)
-        for c in registry.caveats
-        if c.kind in (CURATED, SMALL_BASE)
+    empty = pl.DataFrame(schema=CAVEAT_COLUMNS)
+    curated_rows = [
+        curated(observations, c, registry) for c in registry.caveats if c.kind == CURATED
     ]
-    flagged = pl.concat([pl.DataFrame(schema=CAVEAT_COLUMNS), *direct], how="diagonal_relaxed")
+    flagged = pl.concat([empty, *curated_rows], how="diagonal_relaxed")
     _one_each(flagged, registry)
+    for rule in (c for c in registry.caveats if c.kind in (SMALL_BASE, ZERO, JUMP)):
+        found = rule_rows(observations, areas, rule, registry).join(flagged, on=KEY, how="anti")
+        flagged = pl.concat([flagged, found], how="diagonal_relaxed")
     rule = next((c for c in registry.caveats if c.kind == COMPUTED_FROM), None)
     if rule is not None:
         inputs = computed_inputs(observations, areas, registry)

@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from cscbench.paths import ROOT
 
 REGISTRY_DIR = "registry"
@@ -27,6 +29,11 @@ CAVEATS_FILE = "caveats.toml"
 COMPUTED = "computed"  # the dataset of figures cscbench computes itself
 COMPUTE_KINDS = ("per_population", "change", "percent_change")
 CURATED, SMALL_BASE, COMPUTED_FROM = "curated", "small_base", "computed_from"
+ZERO, JUMP = "zero", "jump"
+# How a small-base rule finds its base: the same period as the figure, or the child-population
+# year that a rate or per-child figure of that period is computed on (ingest/derived.py).
+BASE_PERIODS = ("same", "population")
+PATTERN_MAX = 500  # characters: an indicator pattern is a short alternation, never a program
 
 
 class RegistryError(ValueError):
@@ -40,7 +47,11 @@ class Caveat:
     Which fields an entry has depends on ``kind`` (see the file's header): a curated entry names
     its ``source``, an ``indicators`` pattern, ``areas``, ``periods`` and optionally the ``value``
     each figure must have; a small-base rule names its ratio ``indicators`` (ids), the ``base`` ids
-    summed and the threshold ``below``; a computed-from rule has only its ``reason`` template.
+    summed and the threshold ``below`` (and ``base_period``); a zero rule names its ``indicators``,
+    the ``base`` and the size ``at_least`` from which a zero is flagged; a jump rule names its
+    ``indicators``, the ``factor`` and ``min_periods``; a computed-from rule has only its ``reason``
+    template. A curated entry gives ``periods`` or ``since`` (every period from that one on, so a
+    next year's copy of the same fact stays flagged).
     """
 
     caveat_id: str
@@ -54,6 +65,11 @@ class Caveat:
     indicators: tuple[str, ...] = ()  # small_base: the ratios, by id
     base: tuple[str, ...] = ()
     below: float | None = None
+    base_period: str = "same"
+    at_least: float | None = None  # zero: the base from which a zero is implausible
+    factor: float | None = None  # jump: how many times the council's own median
+    min_periods: int = 0  # jump: the figures a series needs before it is judged
+    since: str | None = None  # curated: every period from this one on
 
 
 @dataclass(frozen=True)
@@ -196,16 +212,23 @@ CAVEAT_KEYS: dict[str, dict[str, type]] = {
         "indicators": str,
         "areas": list,
         "periods": list,
+        "since": str,
         "value": float,
     },
-    SMALL_BASE: {"indicators": list, "base": list, "below": float},
+    SMALL_BASE: {"indicators": list, "base": list, "below": float, "base_period": str},
+    ZERO: {"indicators": list, "base": list, "at_least": float},
+    JUMP: {"indicators": list, "factor": float, "min_periods": int},
     COMPUTED_FROM: {},
 }
+# The keys a kind may leave out (a curated entry gives ``periods`` or ``since``, not both).
+CAVEAT_OPTIONAL = {"value", "periods", "since", "base_period"}
 CAVEAT_COMMON = {"id": str, "kind": str, "reason": str}
 # The placeholders a reason of each kind may use (filled in per figure by ingest).
 CAVEAT_PLACEHOLDERS = {
     CURATED: set(),
     SMALL_BASE: {"base"},
+    ZERO: {"base"},
+    JUMP: {"median", "times"},
     COMPUTED_FROM: {"input", "period", "reason"},
 }
 CAVEAT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -304,7 +327,7 @@ def _caveat(entry: Any, where: str) -> Caveat:
     if kind not in CAVEAT_KEYS:
         raise RegistryError(f"{where}: 'kind' should be one of {sorted(CAVEAT_KEYS)}, got {kind!r}")
     keys = CAVEAT_COMMON | CAVEAT_KEYS[kind]
-    e = _checked(entry, keys, tuple(k for k in keys if k != "value"), where)
+    e = _checked(entry, keys, tuple(k for k in keys if k not in CAVEAT_OPTIONAL), where)
     where = f"{where} ({e['id']})"
     if not CAVEAT_ID.match(e["id"]):
         raise RegistryError(f"{where}: id should be lower-case letters, digits and _")
@@ -315,24 +338,13 @@ def _caveat(entry: Any, where: str) -> Caveat:
             f"may use {sorted(CAVEAT_PLACEHOLDERS[kind]) or 'no placeholder'}"
         )
     if kind == CURATED:
-        try:
-            re.compile(e["indicators"])
-        except re.error as exc:
-            raise RegistryError(
-                f"{where}: 'indicators' is not a regular expression ({exc})"
-            ) from exc
-        value = e.get("value")
-        return Caveat(
-            e["id"],
-            kind,
-            e["reason"],
-            source=e["source"],
-            pattern=e["indicators"],
-            areas=_texts(e["areas"], "areas", where),
-            periods=_texts(e["periods"], "periods", where),
-            value=float(value) if value is not None else None,
-        )
+        return _curated(e, where)
     if kind == SMALL_BASE:
+        base_period = e.get("base_period", "same")
+        if base_period not in BASE_PERIODS:
+            raise RegistryError(
+                f"{where}: 'base_period' should be one of {list(BASE_PERIODS)}, got {base_period!r}"
+            )
         return Caveat(
             e["id"],
             kind,
@@ -340,8 +352,77 @@ def _caveat(entry: Any, where: str) -> Caveat:
             indicators=_texts(e["indicators"], "indicators", where),
             base=_texts(e["base"], "base", where),
             below=float(e["below"]),
+            base_period=base_period,
+        )
+    if kind == ZERO:
+        return Caveat(
+            e["id"],
+            kind,
+            e["reason"],
+            indicators=_texts(e["indicators"], "indicators", where),
+            base=_texts(e["base"], "base", where),
+            at_least=float(e["at_least"]),
+        )
+    if kind == JUMP:
+        if not (e["factor"] > 1 and e["min_periods"] >= 3):
+            raise RegistryError(
+                f"{where}: a jump rule needs 'factor' above 1 and 'min_periods' of 3 or more, got "
+                f"{e['factor']!r} and {e['min_periods']!r}"
+            )
+        return Caveat(
+            e["id"],
+            kind,
+            e["reason"],
+            indicators=_texts(e["indicators"], "indicators", where),
+            factor=float(e["factor"]),
+            min_periods=e["min_periods"],
         )
     return Caveat(e["id"], kind, e["reason"])
+
+
+def checked_pattern(pattern: str, where: str) -> str:
+    """A pattern on indicator ids, checked by the engine that will match it.
+
+    polars matches with Rust's regex crate, which runs in linear time (no backtracking), so a
+    pattern like ``(a+)+$`` cannot hang ingest; patterns it does not support (look-around,
+    back-references) and over-long ones are refused here, naming the entry.
+    """
+    if len(pattern) > PATTERN_MAX:
+        raise RegistryError(
+            f"{where}: 'indicators' is {len(pattern)} characters; at most {PATTERN_MAX}"
+        )
+    try:
+        pl.Series([""], dtype=pl.String).str.contains(pattern)
+    except pl.exceptions.ComputeError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
+        raise RegistryError(
+            f"{where}: 'indicators' is not a regular expression cscbench can run ({first}); "
+            "use a plain alternation such as '^(agency_fte|agency_rate_fte)$'"
+        ) from exc
+    return pattern
+
+
+def _curated(e: dict[str, Any], where: str) -> Caveat:
+    """A curated entry: its pattern checked, and exactly one of ``periods`` and ``since``."""
+    if ("periods" in e) == ("since" in e):
+        raise RegistryError(
+            f"{where}: give either 'periods' (a list) or 'since' (every period from one on)"
+        )
+    since = e.get("since")
+    if since is not None and not re.fullmatch(r"\d{4}(-\d{2})?", since):
+        raise RegistryError(f"{where}: 'since' should be a period such as 2021 or 2021-22")
+    value = e.get("value")
+    return Caveat(
+        e["id"],
+        CURATED,
+        e["reason"],
+        source=e["source"],
+        pattern=checked_pattern(e["indicators"], where),
+        areas=_texts(e["areas"], "areas", where),
+        periods=_texts(e["periods"], "periods", where) if "periods" in e else (),
+        value=float(value) if value is not None else None,
+        since=since,
+    )
 
 
 def _indicator(entry: Any, caveats: Mapping[str, str], where: str) -> Indicator:
@@ -428,7 +509,7 @@ def _check_caveats(registry: Registry) -> None:
             raise RegistryError(
                 f"{where}: caveat {c.caveat_id}: source {c.source!r} not in sources"
             )
-        if c.pattern is not None and not any(re.search(c.pattern, i) for i in ids):
+        if c.pattern is not None and not pl.Series(sorted(ids)).str.contains(c.pattern).any():
             raise RegistryError(
                 f"{where}: caveat {c.caveat_id}: indicators {c.pattern!r} matches no indicator id"
             )
