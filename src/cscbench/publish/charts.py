@@ -201,6 +201,7 @@ def all_profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Cha
     owners = pl.DataFrame({"owner": councils, "unit_code": councils, "pos": [0] * len(councils)})
     rows = lines(ctx, owners, ids)
     words = describe(rows)
+    drawn = figure_lines(rows)
     out = {}
     for (code,), part in rows.partition_by("owner", as_dict=True, maintain_order=True).items():
         name = ctx.names[code]
@@ -211,7 +212,9 @@ def all_profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Cha
         )
         title = f"{name}: the headline indicators over time"
         subtitle = subtitle_for(part, lead)
-        out[code] = chart(f"{stems[code]}-trends", title, subtitle, words.get(code, ""), part)
+        out[code] = chart(
+            f"{stems[code]}-trends", title, subtitle, words.get(code, ""), part, drawn.get(code)
+        )
     return out
 
 
@@ -418,8 +421,16 @@ def specification(rows: pl.DataFrame, title: str, subtitle: str) -> dict:
     return spec
 
 
-def chart(stem: str, title: str, subtitle: str, words: str, rows: pl.DataFrame) -> fmt.Chart:
-    """A chart with its specification, description and data (its CSV)."""
+def chart(
+    stem: str,
+    title: str,
+    subtitle: str,
+    words: str,
+    rows: pl.DataFrame,
+    drawn: list[tuple[str, str, str]] | None = None,
+) -> fmt.Chart:
+    """A chart with its specification, description and data (its CSV); ``drawn``: its
+    :func:`figure_lines`, when worked out once for many charts."""
     data = rows.select(
         "panel",
         "indicator_id",
@@ -432,28 +443,41 @@ def chart(stem: str, title: str, subtitle: str, words: str, rows: pl.DataFrame) 
     )
     description = f"{title}. {subtitle} {words}".strip()
     spec = specification(rows, title, subtitle)
-    return fmt.Chart(stem, title, description, spec, data, figures=figures_html(rows, title))
+    if drawn is None:
+        drawn = next(iter(figure_lines(rows).values()), [])
+    return fmt.Chart(stem, title, description, spec, data, figures=figures_html(drawn, title))
 
 
-def figures_html(rows: pl.DataFrame, title: str) -> str:
-    """Every figure the chart draws, by panel and line, period by period: the exact value of
-    every point, in the page, for a reader who cannot hover over or read the lines."""
+def figure_lines(rows: pl.DataFrame) -> dict[str, list[tuple[str, str, str]]]:
+    """owner -> (panel, line, "2017: 16.7; 2018: 13.8; ...") for every line of its chart, in
+    one pass over the rows of all charts (a pass per chart would cost seconds)."""
     value = fmt.with_unit(fmt.number_text(pl.col("value"), pl.col("decimals")), pl.col("unit"))
-    lines_ = (
+    grouped = (
         rows.with_columns(
             pl.when(pl.col("value").is_not_null())
             .then(value)
             .otherwise(pl.lit(fmt.NO_FIGURE))
             .alias("_text")
         )
-        .group_by("_panel", "panel", "_kind", "pos", "series", maintain_order=True)
+        .group_by("owner", "_panel", "panel", "_kind", "pos", "series", maintain_order=True)
         .agg((pl.col("period") + ": " + pl.col("_text")).str.join("; ").alias("_values"))
-        .sort("_panel", "_kind", "pos", "series")
+        .sort("owner", "_panel", "_kind", "pos", "series")
     )
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for owner, panel, series, values in grouped.select(
+        "owner", "panel", "series", "_values"
+    ).iter_rows():
+        out.setdefault(owner, []).append((panel, series, values))
+    return out
+
+
+def figures_html(drawn: list[tuple[str, str, str]], title: str) -> str:
+    """Every figure the chart draws, by panel and line, period by period: the exact value of
+    every point, in the page, for a reader who cannot hover over or read the lines."""
     body = "".join(
         f"<tr><td>{html.escape(panel)}</td><th scope='row'>{html.escape(series)}</th>"
         f"<td>{html.escape(values)}</td></tr>"
-        for panel, series, values in lines_.select("panel", "series", "_values").iter_rows()
+        for panel, series, values in drawn
     )
     name = html.escape(f"Every figure drawn: {title} (scrolls sideways)", quote=True)
     return (
