@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PNG ?= auto
 
-.PHONY: all setup validate publish test test-slow lint ingest clean
+.PHONY: all setup validate publish test test-slow lint ingest refresh clean
 
 all: publish
 
@@ -45,5 +45,21 @@ test-slow: setup
 ingest: setup
 	$(BIN)/cscbench ingest
 
+# The scheduled refresh (README, "Refreshing on a schedule"): ask every publisher whether its file
+# changed (fetch exits 1 naming a revised file, which is refused until reviewed), rebuild, and print
+# what changed in the package as markdown, the description of a reviewed change. The package as it
+# was is kept in $(REFRESH_DIR)/before; the markdown is $(REFRESH_DIR)/change.md. diff exits 1 when
+# there are differences: that is a result here, not a failure.
+REFRESH_DIR ?= .refresh
+FETCH_ARGS ?=
+refresh: setup
+	rm -rf $(REFRESH_DIR) && mkdir -p $(REFRESH_DIR)/before
+	cp -R datapackage.json datapackage schemas $(REFRESH_DIR)/before/
+	$(BIN)/cscbench fetch $(FETCH_ARGS)
+	$(BIN)/cscbench ingest
+	$(BIN)/cscbench diff $(REFRESH_DIR)/before/datapackage.json datapackage.json \
+		--format markdown > $(REFRESH_DIR)/change.md; status=$$?; \
+		cat $(REFRESH_DIR)/change.md; test $$status -le 1
+
 clean:
-	rm -rf $(VENV) site .pytest_cache .ruff_cache
+	rm -rf $(VENV) site .pytest_cache .ruff_cache $(REFRESH_DIR)

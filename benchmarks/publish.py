@@ -91,6 +91,19 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def write_block(path: Path, text: str, markers: tuple[str, str], heading: str) -> None:
+    """Put ``text`` in place of the block between ``markers`` in a Markdown file, or append it
+    under a new ``heading`` where the file has no such block yet."""
+    start, end = markers
+    body = path.read_text(encoding="utf-8")
+    if start in body and end in body:
+        head, rest = body.split(start, 1)
+        body = head + text.rstrip("\n") + rest.split(end, 1)[1]
+    else:
+        body = body.rstrip("\n") + f"\n\n## {heading}\n\n" + text
+    path.write_text(body, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", default=str(ROOT / "BENCHMARKS.md"))
@@ -106,14 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(runs, (start_load, load()))
     sys.stdout.write(text)
     if not args.no_write:
-        path = Path(args.output)
-        body = path.read_text(encoding="utf-8")
-        if START in body and END in body:
-            head, rest = body.split(START, 1)
-            body = head + text.rstrip("\n") + rest.split(END, 1)[1]
-        else:
-            body = body.rstrip("\n") + "\n\n## Publishing with charts\n\n" + text
-        path.write_text(body, encoding="utf-8")
+        write_block(Path(args.output), text, (START, END), "Publishing with charts")
     return 0 if all(r["rc"] == 0 for r in runs) else 1
 
 

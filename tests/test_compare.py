@@ -1,4 +1,4 @@
-"""Comparison logic: rank, band, comparators and series joins (cscbench.compare)."""
+"""Comparison logic: rank, band, comparators and series joins (cscbench.comparison)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cscbench
-from cscbench import compare
+from cscbench import comparison as compare
 
 # Few distinct values so ties are common; None = no figure, with or without a publisher symbol.
 VALUES = st.lists(

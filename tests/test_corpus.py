@@ -29,8 +29,11 @@ from corpus.mutations import (
     resource_paths,
 )
 
+import cscbench
 from cscbench.checks import CATALOGUE
 from cscbench.cli import main
+from cscbench.diff import HeaderMismatch, read_package
+from cscbench.loader import PackageRefused
 from cscbench.paths import ROOT
 from cscbench.report import Problem
 from cscbench.validate import validate_package
@@ -136,7 +139,7 @@ def test_corpus_exercises_every_check() -> None:
     schema has a unique field that is not also the whole primary key, reported as such) and
     file.unreadable (tests run as root in CI, where no permission bit stops a read: see
     test_validate.py)."""
-    covered = {c["expect"]["check"] for c in CASES if "expect" in c}
+    covered = {c["expect"]["check"] for c in CASES if "check" in c.get("expect", {})}
     covered |= {"engine.timeout" for c in CASES if c.get("frictionless") == "timeout"}
     assert set(CATALOGUE) - covered == {
         "package.descriptor",
@@ -151,7 +154,10 @@ def test_base_package_is_valid_under_both_engines(base_package: Path) -> None:
     assert report.valid, [p.message for p in report.problems[:10]]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+VALIDATED = [c for c in CASES if "entry" not in c]  # the others: test_entry_point_case
+
+
+@pytest.mark.parametrize("case", VALIDATED, ids=[c["id"] for c in VALIDATED])
 def test_case(
     case: dict[str, Any],
     base_package: Path,
@@ -209,3 +215,38 @@ def test_unusual_valid_package_publishes(
     assert result.pages > 0 and (out / "index.html").is_file()
     assert {p.name for p in tmp_path.iterdir()} == {"pkg", "out"}
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["site"]
+
+
+ENTRIES = [c for c in CASES if "entry" in c]
+
+
+@pytest.mark.parametrize("case", ENTRIES, ids=[c["id"] for c in ENTRIES])
+def test_entry_point_case(
+    case: dict[str, Any], base_package: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """load() and diff meet a hostile or invalid package as validate does: refused in-process
+    with the check and the words validate uses (load), or as invalid input (diff), and through
+    the command line with the documented exit code, JSON, no traceback, nothing written outside."""
+    mutated = mutate(case, base_package, tmp_path / "pkg")
+    descriptor = mutated.package / "datapackage.json"
+    expect = case["expect"]
+    if case["entry"] == "load":
+        with pytest.raises(PackageRefused) as refused:
+            cscbench.load(case["resource"], descriptor)
+        assert refused.value.check_id == expect["check"]
+        assert SECRET not in str(refused.value)
+        said = [
+            p.message for p in through_cli(descriptor, capsys) if p.resource == case["resource"]
+        ]
+        assert said == [str(refused.value)], said
+    else:
+        with pytest.raises(HeaderMismatch) as invalid:
+            read_package(descriptor)
+        code = main(["diff", str(base_package), str(mutated.package), "--format", "json"])
+        out, err = capsys.readouterr()
+        assert code == expect["exit"] and "Traceback" not in out + err
+        reply = json.loads(out)
+        assert reply["differences"] is None and reply["error"]["kind"] == "invalid"
+        for words in expect["mentions"]:
+            assert words in str(invalid.value) and words in reply["error"]["message"], words
+    assert {p.name for p in tmp_path.iterdir()} <= {"pkg", "secret.txt"}, "wrote outside"

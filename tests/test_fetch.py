@@ -7,6 +7,7 @@ already there untouched and no temporary file left behind.
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -72,10 +73,30 @@ def test_faithful_mirror(
     )
     (outcome,) = run(registry, raw, httpserver)
     assert outcome.status == "fetched"
-    assert (raw / str(registry.source(SOURCE).raw_path)).read_bytes() == body
-    (again,) = run(registry, raw, httpserver)  # already there: nothing downloaded
-    assert again.status == "present" and len(httpserver.log) == 1
+    target = raw / str(registry.source(SOURCE).raw_path)
+    assert target.read_bytes() == body
+    # already there: the server is still asked, and the same bytes are reported unchanged
+    (again,) = run(registry, raw, httpserver)
+    assert again.status == "unchanged" and "same sha256" in again.message
+    assert len(httpserver.log) == 2
     assert not leftovers(raw)
+    # a mirror's ETag is never recorded: it says nothing about the publisher's copy
+    assert read_registry(registry.directory).source(SOURCE) == registry.source(SOURCE)
+
+
+def test_fetched_files_get_the_umask_modes(
+    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
+) -> None:
+    """0644 under umask 022 (not mkstemp's 0600), so CI or a colleague can read the raw files."""
+    httpserver.expect_request(mirror_path(registry)).respond_with_data(original(raw_dir, registry))
+    old = os.umask(0o022)
+    try:
+        (outcome,) = run(registry, raw, httpserver)
+    finally:
+        os.umask(old)
+    assert outcome.status == "fetched"
+    mode = (raw / str(registry.source(SOURCE).raw_path)).stat().st_mode & 0o777
+    assert mode == 0o644, oct(mode)
 
 
 def existing_copy(raw_dir: Path, raw: Path, registry: Registry) -> bytes:
@@ -187,9 +208,16 @@ def test_a_truncated_response_is_refused(
 def test_a_short_body_without_length_is_refused(
     raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
 ) -> None:
+    """Without a Content-Length a short body is a truncated download; with one that matches, it
+    is a whole file that is not the registered one. Refused either way."""
     body = original(raw_dir, registry)
-    httpserver.expect_request(mirror_path(registry)).respond_with_data(body[:-10])
+    httpserver.expect_request(mirror_path(registry)).respond_with_response(
+        Response(iter([body[:-10]]))
+    )
     refused(run(registry, raw, httpserver), "stopped at 50,656 bytes", "(truncated)")
+    httpserver.clear()
+    httpserver.expect_request(mirror_path(registry)).respond_with_data(body[:-10])
+    refused(run(registry, raw, httpserver), "downloaded 50,656 bytes", "expected 50,666 bytes")
     nothing_written(raw, registry)
 
 
@@ -258,7 +286,7 @@ def test_cli_exit_codes(
         httpserver.url_for("/mirror"),
     ]
     assert main(args) == 0
-    assert "fetched  dfe/sn_model_2025_wide.csv" in capsys.readouterr().out
+    assert "fetched   dfe/sn_model_2025_wide.csv" in capsys.readouterr().out
     assert main(["fetch", "--source", "no_such_source", "--raw-dir", str(raw)]) == 2
     httpserver.clear()
     (raw / str(registry.source(OTHER).raw_path)).write_bytes(b"stale\n")
@@ -276,3 +304,116 @@ def test_fetch_needs_a_checkout(
     monkeypatch.setattr(paths, "checkout", lambda: None)
     assert main(["fetch"]) == 2
     assert "`cscbench fetch` is a maintainers' command" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- refresh that notices
+
+
+def valid_copy(raw_dir: Path, raw: Path, registry: Registry, source_id: str = SOURCE) -> bytes:
+    """The registered file, already in the raw folder (a complete, valid local copy)."""
+    target = raw / str(registry.source(source_id).raw_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(original(raw_dir, registry, source_id))
+    return target.read_bytes()
+
+
+def upstream(registry: Registry, server: HTTPServer, source_id: str = SOURCE) -> Registry:
+    """The registry copy with ``source_id``'s download_url on the test server (validators are
+    sent and recorded only for the download URL, never for a mirror)."""
+    path = registry.directory / "sources.toml"
+    old = str(registry.source(source_id).download_url)
+    url = server.url_for("/upstream/" + str(registry.source(source_id).raw_path))
+    path.write_text(path.read_text(encoding="utf-8").replace(old, url), encoding="utf-8")
+    return read_registry(registry.directory)
+
+
+def upstream_path(registry: Registry, source_id: str = SOURCE) -> str:
+    return "/upstream/" + str(registry.source(source_id).raw_path)
+
+
+def test_a_revised_file_is_refused_even_with_a_valid_copy_present(
+    raw_dir: Path,
+    raw: Path,
+    registry: Registry,
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """One changed byte on the mirror (same size): reported as revised, exit 1, the local copy
+    and the registry untouched."""
+    before = valid_copy(raw_dir, raw, registry)
+    revised = before.replace(b"Leeds", b"Leedz", 1)
+    httpserver.expect_request(mirror_path(registry)).respond_with_data(revised)
+    refused(run(registry, raw, httpserver), "revised upstream", "local copy is untouched")
+    nothing_written(raw, registry, before)
+    assert read_registry(registry.directory).source(SOURCE) == registry.source(SOURCE)
+    # the same through the command line: exit 1, the file named on stderr
+    import cscbench.ingest.registry as registry_module
+
+    monkeypatch.setattr(registry_module, "default_registry", lambda: registry)
+    args = ["fetch", "--source", SOURCE, "--raw-dir", str(raw)]
+    assert main([*args, "--mirror", httpserver.url_for("/mirror")]) == 1
+    err = capsys.readouterr().err
+    assert "refused   dfe/la_cla_swcount.csv: revised upstream" in err, err
+    nothing_written(raw, registry, before)
+
+
+def test_the_etag_is_recorded_then_asked_conditionally(
+    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
+) -> None:
+    """First check: no validator recorded, so the file is downloaded and compared; its ETag and
+    Last-Modified are recorded. Second check: a conditional request, answered 304."""
+    registry = upstream(registry, httpserver)
+    before = valid_copy(raw_dir, raw, registry)
+    stamp = "Wed, 21 Oct 2025 07:28:00 GMT"
+    headers = {"ETag": '"v1"', "Last-Modified": stamp}
+    httpserver.expect_ordered_request(upstream_path(registry)).respond_with_data(
+        before, headers=headers
+    )
+    (first,) = fetch(registry, [SOURCE], Settings(raw))
+    assert first.status == "unchanged" and "ETag/Last-Modified recorded" in first.message
+    recorded = read_registry(registry.directory).source(SOURCE)
+    assert (recorded.etag, recorded.last_modified) == ('"v1"', stamp)
+    assert recorded.sha256 == registry.source(SOURCE).sha256
+    httpserver.expect_ordered_request(
+        upstream_path(registry), headers={"If-None-Match": '"v1"', "If-Modified-Since": stamp}
+    ).respond_with_data("", status=304, headers=headers)
+    (second,) = fetch(read_registry(registry.directory), [SOURCE], Settings(raw))
+    assert second.status == "unchanged" and "(304)" in second.message, second.message
+    httpserver.check_assertions()
+    nothing_written(raw, registry, before)
+
+
+@pytest.mark.parametrize("etag", [None, '"v1"'])
+def test_a_server_without_validators_is_still_checked_by_comparison(
+    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer, etag: str | None
+) -> None:
+    """No ETag from the server (or one it ignores): the body is compared with the registry."""
+    registry = upstream(registry, httpserver)
+    if etag:
+        read = registry.directory / "sources.toml"
+        from cscbench.ingest.registry import record_fields
+
+        record_fields(read, {SOURCE: {"etag": etag}})
+        registry = read_registry(registry.directory)
+    before = valid_copy(raw_dir, raw, registry)
+    revised = before.replace(b"Leeds", b"Leedz", 1)
+    httpserver.expect_request(upstream_path(registry)).respond_with_data(revised)
+    (outcome,) = fetch(registry, [SOURCE], Settings(raw))
+    assert outcome.status == "refused" and "revised upstream" in outcome.message
+    nothing_written(raw, registry, before)
+
+
+def test_accepting_a_mirror_copy_forgets_the_upstream_validators(
+    raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
+) -> None:
+    from cscbench.ingest.registry import record_fields
+
+    record_fields(registry.directory / "sources.toml", {SOURCE: {"etag": '"old"'}})
+    registry = read_registry(registry.directory)
+    body = original(raw_dir, registry).replace(b",21\n", b",22\n", 1)
+    httpserver.expect_request(mirror_path(registry)).respond_with_data(body)
+    (outcome,) = run(registry, raw, httpserver, accept_new=True)
+    assert outcome.status == "accepted", outcome.message
+    recorded = read_registry(registry.directory).source(SOURCE)
+    assert recorded.etag is None and recorded.bytes == len(body)

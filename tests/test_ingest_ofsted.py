@@ -402,7 +402,8 @@ def test_mentions_shape(raw_dir: Path) -> None:
 
 def test_sources_point_at_the_raw_files(raw_dir: Path, built: pl.DataFrame) -> None:
     registry = default_registry()
-    readers = ("ofsted_outcomes", "ofsted_csc_data", "jt39_scrape", "jt39_lookup", "pdf_crosscheck")
+    readers = ("ofsted_outcomes", "ofsted_outcomes_2024", "ofsted_csc_data", "jt39_scrape")
+    readers += ("jt39_lookup", "pdf_crosscheck")
     sources = [s for r in readers for s in registry.by_reader(r)]
     for source in sources:
         assert source.raw_path and (raw_dir / source.raw_path).is_file()

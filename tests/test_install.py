@@ -121,6 +121,10 @@ print(json.dumps({
     "barnsley": moved.filter(area_code="E08000038", period="2024-25").height,
     "hull": cscbench.find_area("Hull")["area_code"],
     "judgements": cscbench.latest_judgements().height,
+    "outstanding_2025": int(
+        (cscbench.latest_judgements(as_at="2025-03-31")["grade"] == "Outstanding").sum()
+    ),
+    "compare": cscbench.compare("Leeds", "Wakefield", "Bradford").height,
     "package_dir": str(cscbench.package_dir()),
     "heavy": sorted(m for m in HEAVY if m in sys.modules),
 }))
@@ -173,6 +177,10 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
     assert set(seen["counts"]) == {r["name"] for r in expected}
     assert all(n > 0 for n in seen["counts"].values())
     assert seen["barnsley"] > 0 and seen["hull"] == "E06000010" and seen["judgements"] == 153
+    assert seen["outstanding_2025"] == 36  # Ofsted's cut-offs travel in the wheel
+    assert seen["compare"] > 0
+    done = _run([cscbench, "compare", "Leeds", "Wakefield", "Bradford", "--format", "json"])
+    assert done.returncode == 0 and len(json.loads(done.stdout)["rows"]) == seen["compare"]
     assert seen["package_dir"].startswith(str(venv)) and seen["heavy"] == []
 
     for command, message in (

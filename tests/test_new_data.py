@@ -12,10 +12,11 @@ import polars as pl
 import pytest
 from test_ingest_revenue_outturn import ods_rows, published_cells, write_ods
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.ingest import ofsted_inyear, revenue_outturn
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.registry import default_registry
+from cscbench.names import NameMatchError
 
 pytestmark = pytest.mark.raw
 
@@ -288,19 +289,25 @@ def test_visits_are_rows_that_never_count_as_judgements(
 ) -> None:
     inspections = package_frames["inspections"]
     visits = inspections.filter(pl.col("judgement") == "visit")
-    in_year = ofsted_inyear.read_in_year(
-        raw_path(raw_dir, "ofsted_la_outcomes_2025"), "ofsted_la_outcomes_2025"
-    )
-    expected = in_year.filter(pl.col("kind").is_in(list(ofsted_inyear.VISIT_TYPES)))
-    assert visits.height == expected.height == 60
+    for source_id, count in (
+        ("ofsted_csc_data_2023", 60),
+        ("ofsted_la_outcomes_2024", 65),
+        ("ofsted_la_outcomes_2025", 60),
+    ):
+        in_year = ofsted_inyear.read_in_year(raw_path(raw_dir, source_id), source_id)
+        expected = in_year.filter(pl.col("kind").is_in(list(ofsted_inyear.VISIT_TYPES)))
+        assert visits.filter(source_id=source_id).height == expected.height == count
     assert set(visits["inspection_type"]) == {"focused_visit", "monitoring_visit"}
     assert visits.select(
         pl.col("grade").is_null().all(),
         (pl.col("grade_status") == "not_graded_visit").all(),
         (pl.col("framework") == "ILACS").all(),
         pl.col("theme").is_not_null().all(),
-    ).row(0) == (True, True, True, True)
-    barking = visits.filter(area_code="E09000002").row(0, named=True)
+        (pl.col("inspection_date") == pl.col("fieldwork_start")).all(),
+    ).row(0) == (True, True, True, True, True)
+    barking = visits.filter(area_code="E09000002", source_id="ofsted_la_outcomes_2025").row(
+        0, named=True
+    )
     assert (barking["fieldwork_start"], barking["publication_date"], barking["theme"]) == (
         dt.date(2025, 3, 26),
         dt.date(2025, 4, 29),
@@ -308,6 +315,7 @@ def test_visits_are_rows_that_never_count_as_judgements(
     )
     graded = inspections.filter(pl.col("judgement") != "visit")
     assert graded["theme"].null_count() == graded.height
+    assert graded["publication_date"].null_count() == 0
     latest = compare.latest_inspections(inspections, package_frames["areas"])
     assert latest["publication_date"].max() == graded["publication_date"].max()
     assert "visit" not in set(
@@ -318,12 +326,40 @@ def test_visits_are_rows_that_never_count_as_judgements(
     assert barking_latest["publication_date"] < dt.date(2025, 4, 29)
 
 
-def test_older_in_year_sheets_are_read_and_checked_but_give_no_rows(raw_dir: Path) -> None:
-    """The 2022-23 and 2023-24 sheets name councils only and give no publication date."""
-    for source_id in ("ofsted_csc_data_2023", "ofsted_la_outcomes_2024"):
-        sheet = ofsted_inyear.read_in_year(raw_path(raw_dir, source_id), source_id)
-        assert sheet["publication_date"].null_count() == sheet.height > 100
-        assert ofsted_inyear.visit_rows(sheet).is_empty()
+def test_older_visits_are_keyed_by_their_date_with_no_publication_date(
+    package_frames: dict,
+) -> None:
+    """The 2022-23 and 2023-24 sheets name councils only and give no publication date: their
+    visits are rows keyed by the visit date, publication date empty (never invented)."""
+    visits = compare.visits(package_frames["inspections"], package_frames["areas"])
+    older = visits.filter(pl.col("source_id") != "ofsted_la_outcomes_2025")
+    assert older.height == 125
+    assert older["publication_date"].null_count() == older.height
+    assert visits.filter(source_id="ofsted_la_outcomes_2025")["publication_date"].null_count() == 0
+    seen = {
+        (r["unit_code"], r["inspection_date"], r["inspection_type"], r["theme"])
+        for r in older.iter_rows(named=True)
+    }
+    assert {
+        (WAKEFIELD, dt.date(2023, 3, 28), "focused_visit", "Care leavers"),
+        (BRADFORD, dt.date(2023, 7, 18), "monitoring_visit", "Front door"),
+        (BRADFORD, dt.date(2023, 11, 8), "monitoring_visit", "Children in need/subject to a plan"),
+    } <= seen
+    order = visits.select("unit_code", "inspection_date", "inspection_type", "source_code")
+    assert order.equals(order.sort(pl.all()))
+
+
+def test_an_unmatched_name_in_an_older_sheet_stops_the_build(package_frames: dict) -> None:
+    sheet = pl.DataFrame(
+        {
+            "name": ["Wakefield", "Wakefeld"],
+            "area_code": [None, None],
+            "visit_date": [dt.date(2023, 3, 28)] * 2,
+        },
+        schema_overrides={"area_code": pl.String},
+    )
+    with pytest.raises(NameMatchError, match="Wakefeld"):
+        ofsted_inyear._series(sheet, package_frames["areas"], "test sheet", "visit_date")
 
 
 def held(grade: str) -> pl.DataFrame:

@@ -198,12 +198,12 @@ def test_post_april_2026_inspection_is_the_newer_ungraded_one(latest: pl.DataFra
     assert (ungraded["ungraded_publication_date"] > ungraded["graded_publication_date"]).all()
 
 
-def test_as_at_only_counts_what_was_published_by_then() -> None:
-    before = cscbench.latest_judgements(as_at=dt.date(2026, 5, 20))
+def test_published_by_only_counts_what_was_published_by_then() -> None:
+    before = cscbench.latest_judgements(published_by=dt.date(2026, 5, 20))
     bradford = before.filter(pl.col("name") == "Bradford").row(0, named=True)
     assert bradford["graded_publication_date"] < dt.date(2026, 5, 20)
     assert before["ungraded_publication_date"].null_count() == before.height
-    assert cscbench.latest_judgements(as_at="2026-05-20").equals(before)
+    assert cscbench.latest_judgements(published_by="2026-05-20").equals(before)
 
 
 def test_visits_never_count() -> None:

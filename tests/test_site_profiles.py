@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cscbench
-from cscbench.compare import Inputs, build, latest
+from cscbench.comparison import Inputs, build, latest
 from cscbench.paths import ROOT
 from cscbench.publish import formatting as fmt
 from cscbench.publish import index

@@ -177,6 +177,13 @@ def test_problems_are_bounded_and_counts_exact(base: Path, tmp_path: Path) -> No
         (b'a,b,c\n1,"2,3\n', [("file.malformed", 2, None)]),
         (b'a,b,c\n1,"x\ny"\n4,5,6\n', [("file.malformed", 2, "c")]),
         (b"a,b,c\r\n1,2,3\r\n", [("file.line_endings", 1, None)]),
+        (b"a,b,c\r1,2,3\r4,5,6\r", [("file.line_endings", 1, None)]),
+        (b"a,b,c\n1,\rx,3\n", [("file.control", 2, "b")]),
+        (b'a,b,c\n1,"x\ry",3\n4,5,6\x00\n', [("file.control", 2, "b"), ("file.control", 3, "c")]),
+        (
+            b"a,b,c\r\n1,2\r,3\r\n",
+            [("file.line_endings", 1, None), ("file.control", 2, "b"), ("file.malformed", 2, None)],
+        ),
         (b"\xef\xbb\xbfa,b,c\n1,2,3\n", [("file.bom", 1, None)]),
         (b"a,b,c\n1,2,3\n4,caf\xe9,6\n", [("file.encoding", 3, "b")]),
         (b"", [("file.empty", 1, None)]),
@@ -446,3 +453,14 @@ def test_one_pass_finds_what_row_by_row_checks_find(rows: list[dict], sort: bool
     assert {c: [k.check_id for k in v] for c, v in fast.items()} == {
         c: [k.check_id for k in v] for c, v in slow.items() if v
     }
+
+
+def test_a_nul_padded_file_is_reported_on_the_line_where_the_padding_starts(tmp_path: Path) -> None:
+    """A download padded with NUL bytes: every byte counted, the first located, nothing parsed as
+    if it were data."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c\n1,2,3\n" + b"\x00" * 100_000)
+    table = read_table(path, limit=3)
+    control = [p for p in table.problems if p.check_id == "file.control"]
+    assert [(p.line, p.column, p.value) for p in control] == [(3, "a", "NUL byte (0x00)")] * 3
+    assert table.totals["file.control"] == 100_000

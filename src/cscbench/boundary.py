@@ -17,6 +17,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -135,9 +136,14 @@ def resolve(base: Path, value: object, max_bytes: int | None = None) -> Path | R
 # ---------------------------------------------------------------------------- remote files
 
 
-def fetch(url: str, folder: Path, chosen: limits.Limits | None = None) -> Path | Refusal:
+def fetch(
+    url: str, folder: Path, chosen: limits.Limits | None = None, suffix: str = ".csv"
+) -> Path | Refusal:
     """Download ``url`` (http or https only) into ``folder``, stopping at the size and time
-    limits; a Refusal says what went wrong (status, size, timeout), never the body."""
+    limits; a Refusal says what went wrong (status, size, timeout), never the body.
+
+    ``remote_seconds`` bounds both the silence between two bytes (httpx's timeout) and the whole
+    request, so a server trickling a byte at a time cannot keep the download alive."""
     bound = chosen or limits.from_env()
     if not re.match(r"^https?://", url, re.IGNORECASE):
         return Refusal(UNSAFE, f"a URL that is not http or https ({describe(url)})", REMOTE_HINT)
@@ -147,14 +153,23 @@ def fetch(url: str, folder: Path, chosen: limits.Limits | None = None) -> Path |
         raise RemoteError(
             "--allow-remote needs httpx: pip install 'cscbench[maintain]' (or pip install httpx)"
         ) from None
-    target = Path(tempfile.mkstemp(prefix="remote-", suffix=".csv", dir=folder)[1])
+    fd, name = tempfile.mkstemp(prefix="remote-", suffix=suffix, dir=folder)
+    os.close(fd)
+    target = Path(name)
+    deadline = time.monotonic() + bound.remote_seconds
     try:
         with httpx.stream("GET", url, timeout=bound.remote_seconds, follow_redirects=True) as r:
             if r.status_code != 200:
                 return Refusal("file.missing", f"HTTP {r.status_code} for {describe(url)}", "200")
-            size = _copy_bounded(r.iter_bytes(), target, bound.remote_bytes)
+            size = _copy_bounded(r.iter_bytes(), target, bound.remote_bytes, deadline)
     except httpx.HTTPError as exc:
         return Refusal("file.unreadable", f"{type(exc).__name__} for {describe(url)}", "a reply")
+    except TimeoutError:
+        return Refusal(
+            "file.unreadable",
+            f"no complete reply within {bound.remote_seconds:g} s from {describe(url)}",
+            f"a whole reply within {bound.remote_seconds:g} s (CSCBENCH_REMOTE_TIMEOUT)",
+        )
     if size > bound.remote_bytes:
         return Refusal(
             "file.too_large",
@@ -164,11 +179,16 @@ def fetch(url: str, folder: Path, chosen: limits.Limits | None = None) -> Path |
     return target
 
 
-def _copy_bounded(chunks: Iterator[bytes], target: Path, bound: int) -> int:
-    """Write chunks to ``target`` until more than ``bound`` bytes came; returns the bytes seen."""
+def _copy_bounded(
+    chunks: Iterator[bytes], target: Path, bound: int, deadline: float = float("inf")
+) -> int:
+    """Write chunks to ``target`` until more than ``bound`` bytes came; returns the bytes seen.
+    Raises TimeoutError once the clock passes ``deadline`` (``time.monotonic``)."""
     seen = 0
     with target.open("wb") as handle:
         for chunk in chunks:
+            if time.monotonic() > deadline:
+                raise TimeoutError
             seen += len(chunk)
             if seen > bound:
                 break

@@ -55,6 +55,13 @@ CATALOGUE: dict[str, Check] = {
             "Restore the resources list from the release; a data package needs at least one.",
         ),
         Check(
+            "package.missing_resource",
+            "datapackage.json lacks a resource every cscbench package needs (the message "
+            "names it and lists them all)",
+            "Restore the resource's entry (and its file and schema) from the release, or "
+            "regenerate the package with `cscbench ingest`.",
+        ),
+        Check(
             "package.duplicate_name",
             "Two resources have the same name",
             "Give each resource its own name; the second one with a name is not checked.",
@@ -134,9 +141,16 @@ CATALOGUE: dict[str, Check] = {
         ),
         Check(
             "file.line_endings",
-            "The file uses CRLF (Windows) line endings",
-            "Re-save with LF ('\\n') line endings (e.g. `dos2unix file.csv`); the contract asks "
-            "for '\\n' so files are byte-identical on every system.",
+            "The file uses CRLF (Windows) or CR-only (old Mac) line endings",
+            "Re-save with LF ('\\n') line endings (e.g. `dos2unix file.csv`, or `mac2unix` for "
+            "CR-only); the contract asks for '\\n' so files are byte-identical on every system.",
+        ),
+        Check(
+            "file.control",
+            "The file holds a NUL byte or a carriage return that does not end a line",
+            "A NUL byte means a padded, truncated or binary file: restore it from the release. A "
+            "bare carriage return inside a value is read as a line end by some tools and kept by "
+            "others: remove it.",
         ),
         Check(
             "file.malformed",
@@ -244,6 +258,13 @@ CATALOGUE: dict[str, Check] = {
             frictionless=True,
         ),
         Check(
+            "text.line_break",
+            "A name, label or code contains a line break",
+            "Names, labels and codes are one line: replace the line break with a space. Free "
+            "text (a stated value, a reason) may keep its line breaks.",
+            frictionless=True,
+        ),
+        Check(
             "text.html",
             "Text contains HTML or script markup",
             "Remove the markup; announcements hold plain text copied from the page, not HTML.",
@@ -304,6 +325,17 @@ CATALOGUE: dict[str, Check] = {
             "An inspection's framework does not fit its fieldwork date",
             "Inspections whose fieldwork started on or after 1 April 2026 are ILACS_2026 (no "
             "overall grade); earlier ones keep their framework. Correct the framework or the date.",
+        ),
+        Check(
+            "inspections.inspection_date",
+            "An inspection's key date is not its fieldwork start or publication date",
+            "inspection_date is the fieldwork start where there is one, else the publication date.",
+        ),
+        Check(
+            "inspections.publication_date",
+            "A judgement has no publication date",
+            "Only focused and monitoring visits (judgement visit) may lack a publication date: "
+            "give the report's date as the source publishes it.",
         ),
         Check(
             "inspections.grade_status",

@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff``.
+"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff | compare``.
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -55,11 +55,12 @@ INPUTS = {
     "fetch": "raw_dir",
     "release": "package",
     "diff": "new",
+    "compare": "package",
 }
 # Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
 CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
 # Commands whose --format json answers in JSON in every outcome, and the key of their verdict.
-JSON_VERDICTS = {"validate": "valid", "diff": "differences"}
+JSON_VERDICTS = {"validate": "valid", "diff": "differences", "compare": "rows"}
 
 
 class BadArguments(Exception):
@@ -101,7 +102,10 @@ def _parser() -> argparse.ArgumentParser:
         help="download the registered raw files (maintainers)",
         description="Download every raw file in registry/sources.toml (or those named) into the "
         "raw folder, each checked against its registered size and sha256 before it replaces "
-        "anything. Exit codes: 0 all present, 1 a file refused, 2 usage error, 3 internal error.",
+        "anything; a file already present is checked against the server (conditionally, or by "
+        "comparison), so a revised file is refused. Exit codes: 0 all present and unchanged, 1 a "
+        "file refused (revised, HTTP error, timeout, deadline, not the file), 2 usage error, "
+        "3 internal error.",
     )
     fetch.add_argument(
         "--source", action="append", metavar="ID", help="only this source id (repeatable)"
@@ -112,6 +116,7 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--mirror",
         metavar="URL",
+        type=_mirror,
         help="fetch URL/<path under the raw folder> instead of each file's download URL",
     )
     fetch.add_argument(
@@ -122,9 +127,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     fetch.add_argument(
         "--timeout",
-        type=_positive_seconds,
+        type=_seconds,
         default=60.0,
         help="seconds without data before a download is given up (default 60)",
+    )
+    fetch.add_argument(
+        "--deadline",
+        type=_seconds,
+        default=900.0,
+        help="seconds one download may take in all, however steadily data arrives (default 900)",
     )
 
     validate = sub.add_parser(
@@ -212,17 +223,62 @@ def _parser() -> argparse.ArgumentParser:
     diff = sub.add_parser(
         "diff",
         help="what changed between two packages",
-        description="Compare two packages (datapackage.json, its folder, or a release zip). "
-        "Exit codes as diff(1): 0 no differences, 1 differences, 2 usage error or unreadable "
-        "input, 3 internal error.",
+        description="Compare two packages: each a datapackage.json, its folder, a release zip "
+        "(or with --allow-remote its URL), or from a clone a recorded release version or tag "
+        "(cscbench diff 0.1.0 0.2.0; taken from git by cscbench). Exit codes as diff(1): "
+        "0 no differences, 1 differences (or an invalid package: its header does not match its "
+        "schema), 2 usage error or unreadable input, 3 internal error.",
     )
-    diff.add_argument("old", help="the older package")
-    diff.add_argument("new", help="the newer package")
+    diff.add_argument("old", help="the older package, archive, URL, version or tag")
+    diff.add_argument("new", help="the newer package, archive, URL, version or tag")
+    diff.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="download a release archive given as an http(s) URL (size and time limits apply)",
+    )
     diff.add_argument(
         "--format",
         choices=["text", "json", "markdown"],
         default="text",
         help="text for people, json for machines (every row), markdown for the CHANGELOG",
+    )
+
+    compare = sub.add_parser(
+        "compare",
+        help="councils side by side: value, rank, band, change, region, England, neighbours",
+        description="One row per council and indicator: period, value, status, rank of N, band, "
+        "caveat, change since the previous period (better/worse by the indicator's polarity), the "
+        "region's and England's figures and the statistical neighbours' median. Exit codes: 0 ok, "
+        "1 the package cannot be read, 2 usage error (an unknown council, indicator, theme or "
+        "period), 3 internal error.",
+    )
+    compare.add_argument(
+        "councils",
+        nargs="+",
+        metavar="COUNCIL",
+        help="a name in any variant the package knows, a GSS code or a DfE code",
+    )
+    compare.add_argument(
+        "--indicator",
+        action="append",
+        metavar="ID",
+        help="an indicator id (repeatable; default: the headline indicators)",
+    )
+    compare.add_argument("--theme", help="every indicator of this theme (workforce, spending, ...)")
+    compare.add_argument(
+        "--period",
+        default="latest",
+        help="latest (default: each indicator's latest period) or a period as published (2024, "
+        "2023-24)",
+    )
+    compare.add_argument(
+        "--format",
+        choices=["text", "csv", "json", "markdown"],
+        default="text",
+        help="text for people, markdown for documents, csv and json for machines (every column)",
+    )
+    compare.add_argument(
+        "--package", default=str(default_package()), help="default: the installed package"
     )
     return parser
 
@@ -249,11 +305,28 @@ def _limit(text: str) -> int:
     return value
 
 
-def _positive_seconds(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+def _seconds(text: str) -> float:
+    """--timeout and --deadline: a finite number of seconds, more than 0 and at most a day."""
+    from cscbench.fetch import seconds_problem
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    problem = seconds_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return value
+
+
+def _mirror(text: str) -> str:
+    """--mirror: an http(s) URL the files' paths are appended to."""
+    from cscbench.fetch import mirror_problem
+
+    problem = mirror_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(f"{terminal(text)!r} is not a mirror URL: {problem}")
+    return text
 
 
 def _descriptor(path: str) -> Path:
@@ -337,6 +410,18 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK if report.valid else ExitCode.INVALID
 
 
+def writable_folder(path: Path, option: str) -> None:
+    """``path`` is a folder this user can write into, or can be created as one: a file in its
+    place or a read-only folder is a usage error naming the option, never an internal error."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path} is a file; expected a folder (made if missing)")
+    existing = next((p for p in (path, *path.parents) if p.exists()), None)
+    if existing is None or not existing.is_dir():
+        raise UsageError(f"{option} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option} {path}: cannot write in {existing} (permission denied)")
+
+
 def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
     the registry after the whole build has parsed them and the new package was written."""
@@ -349,6 +434,7 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     root = require_checkout("ingest")
     raw = raw_dir(args.raw_dir)
     out = Path(args.out).resolve()
+    writable_folder(out, "--out")  # before the build, so a typo fails in seconds
     try:
         registry = default_registry()
         accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
@@ -361,6 +447,12 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
         raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
     except ValueError as exc:  # RawInputError, RegistryError, an unmatched name, an invalid package
         raise InvalidInputError(str(exc)) from exc
+    except OSError as exc:  # the folder became unwritable or full while the package was written
+        reason = exc.strerror or str(exc)
+        raise UsageError(
+            f"cannot write the package to {out} ({reason}: {exc.filename or out}); "
+            "the previous package is untouched"
+        ) from exc
     for source_id in sorted(accepted):
         emit(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
     summary = ", ".join(f"{k} {v.height:,}" for k, v in frames.items())
@@ -375,7 +467,12 @@ def cmd_fetch(args: argparse.Namespace) -> ExitCode:
 
     with _progress_bar() as progress:
         settings = Settings(
-            raw_dir(args.raw_dir), args.mirror, args.timeout, args.accept_new_raw, progress
+            raw_dir(args.raw_dir),
+            args.mirror,
+            args.timeout,
+            args.accept_new_raw,
+            progress,
+            deadline=args.deadline,
         )
         try:
             outcomes = fetch(default_registry(), args.source, settings)
@@ -383,8 +480,13 @@ def cmd_fetch(args: argparse.Namespace) -> ExitCode:
             raise UsageError(str(exc.args[0])) from exc
         except RegistryError as exc:
             raise InvalidInputError(str(exc)) from exc
+        except OSError as exc:  # the raw folder itself cannot be listed or made
+            raise InvalidInputError(
+                f"{settings.raw_dir}: cannot use the raw folder ({exc.strerror or exc}); "
+                "expected a folder this user may read and write"
+            ) from exc
     for o in outcomes:
-        line = f"{o.status:8} {o.raw_path}: {o.message}"
+        line = f"{o.status:9} {o.raw_path}: {o.message.removeprefix(o.raw_path + ': ')}"
         if o.status == "refused":
             say("fetch", line)
         else:
@@ -468,12 +570,15 @@ def cmd_release(args: argparse.Namespace) -> ExitCode:
 
 def cmd_diff(args: argparse.Namespace) -> ExitCode:
     """Exit codes as diff(1): 0 no differences, 1 differences, 2 an input cannot be read."""
-    from cscbench.archive import open_package
     from cscbench.changes import render_markdown, render_text
     from cscbench.diff import diff_packages, read_package
+    from cscbench.versions import open_side
 
-    with open_package(Path(args.old)) as old, open_package(Path(args.new)) as new:
-        result = diff_packages(read_package(old), read_package(new))
+    with (
+        open_side(args.old, args.allow_remote) as old,
+        open_side(args.new, args.allow_remote) as new,
+    ):
+        result = diff_packages(read_package(old, args.old), read_package(new, args.new))
     if args.format == "json":
         emit(json_text(result.to_dict()))
     elif args.format == "markdown":
@@ -483,6 +588,30 @@ def cmd_diff(args: argparse.Namespace) -> ExitCode:
     return ExitCode.INVALID if result.different else ExitCode.OK
 
 
+def cmd_compare(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 with the rows, 2 for a council, indicator, theme or period the package lacks, 1 when
+    the package itself cannot be read."""
+    import polars as pl
+
+    from cscbench.side_by_side import compare, render
+
+    descriptor = _descriptor(args.package)
+    if not descriptor.exists():
+        raise UsageError(f"{descriptor} not found")
+    try:
+        frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
+    except (pl.exceptions.PolarsError, KeyError, OSError, ValueError) as exc:
+        if isinstance(exc, CscbenchError):
+            raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise InvalidInputError(
+            f"{descriptor} could not be read ({first}); run `cscbench validate {descriptor}`"
+        ) from exc
+    text = render(frame, args.format)
+    emit(text if args.format == "json" else terminal(text))
+    return ExitCode.OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
     "fetch": cmd_fetch,
@@ -490,6 +619,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "publish": cmd_publish,
     "release": cmd_release,
     "diff": cmd_diff,
+    "compare": cmd_compare,
 }
 
 
@@ -507,7 +637,7 @@ def input_of(args: argparse.Namespace) -> str:
     if args.command in ("ingest", "fetch"):
         return str(raw_dir(value))
     if args.command == "diff":
-        return f"{Path(args.old).resolve()} and {Path(args.new).resolve()}"
+        return f"{args.old} and {args.new}"
     return str(_descriptor(str(value)).resolve())
 
 

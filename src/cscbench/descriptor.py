@@ -33,6 +33,9 @@ CONSTRAINTS = ("required", "unique", "enum", "pattern", "minimum", "maximum")
 # names outside its own pattern.
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
 NAME_RULE = "a name of lower-case letters, digits, '.', '-' and '_' (e.g. observations)"
+# The resources no cscbench package can do without: every page and comparison reads them (the
+# others, caveats, inspections and announcements, may be absent and the pages say so).
+REQUIRED_RESOURCES = ("areas", "indicators", "observations", "statistical_neighbours", "sources")
 UNSUPPORTED_RESOURCE = {
     "data": "inline data",
     "dialect": "a CSV dialect (cscbench reads comma-separated, double-quoted CSV with a header)",
@@ -51,6 +54,13 @@ class Issue:
     where: str
     value: str | None
     expected: str
+
+    @property
+    def message(self) -> str:
+        """The words ``cscbench validate`` reports it in (:class:`cscbench.report.Problem`), so
+        ``load()`` and the command line refuse a package in the same words."""
+        got = f": got {self.value!r}" if self.value is not None else ""
+        return f"{self.where}{got}; expected {self.expected}"
 
 
 @dataclass(frozen=True)
@@ -183,10 +193,18 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
     return result
 
 
+# The package's own properties that Data Package v2 defines as strings.
+TEXT_PROPERTIES = ("name", "id", "title", "description", "homepage", "version", "created")
+
+
 def resource_list(package: Any, issues: list[Issue], file: str) -> list[Any] | None:
     if not isinstance(package, dict):
         issues.append(Issue("package.shape", PACKAGE, file, shown(package), "a JSON object"))
         return None
+    for key in TEXT_PROPERTIES:  # shown on pages and in releases: never a number or a list
+        if key in package and not isinstance(package[key], str):
+            where = f"{file}: {key}"
+            issues.append(Issue("package.shape", PACKAGE, where, shown(package[key]), "text"))
     resources = package.get("resources")
     if not isinstance(resources, list) or not resources:
         value = "no resources" if resources is None else shown(resources)
@@ -269,6 +287,25 @@ def resource_path(
         )
         return None
     return found
+
+
+def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Issue]:
+    """Each of :data:`REQUIRED_RESOURCES` the descriptor does not list, as a
+    ``package.missing_resource`` issue (a descriptor that could not be read has its own)."""
+    listed = checked.package.get("resources") if checked.package is not None else None
+    if not isinstance(listed, list) or not listed:  # package.no_resources says so already
+        return []
+    return [
+        Issue(
+            "package.missing_resource",
+            name,
+            f"{file}: resources",
+            f"no resource named {name!r}",
+            f"every resource a cscbench package needs ({', '.join(REQUIRED_RESOURCES)})",
+        )
+        for name in REQUIRED_RESOURCES
+        if name not in checked.order
+    ]
 
 
 # ---------------------------------------------------------------------------- Table Schemas

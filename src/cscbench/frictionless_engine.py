@@ -60,7 +60,9 @@ def _constraint_id(error: Any, schemas: dict[str, dict[str, Any]], resource: str
         if f'"{key}"' in note or note.startswith(key):
             field = _fields(schemas, resource).get(getattr(error, "field_name", None) or "", {})
             if key == "pattern" and field.get("constraints", {}).get("pattern") == FORMULA_SAFE:
-                return "text.formula"
+                cell = getattr(error, "cell", None)
+                broken = isinstance(cell, str) and "\n" in cell
+                return "text.line_break" if broken else "text.formula"
             return check_id
     return "package.frictionless"
 

@@ -6,38 +6,59 @@ frictionless, great-tables, pandas or pyarrow, even lazily.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import json
+import os
 import re
-from functools import lru_cache
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from cscbench import boundary, descriptor, limits
+from cscbench.errors import InvalidInputError
 from cscbench.names import NameMatchError, name_lookup, normalise_name
 from cscbench.paths import default_package, package_home
-from cscbench.schema import load_table_schema, polars_dtypes
+from cscbench.schema import polars_dtypes
 from cscbench.series import as_text, relocate
+from cscbench.unpack import open_any
 
 GSS_CODE = re.compile(r"[EWSN]\d{8}( / [EWSN]\d{8})*")  # joint returns: "E06000061 / E06000062"
 OLD_LA_CODE = re.compile(r"\d{3}( / \d{3})*")  # DfE's 3-digit codes: "383" for Leeds
 SUGGESTIONS = 5
 
 
-def _descriptor_path(package: str | Path | None) -> Path:
-    path = Path(package) if package else default_package()
-    return path / "datapackage.json" if path.is_dir() else path
+class PackageRefused(InvalidInputError, ValueError):
+    """The package cannot be read (safely): a path leading outside it, a FIFO or device in place of
+    a CSV, a descriptor or schema that is not usable. The message is the one ``cscbench validate``
+    gives for the same problem; ``check_id`` is its check (``package.unsafe_path``...)."""
+
+    def __init__(self, message: str, check_id: str) -> None:
+        super().__init__(message)
+        self.check_id = check_id
 
 
-def _descriptor(path: Path) -> dict[str, Any]:
-    # keyed on the file's mtime too, so a re-ingest in the same session is seen
-    return _read_descriptor(path, path.stat().st_mtime_ns)
+@contextlib.contextmanager
+def _opened(package: str | Path | None, allow_remote: bool) -> Iterator[Path]:
+    """The resolved ``datapackage.json`` of ``package`` (default: the installed or checked-out
+    package); a release zip or URL is unpacked for the length of the ``with`` block."""
+    if package is None:
+        yield default_package().resolve()
+        return
+    with open_any(package, allow_remote) as descriptor:
+        yield descriptor.resolve()
 
 
-@lru_cache(maxsize=8)
-def _read_descriptor(path: Path, mtime_ns: int) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+def _plan(path: Path) -> descriptor.Plan:
+    """The checked package (:func:`cscbench.descriptor.plan`, as ``validate`` checks it); a
+    descriptor that cannot be used at all is refused here."""
+    checked = descriptor.plan(path)
+    if checked.package is None or not checked.order:
+        issue = checked.issues[0]
+        raise PackageRefused(issue.message, issue.check_id)
+    return checked
 
 
 def package_dir() -> Path:
@@ -49,25 +70,60 @@ def package_dir() -> Path:
     return package_home()
 
 
-def resources(package: str | Path | None = None) -> list[str]:
-    """Names of the resources in the package (default: the installed or checked-out package)."""
-    return [r["name"] for r in _descriptor(_descriptor_path(package).resolve())["resources"]]
+def resources(package: str | Path | None = None, *, allow_remote: bool = False) -> list[str]:
+    """Names of the resources in the package (default: the installed or checked-out package; also
+    a release zip, or its URL with ``allow_remote=True``)."""
+    with _opened(package, allow_remote) as path:
+        return list(_plan(path).order)
 
 
 def _read(resource: str, path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """One resource typed by its Table Schema, and that schema (for its primary key)."""
-    entries = {r["name"]: r for r in _descriptor(path)["resources"]}
-    if resource not in entries:
-        raise KeyError(f"no resource {resource!r}; the package has {sorted(entries)}")
-    entry = entries[resource]
-    table_schema = load_table_schema(path.parent / entry["schema"])
-    dtypes = polars_dtypes(table_schema)
-    text = pl.read_csv(path.parent / entry["path"], infer_schema=False)
+    """One resource typed by its Table Schema, and that schema (for its primary key), read through
+    the package boundary: the descriptor and schema checked, the file a regular file inside the
+    package within the size limit (a FIFO or device is refused before it is opened)."""
+    checked = _plan(path)
+    if resource not in checked.order:
+        raise KeyError(f"no resource {resource!r}; the package has {sorted(checked.order)}")
+    issue = next((i for i in checked.issues if i.resource == resource), None)
+    if issue is not None:
+        raise PackageRefused(issue.message, issue.check_id)
+    entry = next(e for e in checked.entries if e.name == resource)
+    where = f"{path.name}: resources[{checked.order[resource]}].path"
+    text = _read_text(entry.path, where)
+    dtypes = polars_dtypes(entry.schema)
     frame = text.select(
         pl.col(name).str.to_date("%Y-%m-%d") if dtype == pl.Date() else pl.col(name).cast(dtype)
         for name, dtype in dtypes.items()
     )
-    return frame, table_schema
+    return frame, entry.schema
+
+
+def _read_text(path: Path, where: str) -> pl.DataFrame:
+    """The CSV as text columns. Opened without blocking and without following a link, then
+    checked with ``fstat`` (a regular file within the limit) before a byte is read, so a file
+    swapped for a FIFO after the boundary's check still cannot hang the read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise _refused(
+            where, boundary.Refusal("file.missing", path.name, "the file to exist")
+        ) from None
+    except OSError as exc:  # a symlink swapped in (ELOOP), permissions
+        raise _refused(where, boundary.unreadable(exc.strerror or type(exc).__name__)) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        bound = limits.from_env().file_bytes
+        if not stat.S_ISREG(info.st_mode):
+            raise _refused(where, boundary.not_regular(info.st_mode))
+        if info.st_size > bound:
+            raise _refused(where, boundary.too_large(info.st_size, bound))
+        return pl.read_csv(handle, infer_schema=False)
+
+
+def _refused(where: str, refusal: boundary.Refusal) -> PackageRefused:
+    issue = descriptor.Issue(refusal.check_id, "", where, refusal.value, refusal.expected)
+    return PackageRefused(issue.message, issue.check_id)
 
 
 def _primary_key(table_schema: dict[str, Any]) -> list[str]:
@@ -81,6 +137,7 @@ def load(
     *,
     current: bool = False,
     expand_joint: bool = False,
+    allow_remote: bool = False,
 ) -> pl.DataFrame:
     """One resource with dtypes from its Table Schema: numbers Float64, dates Date, enums pl.Enum.
 
@@ -100,22 +157,33 @@ def load(
     own figure over its joint return's, a row published under the current code over one under a
     superseded code) and a :class:`cscbench.series.ShadowedRowsWarning` says how many rows were
     left out; the committed package has no such clash.
+
+    ``package`` is a ``datapackage.json``, its folder, a release archive
+    (``cscbench-data-X.Y.Z.zip``) or, with ``allow_remote=True``, an archive's http(s) URL
+    (downloaded within ``CSCBENCH_MAX_REMOTE_BYTES`` and ``CSCBENCH_REMOTE_TIMEOUT``, on each
+    call: for several loads, download it once and pass the file). Every file
+    is read through the package boundary as ``cscbench validate`` reads it: a path leading
+    outside the package, a FIFO or device in place of a CSV, an unusable descriptor or schema
+    raise :class:`PackageRefused` with the words ``validate`` uses.
     """
-    path = _descriptor_path(package).resolve()
-    frame, table_schema = _read(resource, path)
-    if not (current or expand_joint):
-        return frame
-    if resource == "areas" or "area_code" not in frame.columns:
-        raise ValueError(
-            "current= and expand_joint= apply to resources whose rows are under a council's code "
-            f"(observations, inspections, statistical_neighbours, announcements), not {resource!r}"
-        )
-    areas, _ = _read("areas", path)
+    with _opened(package, allow_remote) as path:
+        frame, table_schema = _read(resource, path)
+        if not (current or expand_joint):
+            return frame
+        if resource == "areas" or "area_code" not in frame.columns:
+            raise ValueError(
+                "current= and expand_joint= apply to resources whose rows are under a council's "
+                "code (observations, inspections, statistical_neighbours, announcements), not "
+                f"{resource!r}"
+            )
+        areas, _ = _read("areas", path)
     key = _primary_key(table_schema)
     return relocate(frame, areas, key, resource, current=current, expand_joint=expand_joint)
 
 
-def find_area(query: str, package: str | Path | None = None) -> dict[str, Any]:
+def find_area(
+    query: str, package: str | Path | None = None, *, allow_remote: bool = False
+) -> dict[str, Any]:
     """The area row for a name variant ("Hull"), a GSS code ("E08000035") or a DfE code ("383").
 
     Where a name or old code belongs to more than one area (Dorset before and after 2019,
@@ -123,7 +191,7 @@ def find_area(query: str, package: str | Path | None = None) -> dict[str, Any]:
     :func:`cscbench.ingest.areas.match_names` with a date gives the historical one. When nothing
     matches, the error suggests the closest names.
     """
-    areas = as_text(load("areas", package))
+    areas = as_text(load("areas", package, allow_remote=allow_remote))
     text = query.strip()
     rows = _matches(areas, text)
     current = rows.filter(pl.col("status") == "current")

@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # imported when a check fails: pandera takes ~0.1 s to import
 FORMULA_SAFE = "^[^=+\\-@].*$"
 # README promises ISO dates: exactly YYYY-MM-DD with ASCII digits. chrono (polars' to_date) also
 # takes "2010-7-16", " 2010-07-16" and "+12345-01-01", so the shape is checked first.
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# YYYY-MM-DD with a year from 0001: year 0000 is no calendar year (Python's dates and
+# frictionless refuse it, so polars must too, or the two engines would disagree).
+ISO_DATE = r"^(?:[0-9]{3}[1-9]|[0-9]{2}[1-9]0|[0-9][1-9]00|[1-9]000)-[0-9]{2}-[0-9]{2}$"
 # pandera keeps this many failure rows per check; the exact count comes from the check output.
 FAILURE_CASES = 1000
 Rule = Callable[[pl.Expr], pl.Expr]
@@ -166,7 +168,18 @@ def field_checks(field: dict[str, Any], primary_key: list[str]) -> list[Check]:
         pattern = c["pattern"]
         anchored = f"^(?:{pattern})$"  # Table Schema patterns match the whole value
         if pattern == FORMULA_SAFE:
+            # A line break is its own problem (a name is one line), not a formula: the formula
+            # test reads across lines ((?s): "." matches a newline too).
+            checks.append(
+                check(
+                    "text.line_break",
+                    "one line of text (no line break)",
+                    lambda e: ~e.str.contains("\n", literal=True),  # a bare CR: file.control
+                    per_value=distinct,
+                )
+            )
             check_id, expected = "text.formula", "text not starting with =, +, - or @"
+            anchored = f"(?s){anchored}"
         else:
             check_id, expected = "field.pattern", f"text matching {pattern}"
         checks.append(

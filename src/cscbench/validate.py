@@ -23,7 +23,7 @@ from cscbench import schema as sch
 from cscbench.checks import CATALOGUE
 from cscbench.choices import ENGINES
 from cscbench.csvfile import FileProblem, TextTable, read_table
-from cscbench.descriptor import Entry, Issue
+from cscbench.descriptor import Entry, Issue, missing_resources
 from cscbench.descriptor import plan as descriptor_plan
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
 from cscbench.report import (
@@ -377,6 +377,11 @@ def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
         f"{fw}|{grade}" for fws, scale in GRADE_SCALES.items() for fw in fws for grade in scale
     ]
     pair = pl.concat_str([pl.col("framework"), pl.col("grade_on_framework_scale")], separator="|")
+    # a date that does not parse is reported by its type check, not again through the key date
+    unreadable = (pl.col("fieldwork_start").is_not_null() & start.is_null()) | (
+        pl.col("publication_date").is_not_null() & published.is_null()
+    )
+    keyed_by = pl.coalesce(start, published)
     return {
         "fieldwork_end": [
             sch.row_check(
@@ -388,6 +393,18 @@ def inspection_rules(frames: dict[str, pl.DataFrame]) -> Rules:
                 "inspections.date_order",
                 "a date on or after the fieldwork",
                 published >= pl.coalesce(end, start),
+            ),
+            sch.row_check(
+                "inspections.publication_date",
+                "a publication date (only a visit may have none)",
+                pl.col("publication_date").is_not_null() | (pl.col("judgement") == "visit"),
+            ),
+        ],
+        "inspection_date": [
+            sch.row_check(
+                "inspections.inspection_date",
+                "the fieldwork start, else the publication date",
+                unreadable | (sch.typed(pl.col("inspection_date"), "date") == keyed_by),
             )
         ],
         "grade_status": [
@@ -678,6 +695,7 @@ def validate_package(
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
+            tally.extend(issue_problem(i) for i in missing_resources(checked))
             frames = check_resources(checked.entries, tally, chosen.file_bytes)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.frictionless_engine import frictionless_problems

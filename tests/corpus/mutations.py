@@ -31,6 +31,7 @@ FILE_OPS = {
     "truncate_last_line",
     "bom",
     "crlf",
+    "cr_only",
     "cp1252",
     "drop_field",
     "extra_field",
@@ -149,6 +150,8 @@ def _file_op(case: dict[str, Any], path: Path, index: int | None) -> None:
         data = b"\xef\xbb\xbf" + data
     elif op == "crlf":
         data = data.replace(b"\n", b"\r\n")
+    elif op == "cr_only":
+        data = data.replace(b"\n", b"\r")
     elif op == "cp1252":
         data = data.decode("utf-8").encode("cp1252")
     elif op == "duplicate_header":  # the column named `column` again at the end, header included
@@ -235,7 +238,8 @@ def _value(spec: dict[str, Any], server: str) -> Any:
 
 def _package_ops(case: dict[str, Any], dst: Path, server: str) -> None:
     """The descriptor and schema mutations: ``descriptor`` (one key of one resource),
-    ``add_resource`` (a copy of a resource under another name), ``descriptor_text`` (the whole
+    ``add_resource`` (a copy of a resource under another name), ``remove_resource`` (a resource's
+    entry dropped), ``descriptor_text`` (the whole
     file), ``schema`` (one constraint of one field), ``schema_text`` (a whole schema file), and
     the ops in PACKAGE_OPS."""
     path = dst / "datapackage.json"
@@ -247,6 +251,8 @@ def _package_ops(case: dict[str, Any], dst: Path, server: str) -> None:
     if "add_resource" in case:
         spec = case["add_resource"]
         package["resources"].append({**by_name[spec["copy"]], "name": spec["name"]})
+    if "remove_resource" in case:
+        package["resources"].remove(by_name[case["remove_resource"]])
     path.write_text(json.dumps(package, indent=2), encoding="utf-8")
     if "descriptor_text" in case:
         path.write_text(case["descriptor_text"], encoding="utf-8")

@@ -117,7 +117,9 @@ NOT_REPORTED = "not_reported_post_reform"  # the scrape's marker for the missing
 PRE_DATES = "inspection_pre_dates_judgement"  # the scrape's marker for no care-leavers judgement
 
 COLUMNS = resource_columns("inspections")
-PRIMARY_KEY = ["area_code", "publication_date", "inspection_type", "judgement"]
+# An inspection is identified by its fieldwork start, or its publication date where no source
+# gives the fieldwork (2009-13): a visit listed without a publication date still has a key.
+PRIMARY_KEY = ["area_code", "inspection_date", "inspection_type", "judgement"]
 INSPECTION_KEY = ["area_code", "framework", "inspection_type", "publication_date"]
 
 # ILACS judgement columns: official 2025 header -> scrape column -> judgement id.
@@ -688,7 +690,7 @@ def before_ilacs(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
 
 
 def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
-    """The inspections resource, sorted by council, publication date, type and judgement order.
+    """The inspections resource, sorted by council, inspection date, type and judgement order.
 
     Judgements first; then Ofsted's in-year sheets are checked against them and add the year's
     focused and monitoring visits (:mod:`cscbench.ingest.ofsted_inyear`).
@@ -704,13 +706,16 @@ def build(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("grade"))
         .alias("grade")
     )
+    frame = frame.with_columns(
+        pl.coalesce("fieldwork_start", "publication_date").alias("inspection_date")
+    )
     visits = ofsted_inyear.visits_and_checks(raw_dir, frame, areas, default_registry())
     frame = conform(pl.concat([frame, visits], how="diagonal_relaxed"), COLUMNS)
     _check_keys(frame)
     order = {j: i for i, j in enumerate(JUDGEMENTS)}
     return (
         frame.with_columns(pl.col("judgement").replace_strict(order).alias("_order"))
-        .sort("area_code", "publication_date", "framework", "inspection_type", "_order")
+        .sort("area_code", "inspection_date", "framework", "inspection_type", "_order")
         .drop("_order")
     )
 
@@ -730,6 +735,15 @@ def _check_keys(frame: pl.DataFrame) -> None:
         bad = set(frame[column].drop_nulls().unique().to_list()) - set(allowed)
         if bad:
             raise RawInputError(f"inspections: {column} value(s) {sorted(bad)} not in the enum")
-    for column in ("area_code", "framework", "inspection_type", "publication_date", "judgement"):
+    for column in ("area_code", "framework", "inspection_type", "inspection_date", "judgement"):
         if frame[column].null_count():
             raise RawInputError(f"inspections: empty {column}")
+    undated = frame.filter(
+        pl.col("publication_date").is_null()
+        & ((pl.col("judgement") != "visit") | (pl.col("source_id") == OUTCOMES_2025))
+    )
+    if undated.height:
+        raise RawInputError(
+            "inspections: only the 2022-23 and 2023-24 visits may lack a publication date: "
+            f"{undated.head(3).to_dicts()}"
+        )

@@ -7,10 +7,10 @@ ILACS inspections (graded) and its focused and monitoring visits (not graded, ea
 * Visits become rows of ``inspections`` with their own ``inspection_type`` (focused_visit,
   monitoring_visit), judgement ``visit``, no grade, ``grade_status`` not_graded_visit and their
   ``theme``. They are carried out under the ILACS framework, so they carry ILACS (ILACS_2026 for
-  fieldwork from April 2026) and the framework and date rules hold for them too. Only a sheet that
-  gives each visit's publication date and code yields rows (2024-25): the 2022-23 and 2023-24 sheets
-  name councils only and give no publication date, which the resource's key needs, so their visits
-  are read and checked (names resolve, types and themes known) but are not rows.
+  fieldwork from April 2026) and the framework and date rules hold for them too. Every sheet's
+  visits are rows, keyed by the visit date (``inspection_date``): the 2022-23 and 2023-24 sheets
+  name councils only (resolved through the areas name lookup on the visit date; an unmatched name
+  stops the build) and give no publication date, so theirs stays empty, never invented.
 * The graded inspections on every in-year sheet, and the 2024 file's ILACS history, must agree with
   the ILACS grades already held (from the 2025 official history): a disagreement stops the build.
 """
@@ -242,12 +242,11 @@ def _check_in_year(frame: pl.DataFrame, where: str, judgements: list[str]) -> No
 
 
 def visit_rows(in_year: pl.DataFrame) -> pl.DataFrame:
-    """The visits of a sheet that gives codes and publication dates, as inspections rows."""
-    visits = in_year.filter(
-        pl.col("kind").is_in(list(VISIT_TYPES)),
-        pl.col("publication_date").is_not_null(),
-        pl.col("area_code").is_not_null(),
-    )
+    """The visits of a sheet (codes given or resolved from names) as inspections rows; the
+    publication date is the sheet's, empty where it gives none."""
+    visits = in_year.filter(pl.col("kind").is_in(list(VISIT_TYPES)))
+    if visits["area_code"].null_count():
+        raise RawInputError(f"in-year visits without a council code: {visits.head(3).to_dicts()}")
     late = visits.filter(pl.col("publication_date") < pl.col("visit_date"))
     if late.height:
         raise RawInputError(f"in-year visits published before their visit date: {late.to_dicts()}")
@@ -259,6 +258,7 @@ def visit_rows(in_year: pl.DataFrame) -> pl.DataFrame:
         pl.col("visit_date").alias("fieldwork_start"),
         pl.lit(None, pl.Date).alias("fieldwork_end"),
         "publication_date",
+        pl.col("visit_date").alias("inspection_date"),
         pl.lit(VISIT).alias("judgement"),
         pl.lit(None, pl.String).alias("grade"),
         pl.lit(NOT_GRADED).alias("grade_status"),

@@ -62,9 +62,10 @@ PARSERS: dict[str, Parser] = {
 }
 
 
-def parse_file(path: Path, source: Source, registry: Registry) -> None:
-    """Read ``path`` as ``source``'s reader would; raises if it cannot (errors name the file)."""
+def parse_file(path: Path, source: Source, registry: Registry) -> object:
+    """Read ``path`` as ``source``'s reader would and return what it read (so fetch can count
+    its rows); raises if it cannot (errors name the file)."""
     parser = PARSERS.get(str(source.reader))
     if parser is None:
         raise RegistryError(f"source {source.source_id}: no parser for reader {source.reader!r}")
-    parser(path, source, registry)
+    return parser(path, source, registry)

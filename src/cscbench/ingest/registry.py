@@ -9,17 +9,27 @@ rather than as a missing figure later.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
+import itertools
+import json
+import os
 import re
+import sys
+import tempfile
+import time
 import tomllib
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import polars as pl
 
+from cscbench.boundary import check_file, describe
 from cscbench.paths import ROOT
 
 REGISTRY_DIR = "registry"
@@ -84,6 +94,7 @@ class Source:
     description: str
     reader: str | None = None
     published: str | None = None
+    published_unknown: str | None = None  # why no publication date is known (instead of one)
     periods: tuple[str, str] | None = None
     snapshot: str | None = None  # "MM-DD": the day a reporting year ends (EES files)
     publication_url: str | None = None
@@ -94,6 +105,8 @@ class Source:
     raw_path: str | None = None
     bytes: int | None = None
     sha256: str | None = None
+    etag: str | None = None  # the download URL's validators when the file was last verified
+    last_modified: str | None = None
 
     @property
     def snapshot_day(self) -> tuple[int, int]:
@@ -193,6 +206,7 @@ SOURCE_KEYS = {
     "licence": str,
     "description": str,
     "published": str,
+    "published_unknown": str,
     "periods": list,
     "snapshot": str,
     "publication_url": str,
@@ -203,6 +217,8 @@ SOURCE_KEYS = {
     "raw_path": str,
     "bytes": int,
     "sha256": str,
+    "etag": str,
+    "last_modified": str,
 }
 SOURCE_REQUIRED = ("id", "dataset", "publisher", "title", "licence", "description")
 # The keys each kind of caveat takes (all required but a curated entry's ``value``).
@@ -263,6 +279,8 @@ TYPE_WORDS = {
     dict: "a table",
 }
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_REGISTRY_BYTES = 8 << 20  # a registry is tens of kB; anything near this is not one
 
 
 def _checked(
@@ -288,14 +306,74 @@ def _checked(
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    """A registry file's TOML; anything else (a directory, a FIFO, too large, not UTF-8, nested
+    beyond what the parser can follow) is a RegistryError naming the file, never a traceback."""
+    refused = check_file(path, MAX_REGISTRY_BYTES)
+    if refused is not None and refused.check_id == "file.missing":
         raise RegistryError(
             f"{path} not found: the registries live in a checkout of the cscbench repository"
         )
+    if refused is not None:
+        raise RegistryError(f"{path}: {refused.value}; expected {refused.expected}")
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RegistryError(
+            f"{path}: not UTF-8 text (byte {exc.start:,} is {exc.object[exc.start]:#04x}); "
+            "save the registry as UTF-8"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
+    except RecursionError as exc:
+        raise RegistryError(
+            f"{path}: arrays or tables nested too deeply to read; expected a registry of "
+            "[[source]] tables"
+        ) from exc
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+
+
+def raw_path_problem(value: str) -> str | None:
+    """Why ``value`` may not be a raw file's path (None when it may): it must name a file inside
+    the raw folder by a plain relative path, so no registry entry can make fetch or ingest read or
+    write elsewhere. Symlinks are followed and checked again when the file is opened."""
+    if not value or any(not c.isprintable() for c in value):
+        return "an empty path or one with control characters"
+    if "\\" in value:
+        return "a path with a backslash (use / between folders)"
+    if (
+        value.startswith("/")
+        or PurePosixPath(value).is_absolute()
+        or re.match(r"^[A-Za-z]:", value)
+    ):
+        return "an absolute path"
+    if any(part in ("", ".", "..") for part in value.split("/")):
+        return "a path with an empty, '.' or '..' segment"
+    if any(part.startswith("-") for part in value.split("/")):
+        return "a path with a segment starting with '-'"
+    return None
+
+
+def _published(e: dict[str, Any], where: str) -> None:
+    """A publication date (a real YYYY-MM-DD from 1900 on) or the reason none is known: one of
+    the two, so a missing date is always explained."""
+    if ("published" in e) == ("published_unknown" in e):
+        raise RegistryError(
+            f"{where}: give either 'published' (YYYY-MM-DD, from the publication itself) or "
+            "'published_unknown' (why no date is known), not both or neither"
+        )
+    if "published" in e:
+        try:
+            day = dt.date.fromisoformat(e["published"])
+        except ValueError:
+            day = None
+        if day is None or day.year < 1900 or not ISO_DAY.match(e["published"]):
+            raise RegistryError(
+                f"{where}: key 'published' should be a date YYYY-MM-DD (1900 or later), got "
+                f"{e['published']!r}"
+            )
+    elif not e["published_unknown"].strip():
+        raise RegistryError(f"{where}: 'published_unknown' should say why no date is known")
 
 
 def _source(entry: Any, where: str) -> Source:
@@ -307,6 +385,20 @@ def _source(entry: Any, where: str) -> Source:
         raise RegistryError(f"{where}: a raw file needs all of {list(file_keys)}, got {present}")
     if "sha256" in e and not SHA256.match(e["sha256"]):
         raise RegistryError(f"{where}: sha256 {e['sha256']!r} is not 64 lower-case hex digits")
+    if "raw_path" in e and (problem := raw_path_problem(e["raw_path"])):
+        raise RegistryError(
+            f"{where}: key 'raw_path' is {problem} ({describe(e['raw_path'])}); expected a "
+            "relative path to a file inside the raw folder, like 'dfe/file.csv'"
+        )
+    for key in ("download_url", "publication_url"):
+        if key in e and not re.match(r"^https?://[^\s/?#]+[^\s]*$", e[key]):
+            raise RegistryError(
+                f"{where}: key {key!r} should be an http(s) URL with a host, got "
+                f"{describe(e[key])!r}"
+            )
+    if "bytes" in e and e["bytes"] < 0:
+        raise RegistryError(f"{where}: key 'bytes' should be 0 or more, got {e['bytes']!r}")
+    _published(e, where)
     periods = e.get("periods")
     if periods is not None and (len(periods) != 2 or not all(isinstance(p, str) for p in periods)):
         raise RegistryError(f"{where}: periods should be [first, last], got {periods!r}")
@@ -557,32 +649,141 @@ def default_registry() -> Registry:
 # ---------------------------------------------------------------------------- writing back
 
 
-def record_files(path: Path, changes: Mapping[str, tuple[str, int]]) -> None:
-    """Write new (sha256, bytes) for the given source ids into ``sources.toml`` in place.
+LOCK_NAME = ".sources.toml.lock"  # beside sources.toml; flocked while an update is written
+LOCK_WAIT = 60.0  # seconds a run waits for another's update (each takes milliseconds)
+RECORDED = ("sha256", "bytes", "etag", "last_modified")  # fields fetch and ingest may record
+VALIDATOR = re.compile(r"^[\x20-\x7e]{1,200}$")  # an ETag or HTTP date worth recording
 
-    Only the two lines of each named entry change, so comments and layout survive and the diff a
-    reviewer sees is exactly the accepted checksums. Written to a temporary file, then renamed.
+
+def _holder(fd: int) -> str:
+    """What the lock file says about the run holding it (pid and command), for the message."""
+    with contextlib.suppress(OSError):
+        text = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
+        if text:
+            return describe(text)
+    return "a run that has not said who it is"
+
+
+@contextlib.contextmanager
+def registry_lock(directory: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the registry's update lock (an exclusive ``flock`` on ``.sources.toml.lock``) for the
+    block, waiting up to ``wait`` seconds for another run's; the lock file names its holder. The
+    kernel drops a killed run's lock, so a dead holder never blocks anyone."""
+    lock = directory / LOCK_NAME
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise RegistryError(
+            f"{directory / SOURCES_FILE}: cannot take its update lock {lock} "
+            f"({exc.strerror or exc}); expected a writable registry folder"
+        ) from exc
+    try:
+        wait = LOCK_WAIT if wait is None else wait
+        give_up = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= give_up:
+                    raise RegistryError(
+                        f"{directory / SOURCES_FILE} is being updated by another run "
+                        f"({_holder(fd)}) and it did not finish within {wait:g} s; try again "
+                        "when it has"
+                    ) from None
+                time.sleep(0.05)
+        command = " ".join(sys.argv)[:300]
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}: {command}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing drops the flock
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's for printable ASCII)."""
+    return json.dumps(value, ensure_ascii=True)
+
+
+Fields = Mapping[str, str | int | None]  # None: remove the key (validators no longer valid)
+
+
+def _set_fields(lines: list[str], start: int, end: int, fields: Fields) -> set[str]:
+    """Rewrite (or blank, for None) ``key = value`` lines of the entry in lines[start:end];
+    returns the keys done."""
+    done = set()
+    for n in range(start, end):
+        key = lines[n].partition(" = ")[0]
+        if key in fields:
+            value = fields[key]
+            text = _toml_string(value) if isinstance(value, str) else str(value)
+            lines[n] = "" if value is None else f"{key} = {text}\n"
+            done.add(key)
+    return done
+
+
+def _entries(lines: list[str]) -> dict[str, tuple[int, int]]:
+    """Each ``[[source]]`` entry's id -> its (first line, end line) in ``lines``."""
+    starts = [n for n, line in enumerate(lines) if line.startswith("[[")] + [len(lines)]
+    found = {}
+    for start, end in itertools.pairwise(starts):
+        for line in lines[start:end]:
+            match = re.match(r'^id = "([^"]+)"\s*$', line)
+            if match:
+                found[match.group(1)] = (start, end)
+    return found
+
+
+def _update(text: str, changes: Mapping[str, Fields], path: Path) -> str:
+    """``text`` with each named entry's recorded fields rewritten; a field the entry lacks (an
+    ETag recorded the first time) is added after its sha256 line."""
+    lines = text.splitlines(keepends=True)
+    for source_id, fields in changes.items():
+        unknown = sorted(set(fields) - set(RECORDED))
+        if unknown:
+            raise RegistryError(f"{path}: cannot record {unknown} (recorded: {RECORDED})")
+        span = _entries(lines).get(source_id)
+        if span is None:
+            raise RegistryError(f"{path}: no entry with id {source_id!r} to record its file in")
+        done = _set_fields(lines, *span, fields)
+        if not {"sha256", "bytes"} & set(fields) <= done:
+            raise RegistryError(f"{path}: could not find sha256 and bytes lines of {source_id}")
+        added = [k for k in RECORDED if fields.get(k) is not None and k not in done]
+        if added:
+            at = next(n for n in range(*span) if lines[n].startswith("sha256 = "))
+            lines[at + 1 : at + 1] = [f"{k} = {_toml_string(str(fields[k]))}\n" for k in added]
+    return "".join(lines)
+
+
+def record_fields(path: Path, changes: Mapping[str, Fields]) -> None:
+    """Record new file facts (sha256, bytes and the server's validators) for the given source ids
+    in ``sources.toml`` in place, under the registry's update lock.
+
+    Read-modify-write under one lock, so two runs recording at once both land. Only the named
+    lines change, so comments and layout survive and a reviewer's diff is exactly what was
+    accepted. The result is parsed and checked before it replaces the file (a temporary file
+    with the file's own mode, then a rename), so a bad value never leaves a broken registry.
     """
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    current: str | None = None
-    done: dict[str, set[str]] = {k: set() for k in changes}
-    for n, line in enumerate(lines):
-        if line.startswith("[[source]]"):
-            current = None
-        match = re.match(r'^id = "([^"]+)"\s*$', line)
-        if match:
-            current = match.group(1)
-        if current in changes:
-            sha, size = changes[current]
-            if line.startswith("sha256 = "):
-                lines[n] = f'sha256 = "{sha}"\n'
-                done[current].add("sha256")
-            elif line.startswith("bytes = "):
-                lines[n] = f"bytes = {size}\n"
-                done[current].add("bytes")
-    incomplete = sorted(k for k, seen in done.items() if seen != {"sha256", "bytes"})
-    if incomplete:
-        raise RegistryError(f"{path}: could not find sha256 and bytes lines of {incomplete}")
-    temporary = path.with_name(f".{path.name}.new")
-    temporary.write_text("".join(lines), encoding="utf-8")
-    temporary.replace(path)
+    with registry_lock(path.parent):
+        text = path.read_bytes().decode("utf-8")
+        updated = _update(text, changes, path)
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+        temporary = Path(name)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(updated)
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+            entries = tomllib.loads(updated).get("source", [])
+            for n, entry in enumerate(entries):
+                _source(entry, f"{path} [[source]] {n + 1}")
+            os.replace(temporary, path)
+        except RegistryError as exc:
+            raise RegistryError(f"{path}: not updated, the result would be invalid: {exc}") from exc
+        finally:
+            temporary.unlink(missing_ok=True)
+
+
+def record_files(path: Path, changes: Mapping[str, tuple[str, int]]) -> None:
+    """Write new (sha256, bytes) for the given source ids into ``sources.toml`` in place."""
+    record_fields(path, {k: {"sha256": sha, "bytes": size} for k, (sha, size) in changes.items()})

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.ingest.common import conform, resource_columns
+from cscbench.boundary import resolve
+from cscbench.ingest.common import RawInputError, conform, resource_columns
 from cscbench.ingest.registry import Registry, Source
 
 SOURCE_COLUMNS = resource_columns("sources")
@@ -50,6 +51,27 @@ class FileCheck:
         )
 
 
+MAX_RAW_BYTES = 1 << 30  # as fetch's bound on a new release
+
+
+def _inside(raw_dir: Path, source: Source) -> Path | None:
+    """The raw file ``source`` names, through the package boundary (inside the raw folder after
+    symlinks, a regular file); None when it is missing; RawInputError naming the registry entry
+    and field when it leads elsewhere or is not a regular file."""
+    path = raw_dir / str(source.raw_path)
+    if not raw_dir.is_dir():
+        return None
+    found = resolve(raw_dir, str(source.raw_path), MAX_RAW_BYTES)
+    if isinstance(found, Path):
+        return found
+    if found.check_id == "file.missing":
+        return None
+    raise RawInputError(
+        f"{path}: registry/sources.toml, source {source.source_id}, raw_path: {found.value}; "
+        f"expected {found.expected.replace('package', 'raw')}"
+    )
+
+
 def check_files(raw_dir: Path, registry: Registry) -> list[FileCheck]:
     """Size and sha256 of every registered raw file (the size first: a cheap early answer)."""
     checks = []
@@ -57,7 +79,7 @@ def check_files(raw_dir: Path, registry: Registry) -> list[FileCheck]:
         if source.raw_path is None:
             continue
         path = raw_dir / source.raw_path
-        if not path.is_file():
+        if _inside(raw_dir, source) is None:
             checks.append(FileCheck(source, path, None))
             continue
         size = path.stat().st_size

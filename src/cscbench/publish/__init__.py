@@ -22,14 +22,17 @@ from cscbench.paths import default_groups
 from cscbench.publish import (
     charts,
     claims,
+    compare_page,
     definitions,
     groups,
     headline,
     history,
+    indicator_pages,
     layout,
     navigation,
     profiles,
     regions,
+    search,
     site,
     whatchanged,
     workbook,
@@ -50,7 +53,18 @@ __all__ = [
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
 DEFAULT_GROUPS = default_groups()
 # Modules, not functions, so a test can replace one builder (monkeypatch ``regions.build``).
-BUILDERS = (headline, history, claims, groups, regions, profiles, definitions, whatchanged)
+BUILDERS = (
+    headline,
+    history,
+    claims,
+    groups,
+    regions,
+    profiles,
+    definitions,
+    whatchanged,
+    indicator_pages,
+    compare_page,
+)
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
 
 
@@ -145,11 +159,13 @@ def workbook_readme(ctx: Context) -> list[str]:
 
 
 def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[str]) -> list[str]:
-    """Every page with its CSVs, the workbook and the Parquet copies, written under ``root``
-    (everything but the index and the PNG images); returns the Parquet files' names. One writer
+    """Every page with its CSVs, the compare page's scripts, the workbook and the Parquet
+    copies, written under ``root`` (everything but the index, the search over every page and the
+    PNG images); returns the Parquet files' names. One writer
     for the site and for the tests that rebuild part of it to compare bytes."""
     tables = [t for p in pages for t in p.tables]
     site.write_pages(root, pages, ctx.version, pngs)
+    compare_page.write(root, ctx)
     site.write_workbook(
         root / site.WORKBOOK,
         [t for t in tables if t.sheet],
@@ -217,6 +233,7 @@ def publish_site(
             parquet = write_site_files(tmp, ctx, pages, pngs)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
+            search.write(tmp, ctx, pages)
     seconds = time.perf_counter() - started
     images = len(pngs) + chart_pngs
     return PublishResult(out, len(pages), len(tables), images, seconds, (*notes, *failed))

@@ -23,7 +23,7 @@ from __future__ import annotations
 import polars as pl
 from great_tables import GT
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import area_targets

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.loader import load, resources
 from cscbench.publish import formatting as fmt
 
@@ -19,7 +19,7 @@ TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
 
 @dataclass(frozen=True)
 class Context:
-    """The loaded package and the comparison grid (see :mod:`cscbench.compare`).
+    """The loaded package and the comparison grid (see :mod:`cscbench.comparison`).
 
     Everything derived from it (names, indicator metadata, inspections by series code, latest
     inspections) is a cached property: computed once per publish run, however many tables use it.

@@ -127,12 +127,14 @@ def entry_html(row: dict) -> str:
         facts.append(f"<strong>Computed:</strong> {esc(row['formula'])}.")
     if row.get("caveats"):
         facts.append(f"<strong>Caveat:</strong> {esc(row['caveats'])}")
+    ranked = f"{row['label']}: every council ranked"
     short = row.get("short_label")
     also = f" <span class='aka'>(in tables: {esc(short)})</span>" if short else ""
     return (
         f'<dt id="{esc(row["indicator_id"], quote=True)}">{esc(row["label"])}{also}</dt>'
         f"<dd><p>{esc(row['definition'] or '')}</p><p>{' '.join(facts)}</p>"
-        f"<p class='aka'>Id: <code>{esc(row['indicator_id'])}</code></p></dd>"
+        f"<p class='aka'>Id: <code>{esc(row['indicator_id'])}</code>. "
+        f"{layout.link(navigation.indicator_stem(row['indicator_id']) + '.html', ranked)}.</p></dd>"
     )
 
 
@@ -166,7 +168,8 @@ def build(ctx: Context) -> list[fmt.Page]:
     intro = (
         f"Every indicator in the package ({rows.height}), by theme, generated from the package's "
         "indicators table: what it measures, its unit and polarity, its source and the periods "
-        "held. Tables link each indicator's label here.",
+        "held. Tables link each indicator's label to its own page, which ranks every council on it "
+        "and links back here.",
     )
     blocks = (fmt.Html(f'<nav class="toc" aria-label="On this page"><ul>{toc}</ul></nav>'),)
     return [

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 from great_tables import GT, loc, style
 
-from cscbench import compare
+from cscbench import comparison as compare
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"

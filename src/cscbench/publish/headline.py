@@ -13,7 +13,7 @@ from dataclasses import replace
 import polars as pl
 from great_tables import GT
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.domain import ENGLAND
 from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import compare, paths
+from cscbench import comparison as compare
+from cscbench import paths
 from cscbench.domain import ENGLAND
 from cscbench.errors import InvalidInputError
 from cscbench.names import normalise_name
@@ -33,6 +34,8 @@ SECTIONS = (
     ("claims", "What councils said vs what the statistics show"),
     ("groups", "Comparison groups"),
     ("regions", "Regions"),
+    ("compare", "Compare any councils"),
+    ("indicators", "Every council on one indicator"),
 )
 # The measures readers ask about first (issue 12): the pair's line for each, where the package has it.
 PAIR_FINDINGS = ("caseload_fte", "agency_rate_fte", "csc_net_expenditure_per_child_gbp")

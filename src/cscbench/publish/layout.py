@@ -1,7 +1,8 @@
 """Page templates: the HTML document, breadcrumbs, sections, tables, charts, and the stylesheet.
 
-Every page is self-contained (no external CSS, fonts or scripts; the index alone carries a few
-lines of script for its search box, whose list works without it). The stylesheet is written for a
+Every page needs nothing from outside the site (no external CSS, fonts or scripts): the index
+carries a few lines of script for its finder, whose list works without it, and every page loads the
+site search's two script files from the site root (its box stays hidden without script). The stylesheet is written for a
 desktop, a 390 px phone and A4 paper:
 
 * a table wider than the screen scrolls sideways inside its own region, which the keyboard can
@@ -83,12 +84,24 @@ STYLE = (
     "figure.image{display:inline-block;margin:.5rem;vertical-align:top;max-width:30rem}"
     "figure.image img{max-width:100%;max-height:24rem;object-fit:cover;object-position:top;"
     "border:1px solid #ddd}"
+    ".site-search{margin:.6rem 0 0;font-size:.95rem}.site-search input{max-width:100%;"
+    "width:22rem;font:inherit}.hits{margin:.3rem 0;padding-left:1.2rem}.hits:empty{display:none}"
+    ".tools{margin:.5rem 0}.tools select,.tools input,.tools button{font:inherit}"
+    "table.ranking th button.sort{font:inherit;font-weight:bold;background:none;border:0;"
+    "padding:0;color:#1d4e89;text-decoration:underline;cursor:pointer;text-align:left}"
+    "table.ranking caption{text-align:left;font-weight:bold}table.ranking td{white-space:nowrap}"
+    "table.ranking td:last-child{white-space:normal;min-width:18rem}"
+    "table.ranking .sort,table.ranking.js .label{display:none}table.ranking.js .sort{display:inline}"
+    ".dir.better{color:#1a7f37}.dir.worse{color:#b42318}.spark{vertical-align:middle}"
+    ".compare-table td,.compare-table th{white-space:nowrap}.compare-table td:last-child"
+    "{white-space:normal;min-width:11rem}#choices ul{list-style:none;padding:0;"
+    "display:flex;flex-wrap:wrap;gap:.3rem}#picked{padding-left:1.2rem}"
     "@media (max-width:40rem){body{padding:0 .6rem .6rem}h2{font-size:1.2rem}"
     ".chart .phone{display:block}.chart .frame{position:absolute;width:1px;height:1px;"
     "overflow:hidden;clip-path:inset(50%)}}"
     "@media print{@page{size:A4;margin:12mm}"
     "body{max-width:none;padding:0;font-size:10pt;color:#000}"
-    ".skip,.crumbs,.toc,.pager,.downloads,.search,details{display:none}"
+    ".skip,.crumbs,.toc,.pager,.downloads,.search,.site-search,.tools,details{display:none}"
     "a,.scroll .gt_table a{color:inherit;text-decoration:none}"
     ".scroll,.chart .frame,.wide{overflow:visible}"
     ".scroll .gt_stub,.scroll .gt_col_headings th:first-child,.pin{position:static}"
@@ -252,12 +265,36 @@ def page_html(page: fmt.Page, depth: int, version: str) -> str:
     if page.releases is not None:
         body.append(page.releases.text)
     header = crumbs_html(page.crumbs, page.title, depth)
-    return document(page.title, "\n".join(body), footer_html(version, depth), header)
+    return document(page.title, "\n".join(body), footer_html(version, depth), header, depth=depth)
 
 
-def document(title: str, body: str, footer: str, header: str = "", script: str = "") -> str:
-    """The HTML document around a page's body: language, viewport, title, the stylesheet."""
-    tail = f"<script>{script}</script>\n" if script else ""
+def search_html(depth: int) -> str:
+    """The site search box (see :mod:`cscbench.publish.search`): hidden until its script runs,
+    results listed as links below it, their count announced."""
+    return (
+        f'<form id="site-search" class="site-search" role="search" data-root="{up(depth)}" hidden>'
+        '<label for="site-q">Search the site</label> '
+        '<input id="site-q" type="search" autocomplete="off" aria-describedby="site-said" '
+        'placeholder="A council, indicator, region or group"> '
+        '<span id="site-said" class="note" role="status" aria-live="polite"></span>'
+        '<ul id="site-hits" class="hits"></ul></form>'
+    )
+
+
+def search_scripts(depth: int) -> str:
+    return (
+        f'<script src="{up(depth)}search-index.js"></script>'
+        f'<script src="{up(depth)}search.js"></script>\n'
+    )
+
+
+def document(
+    title: str, body: str, footer: str, header: str = "", script: str = "", depth: int = 0
+) -> str:
+    """The HTML document around a page's body: language, viewport, title, the stylesheet, and
+    the site search box in the header (its scripts last)."""
+    tail = (f"<script>{script}</script>\n" if script else "") + search_scripts(depth)
+    header += search_html(depth)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'

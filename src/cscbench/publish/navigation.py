@@ -8,6 +8,7 @@ breadcrumbs all point at the same files, and a test can check that every one of 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -19,6 +20,10 @@ from cscbench.publish import layout
 from cscbench.publish.context import Context
 
 DEFINITIONS = "definitions"
+DEFINITION_TERMS = frozenset({"ofsted"})  # the definitions page's entries that are no indicator
+INDICATORS = "indicators"  # the folder of the indicator pages
+INDICATOR_ANCHOR = "definition"  # on an indicator's page: its definition
+PLAIN_ID = re.compile(r"[a-z0-9][a-z0-9_]*")
 SECTION_CRUMBS = {  # a page family -> where the index lists it
     "changes": ("#changes", "What changed"),
     "headline": ("#headline", "Headline comparison"),
@@ -27,6 +32,7 @@ SECTION_CRUMBS = {  # a page family -> where the index lists it
     "groups": ("#groups", "Comparison groups"),
     "regions": ("#regions", "Regions"),
     "profiles": ("#find", "Council profiles"),
+    "indicators": ("#indicators", "Every council on one indicator"),
 }
 
 
@@ -89,8 +95,19 @@ def name_links(ctx: Context) -> dict[str, str]:
 
 
 def definition(indicator_id: str) -> str:
-    """The stem and anchor of an indicator's definition."""
-    return f"{DEFINITIONS}#{indicator_id}"
+    """Where an indicator's label links (stem and anchor): its own page, where every council is
+    ranked, at its definition (which links on to the definitions page); an entry of the
+    definitions page that is no indicator (Ofsted's judgements) stays there."""
+    if indicator_id in DEFINITION_TERMS:
+        return f"{DEFINITIONS}#{indicator_id}"
+    return f"{indicator_stem(indicator_id)}#{INDICATOR_ANCHOR}"
+
+
+def indicator_stem(indicator_id: str) -> str:
+    """An indicator's page: ``indicators/<indicator_id>`` (a stable address), or the id's slug for
+    an id that is not lower-case letters, digits and underscores."""
+    plain = PLAIN_ID.fullmatch(indicator_id)
+    return f"{INDICATORS}/{indicator_id if plain else fmt.slug(indicator_id) or 'indicator'}"
 
 
 # ---------------------------------------------------------------------------- what pages show

@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 from great_tables import html
 
-from cscbench import compare
+from cscbench import comparison as compare
 from cscbench.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish import navigation

@@ -42,8 +42,9 @@ UNROUNDED = {pl.Float64: "General", pl.Float32: "General"}
 SHEET_FORBIDDEN = "[]:*?/\\"
 SHEET_LENGTH = 31
 RESERVED_SHEETS = {"history", "readme"}  # Excel reserves History; README is the first sheet
-# Output names: lower-case slug segments joined by "/" (no "..", no absolute path, no dot file).
-SAFE_STEM = re.compile(r"[a-z0-9][a-z0-9-]*(?:/[a-z0-9][a-z0-9-]*)*")
+# Output names: lower-case segments of letters, digits, "-" and "_" joined by "/" (no "..", no
+# absolute path, no dot file); "_" keeps an indicator id as its page's name.
+SAFE_STEM = re.compile(r"[a-z0-9][a-z0-9_-]*(?:/[a-z0-9][a-z0-9_-]*)*")
 RESOURCE_FILE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # a resource name kept as its Parquet file name
 
 
@@ -542,8 +543,12 @@ def render_pngs(
                 save_png(table, safe_file(root, table.stem, ".png"))
                 atomic.checkpoint("png")
             except Exception as exc:
-                if strict:
-                    raise
+                if strict:  # --png yes: the user asked for images this Chromium cannot make
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise UsageError(
+                        f"--png yes but Chromium ({binary}) could not render {table.stem}: "
+                        f"{first}; install a working chromium, set CHROME_PATH, or use --png auto"
+                    ) from exc
                 failed.append(f"PNG for {table.stem} failed ({exc}); continuing without it")
                 continue
             produced.add(table.stem)

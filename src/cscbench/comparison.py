@@ -1,5 +1,9 @@
 """Comparisons: latest values, trends, comparators, ranks and bands. Pure polars, no formatting.
 
+The grid the site's tables and :func:`cscbench.compare` (:mod:`cscbench.side_by_side`) both read.
+This module was ``cscbench.compare`` until that name became the public function; import it as
+``from cscbench import comparison``.
+
 The rules are design.md's "Comparison rules", made precise here:
 
 * **One line per council.** Observations keep the code their source used; everything here joins
@@ -42,6 +46,7 @@ The rules are design.md's "Comparison rules", made precise here:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import polars as pl
@@ -373,8 +378,13 @@ def compare(inputs: Inputs) -> pl.DataFrame:
     return build(inputs).grid
 
 
-def build(inputs: Inputs) -> Comparison:
-    """:func:`compare`, keeping the series, units and periods for callers that need them too."""
+def build(inputs: Inputs, neighbours_of: Collection[str] | None = None) -> Comparison:
+    """:func:`compare`, keeping the series, units and periods for callers that need them too.
+
+    ``neighbours_of``: compute the neighbour statistics (``sn_*``) of these units only, leaving
+    them null for the rest; they are most of the work, and a caller showing a few councils
+    (:func:`cscbench.compare`) needs only theirs. Every other column is the same either way.
+    """
     areas = inputs.areas
     unit_frame = units(areas)
     series_frame = series(inputs.observations, areas, inputs.caveats)
@@ -401,6 +411,8 @@ def build(inputs: Inputs) -> Comparison:
     regions = comparator_values(series_frame, "region")
     england = comparator_values(series_frame.filter(pl.col("unit_code") == ENGLAND), "england")
     pairs = neighbour_pairs(inputs.neighbours, areas)
+    if neighbours_of is not None:
+        pairs = pairs.filter(pl.col("unit_code").is_in(list(neighbours_of)))
     within = ["unit_code", "indicator_id"]
     grid = (
         grid.join(regions, on=["region_code", *KEYS], how="left")
@@ -493,10 +505,14 @@ def inspection_series(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.Data
 
 
 def visits(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
-    """Ofsted's focused and monitoring visits keyed by series code, with their themes."""
+    """Ofsted's focused and monitoring visits keyed by series code, with their themes, in visit
+    date order (``inspection_date``; ``publication_date`` is empty for the 2022-23 and 2023-24
+    visits, whose files give none)."""
     rows = as_text(inspections).filter(pl.col("judgement") == VISIT)
     rows = rows.with_columns(pl.col("area_code").alias("source_code"))
-    return to_series_code(rows, areas).sort("unit_code", "publication_date", "inspection_type")
+    return to_series_code(rows, areas).sort(
+        "unit_code", "inspection_date", "inspection_type", "source_code"
+    )
 
 
 def latest_inspections(inspections: pl.DataFrame, areas: pl.DataFrame) -> pl.DataFrame:
