@@ -138,9 +138,10 @@ def test_a_neighbours_ofsted_grade_and_profile_link(profiles: dict[str, str]) ->
 def test_every_ofsted_visit_is_listed_on_its_profile(profiles: dict[str, str]) -> None:
     """Bradford's monitoring visits of 12 July 2024 and 13 March 2025, and every visit in the
     package on its council's profile."""
-    rows = body_rows(section(profiles[BRADFORD], "visits"))
-    assert [r[0] for r in rows] == ["13 Mar 2025", "12 Jul 2024"]
-    assert [r[3] for r in rows] == ["Children in care", "Achieving permanence"]
+    rows = body_rows(section(profiles[BRADFORD], "visits"))  # newest fieldwork first
+    assert [r[0] for r in rows[:2]] == ["13 Mar 2025", "12 Jul 2024"]
+    assert [r[3] for r in rows[:2]] == ["Children in care", "Achieving permanence"]
+    assert rows[2][2] == "from 27 Feb 2024" and rows[-1][2] == "from 27 Jul 2022"
     f = frames()
     series = dict(f["areas"].select("area_code", "series_code").iter_rows())
     visits = cscbench.load("inspections", DESCRIPTOR).filter(pl.col("judgement") == "visit")
@@ -151,7 +152,7 @@ def test_every_ofsted_visit_is_listed_on_its_profile(profiles: dict[str, str]) -
         part = section(page, "visits")
         listed = len(body_rows(part)) if "<tbody>" in part else 0
         assert listed == per_council.get(code, 0), code
-    assert sum(per_council.values()) == visits.height == 60
+    assert sum(per_council.values()) == visits.height >= 60
 
 
 def direction(change: float, polarity: str) -> str:

@@ -301,19 +301,23 @@ def visits_html(
         gap = fmt.Html(f"<p>Ofsted visits are {fmt.NOT_IN_PACKAGE}.</p>")
         return {c: gap for c in codes}, {}
     every = compare.visits(ctx.frames["inspections"], ctx.areas)
+    # a visit Ofsted lists without a publication date is dated by its fieldwork
+    when = pl.coalesce("fieldwork_start", "publication_date")
     span = ""
     if every.height:
-        first, last = every["publication_date"].min(), every["publication_date"].max()
-        span = f", published {first:%b %Y} to {last:%b %Y}"
-    shown = every.filter(pl.col("unit_code").is_in(codes)).sort(
-        "unit_code", "publication_date", "inspection_type", descending=[False, True, False]
+        first, last = every.select(when.min()).item(), every.select(when.max()).item()
+        span = f", fieldwork {first:%b %Y} to {last:%b %Y}"
+    shown = (
+        every.filter(pl.col("unit_code").is_in(codes))
+        .with_columns(when.alias("_when"))
+        .sort("unit_code", "_when", "inspection_type", descending=[False, True, False])
     )
     start = pl.col("fieldwork_start")
     rows = shown.select(
         "unit_code",
-        pl.coalesce(fmt.date_text(pl.col("publication_date")), pl.lit("not published")).alias(
-            "published"
-        ),
+        pl.coalesce(
+            fmt.date_text(pl.col("publication_date")), pl.lit("not in Ofsted's file")
+        ).alias("published"),
         pl.col("inspection_type")
         .replace_strict(VISIT_TYPES, default=pl.col("inspection_type"), return_dtype=pl.String)
         .alias("type"),
@@ -341,7 +345,7 @@ def visits_html(
     parts = {k[0]: v for k, v in data.partition_by("area_code", as_dict=True).items()}
     lead = (
         "<p>Ofsted's focused and monitoring visits between full inspections look at one theme and "
-        f"give no grade (Ofsted's file of visits{span}).</p>"
+        f"give no grade (Ofsted's files of visits{span}).</p>"
     )
     out: dict[str, fmt.Html] = {}
     by_code: dict[str, list[str]] = {}
