@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a fixture)
 
 import cscbench
+import cscbench.comparison
 from cscbench.paths import ROOT
 from cscbench.publish import compare_page, navigation, search, site
 from cscbench.publish.indicator_pages import DIRECTIONS, change_text
@@ -72,8 +73,8 @@ def observations() -> pl.DataFrame:
 def latest() -> pl.DataFrame:
     """The comparison grid at each indicator's latest period, straight from the package."""
     names = ("areas", "indicators", "observations", "statistical_neighbours", "caveats")
-    inputs = cscbench.compare.Inputs(*(cscbench.load(n, DESCRIPTOR) for n in names))
-    return cscbench.compare.latest(cscbench.compare.compare(inputs))
+    inputs = cscbench.comparison.Inputs(*(cscbench.load(n, DESCRIPTOR) for n in names))
+    return cscbench.comparison.latest(cscbench.comparison.compare(inputs))
 
 
 # ---------------------------------------------------------------------------- indicator pages
