@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,3 +101,24 @@ def set_cell(key: dict[str, str], column: str, value: str | None) -> Edit:
         )
 
     return edit
+
+
+def git(folder: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def commit(descriptor: Path, message: str = "package") -> str:
+    """Commit the package folder of ``descriptor`` (a repository of its own, made if need be),
+    as a release needs; returns the commit id."""
+    folder = descriptor.parent
+    if not (folder / ".git").exists():
+        git(folder, "init", "-q")
+    git(folder, "add", "-A", ".")
+    git(folder, "commit", "-qm", message, "--allow-empty")
+    return git(folder, "rev-parse", "HEAD").strip()

@@ -222,10 +222,18 @@ def test_a_huge_limit_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_allow_remote_fetches_a_url_path(
-    server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    server: Server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A URL path is refused by default (no request); with --allow-remote it is fetched (with
-    httpx) or the user is told to install httpx (exit 2)."""
+    httpx) or the user is told to install httpx (exit 2). The download's temporary folder goes to
+    a folder of this test's own, so another test downloading at the same time (the other xdist
+    worker) cannot be mistaken for a leftover."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     package = tmp_path / "pkg"
     (package / "schemas").mkdir(parents=True)
     (package / "schemas" / "a.schema.json").write_text('{"fields": [{"name": "x"}]}')

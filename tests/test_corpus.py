@@ -138,7 +138,8 @@ def test_corpus_exercises_every_check() -> None:
     package.frictionless (a fallback for frictionless errors without an id), field.unique (no
     schema has a unique field that is not also the whole primary key, reported as such) and
     file.unreadable (tests run as root in CI, where no permission bit stops a read: see
-    test_validate.py)."""
+    test_validate.py); and the archive checks of ``cscbench verify``, which has no package to
+    mutate until the archive is read (tests/test_verify.py)."""
     covered = {c["expect"]["check"] for c in CASES if "check" in c.get("expect", {})}
     covered |= {"engine.timeout" for c in CASES if c.get("frictionless") == "timeout"}
     assert set(CATALOGUE) - covered == {
@@ -146,6 +147,9 @@ def test_corpus_exercises_every_check() -> None:
         "package.frictionless",
         "field.unique",
         "file.unreadable",
+        "archive.unsafe",
+        "archive.layout",
+        "archive.undeclared",
     }
 
 
@@ -179,7 +183,7 @@ def test_case(
     want = expected_problem(case, mutated)
     assert [located(p) for p in ours] == [want], [p.message for p in ours]
     problem = ours[0]
-    where = (f"{case['resource']}.csv", "datapackage.json", "schemas/")
+    where = (f"{case['resource']}.csv", "datapackage.json", "schemas/", "datapackage/")
     assert problem.message.startswith(where), problem.message
     seen = case["frictionless"]
     if seen == "timeout":  # a pattern Python's re backtracks on: the worker is stopped

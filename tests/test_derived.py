@@ -78,3 +78,50 @@ def test_published_region_figures_are_never_recomputed() -> None:
         ]
     )
     assert region_totals(obs, areas_frame(), indicators_frame()).height == 0
+
+
+statuses = st.sampled_from([None, "computed", "incomplete", "c", "[x]"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), money), min_size=2, max_size=2),
+    st.lists(statuses, min_size=2, max_size=2),
+)
+def test_a_computed_change_has_a_value_or_a_reason(  # type: ignore[no-untyped-def]
+    values: list[float | None], codes: list[str | None]
+) -> None:
+    """A change on the year is ``computed`` only with a value; an empty one carries why (issue 21:
+    a complete total beside an incomplete one the year before was ``computed`` with nothing)."""
+    from cscbench.ingest.derived import change
+
+    rows = pl.DataFrame(
+        {
+            "indicator_id": "spend",
+            "area_code": COUNCILS[0],
+            "period": ["2023-24", "2024-25"],
+            "period_end": [dt.date(2024, 3, 31), dt.date(2025, 3, 31)],
+            "value": [
+                v if s in (None, "computed") else None for v, s in zip(values, codes, strict=True)
+            ],
+            "status": codes,
+        },
+        schema_overrides={"value": pl.Float64, "status": pl.String},
+    )
+    areas = areas_frame().with_columns(pl.lit(None, pl.String).alias("series_code"))
+    (row,) = change(rows, areas, "spend", "spend_change", percent=False).to_dicts()
+    if row["value"] is None:
+        assert row["status"] not in (None, "computed")
+    else:
+        assert row["status"] == "computed"
+
+
+def test_no_computed_row_without_a_value_in_the_package() -> None:
+    """Issue 21: the package holds no ``computed`` figure without a value."""
+    from cscbench.paths import default_package
+
+    obs = pl.read_csv(
+        default_package().parent / "datapackage" / "observations.csv", infer_schema=False
+    )
+    empty = obs.filter(pl.col("status") == "computed", pl.col("value").is_null())
+    assert empty.height == 0, empty.head(5)

@@ -302,3 +302,28 @@ def test_frictionless_rejects_duplicate_ids(built: pl.DataFrame, tmp_path: Path)
     path = tmp_path / "announcements.csv"
     built.with_columns(pl.lit("ann_001").alias("announcement_id")).write_csv(path)
     assert error_types(_validate(path)) >= {"primary-key"}
+
+
+def test_dates_keep_their_precision_as_a_window() -> None:
+    """Issue 18: a rough date is the time it names, not 1 January: "c. mid-2022" is May to August
+    2022; a financial year runs 1 April to 31 March; a day is that day."""
+    from cscbench.paths import default_package
+
+    frame = pl.read_csv(
+        default_package().parent / "datapackage" / "announcements.csv", try_parse_dates=True
+    )
+    assert (frame["date_end"] >= frame["date"]).all()
+    window = {
+        r["date_as_stated"]: (r["date"], r["date_end"])
+        for r in frame.select("date_as_stated", "date", "date_end").iter_rows(named=True)
+    }
+    assert window["c. mid-2022 (scrutiny meeting)"] == (dt.date(2022, 5, 1), dt.date(2022, 8, 31))
+    assert window["c. late 2009 - early 2010 (approximate; page undated)"] == (
+        dt.date(2009, 9, 1),
+        dt.date(2010, 4, 30),
+    )
+    assert window["c. 2020-21 (date not shown)"] == (dt.date(2020, 1, 1), dt.date(2021, 12, 31))
+    assert window["c. January 2023"] == (dt.date(2023, 1, 1), dt.date(2023, 1, 31))
+    assert window["2015/16 and 2021/22"] == (dt.date(2015, 4, 1), dt.date(2016, 3, 31))
+    days = frame.filter(pl.col("date_precision") == "day")
+    assert (days["date"] == days["date_end"]).all()

@@ -204,7 +204,12 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
     assert list(site.glob("changes/what-changed-in-*.html"))  # the release record too
     mine = tmp_path / "mine.toml"
     mine.write_text(PARTNER_GROUPS, encoding="utf-8")
-    done = _run([cscbench, "publish", "--out", str(site), "--png", "no", "--groups", str(mine)])
+    publish = [cscbench, "publish", "--out", str(site), "--png", "no", "--groups", str(mine)]
+    done = _run(publish)
+    assert done.returncode == 0, done.stderr
+    assert (site / "groups/barnsley-and-sheffield.html").is_file()
+    assert (site / WEST_YORKSHIRE_PAGE).is_file()  # --groups adds to the shipped groups
+    done = _run([*publish, "--groups-replace"])
     assert done.returncode == 0, done.stderr
     assert (site / "groups/barnsley-and-sheffield.html").is_file()
     assert not (site / WEST_YORKSHIRE_PAGE).exists()

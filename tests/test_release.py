@@ -14,7 +14,14 @@ import duckdb
 import frictionless
 import polars as pl
 import pytest
-from release_helpers import copy_package, edit_rows, edit_schema, set_version, small_package
+from release_helpers import (
+    commit,
+    copy_package,
+    edit_rows,
+    edit_schema,
+    set_version,
+    small_package,
+)
 
 import cscbench
 from cscbench.cli import main
@@ -28,7 +35,9 @@ TOP = "cscbench-data-0.1.0"
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_package(tmp_path_factory.mktemp("release") / "package")
+    descriptor = small_package(tmp_path_factory.mktemp("release") / "package")
+    commit(descriptor)  # a release is made from committed files only
+    return descriptor
 
 
 @pytest.fixture(scope="module")
@@ -129,10 +138,15 @@ def test_duckdb_types_row_counts_and_primary_keys(unpacked: Path, package: Path)
 
 
 def test_parquet_is_typed_as_load_types_it(unpacked: Path, package: Path) -> None:
+    """As load() types it, dates as timestamps at midnight (pandas reads those as datetime64)."""
     for name in cscbench.resources(package):
         frame = pl.read_parquet(unpacked / "parquet" / f"{name}.parquet")
-        assert frame.equals(cscbench.load(name, package)), name
-        assert frame.schema == cscbench.load(name, package).schema
+        loaded = cscbench.load(name, package)
+        dates = [c for c, t in loaded.schema.items() if t == pl.Date]
+        assert all(frame.schema[c] == pl.Datetime("us") for c in dates), name
+        restored = frame.with_columns(pl.col(dates).cast(pl.Date))
+        assert restored.equals(loaded), name
+        assert restored.schema == loaded.schema
 
 
 def test_every_member_but_duckdb_is_byte_identical_when_released_twice(
@@ -141,6 +155,7 @@ def test_every_member_but_duckdb_is_byte_identical_when_released_twice(
     again = release(
         package, tmp_path / "out", root=ROOT, releases=released.recorded.parent, date=DATE
     )
+    assert again.already and again.recorded == released.recorded
     first, second = members(released.archive), members(again.archive)
     assert first.keys() == second.keys()
     differ = sorted(name for name in first if first[name] != second[name])
@@ -165,7 +180,9 @@ def test_the_release_is_recorded_without_its_data(released: ReleaseResult, packa
         "version": "0.1.0",
         "created": "2026-11-23T00:00:00Z",
         "previous": None,
-        "commit": None,  # a temporary folder, not a git checkout
+        "commit": subprocess.check_output(
+            ["git", "-C", str(package.parent), "rev-parse", "HEAD"], text=True
+        ).strip(),
         "archive": "cscbench-data-0.1.0.zip",
     }
     ids = (folder / "indicator_ids.txt").read_text().split()
@@ -213,9 +230,7 @@ def test_the_version_must_follow_the_previous_release_taken_from_git(
     """0.1.0 is released from a commit; a new period then needs a minor bump, so 0.1.1 is refused
     (exit 1, saying why) and 0.2.0 released against 0.1.0 taken back from git."""
     repo = copy_package(package, tmp_path / "repo").parent
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-qm", "0.1.0")
+    commit(repo / "datapackage.json", "0.1.0")
     releases, out = tmp_path / "releases", tmp_path / "out"
     common = ["--out", str(out), "--releases", str(releases), "--date", "2027-01-01"]
     assert main(["release", "--package", str(repo), *common]) == 0
@@ -224,6 +239,7 @@ def test_the_version_must_follow_the_previous_release_taken_from_git(
 
     new = repo / "datapackage.json"
     set_version(new, "0.1.1")
+    commit(new)
     assert main(["release", "--package", str(repo), *common]) == 1
     assert "nothing changed since 0.1.0" in capsys.readouterr().err
 
@@ -233,12 +249,14 @@ def test_the_version_must_follow_the_previous_release_taken_from_git(
         return pl.concat([frame, row]).sort("indicator_id", "area_code", "period")
 
     edit_rows(new, "observations", add_2026)
+    commit(new)
     assert main(["release", "--package", str(repo), *common]) == 1
     err = capsys.readouterr().err
     assert "version 0.1.1 does not follow 0.1.0" in err and "need a MINOR release" in err
     assert "expected 0.2.0" in err and not (releases / "0.1.1").exists()
 
     set_version(new, "0.2.0")
+    commit(new)
     assert main(["release", "--package", str(repo), *common]) == 0
     changes = json.loads((releases / "0.2.0" / "changes.json").read_text())
     assert changes["level"] == "minor" and changes["old"]["version"] == "0.1.0"
@@ -249,6 +267,7 @@ def test_the_version_must_follow_the_previous_release_taken_from_git(
 
     edit_schema(new, "observations", lambda s: s["fields"][3].update(type="string"))
     set_version(new, "0.3.0")
+    commit(new)
     args = [
         "release",
         "--package",
@@ -268,11 +287,13 @@ def test_a_version_is_released_once(
     edit_rows(
         changed, "areas", lambda f: f.with_columns(pl.col("name").str.replace("Leeds", "Leedz"))
     )
+    commit(changed)
     args = ["release", "--package", str(changed), "--out", str(tmp_path / "out")]
     assert main([*args, "--releases", str(released.recorded.parent)]) == 1
     assert "0.1.0 was already released with other data" in capsys.readouterr().err
     schema_only = copy_package(package, tmp_path / "s")
     edit_schema(schema_only, "areas", lambda s: s.update(description="edited"))
+    commit(schema_only)
     args = ["release", "--package", str(schema_only), "--out", str(tmp_path / "out")]
     assert main([*args, "--releases", str(released.recorded.parent)]) == 1
     assert "differs in areas" in capsys.readouterr().err

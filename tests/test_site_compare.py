@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a fixture)
 
 import cscbench
-import cscbench.comparison
+from cscbench import comparison
 from cscbench.paths import ROOT
 from cscbench.publish import compare_page, navigation, search, site
 from cscbench.publish.indicator_pages import DIRECTIONS, change_text
@@ -73,8 +73,8 @@ def observations() -> pl.DataFrame:
 def latest() -> pl.DataFrame:
     """The comparison grid at each indicator's latest period, straight from the package."""
     names = ("areas", "indicators", "observations", "statistical_neighbours", "caveats")
-    inputs = cscbench.comparison.Inputs(*(cscbench.load(n, DESCRIPTOR) for n in names))
-    return cscbench.comparison.latest(cscbench.comparison.compare(inputs))
+    inputs = comparison.Inputs(*(cscbench.load(n, DESCRIPTOR) for n in names))
+    return comparison.latest(comparison.compare(inputs))
 
 
 # ---------------------------------------------------------------------------- indicator pages

@@ -40,8 +40,19 @@ def releases(tmp_path: Path) -> Path:
     return folder
 
 
+LABELS = {"caseload_fte": "Caseload (cases per FTE)"}
+NAMES = {"E08000035": "Leeds"}
+
+
 def context(version: str) -> Context:
-    return cast(Context, SimpleNamespace(version=version))
+    return cast(Context, SimpleNamespace(version=version, labels=LABELS, names=NAMES))
+
+
+@pytest.fixture(autouse=True)
+def targets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        whatchanged, "area_targets", lambda ctx: {"Leeds": "../councils/leeds.html"}
+    )
 
 
 def test_the_latest_release_by_version_order_is_rendered(
@@ -59,8 +70,20 @@ def test_the_latest_release_by_version_order_is_rendered(
     assert stems == [page.stem, f"{page.stem}-resources", f"{page.stem}-revisions"]
     revisions = page.tables[2].data.to_dicts()
     assert revisions[0]["old_value"] == 14.8 and revisions[0]["new_value"] == 15.1
+    # the CSV keeps ids; the page speaks in labels and names (issue 18)
+    assert (revisions[0]["indicator_id"], revisions[0]["area_code"]) == ("caseload_fte", LEEDS)
+    shown = whatchanged.readable(page.tables[2].data, context("0.10.0")).to_dicts()[0]
+    assert (shown["indicator_id"], shown["area_code"]) == (LABELS["caseload_fte"], "Leeds")
+    html = page.tables[2].gt.as_raw_html()
+    assert "Caseload (cases per FTE)" in html and "caseload_fte" not in html
+    assert 'href="../councils/leeds.html"' in html
+    words = whatchanged.readable(page.tables[0].data, context("0.10.0"))["change"].to_list()
+    assert not any("caseload_fte" in w for w in words)
     summary = page.tables[0].data.to_dicts()
     assert summary[0]["level"] == "Revisions and fixes (patch)"
+
+
+LEEDS = "E08000035"
 
 
 def test_a_site_built_from_an_unreleased_package_says_so(

@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from cscbench import limits
+from cscbench import atomic, limits
 from cscbench.boundary import ArchiveError, unpack_zip
 from cscbench.errors import UsageError
 
@@ -45,8 +45,10 @@ def write_zip(target: Path, members: Sequence[tuple[str, Path]]) -> Path:
     tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w") as zf:
-            for name, path in sorted(members):
+            for index, (name, path) in enumerate(sorted(members)):
                 zf.writestr(_member_info(name), path.read_bytes())
+                if index == 0:
+                    atomic.checkpoint("zip-write")  # the kill tests: half a zip on disk
         tmp.chmod(0o644)
         os.replace(tmp, target)
     except BaseException:

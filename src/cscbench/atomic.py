@@ -178,6 +178,70 @@ def clean_dead(parent: Path, prefix: str, ours: Callable[[Path], bool]) -> list[
     return removed
 
 
+class FolderBusy(OSError):
+    """Another cscbench command is writing the same output folder (its lock is held)."""
+
+
+class WriterLock:
+    """One writer at a time for an output folder, across commands: ``.<name>.cscbench.lock``
+    beside ``folder``, flocked, holding the owner's pid and command so the refusal can say who.
+
+    ``publish`` replaces its whole folder while ``release`` adds an archive to one; without a
+    shared lock one could delete what the other just reported written. The lock file is removed
+    on release (and by whichever run next takes it after a kill), so nothing piles up.
+    """
+
+    def __init__(self, folder: Path, command: str) -> None:
+        folder = Path(os.path.abspath(folder))
+        self.path = folder.with_name(f".{folder.name}.cscbench.lock")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = _holder(fd)
+                os.close(fd)
+                raise FolderBusy(
+                    errno.EBUSY,
+                    f"{folder} is being written by {holder}; run again when it has finished",
+                ) from None
+            if _same_file(fd, self.path):
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "command": command}).encode())
+        self.fd: int | None = fd
+
+    def release(self) -> None:
+        if self.fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.fd = None
+
+
+def _holder(fd: int) -> str:
+    """Who holds a writer lock, from what it wrote: "cscbench publish (pid 123)"."""
+    try:
+        record = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        return f"cscbench {record['command']} (pid {int(record['pid'])})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another cscbench command"
+
+
+@contextlib.contextmanager
+def writing(folders: list[Path], command: str) -> Iterator[None]:
+    """Hold the writer lock of each folder (each once, in path order) for the block."""
+    held: list[WriterLock] = []
+    try:
+        for folder in sorted({Path(os.path.abspath(f)) for f in folders}):
+            held.append(WriterLock(folder, command))
+        yield
+    finally:
+        for lock in reversed(held):
+            lock.release()
+
+
 # ---------------------------------------------------------------------------- journal
 
 

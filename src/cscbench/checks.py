@@ -116,6 +116,47 @@ CATALOGUE: dict[str, Check] = {
             "the schemas (see README, Reliability).",
         ),
         Check(
+            "file.bytes",
+            "The file's size differs from the bytes datapackage.json declares for it (a "
+            "release's descriptor declares every file's size)",
+            "The file is not the one released: it was changed, truncated or damaged in transit. "
+            "Take the file again from the release archive (check it with `cscbench verify`); if "
+            "you changed it on purpose, it is no longer that release: remove bytes and hash.",
+            frictionless=True,
+        ),
+        Check(
+            "file.hash",
+            "The file's digest differs from the hash datapackage.json declares for it (a "
+            "release's descriptor declares every file's SHA-256)",
+            "The file is not the one released: even one changed character changes the digest. "
+            "Take the file again from the release archive (check it with `cscbench verify`); if "
+            "you changed it on purpose, it is no longer that release: remove bytes and hash.",
+            frictionless=True,
+        ),
+        Check(
+            "archive.unsafe",
+            "`cscbench verify`: the archive cannot be read safely: not a zip, a member outside "
+            "it or a link, a repeated member, or more members or bytes than the limits allow",
+            "Nothing of it was unpacked. Download the release again from where it is published; "
+            "a genuine release is well within the limits (CSCBENCH_MAX_ARCHIVE_MEMBERS, "
+            "CSCBENCH_MAX_ARCHIVE_BYTES).",
+        ),
+        Check(
+            "archive.layout",
+            "`cscbench verify`: the archive is not laid out as a release: not one top-level "
+            "folder cscbench-data-X.Y.Z named as the archive is, or a file that is neither named "
+            "by its descriptor nor one a release adds",
+            "Use the archive as published, unchanged: `cscbench release` writes one folder with "
+            "the package, README.md, CHANGES.md, parquet/ and cscbench.duckdb.",
+        ),
+        Check(
+            "archive.undeclared",
+            "`cscbench verify`: a resource in the archive's descriptor declares no bytes or hash, "
+            "so its file cannot be checked against the release",
+            "A release's descriptor declares both for every file; this one was edited or not "
+            "made by `cscbench release`. Download the release again.",
+        ),
+        Check(
             "file.empty",
             "The file is empty (not even a header)",
             "Restore the header row and the data.",

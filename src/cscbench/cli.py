@@ -1,4 +1,4 @@
-"""Command line: ``cscbench ingest | fetch | validate | publish | release | diff | compare``.
+"""Command line: ``cscbench ingest | fetch | validate | verify | publish | release | diff | compare``.
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -31,7 +31,6 @@ from cscbench.exitcodes import ExitCode
 from cscbench.extras import require_for
 from cscbench.paths import (
     ROOT,
-    default_groups,
     default_package,
     default_site,
     raw_dir,
@@ -56,11 +55,12 @@ INPUTS = {
     "release": "package",
     "diff": "new",
     "compare": "package",
+    "verify": "archive",
 }
 # Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
 CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
 # Commands whose --format json answers in JSON in every outcome, and the key of their verdict.
-JSON_VERDICTS = {"validate": "valid", "diff": "differences", "compare": "rows"}
+JSON_VERDICTS = {"validate": "valid", "verify": "valid", "diff": "differences", "compare": "rows"}
 
 
 class BadArguments(Exception):
@@ -150,24 +150,7 @@ def _parser() -> argparse.ArgumentParser:
         default=str(default_package()),
         help="datapackage.json or its folder (default: the installed package)",
     )
-    validate.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=ENGINES[0],
-        help="cscbench (fast, default), frictionless (cross-check) or both",
-    )
-    validate.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text for people, json for machines (JSON in every outcome, errors included)",
-    )
-    validate.add_argument(
-        "--max-examples",
-        type=_positive,
-        default=MAX_EXAMPLES,
-        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
-    )
+    _report_options(validate)
     validate.add_argument(
         "--limit",
         type=_limit,
@@ -182,6 +165,17 @@ def _parser() -> argparse.ArgumentParser:
         "without it a URL path is refused",
     )
 
+    verify = sub.add_parser(
+        "verify",
+        help="check a release archive as received",
+        description="Check a release archive cscbench-data-X.Y.Z.zip as received: read safely "
+        "(bounded, no member outside it, no link), laid out as a release, every file's size and "
+        "SHA-256 as its descriptor declares, then the package validated. Exit codes: 0 the "
+        "release as released, 1 it is not (each problem named), 2 usage error, 3 internal error.",
+    )
+    verify.add_argument("archive", help="the release archive (cscbench-data-X.Y.Z.zip)")
+    _report_options(verify)
+
     publish = sub.add_parser("publish", help="validate, then publish the comparison tables")
     publish.add_argument(
         "--package", default=str(default_package()), help="default: the installed package"
@@ -189,7 +183,17 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--out", default=str(default_site()))
     publish.add_argument(
         "--groups",
-        help="comparison groups file (default: the config/groups.toml shipped with the package)",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a groups file ([[group]] and [[pair]] entries) added to the shipped "
+        "config/groups.toml; may be given more than once",
+    )
+    publish.add_argument(
+        "--groups-replace",
+        action="store_true",
+        help="publish only the --groups files' groups and pairs, not the shipped ones (the "
+        "first [[pair]] read is the headline comparison)",
     )
     publish.add_argument(
         "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
@@ -281,6 +285,28 @@ def _parser() -> argparse.ArgumentParser:
         "--package", default=str(default_package()), help="default: the installed package"
     )
     return parser
+
+
+def _report_options(command: argparse.ArgumentParser) -> None:
+    """--engine, --format and --max-examples: the same for validate and verify."""
+    command.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=ENGINES[0],
+        help="cscbench (fast, default), frictionless (cross-check) or both",
+    )
+    command.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text for people, json for machines (JSON in every outcome, errors included)",
+    )
+    command.add_argument(
+        "--max-examples",
+        type=_positive,
+        default=MAX_EXAMPLES,
+        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
+    )
 
 
 def _date(text: str) -> dt.date:
@@ -422,6 +448,19 @@ def writable_folder(path: Path, option: str) -> None:
         raise UsageError(f"{option} {path}: cannot write in {existing} (permission denied)")
 
 
+def cmd_verify(args: argparse.Namespace) -> ExitCode:
+    """Exit 0 when the archive is the release it says it is, 1 when not, 2 when there is none."""
+    from cscbench.verify import verify_archive
+
+    report = verify_archive(Path(args.archive), engine=args.engine)
+    if args.format == "json":
+        emit(json_text(report.to_dict()))
+    else:
+        text = render_text(report, args.max_examples)
+        emit(printable(f"verified {Path(args.archive).name}: ") + text if report.valid else text)
+    return ExitCode.OK if report.valid else ExitCode.INVALID
+
+
 def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
     the registry after the whole build has parsed them and the new package was written."""
@@ -520,15 +559,26 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
+    from cscbench.groupsfile import check_groups, groups_files
+
+    if args.groups_replace and not args.groups:
+        raise UsageError("--groups-replace needs at least one --groups PATH")
+    for path in map(Path, args.groups):
+        if not path.exists():
+            raise UsageError(f"groups file {path} not found")
+    descriptor = _descriptor(args.package)
+    files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
+    # checked before the publishing libraries load and before validation: a typo fails in seconds
+    checked = check_groups(descriptor, files) if descriptor.exists() else None
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
-    groups = Path(args.groups) if args.groups else default_groups()
-    if args.groups and not groups.is_file():
-        raise UsageError(f"groups file {groups} not found")
     result = publish_site(
-        _descriptor(args.package), Path(args.out), png=args.png, groups_path=groups
+        descriptor,
+        Path(args.out),
+        png=args.png,
+        groups_path=checked if checked is not None else files,
     )
     for note in result.notes:
         say("publish", note)
@@ -554,10 +604,19 @@ def cmd_release(args: argparse.Namespace) -> ExitCode:
         date=args.date,
         previous=Path(args.previous) if args.previous else None,
     )
+    size = result.archive.stat().st_size / 1e6
+    if result.already:
+        emit(
+            printable(
+                f"{result.version} is already released with this very content (recorded in "
+                f"{result.recorded}, left unchanged); the archive is {result.archive} "
+                f"({size:.1f} MB)"
+            )
+        )
+        return ExitCode.OK
     since = (
         f"a {result.level} release after {result.previous}" if result.previous else "first release"
     )
-    size = result.archive.stat().st_size / 1e6
     emit(
         printable(
             f"released {result.version} ({since}, dated {result.created}) in "
@@ -616,6 +675,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
     "fetch": cmd_fetch,
     "validate": cmd_validate,
+    "verify": cmd_verify,
     "publish": cmd_publish,
     "release": cmd_release,
     "diff": cmd_diff,

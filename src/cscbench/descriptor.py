@@ -36,6 +36,9 @@ NAME_RULE = "a name of lower-case letters, digits, '.', '-' and '_' (e.g. observ
 # The resources no cscbench package can do without: every page and comparison reads them (the
 # others, caveats, inspections and announcements, may be absent and the pages say so).
 REQUIRED_RESOURCES = ("areas", "indicators", "observations", "statistical_neighbours", "sources")
+HASH_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}  # hex digits per digest
+HEX = re.compile(r"[0-9a-fA-F]+")
+HASH_RULE = "'algorithm:hex digest' with md5, sha1, sha256 or sha512 (e.g. sha256:9f86d0...)"
 UNSUPPORTED_RESOURCE = {
     "data": "inline data",
     "dialect": "a CSV dialect (cscbench reads comma-separated, double-quoted CSV with a header)",
@@ -71,6 +74,23 @@ class Entry:
     name: str
     path: Path
     schema: dict[str, Any]
+    declared: Declared | None = None
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the descriptor says a resource's file is (a release's descriptor says it; the
+    repository's does not): its size in bytes and its digest, each None when not given. ``file``
+    is the path as the descriptor names it, for messages."""
+
+    file: str
+    bytes: int | None
+    algorithm: str | None
+    digest: str | None
+
+    @property
+    def hash(self) -> str | None:
+        return None if self.digest is None else f"{self.algorithm}:{self.digest}"
 
 
 @dataclass
@@ -180,8 +200,9 @@ def plan(descriptor: Path, allow_remote: bool = False, chosen: limits.Limits | N
                 continue
             path = resource_path(descriptor.parent, res, name, where, allow_remote, bound, result)
             schema = resource_schema(descriptor.parent, res, name, where, bound, result.issues)
+            declared = declared_integrity(res, name, where, result.issues)
             if path is not None and schema is not None:
-                result.entries.append(Entry(name, path, schema))
+                result.entries.append(Entry(name, path, schema, declared))
                 files[name] = str(res["schema"])
     except BaseException:
         result.close()  # a fetch that cannot work (no httpx) or an interrupt: no temp left
@@ -306,6 +327,46 @@ def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Iss
         for name in REQUIRED_RESOURCES
         if name not in checked.order
     ]
+
+
+def declared_integrity(
+    res: dict[str, Any], name: str, where: str, issues: list[Issue]
+) -> Declared | None:
+    """The resource's ``bytes`` and ``hash``, when it gives them; a malformed one is a
+    ``package.shape`` issue (and not checked), never a crash.
+
+    Data Package v2: ``hash`` is ``algorithm:hex`` (md5 when there is no prefix)."""
+    size, digest = res.get("bytes"), res.get("hash")
+    if size is None and digest is None:
+        return None
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        issues.append(
+            Issue("package.shape", name, f"{where}.bytes", shown(size), "a whole number >= 0")
+        )
+        size = None
+    algorithm = None
+    if digest is not None:
+        parsed = parse_hash(digest)
+        if parsed is None:
+            issues.append(Issue("package.shape", name, f"{where}.hash", shown(digest), HASH_RULE))
+            digest = None
+        else:
+            algorithm, digest = parsed
+    if size is None and digest is None:
+        return None
+    return Declared(str(res.get("path")), size, algorithm, digest)
+
+
+def parse_hash(value: Any) -> tuple[str, str] | None:
+    """``"sha256:ab12..."`` -> ("sha256", "ab12..."); a bare digest is md5; None if malformed."""
+    if not isinstance(value, str):
+        return None
+    algorithm, _, digest = value.rpartition(":")
+    algorithm = algorithm or "md5"
+    length = HASH_LENGTHS.get(algorithm)
+    if length is None or len(digest) != length or not HEX.fullmatch(digest):
+        return None
+    return algorithm, digest.lower()
 
 
 # ---------------------------------------------------------------------------- Table Schemas

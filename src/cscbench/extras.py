@@ -17,6 +17,7 @@ DISTRIBUTION = "cscbench"
 # The extra each command needs (``fetch`` downloads raw files for ingest: ``maintain``).
 COMMAND_EXTRAS = {
     "validate": "validate",
+    "verify": "validate",
     "publish": "publish",
     "ingest": "ingest",
     "fetch": "maintain",

@@ -37,7 +37,10 @@ TYPE_MAP = {
     "encoding-error": "file.encoding",
     "scheme-error": "file.missing",
     "source-error": "file.malformed",
+    "byte-count": "file.bytes",
+    "hash-count": "file.hash",
 }
+INTEGRITY = ("file.bytes", "file.hash")
 LABEL_ERRORS = {"missing-label", "extra-label", "incorrect-label", "blank-label", "duplicate-label"}
 
 CONSTRAINTS = {
@@ -138,15 +141,19 @@ def safe_descriptor(entries: list[Entry], folder: Path) -> dict[str, Any]:
             for fk in schema.get("foreignKeys", [])
             if (fk["reference"].get("resource") or entry.name) in names
         ]
-        resources.append(
-            {
-                "name": entry.name,
-                "path": link.name,
-                "format": "csv",
-                "encoding": "utf-8",
-                "schema": schema,
-            }
-        )
+        resource = {
+            "name": entry.name,
+            "path": link.name,
+            "format": "csv",
+            "encoding": "utf-8",
+            "schema": schema,
+        }
+        if entry.declared is not None:  # checked and normalised: frictionless checks them too
+            if entry.declared.bytes is not None:
+                resource["bytes"] = entry.declared.bytes
+            if entry.declared.hash is not None:
+                resource["hash"] = entry.declared.hash
+        resources.append(resource)
     return {"name": "cscbench-check", "resources": resources}
 
 
@@ -220,8 +227,19 @@ def frictionless_problems(entries: list[Entry], chosen: limits.Limits) -> list[P
     with tempfile.TemporaryDirectory(prefix="cscbench-frictionless-") as folder:
         descriptor = safe_descriptor(entries, Path(folder))
         if all(safe_in_process(p) for p in patterns(entries)):
-            return run(descriptor, folder, schemas)
-        return run_isolated(descriptor, folder, schemas, chosen.frictionless_seconds)
+            found = run(descriptor, folder, schemas)
+        else:
+            found = run_isolated(descriptor, folder, schemas, chosen.frictionless_seconds)
+    return [placed(p, entries) for p in found]
+
+
+def placed(problem: Problem, entries: list[Entry]) -> Problem:
+    """A size or digest problem named by the file the descriptor names (frictionless saw a
+    link with another name)."""
+    if problem.check_id not in INTEGRITY:
+        return problem
+    files = {e.name: e.declared.file for e in entries if e.declared is not None}
+    return dataclasses.replace(problem, place=files.get(problem.resource))
 
 
 def run_isolated(

@@ -83,7 +83,19 @@ def to_csv_frame(df: pl.DataFrame, table_schema: dict[str, Any]) -> pl.DataFrame
 
 
 def write_csv(df: pl.DataFrame, path: Path) -> None:
-    df.write_csv(path, line_terminator="\n", null_value="", quote_style="necessary")
+    """RFC 4180 CSV, cells quoted only where needed; the header's names are always quoted, so a
+    reader that guesses the dialect from the first rows (DuckDB's read_csv_auto) sees the quote
+    character even when no early cell needs one."""
+    header = ",".join('"' + name.replace('"', '""') + '"' for name in df.columns) + "\n"
+    with path.open("wb") as handle:
+        handle.write(header.encode("utf-8"))
+        df.write_csv(
+            handle,
+            include_header=False,
+            line_terminator="\n",
+            null_value="",
+            quote_style="necessary",
+        )
 
 
 def descriptor(resources: list[str]) -> dict[str, Any]:

@@ -13,11 +13,10 @@ import contextlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from cscbench import semver
+from cscbench import atomic, semver
 from cscbench.diff import Diff
 from cscbench.errors import InvalidInputError
 
@@ -61,14 +60,18 @@ def latest_changes(releases: Path) -> tuple[str, Diff] | None:
 def write_record(releases: Path, version: str, files: Mapping[str, str | Path]) -> Path:
     """Write ``releases/<version>/`` from (relative name -> text, or a file to copy).
 
-    Everything is written in a temporary folder first. A new record is then one rename, so a
-    failed run leaves none; a re-release (the same data and schemas, checked before) moves each
-    file over its old copy, one atomic rename per file.
+    Everything is written in a folder beside it first, then put in place in one rename, so a
+    failed or killed run leaves no record (the next run removes its folder: its lock is free). A
+    recorded release is never rewritten: an existing ``releases/<version>/`` is an error.
     """
     releases.mkdir(parents=True, exist_ok=True)
     target = releases / version
-    work = Path(tempfile.mkdtemp(prefix=f".{version}.", dir=releases))
+    prefix = f".{version}.record-"
+    atomic.clean_dead(releases, prefix, lambda folder: (folder / RECORD).is_file())
+    lock = atomic.RunLock(releases, prefix)
+    work = lock.folder
     try:
+        work.mkdir()
         for name, content in sorted(files.items()):
             path = work / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,12 +80,13 @@ def write_record(releases: Path, version: str, files: Mapping[str, str | Path]) 
             else:
                 path.write_text(content, encoding="utf-8")
         work.chmod(0o755)
-        if not target.exists():
-            os.replace(work, target)
-            return target
-        for name in sorted(files):
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(work / name, target / name)
+        if target.exists():
+            raise InvalidInputError(
+                f"{target} already exists: a recorded release is never rewritten"
+            )
+        os.rename(work, target)
+        atomic.sync_dir(releases)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        atomic.remove(work)
+        lock.release()
     return target

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
+import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -33,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import semver
+from cscbench import atomic, semver
 from cscbench.archive import open_package, write_zip
 from cscbench.changes import render_markdown
 from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
@@ -54,8 +57,13 @@ ARCHIVE = "cscbench-data-{version}.zip"
 DEFAULT_ID = "urn:cscbench:data:{version}"  # a URN: no web address is invented for the project
 SETTINGS = "[tool.cscbench.release] in pyproject.toml"
 DUCKDB = "cscbench.duckdb"
+STAGE_MARKER = ".cscbench-release"  # marks a staging folder as a release's (for the cleanup)
 PARQUET_DIR = "parquet"
+PARQUET_TIME_UNIT = "us"  # dates in Parquet: timestamps at midnight, so pandas gets datetime64
 GIT_SECONDS = 60
+COMMIT = re.compile(r"[0-9a-f]{7,40}")  # a git commit id as recorded: abbreviated or full
+RECORD_BYTES = 16 * 1024 * 1024  # a recorded file is a few KB; bounded before it is parsed
+RECORD_DEPTH = 32  # a recorded descriptor nests five levels
 KNOWN_LICENCES = {
     OGL_LICENCE["name"]: OGL_LICENCE,
     "MIT": {"name": "MIT", "path": "https://opensource.org/license/mit", "title": "MIT License"},
@@ -85,6 +93,7 @@ class ReleaseResult:
     level: str
     recorded: Path
     seconds: float
+    already: bool = False  # released before with the very same content: nothing recorded anew
 
 
 # ---------------------------------------------------------------------------- settings and dates
@@ -218,18 +227,59 @@ def package_files(descriptor: dict[str, Any]) -> list[str]:
     return [DESCRIPTOR, *sorted(files)]
 
 
-def package_commit(folder: Path, descriptor: dict[str, Any]) -> str | None:
+def package_commit(folder: Path, descriptor: dict[str, Any]) -> str:
     """The git commit holding exactly this package (at the repository's root, its files
-    unchanged), so the next release can take this one from git; None when there is none."""
+    committed unchanged), so a later release can take this one back from git.
+
+    Raises :class:`UsageError` saying why there is none: a release records the commit it was
+    made from, and a package nobody committed cannot be made again."""
     try:
         top = _git(folder, "rev-parse", "--show-toplevel").strip()
-        if Path(top).resolve() != folder.resolve():
-            return None
-        files = package_files(descriptor)
-        dirty = _git(folder, "status", "--porcelain", "--", *files).strip()
-        return None if dirty else _git(folder, "rev-parse", "HEAD").strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UsageError(
+            f"{folder} is not in a git repository ({_first_line(exc)}); release from a clone "
+            "with the package committed"
+        ) from None
+    if Path(top).resolve() != folder.resolve():
+        raise UsageError(
+            f"{folder} is not the root of its git repository ({top}); release the package at "
+            "the repository's root"
+        )
+    files = package_files(descriptor)
+    try:
+        dirty = [
+            line
+            for line in _git(folder, "status", "--porcelain", "--", *files).splitlines()
+            if line.strip()
+        ]
+        commit = _git(folder, "rev-parse", "--verify", "HEAD").strip()
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise UsageError(
+            f"{folder}: no commit to release from ({_first_line(exc)}); commit the package first"
+        ) from None
+    if dirty:
+        changed = ", ".join(line[3:] for line in dirty[:5])
+        raise UsageError(
+            f"{folder}: the package has uncommitted changes ({changed}); commit them (or "
+            "discard them) and release again: a release records the commit it was made from"
+        )
+    return checked_commit(commit, folder / ".git")
+
+
+def checked_commit(value: object, where: Path) -> str:
+    """A recorded commit: 7-40 hexadecimal digits, checked before any git command sees it (a
+    value such as ``--output=/tmp/x`` would otherwise be read as an option)."""
+    if not isinstance(value, str) or not COMMIT.fullmatch(value):
+        raise InvalidInputError(
+            f"{where}: commit is {_shown(value)}; expected a git commit id of 7 to 40 "
+            "hexadecimal digits"
+        )
+    return value
+
+
+def _shown(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=True) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _git(folder: Path, *args: str) -> str:
@@ -253,21 +303,30 @@ def previous_package(
         with open_package(given) as descriptor:
             yield descriptor
         return
-    record = _json(releases / version / RECORD)
-    commit = record.get("commit")
-    if not commit:
+    record_path = releases / version / RECORD
+    commit = read_record(record_path).get("commit")
+    if commit is None:
         raise UsageError(
-            f"{releases / version / RECORD} names no git commit for {version}: pass --previous "
+            f"{record_path} names no git commit for {version}: pass --previous "
             f"with {version}'s release archive or package"
         )
-    paths = package_files(_json(releases / version / DESCRIPTOR))
+    commit = checked_commit(commit, record_path)
+    paths = package_files(recorded_descriptor(releases / version / DESCRIPTOR))
     with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
         archive = Path(folder) / f"{version}.zip"
         failures = []
         for repository in repositories:
             try:
+                # the commit is checked hex; --end-of-options still keeps it from being an option
                 _git(
-                    repository, "archive", "--format=zip", "-o", str(archive), commit, "--", *paths
+                    repository,
+                    "archive",
+                    "--format=zip",
+                    "-o",
+                    str(archive),
+                    "--end-of-options",
+                    commit,
+                    *paths,
                 )
                 break
             except (OSError, subprocess.SubprocessError) as exc:
@@ -288,16 +347,71 @@ def _first_line(error: Exception) -> str:
     return (str(stderr).strip().splitlines() or [""])[0]
 
 
-def _json(path: Path) -> dict[str, Any]:
+def _json(path: Path) -> Any:
+    """A recorded JSON file, bounded in size and nesting: whatever it holds is invalid input
+    naming the file, never an internal error."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"{path}: cannot be read ({exc})") from exc
+        size = path.stat().st_size
+        if size > RECORD_BYTES:
+            raise InvalidInputError(
+                f"{path}: {size:,} bytes; a release record is at most {RECORD_BYTES:,}"
+            )
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise InvalidInputError(f"{path}: cannot be read ({reason})") from None
+    if depth(data) > RECORD_DEPTH:
+        raise InvalidInputError(f"{path}: nested more than {RECORD_DEPTH} levels deep")
+    return data
+
+
+def depth(value: Any) -> int:
+    """How deeply JSON containers nest (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level <= RECORD_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """``release.json``: an object whose ``commit`` is a commit id or null."""
+    data = _json(path)
+    if not isinstance(data, dict):
+        raise InvalidInputError(
+            f"{path}: a {type(data).__name__}; expected a JSON object "
+            '({"version": ..., "commit": ..., ...}) as cscbench release writes'
+        )
+    commit = data.get("commit")
+    if commit is not None:
+        checked_commit(commit, path)
+    return data
+
+
+def recorded_descriptor(path: Path) -> dict[str, Any]:
+    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash."""
+    data = _json(path)
+    resources = data.get("resources") if isinstance(data, dict) else None
+    fine = isinstance(resources, list) and all(
+        isinstance(r, dict)
+        and all(isinstance(r.get(k), str) for k in ("name", "path", "schema", "hash"))
+        for r in resources
+    )
+    if not fine:
+        raise InvalidInputError(
+            f"{path}: not a recorded descriptor (expected an object whose resources each have "
+            "a name, path, schema and hash, as cscbench release writes)"
+        )
+    return data
 
 
 def check_hashes(descriptor: Path, recorded: Path, version: str) -> None:
     """The previous package must be the one released: every file as its recorded hash says."""
-    entries = _json(recorded)["resources"]
+    entries = recorded_descriptor(recorded)["resources"]
     for entry in entries:
         path = descriptor.parent / entry["path"]
         actual = f"sha256:{sha256(path)}" if path.is_file() else "missing"
@@ -323,20 +437,26 @@ def changes_since_previous(
     recorded = releases / previous / DESCRIPTOR
     with previous_package(releases, previous, repositories, given) as old_descriptor:
         check_hashes(old_descriptor, recorded, previous)
-        old = replace(read_package(old_descriptor), descriptor=_json(recorded))
+        old = replace(read_package(old_descriptor), descriptor=recorded_descriptor(recorded))
         diff = diff_packages(old, package)
     semver.check(previous, version, diff.level, diff.reasons(diff.level))
     return previous, diff
 
 
-def check_not_rereleased(releases: Path, descriptor: dict[str, Any], root: Path) -> None:
-    """A version is released once: re-running it is fine only with the very same data files
-    (by their recorded hashes) and Table Schemas (byte for byte)."""
+def recorded_release(
+    releases: Path, descriptor: dict[str, Any], root: Path
+) -> dict[str, Any] | None:
+    """The record of this version when it was released before with the very same content (data
+    files by their recorded hashes, Table Schemas byte for byte, release date), None when it was
+    never released; raises :class:`semver.VersionError` when it was released with other content.
+    A recorded release is never rewritten."""
     version = str(descriptor["version"])
     recorded = releases / version / DESCRIPTOR
-    if not recorded.is_file():
-        return
-    before = {r["name"]: r.get("hash") for r in _json(recorded)["resources"]}
+    if not (releases / version).exists():
+        return None
+    before_descriptor = recorded_descriptor(recorded)
+    record = read_record(releases / version / RECORD)
+    before = {r["name"]: r["hash"] for r in before_descriptor["resources"]}
     now = {r["name"]: r["hash"] for r in descriptor["resources"]}
     changed = {n for n in set(before) | set(now) if before.get(n) != now.get(n)}
     changed |= {
@@ -347,8 +467,16 @@ def check_not_rereleased(releases: Path, descriptor: dict[str, Any], root: Path)
     if changed:
         raise semver.VersionError(
             f"{version} was already released with other data or schemas ({recorded}; differs "
-            f"in {', '.join(sorted(changed))}); bump the version for a new release"
+            f"in {', '.join(sorted(changed))}); a release is never rewritten: bump the version "
+            "for a new release"
         )
+    if before_descriptor.get("created") != descriptor["created"]:
+        raise semver.VersionError(
+            f"{version} was already released dated {str(before_descriptor.get('created'))[:10]} "
+            f"({recorded}), not {descriptor['created'][:10]}; a release is never rewritten: "
+            "release it with its recorded date, or bump the version"
+        )
+    return record
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -359,14 +487,21 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str, Path]:
-    """Each resource typed as :func:`cscbench.load` types it."""
+    """Each resource typed as :func:`cscbench.load` types it, except that dates are stored as
+    timestamps at midnight: pandas reads a Parquet date as Python objects but a timestamp as
+    ``datetime64`` (DuckDB and polars read either; the DuckDB database keeps DATE)."""
     folder.mkdir(parents=True, exist_ok=True)
     out = {}
     for name in package.frames:
         path = folder / f"{name}.parquet"
-        load(name, descriptor).write_parquet(path)
+        parquet_frame(load(name, descriptor)).write_parquet(path)
         out[name] = path
     return out
+
+
+def parquet_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with its Date columns as Datetime (microseconds, no time zone)."""
+    return frame.with_columns(pl.col(pl.Date).cast(pl.Datetime(PARQUET_TIME_UNIT)))
 
 
 def _quoted(identifier: str) -> str:
@@ -455,8 +590,11 @@ def readme(descriptor: dict[str, Any], package: Package, previous: str | None) -
             f"* `CHANGES.md`: what changed in this version ({since}).",
             "",
             "Figures that were not published are empty, with the publisher's symbol in `status`;",
-            "`period_end` (a date) is the column to join on across themes, not `period`.",
+            "`period_end` (a date) is the column to join on across themes, not `period`. In the",
+            "Parquet files dates are timestamps at midnight (so pandas reads them as `datetime64`);",
+            "the CSV files and the DuckDB database hold plain dates.",
             "",
+            *codes_section(package),
             "## Loading it",
             "",
             "Python, polars:",
@@ -511,6 +649,43 @@ def readme(descriptor: dict[str, Any], package: Package, previous: str | None) -
     )
 
 
+def codes_section(package: Package) -> list[str]:
+    """Where codes are as published: the councils whose code changed (their series split at the
+    change), read from ``areas``, and how to get one series per current council."""
+    areas = package.frames.get("areas")
+    if areas is None or not {"area_code", "name", "series_code", "end_date"} <= set(areas.columns):
+        return []
+    moved = areas.filter(
+        pl.col("series_code").is_not_null() & (pl.col("series_code") != pl.col("area_code"))
+    ).sort("end_date", "name")
+    lines = [
+        f"* {row['name']}: `{row['area_code']}` until {row['end_date']}, then "
+        f"`{row['series_code']}`"
+        for row in moved.iter_rows(named=True)
+    ]
+    return [
+        "## Codes as published",
+        "",
+        "Every file keeps each figure under the area code its publisher used, so a council whose",
+        "code changed has two series, split at the change:",
+        "",
+        *(lines or ["* none in this release"]),
+        "",
+        "For one series per current council, join on `areas.series_code` (the code the series",
+        "continues under; empty for a council that was abolished or merged, whose figures stay",
+        "its own), or with the cscbench package installed:",
+        "",
+        "```python",
+        "import cscbench",
+        'observations = cscbench.load("observations", package="datapackage.json", current=True)',
+        "```",
+        "",
+        "which moves rows published under a superseded code onto the current one and keeps the",
+        "code as published in `published_area_code`.",
+        "",
+    ]
+
+
 def archive_members(
     descriptor_path: Path, descriptor: dict[str, Any], work: Path
 ) -> list[tuple[str, Path]]:
@@ -546,6 +721,60 @@ def build_archive(
         write_zip(target, [(f"{top}/{name}", path) for name, path in members])
 
 
+def stage_prefix(out: Path) -> str:
+    """Staging folders of releases into ``out`` sit beside it: ``.<out>.release-XXXX``."""
+    return f".{Path(os.path.abspath(out)).name}.release-"
+
+
+def _ours(folder: Path) -> bool:
+    return (folder / STAGE_MARKER).is_file()
+
+
+@contextlib.contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A new folder beside ``out`` to build the archive in, removed whatever happens; stale
+    ones of killed releases (their run lock free) are removed first. ``out`` itself is not
+    touched: the caller moves the finished archive in as its very last step."""
+    parent = Path(os.path.abspath(out)).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    atomic.clean_dead(parent, stage_prefix(out), _ours)
+    lock = atomic.RunLock(parent, stage_prefix(out))
+    try:
+        os.mkdir(lock.folder, 0o755)
+        (lock.folder / STAGE_MARKER).write_text("staged by cscbench release\n", encoding="utf-8")
+        with atomic.interruptible():
+            yield lock.folder
+    finally:
+        atomic.remove(lock.folder)
+        lock.release()
+
+
+def check_out(out: Path) -> None:
+    """``--out`` must be a folder that can be written, or be creatable: checked before anything
+    is built or recorded."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is not a folder; give the folder the archive goes in")
+    existing = next(p for p in [out, *out.absolute().parents] if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write the release to {out}: {existing} is not a writable folder")
+
+
+def move_into(archive: Path, out: Path) -> Path:
+    """The finished archive into ``out`` in one rename (a copy then a rename across disks)."""
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / archive.name
+    try:
+        os.replace(archive, target)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        part = out / f".{archive.name}.part"
+        shutil.copyfile(archive, part)
+        os.replace(part, target)
+    atomic.sync_dir(out)
+    return target
+
+
 # ---------------------------------------------------------------------------- the record
 
 
@@ -556,6 +785,7 @@ def record_release(
     package: Package,
     diff: Diff,
     previous: str | None,
+    commit: str,
 ) -> Path:
     """``releases/X.Y.Z/``: descriptor with hashes, schemas, indicator ids, changes, commit."""
     version = str(descriptor["version"])
@@ -565,7 +795,7 @@ def record_release(
         "version": version,
         "created": descriptor["created"],
         "previous": previous,
-        "commit": package_commit(descriptor_path.parent, package.descriptor),
+        "commit": commit,
         "archive": ARCHIVE.format(version=version),
     }
     files: dict[str, str | Path] = {
@@ -578,6 +808,15 @@ def record_release(
         {r["schema"]: descriptor_path.parent / r["schema"] for r in descriptor["resources"]}
     )
     return write_record(releases, version, files)
+
+
+def recorded_changes(releases: Path, version: str) -> Diff:
+    """The changes recorded with a release (its archive's CHANGES.md is made from them)."""
+    path = releases / version / CHANGES
+    try:
+        return Diff.from_dict(_json(path))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInputError(f"{path}: not a changes file cscbench can read ({exc})") from None
 
 
 # ---------------------------------------------------------------------------- the command
@@ -594,10 +833,13 @@ def release(
 ) -> ReleaseResult:
     """Validate, check the version against the previous release, write the archive, record it.
 
-    Raises :class:`UsageError` (no release date, a previous package that cannot be had),
-    :class:`InvalidPackageError` (the package is invalid) or :class:`semver.VersionError` (the
-    version understates the changes, or was released before with other data). Nothing is
-    written before every check has passed.
+    Raises :class:`UsageError` (no release date, an uncommitted package, a previous package that
+    cannot be had, ``out`` being written by another command), :class:`InvalidPackageError` (the
+    package is invalid) or :class:`semver.VersionError` (the version understates the changes,
+    or was released before with other content). Nothing is written before every check has
+    passed, and nothing reaches ``out`` unless the whole release succeeded. A version released
+    before with the same content is not recorded again: its archive is rebuilt when ``out``
+    lacks it (the result says ``already``).
     """
     from cscbench.validate import validate_package
 
@@ -610,14 +852,51 @@ def release(
     package = read_package(descriptor_path)
     version = semver.text(semver.parse(str(package.version)))
     created = release_date(date, root / "CHANGELOG.md", version)
+    commit = package_commit(descriptor_path.parent, package.descriptor)
     settings = read_settings(root / "pyproject.toml")
     descriptor = release_descriptor(package, descriptor_path.parent, created, settings)
-    check_not_rereleased(releases, descriptor, descriptor_path.parent)
+    record = recorded_release(releases, descriptor, descriptor_path.parent)
     released = replace(package, descriptor=descriptor)
-    repositories = [descriptor_path.parent, root]
-    before, diff = changes_since_previous(released, version, releases, repositories, previous)
+    if record is None:
+        repositories = [descriptor_path.parent, root]
+        before, diff = changes_since_previous(released, version, releases, repositories, previous)
+    else:
+        before, diff = record.get("previous"), recorded_changes(releases, version)
     target = Path(out) / ARCHIVE.format(version=version)
-    build_archive(descriptor_path, package, descriptor, diff, before, target)
-    recorded = record_release(releases, descriptor_path, descriptor, package, diff, before)
+    check_out(Path(out))
+    try:
+        with atomic.writing([Path(out), releases], "release"):
+            if record is None or not target.exists():
+                with staged(Path(out)) as stage:
+                    built = stage / target.name
+                    build_archive(descriptor_path, package, descriptor, diff, before, built)
+                    atomic.checkpoint("release-built")
+                    if record is None:
+                        recorded = record_release(
+                            releases, descriptor_path, descriptor, package, diff, before, commit
+                        )
+                    try:
+                        move_into(built, Path(out))
+                    except BaseException:
+                        if record is None:  # all or nothing: the new record goes too
+                            atomic.remove(recorded)
+                        raise
+    except atomic.FolderBusy as exc:
+        raise UsageError(f"cannot release {version}: {exc.strerror}") from None
+    except OSError as exc:  # --out a file, a read-only or full disk: nothing was put in place
+        where = exc.filename or out
+        raise UsageError(
+            f"cannot write the release to {out} ({exc.strerror or exc}: {where}); nothing was "
+            "released"
+        ) from None
     seconds = time.perf_counter() - started
-    return ReleaseResult(target, version, created, before, diff.level, recorded, seconds)
+    return ReleaseResult(
+        target,
+        version,
+        created,
+        before,
+        diff.level,
+        releases / version,
+        seconds,
+        record is not None,
+    )

@@ -17,5 +17,5 @@ STATUS_MEANINGS: dict[str, str] = {
     "[n]": "revenue outturn: no appropriate estimation for this item",
     "[note 4]": "revenue outturn: see the publisher's note 4 (quoted in the note column)",
     "computed": "computed by cscbench from published figures (see the indicator's formula)",
-    "incomplete": "not computed: a council's figure needed for the total is missing",
+    "incomplete": "not computed: a figure it needs is missing (a region total: a council's figure; a change or rate: an incomplete input)",
 }

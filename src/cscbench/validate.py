@@ -10,6 +10,7 @@ used to cross-check) and maps its errors onto the same check ids.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -669,6 +670,57 @@ def check_resources(
     return frames
 
 
+# ---------------------------------------------------------------------------- bytes and hash
+
+
+def file_facts(path: Path, algorithm: str) -> tuple[int, str]:
+    """The file's size and digest, read once in chunks (the boundary has bounded its size)."""
+    digest = hashlib.new(algorithm)
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def integrity_problems(entries: list[Entry]) -> list[Problem]:
+    """``file.bytes`` and ``file.hash`` where the descriptor declares them and the file differs:
+    a release's files as released, or a problem naming the file, what was declared and found."""
+    problems = []
+    for entry in entries:
+        declared = entry.declared
+        if declared is None or not entry.path.is_file():
+            continue  # a missing file is reported as file.missing
+        size, digest = file_facts(entry.path, declared.algorithm or "sha256")
+        place = declared.file
+        if declared.bytes is not None and size != declared.bytes:
+            problems.append(
+                Problem(
+                    "file.bytes",
+                    entry.name,
+                    None,
+                    None,
+                    f"{size:,} bytes",
+                    f"{declared.bytes:,} bytes, as datapackage.json declares",
+                    place=place,
+                )
+            )
+        if declared.digest is not None and digest != declared.digest:
+            problems.append(
+                Problem(
+                    "file.hash",
+                    entry.name,
+                    None,
+                    None,
+                    f"{declared.algorithm}:{digest}",
+                    f"{declared.hash}, as datapackage.json declares",
+                    place=place,
+                )
+            )
+    return problems
+
+
 def validate_package(
     descriptor: Path,
     engine: str = ENGINE,
@@ -696,6 +748,7 @@ def validate_package(
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
             tally.extend(issue_problem(i) for i in missing_resources(checked))
+            tally.extend(integrity_problems(checked.entries))
             frames = check_resources(checked.entries, tally, chosen.file_bytes)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.frictionless_engine import frictionless_problems

@@ -77,9 +77,13 @@ def build_base(src: Path, dst: Path) -> Path:
         target = dst / path.relative_to(src)
         if name in TRIMMED:
             keep = pl.col("area_code").is_in(KEEP_AREAS)
+            frame = read_text(path)
             if name == "observations":
                 keep |= pl.struct(FLAGGED_KEY).is_in(flagged)
-            write_text(read_text(path).filter(keep), target)
+                # indicator by indicator, as the cases' rows and lines were chosen (the package
+                # itself is ordered council by council, for DuckDB's type guessing)
+                frame = frame.sort("indicator_id", "area_code", "period")
+            write_text(frame.filter(keep), target)
         else:
             shutil.copy2(path, target)
     return dst

@@ -125,8 +125,10 @@ def build(raw_dir: Path, registry: Registry | None = None) -> dict[str, pl.DataF
     frames: dict[str, pl.DataFrame] = {
         "areas": areas,
         "indicators": indicators,
+        # Council by council, so a reader that guesses types from the first rows (DuckDB's
+        # read_csv_auto) meets a financial year ("2023-24") among the years ("2024").
         "observations": caveats.annotate(observations, flagged).sort(
-            "indicator_id", "area_code", "period"
+            "area_code", "indicator_id", "period"
         ),
         "caveats": flagged,
         "statistical_neighbours": neighbours.build(raw_dir, areas),

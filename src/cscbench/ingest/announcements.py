@@ -337,8 +337,46 @@ def mentions(raw_dir: Path) -> pl.DataFrame:
     return conform(pl.DataFrame(rows, schema=["area_code", "name", "source_id"]), MENTION_COLUMNS)
 
 
+# The months "early", "mid" and "late" in a rough date name ("c. mid-2022": May to August).
+PART_MONTHS: dict[str, tuple[int, int]] = {
+    "early": (1, 4),
+    "mid": (5, 8),
+    "late": (9, 12),
+    "mid/late": (5, 12),
+}
+
+
+def _part_month(part: pl.Expr, which: int, otherwise: int) -> pl.Expr:
+    """The first (``which`` 0) or last (1) month of an "early/mid/late" part, else ``otherwise``."""
+    months = {k: v[which] for k, v in PART_MONTHS.items()}
+    return part.replace_strict(months, default=otherwise, return_dtype=pl.Int32)
+
+
+def _rough_window(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """First and last day a rough year names: "c. 2022" the year, "c. mid-2022" May to August,
+    "c. late 2009 - early 2010" September 2009 to April 2010, "c. 2020-21" both years."""
+    parts = "|".join(sorted(PART_MONTHS, key=len, reverse=True))
+    head = text.str.extract_groups(
+        rf"^c\. (?:(?<part>{parts})[- ])?(?<year>\d{{4}})(?:-(?<yy>\d{{2}})\b)?"
+        rf"(?: - (?<part2>{parts}) (?<year2>\d{{4}}))?"
+    )
+    year = head.struct["year"].cast(pl.Int32)
+    part2 = head.struct["part2"]
+    end_year = pl.coalesce(
+        head.struct["year2"].cast(pl.Int32),
+        (year // 100 * 100 + head.struct["yy"].cast(pl.Int32)),
+        year,
+    )
+    start = pl.date(year, _part_month(head.struct["part"], 0, 1), 1)
+    end_part = pl.when(part2.is_not_null()).then(part2).otherwise(head.struct["part"])
+    end = pl.date(end_year, _part_month(end_part, 1, 12), 1).dt.month_end()
+    return start, end
+
+
 def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
-    """``date`` (start of what is known) and ``date_precision`` from the date as stated."""
+    """``date`` and ``date_end`` (first and last day of what is known) and ``date_precision``
+    from the date as stated: a claim dated "c. mid-2022" runs from 1 May to 31 August 2022, so it
+    is never set beside a figure for a year that ended before it (issue 18)."""
     text = pl.col("date_as_stated")
     day = text.str.extract(r"^(\d{4}-\d{2}-\d{2})(?:\s|$)")
     month = text.str.extract(r"^(\d{4}-\d{2})(?:\s|$)")
@@ -347,15 +385,26 @@ def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
     approx_month = text.str.extract(rf"^c\. ((?:{_MONTHS}) \d{{4}})\b")
     approx_year = text.str.extract(r"^c\. (?:(?:early|mid|late|mid/late)[- ])?(\d{4})\b")
     year = text.str.extract(r"^(\d{4})(?:\s|$)")
+    rough_start, rough_end = _rough_window(text)
+    month_date = (month + "-01").str.to_date("%Y-%m-%d", strict=False)
+    approx_month_date = ("1 " + approx_month).str.to_date("%d %B %Y", strict=False)
     parsed = df.with_columns(
         pl.coalesce(
             day.str.to_date("%Y-%m-%d", strict=False),
-            (month + "-01").str.to_date("%Y-%m-%d", strict=False),
+            month_date,
             pl.date(fy_start.cast(pl.Int32), 4, 1),
-            ("1 " + approx_month).str.to_date("%d %B %Y", strict=False),
-            pl.date(approx_year.cast(pl.Int32), 1, 1),
+            approx_month_date,
+            pl.when(approx_year.is_not_null()).then(rough_start),
             pl.date(year.cast(pl.Int32), 1, 1),
         ).alias("date"),
+        pl.coalesce(
+            day.str.to_date("%Y-%m-%d", strict=False),
+            month_date.dt.month_end(),
+            pl.date(fy_start.cast(pl.Int32) + 1, 3, 31),
+            approx_month_date.dt.month_end(),
+            pl.when(approx_year.is_not_null()).then(rough_end),
+            pl.date(year.cast(pl.Int32), 12, 31),
+        ).alias("date_end"),
         pl.when(day.is_not_null())
         .then(pl.lit("day"))
         .when(month.is_not_null())
@@ -378,9 +427,15 @@ def _parse_dates(df: pl.DataFrame) -> pl.DataFrame:
     )
     parsed = parsed.join(readings, on="date_as_stated", how="left").with_columns(
         pl.coalesce("_d", "date").alias("date"),
+        pl.coalesce("_d", "date_end").alias("date_end"),
         pl.coalesce("_p", "date_precision").alias("date_precision"),
     )
-    unread = parsed.filter(pl.col("date").is_null() | pl.col("date_precision").is_null())
+    unread = parsed.filter(
+        pl.col("date").is_null()
+        | pl.col("date_precision").is_null()
+        | pl.col("date_end").is_null()
+        | (pl.col("date_end") < pl.col("date"))
+    )
     if unread.height:
         raise RawInputError(
             f"{file_name()}: dates that could not be read: {unread['date_as_stated'].to_list()}; "

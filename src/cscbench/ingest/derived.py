@@ -3,7 +3,8 @@
 What to compute is declared in the indicator registry (``compute`` = per_population, change or
 percent_change, with ``inputs`` and ``scale``), so a new rate per 10,000 children is a registry entry.
 Every computed row says so: ``source_id`` is ``cscbench_computed`` and ``note`` names the inputs.
-Where an input is suppressed or missing the computed value stays empty and carries the input's symbol.
+Where an input is suppressed or missing the computed value stays empty and carries the input's symbol
+(:func:`gap_status`): a gap is never ``computed``, so no page can print a status word as a figure.
 """
 
 from __future__ import annotations
@@ -17,8 +18,24 @@ SOURCE_ID = "cscbench_computed"
 POPULATION = "population_0_17"
 SUMMABLE_UNITS = ("gbp_thousand", "number", "fte")
 INCOMPLETE = "incomplete"
+COMPUTED = "computed"
 EXACT_SCALE = 1e9
 COUNCIL_LEVELS = ("local_authority", "joint_return")
+
+
+def gap_status(value: pl.Expr, *inputs: pl.Expr) -> pl.Expr:
+    """The status of a computed figure: ``computed`` only with a value; without one, the first
+    input's own reason (a publisher's symbol, ``incomplete``), else ``incomplete``.
+
+    An input's ``computed`` says nothing about a gap (a complete region total beside an incomplete
+    one the year before), so it is never carried to an empty figure.
+    """
+    reasons = [pl.when(i != COMPUTED).then(i) for i in inputs]
+    return (
+        pl.when(value.is_not_null())
+        .then(pl.lit(COMPUTED))
+        .otherwise(pl.coalesce(*reasons, pl.lit(INCOMPLETE)))
+    )
 
 
 def _series_key(areas: pl.DataFrame) -> pl.DataFrame:
@@ -67,7 +84,9 @@ def ratio(
         "period",
         "period_end",
         (pl.col("value") / pl.col("pop") * scale).alias("value"),
-        pl.coalesce("status", "pop_status", pl.lit("computed")).alias("status"),
+        gap_status(pl.col("value") / pl.col("pop"), pl.col("status"), pl.col("pop_status")).alias(
+            "status"
+        ),
         pl.lit(SOURCE_ID).alias("source_id"),
         pl.format(
             "{} / {} (mid-{}) x {}",
@@ -121,7 +140,7 @@ def change(
         "period",
         "period_end",
         (difference / pl.col("prev").abs() * 100.0 if percent else difference).alias("value"),
-        pl.coalesce("status", "prev_status", pl.lit("computed")).alias("status"),
+        gap_status(difference, pl.col("status"), pl.col("prev_status")).alias("status"),
         pl.lit(SOURCE_ID).alias("source_id"),
         pl.concat_str(
             (pl.lit("(") + words + pl.format(") / {} {} x 100", pl.lit(of), "prev_period"))
@@ -197,7 +216,7 @@ def region_totals(
         "period",
         "period_end",
         pl.when(complete).then(pl.col("total")).alias("value"),
-        pl.when(complete).then(pl.lit("computed")).otherwise(pl.lit(INCOMPLETE)).alias("status"),
+        pl.when(complete).then(pl.lit(COMPUTED)).otherwise(pl.lit(INCOMPLETE)).alias("status"),
         pl.lit(SOURCE_ID).alias("source_id"),
         pl.format(
             "sum of {} councils' published figures ({} of {} missing)",

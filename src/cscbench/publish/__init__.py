@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
+from cscbench.groupsfile import Groups, check_groups, groups_files
 from cscbench.paths import default_groups
 from cscbench.publish import (
     charts,
@@ -45,6 +46,8 @@ __all__ = [
     "DEFAULT_GROUPS",
     "PublishResult",
     "build_pages",
+    "check_groups",
+    "groups_files",
     "publish_site",
     "workbook_readme",
     "write_site_files",
@@ -176,12 +179,20 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
 
 
 def publish_site(
-    descriptor: Path, out: Path, png: str = "auto", groups_path: Path | None = None
+    descriptor: Path,
+    out: Path,
+    png: str = "auto",
+    groups_path: Path | Sequence[Path] | Groups | None = None,
 ) -> PublishResult:
     """Validate, build and publish.
 
+    ``groups_path``: the groups files to read, in order (default: the shipped
+    ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does), checked
+    before the package is validated; or groups already checked (:func:`check_groups`, as the CLI
+    does before importing this module).
+
     Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
-    not a site, PNG export asked for without a Chromium) or
+    not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
     :class:`~cscbench.errors.InvalidInputError` (the package is invalid, a bad groups file); in
     every failure the previous site is left exactly as it was.
     """
@@ -193,6 +204,12 @@ def publish_site(
     descriptor, out = Path(descriptor), Path(out).resolve()
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
+    chosen = groups_files() if groups_path is None else groups_path
+    if isinstance(chosen, Groups):
+        groups, paths = chosen, []
+    else:
+        paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
+        groups = check_groups(descriptor, paths)
     report = validate_package(descriptor)
     if not report.valid:
         raise InvalidPackageError(
@@ -201,7 +218,7 @@ def publish_site(
         )
     binary, notes = _chromium(png)
     site.check_target(out)
-    ctx = build_context(descriptor, groups_path or DEFAULT_GROUPS)
+    ctx = build_context(descriptor, groups if groups is not None else paths)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
     # the charts render in worker processes while this one builds and writes the pages

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
 from cscbench import comparison as compare
+from cscbench.groupsfile import Groups, read_groups
 from cscbench.loader import load, resources
 from cscbench.publish import formatting as fmt
 
@@ -32,7 +34,7 @@ class Context:
     latest: pl.DataFrame  # the grid at each indicator's latest period
     series: pl.DataFrame  # observations keyed by series code (regions and England included)
     periods: pl.DataFrame  # (indicator_id, period, period_end) of the ranked units
-    groups_path: Path
+    groups: Groups  # the comparison groups and pairs (config/groups.toml and --groups files)
 
     @property
     def version(self) -> str:
@@ -159,8 +161,9 @@ def indicator_meta(indicators: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(pl.col(pl.Enum).cast(pl.String))
 
 
-def build_context(descriptor: Path, groups_path: Path) -> Context:
-    """Load every resource the package has and compute the comparison grid once."""
+def build_context(descriptor: Path, groups: Path | Sequence[Path] | Groups) -> Context:
+    """Load every resource the package has and compute the comparison grid once; ``groups``:
+    the groups files to read (or groups already read and resolved)."""
     descriptor = descriptor.resolve()
     package = json.loads(descriptor.read_text(encoding="utf-8"))
     frames = {name: load(name, descriptor) for name in resources(descriptor)}
@@ -182,5 +185,5 @@ def build_context(descriptor: Path, groups_path: Path) -> Context:
         latest=compare.latest(grid),
         series=built.series,
         periods=built.periods,
-        groups_path=groups_path,
+        groups=groups if isinstance(groups, Groups) else read_groups(groups, frames["areas"]),
     )

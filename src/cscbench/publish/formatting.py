@@ -191,12 +191,17 @@ def unit_number(column: str) -> pl.Expr:
 
 
 def figure_text(value: str, status: str, unit: str, decimals: str) -> pl.Expr:
-    """The cell a reader sees: the figure, else the publisher's symbol, else "no figure"."""
+    """The cell a reader sees: the figure, else the publisher's symbol (footnoted), else the
+    reason cscbench left it empty in words ("not computed: ..."), else "no figure". A status of
+    cscbench's own is never printed as a word where a number goes (issue 21)."""
     number = with_unit(number_text(pl.col(value), pl.col(decimals)), pl.col(unit))
+    own = {s: m for s, m in status_meanings().items() if s in CSCBENCH_STATUSES and s != "computed"}
     return (
         pl.when(pl.col(value).is_not_null())
         .then(number)
-        .when(pl.col(status).is_not_null())
+        .when(pl.col(status).is_in(list(own)))
+        .then(pl.col(status).replace_strict(own, default=None, return_dtype=pl.String))
+        .when(pl.col(status).is_not_null() & (pl.col(status) != "computed"))
         .then(pl.col(status))
         .otherwise(pl.lit(NO_FIGURE))
     )

@@ -20,9 +20,7 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish.change import change_cell, change_cell_text
 from cscbench.publish.context import TREND_SINCE, Context
 
-HEADLINE_COUNCILS = ("E08000035", "E08000036")  # Leeds, Wakefield
-# Their names when a package lacks them (then the headline pages say so instead of a table).
-HEADLINE_NAMES = {"E08000035": "Leeds", "E08000036": "Wakefield"}
+NO_PAIR = "Headline comparison"  # the title when no groups file names a [[pair]]
 NO_HEADLINE = "This package version names no headline indicators (indicators.headline_order)."
 OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
@@ -75,24 +73,31 @@ CSV_COLUMNS = [
 ]
 
 
-def headline_gap(ctx: Context) -> str | None:
-    """Why the headline pair cannot be compared in this package (None when it can).
+def headline_codes(ctx: Context) -> tuple[str, ...]:
+    """The headline pair's codes: the first ``[[pair]]`` of the groups files (Leeds and Wakefield
+    in ``config/groups.toml``); none when no file names a pair."""
+    pair = ctx.groups.headline
+    return pair.codes if pair is not None else ()
 
-    A valid package need not hold Leeds or Wakefield (a partnership may publish its own region):
-    the headline pages then say which council is missing, and every other page is published.
+
+def headline_gap(ctx: Context) -> str | None:
+    """Why there is no headline comparison (None when there is one).
+
+    A partnership may publish with its own groups file only (``--groups-replace``) and name no
+    pair: the headline pages then say so, and every other page is published.
     """
-    absent = [HEADLINE_NAMES[c] for c in HEADLINE_COUNCILS if c not in ctx.names]
-    if not absent:
+    if headline_codes(ctx):
         return None
     return (
-        f"Not published: this package has no {' or '.join(absent)} in its areas; the comparison "
-        "groups, regions and council profiles cover the councils it has."
+        "Not published: the groups files name no [[pair]] for the headline comparison; the "
+        "comparison groups, regions and council profiles cover the councils this package has."
     )
 
 
 def headline_title(ctx: Context, joint: str) -> str:
-    """The pair's names from the package, else the names it is known by."""
-    return joint.join(ctx.names.get(c, HEADLINE_NAMES[c]) for c in HEADLINE_COUNCILS)
+    """The pair's names from the package."""
+    codes = headline_codes(ctx)
+    return joint.join(ctx.names[c] for c in codes) if codes else NO_PAIR
 
 
 def planned_charts(ctx: Context) -> dict[str, fmt.Chart]:
@@ -101,7 +106,7 @@ def planned_charts(ctx: Context) -> dict[str, fmt.Chart]:
     if headline_gap(ctx) is not None:
         return {}
     stem = "headline/" + fmt.slug(headline_title(ctx, " vs "))
-    return charts.pair_charts(ctx, list(HEADLINE_COUNCILS), stem, headline_title(ctx, " and "))
+    return charts.pair_charts(ctx, list(headline_codes(ctx)), stem, headline_title(ctx, " and "))
 
 
 def history_stem(ctx: Context) -> str:
@@ -115,7 +120,7 @@ def build(ctx: Context) -> list[fmt.Page]:
     gap = headline_gap(ctx)
     if gap is not None:
         return [fmt.Page(stem, title, "headline", (), (gap,))]
-    codes = list(HEADLINE_COUNCILS)
+    codes = list(headline_codes(ctx))
     table = comparison_table(
         ctx,
         codes,

@@ -15,8 +15,8 @@ from cscbench import comparison as compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
-    HEADLINE_COUNCILS,
     area_targets,
+    headline_codes,
     headline_gap,
     headline_title,
     history_stem,
@@ -51,7 +51,7 @@ def build(ctx: Context) -> list[fmt.Page]:
         intro = (gap or f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}.",)
         return [fmt.Page(stem, f"Ofsted history: {title}", "history", (), intro)]
     table = history_table(
-        ctx, list(HEADLINE_COUNCILS), stem, f"Ofsted inspections of {title} since 2009", png=True
+        ctx, list(headline_codes(ctx)), stem, f"Ofsted inspections of {title} since 2009", png=True
     )
     return [fmt.Page(stem, f"Ofsted history: {title}", "history", (table,))]
 

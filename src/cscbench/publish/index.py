@@ -102,7 +102,7 @@ def pair_line(ctx: Context, indicator: str, profiles: dict[str, str]) -> str | N
     """ "Caseload (cases per FTE), 30 Sep 2025: Leeds 14.8 (rank 55 of 149, band B; -0.3 since
     2024, better), Wakefield 19.5 (...); England 15.2." for the headline pair, from the latest
     figures, as markup with each name linked to its profile."""
-    codes = list(headline.HEADLINE_COUNCILS)
+    codes = list(headline.headline_codes(ctx))
     rows = ctx.latest.filter(pl.col("indicator_id") == indicator, pl.col("unit_code").is_in(codes))
     if rows.height != len(codes):
         return None
@@ -142,7 +142,7 @@ def pair_line(ctx: Context, indicator: str, profiles: dict[str, str]) -> str | N
 def ofsted_line(ctx: Context, profiles: dict[str, str]) -> str | None:
     if not ctx.has("inspections"):
         return None
-    rows = headline.ofsted_rows(ctx, list(headline.HEADLINE_COUNCILS))
+    rows = headline.ofsted_rows(ctx, list(headline.headline_codes(ctx)))
     parts = [
         f"{name_html(c, a, profiles)} {html.escape(f)}"
         for c, a, f in rows.select("unit_code", "area", "figure").iter_rows()

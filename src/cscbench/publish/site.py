@@ -52,6 +52,9 @@ class SiteError(UsageError):
     """The output directory cannot be used (e.g. it exists and is not a cscbench site)."""
 
 
+ARCHIVES = "cscbench-data-*.zip"  # release archives a maintainer may keep beside the site
+
+
 class OutputError(SiteError, OSError):
     """The site could not be written (a read-only or full disk, no permission); the previous
     site is untouched. Also an OSError, carrying the system's errno."""
@@ -131,6 +134,20 @@ def staging(out: Path) -> Iterator[Path]:
     """
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
+        writer = atomic.WriterLock(out, "publish")  # a release writing into out: not at once
+    except atomic.FolderBusy as exc:
+        raise OutputError(exc.errno, f"cannot publish to {out}: {exc.strerror}") from None
+    except OSError as exc:
+        raise output_error(out, exc) from exc
+    try:
+        yield from _staged(out)
+    finally:
+        writer.release()
+
+
+def _staged(out: Path) -> Iterator[Path]:
+    """:func:`staging`'s work, under the folder's writer lock."""
+    try:
         recover(out)
         kill_stray_chromium()  # a killed run's browser helpers, whether or not PNGs are wanted
         lock = atomic.RunLock(out.parent, building_prefix(out))
@@ -144,6 +161,7 @@ def staging(out: Path) -> Iterator[Path]:
             atomic.checkpoint("building")
             yield tmp
             atomic.checkpoint("written")
+            keep_archives(out, tmp)
             atomic.switch([(tmp, out)], aside, journal_path(out), tmp)
             atomic.checkpoint("switched")
     except OSError as exc:
@@ -154,6 +172,21 @@ def staging(out: Path) -> Iterator[Path]:
         raise
     finally:
         lock.release()
+
+
+def keep_archives(out: Path, tmp: Path) -> None:
+    """Carry the release archives ``cscbench release`` put in ``out`` into the new site (a hard
+    link, else a copy), so publishing into the same folder never deletes a release."""
+    if not out.is_dir() or out.is_symlink():
+        return
+    for archive in sorted(out.glob(ARCHIVES)):
+        kept = tmp / archive.name
+        if archive.is_symlink() or not archive.is_file() or kept.exists():
+            continue
+        try:
+            os.link(archive, kept)
+        except OSError:
+            shutil.copy2(archive, kept)
 
 
 def discard(out: Path, tmp: Path) -> None:

@@ -4,6 +4,10 @@ The page is rendered from ``releases/X.Y.Z/changes.json`` (written by ``cscbench
 recomputed, so it needs no earlier data: it works on a fresh clone and from an installed wheel,
 which carries the changes files. Every row of every table is in the CSV beside the page; long
 tables show their first :data:`SHOWN` rows on the page.
+
+The page speaks in readers' words (issue 18): indicators by their labels, areas by their names,
+publishers' symbols by their meaning, resources by what they hold; the CSV beside each table
+keeps the package's ids, so a script can join it back to the data.
 """
 
 from __future__ import annotations
@@ -21,6 +25,20 @@ from cscbench.publish.headline import area_targets
 from cscbench.record import latest_changes
 
 SECTION = "changes"
+# What each resource holds, in a reader's words (the page; the CSV keeps the resource name).
+RESOURCE_WORDS = {
+    "areas": "councils and regions (areas)",
+    "indicators": "indicator definitions (indicators)",
+    "observations": "figures (observations)",
+    "caveats": "flagged figures (caveats)",
+    "statistical_neighbours": "statistical neighbours",
+    "inspections": "Ofsted inspections and visits (inspections)",
+    "announcements": "council announcements and press claims (announcements)",
+    "sources": "sources",
+    "package": "the package",
+}
+ID_COLUMNS = ("indicator_id", "area_code", "successor_code", "resource")
+STATUS_COLUMNS = ("old_status", "new_status")
 SHOWN = 200
 LEVEL_WORDS = {
     "major": "a MAJOR release: it removes, renames or retypes something consumers rely on",
@@ -107,10 +125,10 @@ def build(ctx: Context) -> list[fmt.Page]:
         return []
     version, diff = found
     stem = f"{SECTION}/what-changed-in-{fmt.slug(version)}"
-    tables = [summary_table(diff, stem, version)]
-    targets = area_targets(ctx) if diff.tables["areas"].height else {}  # names only there
+    tables = [summary_table(diff, stem, version, ctx)]
+    targets = area_targets(ctx)
     tables += [
-        detail_table(diff.tables[name], f"{stem}-{fmt.slug(name)}", title, labels, targets)
+        detail_table(diff.tables[name], f"{stem}-{fmt.slug(name)}", title, labels, targets, ctx)
         for name, title, labels in DETAILS
         if diff.tables[name].height
     ]
@@ -150,31 +168,78 @@ def summary_frame(diff: Diff) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def summary_table(diff: Diff, stem: str, version: str) -> fmt.Table:
+def words_for_ids(ctx: Context) -> dict[str, str]:
+    """Package id -> reader's words: indicator ids -> labels, area codes -> names."""
+    return {**ctx.labels, **ctx.names}
+
+
+def in_words(text: pl.Expr, ctx: Context, about_areas: pl.Expr) -> pl.Expr:
+    """A change's text with every indicator id and area code, as a whole word, in words; where
+    the change is about the areas themselves (``about_areas``: new or closed codes), codes stay
+    codes, since two codes of one council share its name."""
+    return (
+        pl.when(about_areas)
+        .then(fmt.readable_formula(text, ctx.labels))
+        .otherwise(fmt.readable_formula(text, words_for_ids(ctx)))
+    )
+
+
+def readable(data: pl.DataFrame, ctx: Context) -> pl.DataFrame:
+    """A changes table as the page shows it: ids as labels and names, symbols as meanings (the
+    areas table keeps its codes: they are what changed)."""
+    names = {"indicator_id": ctx.labels, "resource": RESOURCE_WORDS}
+    if "successor_code" not in data.columns:
+        names["area_code"] = ctx.names
+    about_areas = pl.col("resource") == "areas" if "resource" in data.columns else pl.lit(False)
+    meanings = fmt.status_meanings()
+    texts = [in_words(pl.col(c), ctx, about_areas).alias(c) for c in ("key", "change")]
+    ids = [
+        pl.col(c).replace_strict(words, default=pl.col(c), return_dtype=pl.String)
+        for c, words in names.items()
+    ]
+    symbols = [
+        pl.when(pl.col(c).is_in(list(meanings)))
+        .then(pl.col(c) + ": " + pl.col(c).replace_strict(meanings, default=None))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in STATUS_COLUMNS
+    ]
+    text = {c for c, kind in data.schema.items() if kind == pl.String}
+    chosen = [e for e in (*texts, *ids, *symbols) if e.meta.output_name() in text]
+    return data.with_columns(chosen)
+
+
+def summary_table(diff: Diff, stem: str, version: str, ctx: Context) -> fmt.Table:
     data = summary_frame(diff)
     title = f"What changed in {version}"
     subtitle = f"{len(diff.changes)} change(s), most severe first"
-    gt = fmt.base_gt(data, fmt.slug(stem), title, subtitle).cols_label(
+    gt = fmt.base_gt(readable(data, ctx), fmt.slug(stem), title, subtitle).cols_label(
         level="Kind", resource="Resource", change="Change"
     )
     return fmt.Table(stem, title, subtitle, gt, data)
 
 
 def detail_table(
-    data: pl.DataFrame, stem: str, title: str, labels: dict[str, str], targets: dict[str, str]
+    data: pl.DataFrame,
+    stem: str,
+    title: str,
+    labels: dict[str, str],
+    targets: dict[str, str],
+    ctx: Context,
 ) -> fmt.Table:
-    """One of the changes file's tables; the page shows the first rows, the CSV all of them. An
-    area's name links to its council's profile or region's page (``targets``), as in every table."""
+    """One of the changes file's tables; the page shows the first rows in readers' words, the
+    CSV all of them with their ids. An area's name links to its council's profile or region's
+    page (``targets``), as in every table."""
     if "periods" in data.columns:
         data = data.with_columns(pl.col("periods").list.join(", "))
-    shown = data.head(SHOWN)
+    shown = readable(data.head(SHOWN), ctx)
     subtitle = f"{data.height:,} row(s)"
     if data.height > SHOWN:
         subtitle += f"; the first {SHOWN} are shown, the CSV has them all"
     gt = fmt.base_gt(shown, fmt.slug(stem), title, subtitle).cols_label(
         **{c: labels.get(c, c) for c in shown.columns}
     )
-    for column in sorted(NAME_COLUMNS & set(shown.columns)):
+    for column in sorted((NAME_COLUMNS | {"area_code", "successor_code"}) & set(shown.columns)):
         gt = fmt.link_cells(gt, column, targets)
     gt = gt.sub_missing(missing_text=fmt.DASH)
     return fmt.Table(stem, title, subtitle, gt, data)
