@@ -23,6 +23,7 @@ PACKAGE_FILES = (
     "datapackage/*.csv",
     "schemas/*.json",
     "config/groups.toml",
+    "config/findings.toml",
     "registry/ofsted_counts.toml",  # latest_judgements(as_at=...): Ofsted's cut-offs
     "releases/*/changes.json",  # publish's "What changed in X.Y.Z" page
 )

@@ -29,6 +29,7 @@ PACKAGE_FILES = (
     "datapackage/*.csv",
     "schemas/*.json",
     "config/groups.toml",
+    "config/findings.toml",
     "releases/*/changes.json",
 )
 

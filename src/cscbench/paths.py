@@ -47,6 +47,12 @@ def default_groups() -> Path:
     return package_home() / "config" / "groups.toml"
 
 
+def default_findings() -> Path:
+    """The key findings' rules shipped with the package (``config/findings.toml``): which small
+    bases the index page's "biggest movers" leave out."""
+    return package_home() / "config" / "findings.toml"
+
+
 def default_releases() -> Path:
     """The release record (``releases/X.Y.Z/``): the checkout's, else the wheel's copy of the
     changes files publish renders."""

@@ -40,6 +40,9 @@ from cscbench.publish import navigation, site, themes
 from cscbench.publish.context import Context
 
 WIDTH, HEIGHT, COLUMNS = 190, 110, 3  # one panel, in pixels; panels per row
+# Each axis takes exactly this room (labels, ticks, padding), so every panel of a rendered chart
+# can be cut out of it with the same margins for the phone layout (:func:`phone_html`).
+Y_EXTENT, X_EXTENT = 46, 44
 PANEL_LINE = 26  # characters before a panel heading wraps
 SUBTITLE_LINE = 110
 TOTAL_UNITS = ("number", "fte", "gbp_thousand", "days")
@@ -198,6 +201,7 @@ def all_profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Cha
     owners = pl.DataFrame({"owner": councils, "unit_code": councils, "pos": [0] * len(councils)})
     rows = lines(ctx, owners, ids)
     words = describe(rows)
+    drawn = figure_lines(rows)
     out = {}
     for (code,), part in rows.partition_by("owner", as_dict=True, maintain_order=True).items():
         name = ctx.names[code]
@@ -208,7 +212,9 @@ def all_profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Cha
         )
         title = f"{name}: the headline indicators over time"
         subtitle = subtitle_for(part, lead)
-        out[code] = chart(f"{stems[code]}-trends", title, subtitle, words.get(code, ""), part)
+        out[code] = chart(
+            f"{stems[code]}-trends", title, subtitle, words.get(code, ""), part, drawn.get(code)
+        )
     return out
 
 
@@ -335,12 +341,16 @@ def template(columns: int) -> str:
             point=alt.OverlayMarkDef(filled=True, size=16),
         )
         .encode(
-            x=alt.X("period:O", title=None, axis=alt.Axis(labelAngle=-45)),
+            x=alt.X(
+                "period:O",
+                title=None,
+                axis=alt.Axis(labelAngle=-45, minExtent=X_EXTENT, maxExtent=X_EXTENT),
+            ),
             y=alt.Y(
                 "value:Q",
                 title=None,
                 scale=alt.Scale(zero=True),
-                axis=alt.Axis(format=",~r", tickCount=4),
+                axis=alt.Axis(format=",~r", tickCount=4, minExtent=Y_EXTENT, maxExtent=Y_EXTENT),
             ),
             color=alt.Color(
                 "series:N", scale=alt.Scale(domain=[SERIES], range=[COLOURS]), legend=legend
@@ -411,8 +421,16 @@ def specification(rows: pl.DataFrame, title: str, subtitle: str) -> dict:
     return spec
 
 
-def chart(stem: str, title: str, subtitle: str, words: str, rows: pl.DataFrame) -> fmt.Chart:
-    """A chart with its specification, description and data (its CSV)."""
+def chart(
+    stem: str,
+    title: str,
+    subtitle: str,
+    words: str,
+    rows: pl.DataFrame,
+    drawn: list[tuple[str, str, str]] | None = None,
+) -> fmt.Chart:
+    """A chart with its specification, description and data (its CSV); ``drawn``: its
+    :func:`figure_lines`, when worked out once for many charts."""
     data = rows.select(
         "panel",
         "indicator_id",
@@ -424,7 +442,51 @@ def chart(stem: str, title: str, subtitle: str, words: str, rows: pl.DataFrame) 
         pl.col("value").round(6),
     )
     description = f"{title}. {subtitle} {words}".strip()
-    return fmt.Chart(stem, title, description, specification(rows, title, subtitle), data)
+    spec = specification(rows, title, subtitle)
+    if drawn is None:
+        drawn = next(iter(figure_lines(rows).values()), [])
+    return fmt.Chart(stem, title, description, spec, data, figures=figures_html(drawn, title))
+
+
+def figure_lines(rows: pl.DataFrame) -> dict[str, list[tuple[str, str, str]]]:
+    """owner -> (panel, line, "2017: 16.7; 2018: 13.8; ...") for every line of its chart, in
+    one pass over the rows of all charts (a pass per chart would cost seconds)."""
+    value = fmt.with_unit(fmt.number_text(pl.col("value"), pl.col("decimals")), pl.col("unit"))
+    grouped = (
+        rows.with_columns(
+            pl.when(pl.col("value").is_not_null())
+            .then(value)
+            .otherwise(pl.lit(fmt.NO_FIGURE))
+            .alias("_text")
+        )
+        .group_by("owner", "_panel", "panel", "_kind", "pos", "series", maintain_order=True)
+        .agg((pl.col("period") + ": " + pl.col("_text")).str.join("; ").alias("_values"))
+        .sort("owner", "_panel", "_kind", "pos", "series")
+    )
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for owner, panel, series, values in grouped.select(
+        "owner", "panel", "series", "_values"
+    ).iter_rows():
+        out.setdefault(owner, []).append((panel, series, values))
+    return out
+
+
+def figures_html(drawn: list[tuple[str, str, str]], title: str) -> str:
+    """Every figure the chart draws, by panel and line, period by period: the exact value of
+    every point, in the page, for a reader who cannot hover over or read the lines."""
+    body = "".join(
+        f"<tr><td>{html.escape(panel)}</td><th scope='row'>{html.escape(series)}</th>"
+        f"<td>{html.escape(values)}</td></tr>"
+        for panel, series, values in drawn
+    )
+    name = html.escape(f"Every figure drawn: {title} (scrolls sideways)", quote=True)
+    return (
+        "<details><summary>Every figure drawn, period by period</summary>"
+        f'<div class="wide" tabindex="0" role="region" aria-label="{name}"><table class="index">'
+        "<thead><tr><th scope='col'>Panel</th><th scope='col'>Line</th>"
+        "<th scope='col'>Figures</th></tr></thead>"
+        f"<tbody>{body}</tbody></table></div></details>"
+    )
 
 
 def subtitle_for(rows: pl.DataFrame, lead: str) -> str:
@@ -466,7 +528,98 @@ def accessible_svg(svg: str, chart: fmt.Chart, key: str) -> str:
     )
     title = f'<title id="{cid}-title">{html.escape(chart.title)}</title>'
     desc = f'<desc id="{cid}-desc">{html.escape(chart.description)}</desc>'
-    return opening + title + desc + INNER_ARIA.sub("", svg[head_end:])
+    inner = INNER_ARIA.sub("", svg[head_end:])
+    end = inner.rindex("</svg>")
+    # one group holding the drawing, so the phone layout can show each panel of it (<use>)
+    drawing = f'<g id="{cid}-all">{inner[:end]}</g>{inner[end:]}'
+    return opening + title + desc + drawing
+
+
+# ---------------------------------------------------------------------------- phone layout
+
+GROUP_TAG = re.compile(r"<(/?)g\b([^>]*)>")
+TRANSLATE = re.compile(r'transform="translate\(([-\d.e]+),([-\d.e]+)\)"')
+
+
+def panel_boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """Each panel's box (x, y, width, height) in the chart's coordinates, in panel order: the
+    plot, its axes (whose room is fixed: :data:`Y_EXTENT`, :data:`X_EXTENT`) and its heading.
+
+    Read from the SVG vl-convert drew: the root group's offset, then each facet cell's offset
+    and its heading's; nothing is measured or guessed from text."""
+    start = svg.find("role-scope cell")
+    root = TRANSLATE.search(svg)
+    if start < 0 or root is None:
+        return []
+    ox, oy = float(root[1]), float(root[2])
+    depth = 0  # inside the cells' scope group: its children (depth 1) are the cells
+    boxes: list[tuple[float, float, float]] = []
+    for tag in GROUP_TAG.finditer(svg, start):
+        if tag[1] == "/":
+            depth -= 1
+            if depth < 0:
+                break
+            continue
+        if tag[2].rstrip().endswith("/"):
+            continue
+        depth += 1
+        move = TRANSLATE.search(tag[2])
+        if move is None:
+            continue
+        if depth == 1:
+            boxes.append((float(move[1]), float(move[2]), 0.0))
+        elif depth == 4 and boxes and "role-title" in svg[svg.rfind("<g", 0, tag.start()) :][:80]:
+            x, y, _ = boxes[-1]
+            boxes[-1] = (x, y, float(move[2]))  # the heading sits above the plot
+    out = []
+    for x, y, heading in boxes:
+        top = min(heading, 0.0) - 2
+        out.append(
+            (
+                ox + x - Y_EXTENT,
+                oy + y + top,
+                Y_EXTENT + WIDTH + 4,
+                -top + HEIGHT + X_EXTENT,
+            )
+        )
+    return out
+
+
+def legend_html(spec: dict) -> str:
+    """The chart's legend as a list (a line sample in the series' colour and dash, and its
+    name), for the phone layout, where the drawn legend would be too small to read."""
+    encoding = spec.get("spec", {}).get("encoding", {})
+    colour = encoding.get("color", {}).get("scale", {})
+    dash = encoding.get("strokeDash", {}).get("scale", {})
+    items = []
+    for name, stroke, pattern in zip(
+        colour.get("domain", []), colour.get("range", []), dash.get("range", []), strict=False
+    ):
+        dasharray = " ".join(str(n) for n in pattern)
+        items.append(
+            '<li><svg width="28" height="8" aria-hidden="true" focusable="false">'
+            f'<line x1="0" y1="4" x2="28" y2="4" stroke="{html.escape(stroke, quote=True)}" '
+            f'stroke-width="2" stroke-dasharray="{html.escape(dasharray, quote=True)}"/></svg> '
+            f"{html.escape(name)}</li>"
+        )
+    return f'<ul class="legend">{"".join(items)}</ul>'
+
+
+def phone_html(chart: fmt.Chart, svg: str) -> str | None:
+    """The chart's panels one under another for a narrow screen, each a window onto the same
+    drawing (``<use>``: nothing is rendered twice) at a size that keeps its axis text at least
+    11 CSS px on a 390 px phone. Hidden from screen readers: the chart itself (named and
+    described) is still in the page, only out of sight on a phone."""
+    boxes = panel_boxes(svg)
+    if not boxes:
+        return None
+    cid = chart_id(chart.stem)
+    panels = "".join(
+        f'<svg class="panel" viewBox="{x:g} {y:g} {w:g} {h:g}" focusable="false">'
+        f'<use href="#{cid}-all"/></svg>'
+        for x, y, w, h in boxes
+    )
+    return f'<div class="phone" aria-hidden="true">{legend_html(chart.spec)}{panels}</div>'
 
 
 def content_key(chart: fmt.Chart) -> str:
@@ -639,7 +792,12 @@ def with_svgs(pages: Sequence[fmt.Page], rendered: Rendered) -> list[fmt.Page]:
             replace(
                 section,
                 parts=tuple(
-                    replace(p, svg=rendered[p.stem][0], png=rendered[p.stem][1] is not None)
+                    replace(
+                        p,
+                        svg=rendered[p.stem][0],
+                        png=rendered[p.stem][1] is not None,
+                        phone=phone_html(p, rendered[p.stem][0]),
+                    )
                     if isinstance(p, fmt.Chart)
                     else p
                     for p in section.parts

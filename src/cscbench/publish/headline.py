@@ -17,15 +17,21 @@ from cscbench import comparison as compare
 from cscbench.domain import ENGLAND
 from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
+from cscbench.publish.change import change_cell, change_cell_text
 from cscbench.publish.context import TREND_SINCE, Context
 
 NO_PAIR = "Headline comparison"  # the title when no groups file names a [[pair]]
 NO_HEADLINE = "This package version names no headline indicators (indicators.headline_order)."
 OFSTED_ID = "ofsted_overall_effectiveness"
 OFSTED_LABEL = "Ofsted: latest inspection, overall effectiveness (month published)"
+CHANGE_NOTE = (
+    "Change: the council's figure minus its figure for the previous published period, marked "
+    "better or worse by the indicator's polarity (no marker for neutral indicators or flagged "
+    "figures)."
+)
 POST_2026_TEXT = fmt.GRADE_STATUS_LABELS[compare.POST_2026]
 KIND_ORDER = {"council": 0, "region": 1, "england": 2}
-ROUNDED = ("value", "sn_mean", "sn_median")  # CSV numbers at the indicator's decimals
+ROUNDED = ("value", "sn_mean", "sn_median", "change")  # CSV numbers at the indicator's decimals
 
 CSV_COLUMNS = [
     "block",
@@ -56,6 +62,9 @@ CSV_COLUMNS = [
     "sn_merged",
     "sn_excluded",
     "sn_flagged",
+    "previous_period",
+    "change",
+    "change_direction",
     "trend",
     "source_id",
     "note",
@@ -251,6 +260,10 @@ def display_columns(frame: pl.DataFrame) -> pl.DataFrame:
         block_label(frame).alias("block"),
         fmt.figure_text("value", "status", "unit", "decimals").alias("figure"),
         *fmt.comparison_texts(is_council),
+        pl.when(is_council)
+        .then(change_cell_text())
+        .otherwise(pl.lit(fmt.DASH))
+        .alias("change_cell"),
         pl.when(pl.col("trend_values").list.drop_nulls().list.len() >= 2)
         .then(pl.col("trend_values"))
         .alias("trend"),
@@ -271,6 +284,7 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
             pl.lit(fmt.NOT_IN_PACKAGE).alias("figure"),
             pl.lit(None, pl.String).alias("ofsted_note"),
             pl.lit(None, pl.String).alias("source_id"),
+            pl.lit(None, pl.String).alias("subjudgements"),
         )
     subs = (
         pl.col("judgements")
@@ -308,6 +322,7 @@ def ofsted_rows(ctx: Context, codes: list[str]) -> pl.DataFrame:
             + "."
         )
         .alias("ofsted_note"),
+        pl.when(post).then(subs).alias("subjudgements"),
     )
 
 
@@ -334,7 +349,14 @@ def comparison_table(
         pl.lit(OFSTED_ID).alias("indicator_id"),
         *(
             pl.lit(fmt.DASH).alias(c)
-            for c in ("rank_text", "band_text", "sn_mean_text", "sn_median_text", "sn_count_text")
+            for c in (
+                "rank_text",
+                "band_text",
+                "sn_mean_text",
+                "sn_median_text",
+                "sn_count_text",
+                "change_cell",
+            )
         ),
     )
     full = pl.concat([rows, latest], how="diagonal_relaxed") if ofsted else rows
@@ -354,6 +376,7 @@ def comparison_table(
         pl.col("sn_mean_text").alias("sn_mean"),
         pl.col("sn_median_text").alias("sn_median"),
         pl.col("sn_count_text").alias("sn_count"),
+        pl.col("change_cell").alias("change"),
     )
     gt = (
         fmt.base_gt(shown, table_id, title, subtitle, rowname_col="area", groupname_col="block")
@@ -365,9 +388,11 @@ def comparison_table(
             sn_mean="Mean",
             sn_median="Median",
             sn_count="With a figure",
+            change="Change since previous period",
         )
         .cols_align("right", columns=["figure", "sn_mean", "sn_median"])
         .cols_align("center", columns=["rank", "band", "sn_count"])
+        .fmt(change_cell, columns="change")
     )
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
     gt = fmt.style_letters(gt, shown, "figure", fmt.GRADE_COLOURS)
@@ -379,7 +404,7 @@ def comparison_table(
         ("sn_count", fmt.neighbour_note(ctx.names)),
     ]
     gt = fmt.add_footnotes(gt, fmt.footnote_marks(full, notes).get(0, []))
-    notes = [fmt.BAND_NOTE, fmt.NA_NOTE]
+    notes = [fmt.BAND_NOTE, fmt.NA_NOTE, CHANGE_NOTE]
     if not ids:
         notes.append(NO_HEADLINE)
     if ofsted and not ctx.has("inspections"):

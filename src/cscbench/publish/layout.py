@@ -72,6 +72,9 @@ STYLE = (
     ".chart .frame{overflow-x:auto;max-width:100%}"
     ".chart svg{display:block;width:100%;max-width:56rem;min-width:34rem;height:auto}"
     ".chart details{font-size:.9rem;max-width:56rem}"
+    ".chart .phone{display:none}.chart .phone svg.panel{min-width:0;max-width:30rem}"
+    ".legend{list-style:none;padding:0;font-size:.9rem}.legend li{margin:.2rem 0}"
+    ".chart .legend svg{display:inline;width:auto;min-width:0;vertical-align:middle}"
     "table.index{border-collapse:collapse}table.index td,table.index th{border-bottom:1px solid "
     "#ddd;padding:.2rem .6rem;text-align:left;vertical-align:top}"
     ".wide{overflow-x:auto;max-width:100%}"
@@ -93,7 +96,9 @@ STYLE = (
     ".compare-table td,.compare-table th{white-space:nowrap}.compare-table td:last-child"
     "{white-space:normal;min-width:11rem}#choices ul{list-style:none;padding:0;"
     "display:flex;flex-wrap:wrap;gap:.3rem}#picked{padding-left:1.2rem}"
-    "@media (max-width:40rem){body{padding:0 .6rem .6rem}h2{font-size:1.2rem}}"
+    "@media (max-width:40rem){body{padding:0 .6rem .6rem}h2{font-size:1.2rem}"
+    ".chart .phone{display:block}.chart .frame{position:absolute;width:1px;height:1px;"
+    "overflow:hidden;clip-path:inset(50%)}}"
     "@media print{@page{size:A4;margin:12mm}"
     "body{max-width:none;padding:0;font-size:10pt;color:#000}"
     ".skip,.crumbs,.toc,.pager,.downloads,.search,.site-search,.tools,details{display:none}"
@@ -201,9 +206,10 @@ def chart_html(chart: fmt.Chart, depth: int) -> str:
     return (
         '<figure class="chart">'
         f'<div class="frame" tabindex="0" role="region" aria-label="{name}">{chart.svg or ""}</div>'
+        f"{chart.phone or ''}"
         f"<figcaption>{html.escape(chart.title)}</figcaption>"
         f"<details><summary>The chart in words</summary><p>{html.escape(chart.description)}</p>"
-        "</details>"
+        f"</details>{chart.figures}"
         f'<p class="downloads">The figures drawn: {" · ".join(links)}</p>'
         "</figure>"
     )

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cscbench.publish import charts, navigation, themes
+from cscbench.publish import charts, navigation, peers, themes
 from cscbench.publish import formatting as fmt
+from cscbench.publish.change import change_cell, change_cell_text, change_text
 from cscbench.publish.context import Context
 from cscbench.publish.headline import area_targets, figure_notes, rank_notes
 from cscbench.publish.history import history_table, inspections
@@ -58,6 +59,8 @@ CSV_COLUMNS = [
     "sn_flagged",
     "shown",
     "change_text",
+    "change",
+    "change_direction",
     "note",
     "flagged",
     "caveat",
@@ -75,7 +78,7 @@ def csv_frame(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("name").alias("council"),
         pl.col("label").alias("indicator"),
         pl.col("indicator_polarity").alias("polarity"),
-        *(fmt.rounded(pl.col(c), pl.col("decimals")).alias(c) for c in ROUNDED),
+        *(fmt.rounded(pl.col(c), pl.col("decimals")).alias(c) for c in (*ROUNDED, "change")),
     ).select(CSV_COLUMNS)
 
 
@@ -83,7 +86,7 @@ def build(ctx: Context) -> list[fmt.Page]:
     rows = profile_rows(ctx)
     places = navigation.places(ctx)
     drawn = charts.profile_charts(ctx, places.profiles)
-    common = shared(ctx, rows)
+    common = shared(ctx, rows, places.profiles)
     pages = []
     for code, part in rows.partition_by("unit_code", as_dict=True, maintain_order=True).items():
         pages.append(profile_page(ctx, code[0], part, drawn.get(code[0]), places, common))
@@ -98,17 +101,20 @@ class Shared:
     footnotes: dict[object, list[fmt.Footnote]]  # council code -> its table's footnotes
     inspections: dict[str, pl.DataFrame]  # council code -> its :func:`inspections`
     targets: dict[str, str]  # :func:`area_targets`
+    peers: peers.Peers  # neighbours' figures, visits and the headline summary, by council
 
 
-def shared(ctx: Context, rows: pl.DataFrame) -> Shared:
+def shared(ctx: Context, rows: pl.DataFrame, profiles: dict[str, str] | None = None) -> Shared:
     """:class:`Shared` for the councils of ``rows`` (:func:`profile_rows`)."""
     shown = rows.filter(pl.col("shown"))
     footnotes = fmt.footnote_marks(shown, profile_notes(ctx, shown), by="unit_code")
+    codes = rows["unit_code"].unique(maintain_order=True).to_list()
+    around = peers.build(ctx, profiles or navigation.places(ctx).profiles, codes)
     if not ctx.has("inspections"):
-        return Shared(footnotes, {}, {})
-    frame = inspections(ctx, rows["unit_code"].unique(maintain_order=True).to_list())
+        return Shared(footnotes, {}, {}, around)
+    frame = inspections(ctx, codes)
     parts = frame.partition_by("unit_code", as_dict=True, maintain_order=True)
-    return Shared(footnotes, {k[0]: v for k, v in parts.items()}, area_targets(ctx))
+    return Shared(footnotes, {k[0]: v for k, v in parts.items()}, area_targets(ctx), around)
 
 
 def profile_notes(ctx: Context, shown_rows: pl.DataFrame) -> list[tuple[str, pl.Expr]]:
@@ -158,28 +164,8 @@ def display() -> list[pl.Expr]:
             "england_text"
         ),
         change_text().alias("change_text"),
+        change_cell_text().alias("change_cell"),
     ]
-
-
-def change_text() -> pl.Expr:
-    """ "+1.2 since 2024": the figure minus the previous period's (compare's ``previous_*``,
-    a shift over the sorted grid); a dash when either is missing."""
-    period = pl.col("previous_period")
-    change = pl.col("value") - pl.col("previous_value")
-    size = fmt.number_text(change, pl.col("decimals"))
-    sign = (
-        pl.when(size.str.starts_with("-"))
-        .then(pl.lit(""))
-        .when(size.str.contains("[1-9]"))
-        .then(pl.lit("+"))
-        .otherwise(pl.lit(""))
-    )
-    unit = pl.when(pl.col("unit") == "percent").then(pl.lit(" points")).otherwise(pl.lit(""))
-    return (
-        pl.when(change.is_null())
-        .then(pl.lit(fmt.DASH))
-        .otherwise(sign + size + unit + " since " + period)
-    )
 
 
 def profile_page(
@@ -196,15 +182,22 @@ def profile_page(
     each): one table per theme would cost a publish of every profile several times as long.
     """
     places = places or navigation.places(ctx)
-    common = common or shared(ctx, rows)
+    common = common or shared(ctx, rows, places.profiles)
     name = rows["name"][0]
     stem = places.profiles.get(code, f"profiles/{code.lower()}-{fmt.slug(name)}")
     region_code = rows["region_code"][0]
     region = ctx.names.get(region_code, "its region")
     table = profile_table(ctx, code, name, stem, rows, common.footnotes.get(code, []))
     sections = []
+    summary = common.peers.summary.get(code)
+    if summary is not None and summary.text:
+        sections.append(fmt.Section("latest-change", "Latest change at a glance", (summary,)))
     if chart is not None:
         sections.append(fmt.Section("trends", "Trends", (chart,)))
+    neighbours = common.peers.neighbours.get(code)
+    if neighbours is None:
+        neighbours = navigation.neighbours_html(ctx, code, places)
+    sections.append(fmt.Section("neighbours", "Against each statistical neighbour", (neighbours,)))
     sections.append(fmt.Section("indicators", "Every indicator, by theme", (table,)))
     tables = [table]
     if ctx.has("inspections"):
@@ -222,11 +215,10 @@ def profile_page(
     else:
         ofsted = f"Ofsted inspections are {fmt.NOT_IN_PACKAGE}."
         sections.append(fmt.Section(themes.OFSTED, themes.OFSTED_HEADING, intro=(ofsted,)))
-    sections.append(
-        fmt.Section(
-            "neighbours", "Statistical neighbours", (navigation.neighbours_html(ctx, code, places),)
-        )
-    )
+    visits = common.peers.visits.get(code)
+    if visits is not None:
+        sections.append(fmt.Section("visits", "Ofsted focused and monitoring visits", (visits,)))
+    tables += common.peers.exports.get(code, ())
     intro = (
         f"{name} ({code}), a council in {region}: every indicator in the package at its latest "
         "period, against its region, England and its 10 DfE statistical neighbours, with its "
@@ -301,7 +293,7 @@ def profile_table(
         pl.col("sn_mean_text").alias("sn_mean"),
         pl.col("sn_median_text").alias("sn_median"),
         pl.col("sn_count_text").alias("sn_count"),
-        pl.col("change_text").alias("change"),
+        pl.col("change_cell").alias("change"),
     )
     definitions = {
         label: "../" + navigation.definition(i).replace("#", ".html#")
@@ -333,6 +325,7 @@ def profile_table(
         .cols_align("right", columns=["figure", "region", "england", "sn_mean", "sn_median"])
         .cols_align("center", columns=["rank", "band", "sn_count"])
         .fmt(lambda label: headings.get(label, html.escape(str(label))), columns="group")
+        .fmt(change_cell, columns="change")
     )
     gt = fmt.link_cells(gt, "indicator", definitions)
     gt = fmt.style_letters(gt, shown, "band", fmt.BAND_COLOURS)
@@ -341,7 +334,9 @@ def profile_table(
         fmt.BAND_NOTE,
         fmt.NA_NOTE,
         "Change: the figure minus the same council's figure for the previous published period "
-        f"({fmt.DASH} where either is missing or the indicator has only one period).",
+        f"({fmt.DASH} where either is missing or the indicator has only one period), marked "
+        "better or worse by the indicator's polarity; neutral indicators and flagged figures get "
+        "no marker.",
         fmt.source_line(ctx.sources, shown_rows["source_id"].drop_nulls().to_list()),
     ]
     gt = fmt.add_notes(gt, notes)
