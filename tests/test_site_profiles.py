@@ -229,3 +229,23 @@ def test_the_rule_is_said_with_its_own_line(below: int) -> None:
     said = index.rules_text([rule], ["caseload_fte"])
     assert f"fewer than {below} FTE social workers" in said
     assert "fewer than" not in index.rules_text([rule], ["other"])
+
+
+def test_flagged_figures_are_not_drawn_and_the_chart_says_so(published: Path) -> None:
+    """Issue 21: Wakefield's referrals of 2014-16 (flagged "check") no longer set the panel's
+    scale: the chart leaves them out, its words name them, its CSV keeps them as flagged_value."""
+    data = pl.read_csv(
+        published / "headline" / "leeds-vs-wakefield-front-door-trend.csv", infer_schema=False
+    )
+    wakefield = data.filter(
+        pl.col("area_code") == "E08000036",
+        pl.col("indicator_id") == "referral_rate_per_10k",
+        pl.col("kind") == "council",
+    )
+    left_out = wakefield.filter(pl.col("flagged_value").is_not_null())
+    assert left_out["period"].to_list() == ["2014", "2015", "2016"]
+    assert left_out["value"].null_count() == 3
+    drawn = wakefield.filter(pl.col("value").is_not_null())["value"].cast(pl.Float64)
+    assert drawn.max() < 1100  # the scale is set by the figures drawn
+    page = (published / "headline" / "leeds-vs-wakefield.html").read_text(encoding="utf-8")
+    assert "Flagged figures are not drawn" in page and "(flagged: not drawn)" in page

@@ -36,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import atomic, semver
+from cscbench import atomic, gitrun, semver
 from cscbench.archive import open_package, write_zip
 from cscbench.changes import render_markdown
 from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
@@ -283,14 +283,8 @@ def _shown(value: object) -> str:
 
 
 def _git(folder: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), *args],
-        capture_output=True,
-        text=True,
-        timeout=GIT_SECONDS,
-        check=True,
-    )
-    return done.stdout
+    """git in ``folder`` the one way cscbench runs it (no terminal input, a time limit)."""
+    return gitrun.git(folder, *args, seconds=GIT_SECONDS)
 
 
 @contextlib.contextmanager

@@ -67,19 +67,26 @@ def lines(ctx: Context, owners: pl.DataFrame, ids: Sequence[str]) -> pl.DataFram
     """The lines of every chart at once: ``owners`` maps a chart (``owner``) to its councils
     (``unit_code``, in order ``pos``). For each council every period held of each indicator (its
     own figure or its joint return's), the median of its statistical neighbours, its region and
-    England; rows with no figure stay, so a line breaks where a period is missing."""
+    England; rows with no figure stay, so a line breaks where a period is missing.
+
+    A council's flagged figure (``caveats``: Wakefield's referrals of 2014 to 2016, a zero
+    agency rate) is not drawn: it would set the panel's scale or read as a real change. Its row
+    keeps the figure as ``flagged_value`` so the chart's words, its table of figures and its CSV
+    say what was left out and why to look at the caveat."""
     wanted = pl.col("indicator_id").is_in(list(ids))
     grid = ctx.grid.filter(wanted).join(owners, on="unit_code")
     several = owners.group_by("owner").agg(pl.len().alias("_n"))
     grid = grid.join(several, on="owner", how="left")
     keys = ["owner", "indicator_id", "period", "period_end"]
+    flagged = pl.col("flagged").fill_null(False) & pl.col("value").is_not_null()
     council = grid.select(
         *keys,
         pl.lit("council").alias("kind"),
         "pos",
         pl.col("unit_code").alias("area_code"),
         pl.col("name").alias("series"),
-        "value",
+        pl.when(flagged).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(flagged).then(pl.col("value")).alias("flagged_value"),
     )
     neighbours = grid.select(
         *keys,
@@ -94,7 +101,7 @@ def lines(ctx: Context, owners: pl.DataFrame, ids: Sequence[str]) -> pl.DataFram
     )
     comparators = comparator_lines(ctx, grid, keys)
     return (
-        pl.concat([council, neighbours, comparators], how="vertical_relaxed")
+        pl.concat([council, neighbours, comparators], how="diagonal_relaxed")
         .join(panel_meta(ctx, ids), on="indicator_id")
         .filter(
             ~pl.col("unit").is_in(TOTAL_UNITS) | pl.col("kind").is_in(["council", "neighbours"])
@@ -256,6 +263,7 @@ def describe(rows: pl.DataFrame) -> dict[str, str]:
     """owner -> the chart in words: for each panel and line, its first and latest figure."""
     value = fmt.with_unit(fmt.number_text(pl.col("value"), pl.col("decimals")), pl.col("unit"))
     held = rows.filter(pl.col("value").is_not_null()).with_columns(value.alias("_text"))
+    left_out = flagged_words(rows)
     ends = held.group_by(
         "owner", "_panel", "panel", "_kind", "pos", "series", maintain_order=True
     ).agg(
@@ -285,7 +293,26 @@ def describe(rows: pl.DataFrame) -> dict[str, str]:
         .group_by("owner", maintain_order=True)
         .agg(pl.col("_panel_text").str.join(" "))
     )
-    return dict(panels.iter_rows())
+    return {owner: text + left_out.get(owner, "") for owner, text in panels.iter_rows()}
+
+
+def flagged_words(rows: pl.DataFrame) -> dict[str, str]:
+    """owner -> the flagged figures its chart leaves out, in words (empty when none)."""
+    if "flagged_value" not in rows.columns:
+        return {}
+    out = (
+        rows.filter(pl.col("flagged_value").is_not_null())
+        .group_by("owner", "_panel", "panel", "pos", "series", maintain_order=True)
+        .agg(pl.col("period").sort().str.join(", ").alias("_periods"))
+        .sort("owner", "_panel", "pos")
+        .with_columns(pl.col("series") + ", " + pl.col("panel") + ": " + pl.col("_periods"))
+        .group_by("owner", maintain_order=True)
+        .agg(pl.col("series").str.join("; ").alias("_which"))
+    )
+    return {
+        owner: f" Flagged figures are not drawn (see their caveats in the tables): {which}."
+        for owner, which in out.iter_rows()
+    }
 
 
 # ---------------------------------------------------------------------------- the specification
@@ -440,6 +467,10 @@ def chart(
         "period",
         "period_end",
         pl.col("value").round(6),
+        (pl.col("flagged_value") if "flagged_value" in rows.columns else pl.lit(None))
+        .cast(pl.Float64)
+        .round(6)
+        .alias("flagged_value"),  # a flagged figure the chart leaves out (see its caveat)
     )
     description = f"{title}. {subtitle} {words}".strip()
     spec = specification(rows, title, subtitle)
@@ -456,6 +487,8 @@ def figure_lines(rows: pl.DataFrame) -> dict[str, list[tuple[str, str, str]]]:
         rows.with_columns(
             pl.when(pl.col("value").is_not_null())
             .then(value)
+            .when(_flagged(rows))
+            .then(_flagged_text(rows))
             .otherwise(pl.lit(fmt.NO_FIGURE))
             .alias("_text")
         )
@@ -469,6 +502,20 @@ def figure_lines(rows: pl.DataFrame) -> dict[str, list[tuple[str, str, str]]]:
     ).iter_rows():
         out.setdefault(owner, []).append((panel, series, values))
     return out
+
+
+def _flagged(rows: pl.DataFrame) -> pl.Expr:
+    return (
+        pl.col("flagged_value").is_not_null() if "flagged_value" in rows.columns else pl.lit(False)
+    )
+
+
+def _flagged_text(rows: pl.DataFrame) -> pl.Expr:
+    """A flagged figure in the table of figures: its value, and that it is not drawn."""
+    if "flagged_value" not in rows.columns:
+        return pl.lit(fmt.NO_FIGURE)
+    number = fmt.number_text(pl.col("flagged_value"), pl.col("decimals"))
+    return fmt.with_unit(number, pl.col("unit")) + " (flagged: not drawn)"
 
 
 def figures_html(drawn: list[tuple[str, str, str]], title: str) -> str:
