@@ -84,7 +84,6 @@ def report(runs: list[dict], loads: tuple[str, str]) -> str:
         f"| {r['html']} | {r['svg']} | {r['png']} |"
         for r in runs
     ]
-    cold = next(r for r in runs if r["label"] == "cold, with PNGs")
     lines += [""]
     for label, target in (
         ("cold, with PNGs", TARGET_S),
