@@ -8,8 +8,11 @@ Times ``cscbench publish`` on the committed package as a whole process, as a use
 * cold, HTML only (``--png no``: pages with their SVG charts, no PNG files), into a new folder;
 * cold, with every PNG (``--png yes``: the tables' through Chromium, the charts' through
   vl-convert), into a new folder;
-* warm: the same command again into that folder, so each chart whose content key is unchanged
-  is reused from the previous site instead of rendered.
+* republish, nothing changed: the same command again into that folder; the site's content key
+  (publish/freshness.py) shows nothing changed, so nothing is rebuilt (target: 5 s);
+* a partnership's publish with one changed group: ``--groups`` with a partnership's file, then
+  the same with one group's members changed (target: 10 s). The site is rebuilt, with every
+  chart whose content key is unchanged reused from the previous site.
 
 Wall clock is measured around the child, CPU seconds (user + system, the child and its chart
 workers and browser) from ``getrusage``; the load average is recorded, since the machine's two
@@ -31,6 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "benchmarks" / "_work"
 CSCBENCH = str(Path(sys.executable).parent / "cscbench")
 TARGET_S = 30.0
+REPUBLISH_S, GROUP_S = 5.0, 10.0
+PARTNERSHIP = """[[group]]
+name = "A partnership (benchmark)"
+members = [{members}]
+"""
 START, END = "<!-- publish:start (written by benchmarks/publish.py) -->", "<!-- publish:end -->"
 
 
@@ -39,11 +47,12 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(label: str, out: Path, png: str, fresh: bool) -> dict:
+def run(label: str, out: Path, png: str, fresh: bool, groups: Path | None = None) -> dict:
     """One publish as a child process: wall and CPU seconds, exit code, files written."""
     if fresh:
         shutil.rmtree(out, ignore_errors=True)
     cmd = [CSCBENCH, "publish", "--package", "datapackage.json", "--out", str(out), "--png", png]
+    cmd += ["--groups", str(groups)] if groups is not None else []
     cpu, start = children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     wall, cpu = time.perf_counter() - start, children_cpu() - cpu
@@ -75,15 +84,19 @@ def report(runs: list[dict], loads: tuple[str, str]) -> str:
         f"| {r['html']} | {r['svg']} | {r['png']} |"
         for r in runs
     ]
-    cold = next(r for r in runs if r["label"] == "cold, with PNGs")
-    verdict = "met" if cold["rc"] == 0 and cold["wall"] < TARGET_S else "**missed**"
-    lines += [
-        "",
-        f"Target: the whole site with charts and PNGs in under {TARGET_S:.0f} s (cold): "
-        f"{cold['wall']:.1f} s, {verdict}.",
-        "",
-        END,
-    ]
+    lines += [""]
+    for label, target in (
+        ("cold, with PNGs", TARGET_S),
+        ("republish, nothing changed", REPUBLISH_S),
+        ("one group changed", GROUP_S),
+    ):
+        r = next((r for r in runs if r["label"] == label), None)
+        if r is not None:
+            verdict = "met" if r["rc"] == 0 and r["wall"] <= target else "**missed**"
+            lines.append(
+                f"Target for {label}: at most {target:.0f} s: {r['wall']:.1f} s, {verdict}."
+            )
+    lines += ["", END]
     return "\n".join(lines) + "\n"
 
 
@@ -111,11 +124,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     start_load = load()
+    groups = WORK / "partnership.toml"
+    groups.write_text(PARTNERSHIP.format(members='"Leeds", "Bradford"'), encoding="utf-8")
     runs = [
         run("cold, HTML only", WORK / "site_charts_png_no", "no", fresh=True),
         run("cold, with PNGs", WORK / "site_charts_png_yes", "yes", fresh=True),
-        run("warm, with PNGs (charts reused)", WORK / "site_charts_png_yes", "yes", fresh=False),
+        run("republish, nothing changed", WORK / "site_charts_png_yes", "yes", fresh=False),
+        run("partnership's groups added", WORK / "site_charts_png_yes", "yes", False, groups),
     ]
+    groups.write_text(PARTNERSHIP.format(members='"Leeds", "Bradford", "Kirklees"'), "utf-8")
+    runs.append(run("one group changed", WORK / "site_charts_png_yes", "yes", False, groups))
     text = report(runs, (start_load, load()))
     sys.stdout.write(text)
     if not args.no_write:

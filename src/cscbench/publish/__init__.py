@@ -25,6 +25,7 @@ from cscbench.publish import (
     claims,
     compare_page,
     definitions,
+    freshness,
     groups,
     headline,
     history,
@@ -69,6 +70,10 @@ BUILDERS = (
     compare_page,
 )
 NO_CHROMIUM = "no Chromium found (install chromium or set CHROME_PATH)"
+# A republish from exactly the inputs the site was built from (freshness.py) rewrites nothing.
+UP_TO_DATE = (
+    "the site is up to date: it was published from exactly these inputs, so nothing was rewritten"
+)
 
 
 class Background:
@@ -210,13 +215,24 @@ def publish_site(
     else:
         paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
         groups = check_groups(descriptor, paths)
+    binary, notes = _chromium(png)
+    key = freshness.content_key(descriptor, groups, png, binary)
+    done_before = freshness.up_to_date(out, key) if (out / site.MARKER).is_file() else None
+    if done_before is not None:  # published from exactly these inputs: nothing to rebuild
+        return PublishResult(
+            out,
+            int(done_before.get("pages", 0)),
+            int(done_before.get("tables", 0)),
+            int(done_before.get("pngs", 0)),
+            time.perf_counter() - started,
+            (UP_TO_DATE,),
+        )
     report = validate_package(descriptor)
     if not report.valid:
         raise InvalidPackageError(
             "the package is invalid; nothing was published and the previous site is untouched",
             report,
         )
-    binary, notes = _chromium(png)
     site.check_target(out)
     ctx = build_context(descriptor, groups if groups is not None else paths)
     want_png = png != "no"
@@ -251,6 +267,8 @@ def publish_site(
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
             search.write(tmp, ctx, pages)
+            images = len(pngs) + chart_pngs
+            summary = {"pages": len(pages), "tables": len(tables), "pngs": images}
+            freshness.record(tmp, key, summary)  # last: a site without it is rebuilt next time
     seconds = time.perf_counter() - started
-    images = len(pngs) + chart_pngs
     return PublishResult(out, len(pages), len(tables), images, seconds, (*notes, *failed))

@@ -1,0 +1,105 @@
+"""Whether a published site is already what publishing again would write: its content key.
+
+A republish with nothing changed should cost a hash of the inputs, not a rebuild. The key is the
+SHA-256 of everything the site is made from: cscbench's own code and data files (so a new version
+rebuilds), the descriptor, every schema and resource file it names, the groups chosen (as
+resolved), the key-findings rules and the PNG setting. It is written into the site with the list
+of files the build wrote and their sizes, so a site someone edited or pruned is rebuilt too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import cscbench
+from cscbench.paths import default_findings
+
+KEY_FILE = ".cscbench-site-key.json"
+CODE_SUFFIXES = {".py", ".js", ".css", ".toml", ".json", ".txt"}
+
+
+def _files_of(descriptor: Path) -> list[Path]:
+    """The descriptor's own resource and schema files (paths as it gives them; the package has
+    been validated, and a path that does not exist simply changes the key)."""
+    try:
+        package = json.loads(descriptor.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    resources = package.get("resources", []) if isinstance(package, dict) else []
+    found: list[Path] = []
+    for res in resources if isinstance(resources, list) else []:
+        if not isinstance(res, dict):
+            continue
+        for key in ("path", "schema"):
+            value = res.get(key)
+            if isinstance(value, str) and "://" not in value:
+                found.append(descriptor.parent / value)
+    return found
+
+
+def _code_files() -> Iterable[Path]:
+    home = Path(cscbench.__file__).parent
+    for path in sorted(home.rglob("*")):
+        parts = path.relative_to(home).parts  # the installed data (_package) is hashed below
+        if (
+            path.is_file()
+            and path.suffix in CODE_SUFFIXES
+            and not {"__pycache__", "_package"} & set(parts)
+        ):
+            yield path
+
+
+def content_key(descriptor: Path, groups: object, png: str, chromium: str | None) -> str:
+    """The site's content key for these inputs (see the module docstring)."""
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    home = Path(cscbench.__file__).parent
+    for path in _code_files():
+        add(str(path.relative_to(home)), path.read_bytes())
+    for path in [descriptor, *_files_of(descriptor), default_findings()]:
+        try:
+            add(path.name, path.read_bytes())
+        except OSError:
+            add(path.name, b"<missing>")
+    add("groups", repr(groups).encode())
+    add("png", f"{png}|{chromium or ''}".encode())
+    return digest.hexdigest()
+
+
+def written(root: Path) -> dict[str, int]:
+    """Every file under ``root`` (but the key file) with its size."""
+    return {
+        str(p.relative_to(root)): p.stat().st_size
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != KEY_FILE
+    }
+
+
+def record(root: Path, key: str, summary: dict[str, Any]) -> None:
+    """Write the key, the run's summary and the files it wrote into the new site."""
+    body = {"key": key, "summary": summary, "files": written(root)}
+    (root / KEY_FILE).write_text(json.dumps(body, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def up_to_date(out: Path, key: str) -> dict[str, Any] | None:
+    """The recorded summary when ``out`` was published from exactly these inputs and still holds
+    every file that build wrote, at its size; None when it must be built again."""
+    try:
+        recorded = json.loads((out / KEY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(recorded, dict) or recorded.get("key") != key:
+        return None
+    files = recorded.get("files")
+    summary = recorded.get("summary")
+    if not isinstance(files, dict) or not isinstance(summary, dict):
+        return None
+    return summary if written(out) == files else None
