@@ -112,14 +112,17 @@ def run_case(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     server: Server | None = None,
+    frictionless: bool = True,
 ) -> tuple[Mutated, list[Problem], list[Problem]]:
-    """cscbench (through the CLI) on the whole mutated package, frictionless on the mutated
-    resource's view."""
+    """cscbench (through the CLI) on the whole mutated package, and (``frictionless``)
+    frictionless on the mutated resource's view."""
     mutated = mutate(case, base, tmp_path / "pkg", server.url if server else "")
     ours = through_cli(mutated.package / "datapackage.json", capsys)
+    assert {p.engine for p in ours} <= {"cscbench"}
+    if not frictionless:
+        return mutated, ours, []
     view = frictionless_view(mutated.package, case["resource"])
     theirs = validate_package(view, engine="frictionless").problems
-    assert {p.engine for p in ours} <= {"cscbench"}
     return mutated, ours, [p for p in theirs if p.engine == "frictionless"]
 
 
@@ -170,10 +173,39 @@ def test_case(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    """cscbench's own verdict on every case (the fast tier); frictionless's agreement on the
+    same cases is checked in the slow tier (:func:`test_case_frictionless_agrees`)."""
+    check_case(case, base_package, tmp_path, server, monkeypatch, capsys, frictionless=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", VALIDATED, ids=[c["id"] for c in VALIDATED])
+def test_case_frictionless_agrees(
+    case: dict[str, Any],
+    base_package: Path,
+    tmp_path: Path,
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    check_case(case, base_package, tmp_path, server, monkeypatch, capsys, frictionless=True)
+
+
+def check_case(
+    case: dict[str, Any],
+    base_package: Path,
+    tmp_path: Path,
+    server: Server,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    frictionless: bool,
+) -> None:
     for key, value in case.get("env", {}).items():
         monkeypatch.setenv(key, value)
     before = len(server.requests)
-    mutated, ours, theirs = run_case(case, base_package, tmp_path, capsys, server)
+    mutated, ours, theirs = run_case(
+        case, base_package, tmp_path, capsys, server, frictionless=frictionless
+    )
     assert len(server.requests) == before, "a URL path was fetched"
     assert not any(SECRET in p.message for p in ours + theirs), "a file outside was shown"
     assert {p.name for p in tmp_path.iterdir()} <= {"pkg", "secret.txt"}, "wrote outside"
@@ -185,6 +217,8 @@ def test_case(
     problem = ours[0]
     where = (f"{case['resource']}.csv", "datapackage.json", "schemas/", "datapackage/")
     assert problem.message.startswith(where), problem.message
+    if not frictionless:
+        return
     seen = case["frictionless"]
     if seen == "timeout":  # a pattern Python's re backtracks on: the worker is stopped
         assert [p.check_id for p in theirs] == ["engine.timeout"], theirs
