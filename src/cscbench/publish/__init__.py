@@ -217,7 +217,7 @@ def publish_site(
         groups = check_groups(descriptor, paths)
     binary, notes = _chromium(png)
     key = freshness.content_key(descriptor, groups, png, binary)
-    done_before = freshness.up_to_date(out, key) if (out / site.MARKER).is_file() else None
+    done_before = site.already_published(out, key) if (out / site.MARKER).is_file() else None
     if done_before is not None:  # published from exactly these inputs: nothing to rebuild
         return PublishResult(
             out,

@@ -145,6 +145,27 @@ def staging(out: Path) -> Iterator[Path]:
         writer.release()
 
 
+def already_published(out: Path, key: str) -> dict[str, Any] | None:
+    """The summary ``out`` recorded when it was published from the inputs whose content key is
+    ``key``, checked under the folder's writer lock after a killed run's leftovers are put right
+    (:func:`recover`); None when it must be built."""
+    from cscbench.publish import freshness
+
+    try:
+        writer = atomic.WriterLock(out, "publish")
+    except atomic.FolderBusy as exc:
+        raise OutputError(exc.errno, f"cannot publish to {out}: {exc.strerror}") from None
+    except OSError as exc:
+        raise output_error(out, exc) from exc
+    try:
+        recover(out)
+        return freshness.up_to_date(out, key)
+    except OSError as exc:
+        raise output_error(out, exc) from exc
+    finally:
+        writer.release()
+
+
 def _staged(out: Path) -> Iterator[Path]:
     """:func:`staging`'s work, under the folder's writer lock."""
     try:
