@@ -164,9 +164,15 @@ def test_base_package_is_valid_under_both_engines(base_package: Path) -> None:
 VALIDATED = [c for c in CASES if "entry" not in c]  # the others: test_entry_point_case
 
 
+@pytest.mark.parametrize(
+    "frictionless",
+    [False, pytest.param(True, marks=pytest.mark.slow)],
+    ids=["cscbench", "frictionless_agrees"],
+)
 @pytest.mark.parametrize("case", VALIDATED, ids=[c["id"] for c in VALIDATED])
 def test_case(
     case: dict[str, Any],
+    frictionless: bool,
     base_package: Path,
     tmp_path: Path,
     server: Server,
@@ -174,21 +180,8 @@ def test_case(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """cscbench's own verdict on every case (the fast tier); frictionless's agreement on the
-    same cases is checked in the slow tier (:func:`test_case_frictionless_agrees`)."""
-    check_case(case, base_package, tmp_path, server, monkeypatch, capsys, frictionless=False)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("case", VALIDATED, ids=[c["id"] for c in VALIDATED])
-def test_case_frictionless_agrees(
-    case: dict[str, Any],
-    base_package: Path,
-    tmp_path: Path,
-    server: Server,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    check_case(case, base_package, tmp_path, server, monkeypatch, capsys, frictionless=True)
+    same cases in the slow tier, which CI runs too."""
+    check_case(case, base_package, tmp_path, server, monkeypatch, capsys, frictionless)
 
 
 def check_case(
