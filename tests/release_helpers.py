@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 
 COUNCILS = ("E08000035", "E08000036", "E12000003", "E92000001")  # Leeds, Wakefield, Y&H, England
 INDICATORS = ("caseload_fte", "agency_rate_fte", "ro3_csctot_net_cur_exp")

@@ -18,9 +18,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cscbench.cli import main
-from cscbench.fetch import Settings, fetch, source_url
+from cscbench.core.paths import ROOT
+from cscbench.ingest.fetch import Settings, fetch, source_url
 from cscbench.ingest.registry import Registry, Source, read_registry
-from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.raw
 
@@ -299,7 +299,7 @@ def test_fetch_needs_a_checkout(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Like ingest, fetch writes the registry of a clone: an installed wheel says so (exit 2)."""
-    from cscbench import paths
+    from cscbench.core import paths
 
     monkeypatch.setattr(paths, "checkout", lambda: None)
     assert main(["fetch"]) == 2

@@ -26,10 +26,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import cscbench.ingest.registry as registry_module
-from cscbench import atomic
-from cscbench import fetch as fetch_module
 from cscbench.cli import main
-from cscbench.fetch import Settings, clean_leftovers, fetch, mirror_problem, seconds_problem
+from cscbench.core import atomic
+from cscbench.core.paths import ROOT
+from cscbench.ingest import fetch as fetch_module
+from cscbench.ingest.fetch import Settings, clean_leftovers, fetch, mirror_problem, seconds_problem
 from cscbench.ingest.registry import (
     RegistryError,
     raw_path_problem,
@@ -37,7 +38,6 @@ from cscbench.ingest.registry import (
     record_fields,
     registry_lock,
 )
-from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.raw
 
@@ -463,7 +463,7 @@ def test_a_dead_runs_temporary_file_is_removed_and_a_live_one_kept(raw: Path) ->
 RUNNER = """
 import sys
 from pathlib import Path
-from cscbench.fetch import Settings, fetch
+from cscbench.ingest.fetch import Settings, fetch
 from cscbench.ingest.registry import read_registry
 registry = read_registry(Path(sys.argv[1]))
 settings = Settings(Path(sys.argv[2]), sys.argv[3], accept_new=sys.argv[5] == "new")

@@ -33,10 +33,10 @@ from polars.dataframe.group_by import GroupBy
 
 import cscbench
 import cscbench.publish as publish_module
-from cscbench import comparison as compare
+from cscbench.analysis import comparison as compare
 from cscbench.cli import main
-from cscbench.errors import InvalidPackageError, UsageError
-from cscbench.paths import ROOT
+from cscbench.core.errors import InvalidPackageError, UsageError
+from cscbench.core.paths import ROOT
 from cscbench.publish import (
     charts,
     claims,

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from pinned import PINNED
 
+from cscbench.core.paths import ROOT
 from cscbench.ingest import verify_files
 from cscbench.ingest.registry import (
     INDICATORS_FILE,
@@ -19,7 +20,6 @@ from cscbench.ingest.registry import (
     read_registry,
     record_files,
 )
-from cscbench.paths import ROOT
 
 REGISTRY = default_registry()
 MIRROR_ONLY = ("ofsted/derived/", "news/")

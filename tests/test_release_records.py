@@ -17,10 +17,10 @@ import polars as pl
 import pytest
 from release_helpers import commit, copy_package, edit_rows, set_version, small_package
 
-from cscbench import atomic
-from cscbench import release as release_module
 from cscbench.cli import main
+from cscbench.core import atomic
 from cscbench.publish import site
+from cscbench.release import cut as release_module
 
 DATE = "2027-01-01"
 

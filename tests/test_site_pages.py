@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 import cscbench
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 from cscbench.publish import formatting as fmt
 from cscbench.publish import index, themes
 

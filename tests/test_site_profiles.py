@@ -23,8 +23,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cscbench
-from cscbench.comparison import Inputs, build, latest
-from cscbench.paths import ROOT
+from cscbench.analysis.comparison import Inputs, build, latest
+from cscbench.core.paths import ROOT
 from cscbench.publish import formatting as fmt
 from cscbench.publish import index
 

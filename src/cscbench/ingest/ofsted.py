@@ -30,7 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.domain import ADEQUATE_FRAMEWORKS, GRADE_WORDING, REFORM_DATE
+from cscbench.core.domain import ADEQUATE_FRAMEWORKS, GRADE_WORDING, REFORM_DATE
 from cscbench.ingest import ofsted_inyear
 from cscbench.ingest.areas import match_names, normalise_name
 from cscbench.ingest.common import (

@@ -29,8 +29,8 @@ from typing import Any
 
 import polars as pl
 
-from cscbench.boundary import check_file, describe
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
+from cscbench.package.boundary import check_file, describe
 
 REGISTRY_DIR = "registry"
 SOURCES_FILE = "sources.toml"

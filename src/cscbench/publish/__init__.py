@@ -4,7 +4,7 @@
 nothing is written. Pages are built in memory, then written with their CSVs, the XLSX workbook,
 Parquet copies of the resources and (when a Chromium is available) PNG images into a temporary
 directory that replaces ``out`` only when everything succeeded. It prints nothing: it returns a
-:class:`PublishResult` or raises a :mod:`cscbench.errors` type, and the CLI says what happened.
+:class:`PublishResult` or raises a :mod:`cscbench.core.errors` type, and the CLI says what happened.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cscbench.choices import PNG_MODES
-from cscbench.errors import InvalidPackageError, UsageError
-from cscbench.groupsfile import Groups, check_groups, groups_files
-from cscbench.paths import default_groups
+from cscbench.analysis.groupsfile import Groups, check_groups, groups_files
+from cscbench.core.choices import PNG_MODES
+from cscbench.core.errors import InvalidPackageError, UsageError
+from cscbench.core.paths import default_groups
 from cscbench.publish import (
     charts,
     claims,
@@ -196,12 +196,12 @@ def publish_site(
     before the package is validated; or groups already checked (:func:`check_groups`, as the CLI
     does before importing this module).
 
-    Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
+    Raises :class:`~cscbench.core.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
     not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
-    :class:`~cscbench.errors.InvalidInputError` (the package is invalid, a bad groups file); in
+    :class:`~cscbench.core.errors.InvalidInputError` (the package is invalid, a bad groups file); in
     every failure the previous site is left exactly as it was.
     """
-    from cscbench.validate import validate_package
+    from cscbench.validate.run import validate_package
 
     started = time.perf_counter()
     if png not in PNG_MODES:

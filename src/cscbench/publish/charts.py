@@ -9,7 +9,7 @@ or England's total, so those two lines are left out of such panels and the subti
 
 vl-convert renders the specification to SVG (placed in the page, with a title and a description
 for screen readers) and PNG (beside it, for reports) without a browser, in a pool of worker
-processes (:mod:`cscbench.chartworker`) that starts before the tables are written, so the charts
+processes (:mod:`cscbench.core.chartworker`) that starts before the tables are written, so the charts
 render while the main process builds the HTML. The rows of all councils are built in one pass and
 then split; the figures each chart draws are also its CSV.
 """
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import chartworker
-from cscbench.domain import ENGLAND
+from cscbench.core import chartworker
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish import navigation, site, themes
 from cscbench.publish.context import Context
@@ -714,7 +714,7 @@ Rendered = dict[str, Images]
 
 
 class Rendering:
-    """Charts being rendered by worker processes (:mod:`cscbench.chartworker`) while the caller
+    """Charts being rendered by worker processes (:mod:`cscbench.core.chartworker`) while the caller
     goes on; :meth:`collect` waits for them.
 
     A chart whose images the previous build made from the same content (``previous``: the site
@@ -748,7 +748,7 @@ class Rendering:
     def start(self, batch: bytes) -> None:
         assert self.fonts is not None
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cscbench.chartworker"],
+            [sys.executable, "-m", "cscbench.core.chartworker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

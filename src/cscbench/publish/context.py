@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import comparison as compare
-from cscbench.groupsfile import Groups, read_groups
-from cscbench.loader import load, resources
+from cscbench.analysis import comparison as compare
+from cscbench.analysis.groupsfile import Groups, read_groups
+from cscbench.analysis.loader import load, resources
 from cscbench.publish import formatting as fmt
 
 TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
@@ -21,7 +21,7 @@ TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
 
 @dataclass(frozen=True)
 class Context:
-    """The loaded package and the comparison grid (see :mod:`cscbench.comparison`).
+    """The loaded package and the comparison grid (see :mod:`cscbench.analysis.comparison`).
 
     Everything derived from it (names, indicator metadata, inspections by series code, latest
     inspections) is a cached property: computed once per publish run, however many tables use it.

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 from great_tables import GT, loc, style
 
-from cscbench import comparison as compare
+from cscbench.analysis import comparison as compare
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -87,7 +87,7 @@ GRADE_STATUS_LABELS = {
 
 def status_meanings() -> dict[str, str]:
     """Publisher symbols and cscbench's own statuses, and what they mean (one definition)."""
-    from cscbench.statuses import STATUS_MEANINGS
+    from cscbench.core.statuses import STATUS_MEANINGS
 
     return dict(STATUS_MEANINGS)
 
@@ -698,7 +698,7 @@ def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
-    from cscbench.package import format_column
+    from cscbench.ingest.write import format_column
 
     path.parent.mkdir(parents=True, exist_ok=True)
     out = export_frame(frame)

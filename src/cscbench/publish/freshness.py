@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import cscbench
-from cscbench.paths import default_findings
+from cscbench.core.paths import default_findings
 
 KEY_FILE = ".cscbench-site-key.json"
 CODE_SUFFIXES = {".py", ".js", ".css", ".toml", ".json", ".txt"}

@@ -13,8 +13,8 @@ from dataclasses import replace
 import polars as pl
 from great_tables import GT
 
-from cscbench import comparison as compare
-from cscbench.domain import ENGLAND
+from cscbench.analysis import comparison as compare
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
 from cscbench.publish.change import change_cell, change_cell_text

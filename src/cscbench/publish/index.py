@@ -17,11 +17,11 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import comparison as compare
-from cscbench import paths
-from cscbench.domain import ENGLAND
-from cscbench.errors import InvalidInputError
-from cscbench.names import normalise_name
+from cscbench.analysis import comparison as compare
+from cscbench.core import paths
+from cscbench.core.domain import ENGLAND
+from cscbench.core.errors import InvalidInputError
+from cscbench.core.names import normalise_name
 from cscbench.publish import formatting as fmt
 from cscbench.publish import headline, layout, navigation
 from cscbench.publish.change import change_text, marker_html
@@ -64,7 +64,7 @@ METHOD = (
     "gets a leading apostrophe (OWASP CSV-injection guidance) so a spreadsheet shows it as text "
     "instead of running it as a formula. The data package itself keeps the text exactly.",
 )
-# The finder's search: the same normalisation as cscbench.names.normalise_name, in the browser.
+# The finder's search: the same normalisation as cscbench.core.names.normalise_name, in the browser.
 SEARCH_SCRIPT = (
     "(function(){var box=document.querySelector('.search');if(!box)return;box.hidden=false;"
     "var q=document.getElementById('q'),items=document.querySelectorAll('#councils li'),"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import polars as pl
 from great_tables import html
 
-from cscbench import comparison as compare
-from cscbench.domain import ENGLAND
+from cscbench.analysis import comparison as compare
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish import navigation
 from cscbench.publish.context import Context
