@@ -392,7 +392,7 @@ def test_a_server_without_validators_is_still_checked_by_comparison(
     registry = upstream(registry, httpserver)
     if etag:
         read = registry.directory / "sources.toml"
-        from cscbench.ingest.registry import record_fields
+        from cscbench.ingest.registry_write import record_fields
 
         record_fields(read, {SOURCE: {"etag": etag}})
         registry = read_registry(registry.directory)
@@ -407,7 +407,7 @@ def test_a_server_without_validators_is_still_checked_by_comparison(
 def test_accepting_a_mirror_copy_forgets_the_upstream_validators(
     raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
 ) -> None:
-    from cscbench.ingest.registry import record_fields
+    from cscbench.ingest.registry_write import record_fields
 
     record_fields(registry.directory / "sources.toml", {SOURCE: {"etag": '"old"'}})
     registry = read_registry(registry.directory)

@@ -26,18 +26,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import cscbench.ingest.registry as registry_module
+import cscbench.ingest.registry_write as registry_write
 from cscbench.cli import main
 from cscbench.core import atomic
 from cscbench.core.paths import ROOT
 from cscbench.ingest import fetch as fetch_module
 from cscbench.ingest.fetch import Settings, clean_leftovers, fetch, mirror_problem, seconds_problem
-from cscbench.ingest.registry import (
-    RegistryError,
-    raw_path_problem,
-    read_registry,
-    record_fields,
-    registry_lock,
-)
+from cscbench.ingest.registry import RegistryError, raw_path_problem, read_registry
+from cscbench.ingest.registry_write import record_fields, registry_lock
 
 pytestmark = pytest.mark.raw
 
@@ -430,7 +426,7 @@ def test_concurrent_registry_updates_are_not_lost(registry_dir: Path) -> None:
 
 
 def test_a_held_lock_names_its_holder(registry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry_module, "LOCK_WAIT", 0.2)
+    monkeypatch.setattr(registry_write, "LOCK_WAIT", 0.2)
     with registry_lock(registry_dir), pytest.raises(RegistryError) as caught:
         record_fields(registry_dir / "sources.toml", {SOURCE: {"bytes": 1}})
     message = str(caught.value)
@@ -538,7 +534,7 @@ def test_a_new_release_is_not_accepted_while_the_registry_is_locked(
 ) -> None:
     """Recorded first, then moved into place: a registry that cannot be updated leaves the raw
     folder as it was."""
-    monkeypatch.setattr(registry_module, "LOCK_WAIT", 0.2)
+    monkeypatch.setattr(registry_write, "LOCK_WAIT", 0.2)
     body = (raw_dir / "dfe/la_cla_swcount.csv").read_bytes().replace(b",21\n", b",22\n", 1)
     httpserver.expect_request("/m/dfe/la_cla_swcount.csv").respond_with_data(body)
     settings = Settings(raw, httpserver.url_for("/m"), accept_new=True)
@@ -614,6 +610,6 @@ def test_an_accepted_mirror_is_an_http_url_with_a_host(text: str) -> None:
 def test_any_printable_etag_round_trips_through_the_registry_text(etag: str) -> None:
     """The text rewrite alone (record_fields is this plus the lock, tested above)."""
     text = f'[[source]]\nid = "{SOURCE}"\nsha256 = "{"0" * 64}"\nbytes = 1\n'
-    updated = registry_module._update(text, {SOURCE: {"etag": etag}}, Path("sources.toml"))
+    updated = registry_write._update(text, {SOURCE: {"etag": etag}}, Path("sources.toml"))
     (entry,) = tomllib.loads(updated)["source"]
     assert entry["etag"] == etag and entry["bytes"] == 1

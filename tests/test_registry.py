@@ -18,8 +18,8 @@ from cscbench.ingest.registry import (
     RegistryError,
     default_registry,
     read_registry,
-    record_files,
 )
+from cscbench.ingest.registry_write import record_files
 
 REGISTRY = default_registry()
 MIRROR_ONLY = ("ofsted/derived/", "news/")

@@ -467,7 +467,8 @@ def cmd_ingest(args: argparse.Namespace) -> ExitCode:
     import polars as pl
 
     from cscbench import ingest
-    from cscbench.ingest.registry import SOURCES_FILE, default_registry, record_files
+    from cscbench.ingest.registry import SOURCES_FILE, default_registry
+    from cscbench.ingest.registry_write import record_files
     from cscbench.ingest.write import SCHEMA_DIR, write_package
 
     root = require_checkout("ingest")

@@ -43,15 +43,8 @@ import httpx
 
 from cscbench.core.atomic import checkpoint
 from cscbench.ingest.parsers import parse_file
-from cscbench.ingest.registry import (
-    SOURCES_FILE,
-    VALIDATOR,
-    Fields,
-    Registry,
-    RegistryError,
-    Source,
-    record_fields,
-)
+from cscbench.ingest.registry import SOURCES_FILE, Registry, RegistryError, Source
+from cscbench.ingest.registry_write import VALIDATOR, Fields, record_fields
 from cscbench.ingest.sources import sha256
 
 DEFAULT_TIMEOUT = 60.0  # seconds without a byte before a download is given up
