@@ -21,6 +21,7 @@ from cscbench.core.choices import PNG_MODES
 from cscbench.core.errors import InvalidPackageError, UsageError
 from cscbench.core.paths import default_groups
 from cscbench.publish import (
+    chart_render,
     charts,
     claims,
     compare_page,
@@ -239,7 +240,7 @@ def publish_site(
     previous = out if (out / site.MARKER).is_file() else None
     # the charts render in worker processes while this one builds and writes the pages
     planned = charts.plan(ctx, headline.planned_charts(ctx))
-    with charts.Rendering(planned, want_png, previous) as early:
+    with chart_render.Rendering(planned, want_png, previous) as early:
         pages = build_pages(ctx)
         tables = [t for p in pages for t in p.tables]
         drawn = [c for p in pages for c in p.charts]
@@ -253,7 +254,7 @@ def publish_site(
             done: dict[int, str] = {}
             wanted = [layout.rendered(t, done) for t in tables if t.png]
             with (
-                charts.Rendering(late, want_png, previous) as rest,
+                chart_render.Rendering(late, want_png, previous) as rest,
                 Background(
                     site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
                 ) as shots,
@@ -261,8 +262,8 @@ def publish_site(
                 pages = layout.prerender(pages, done)
                 rendered = {**(early.collect() if needed else {}), **rest.collect()}
             pngs, failed = shots.result if binary else (set(), [])
-            pages = charts.with_svgs(pages, rendered)
-            chart_pngs = charts.write_files(tmp, drawn, rendered)
+            pages = chart_render.with_svgs(pages, rendered)
+            chart_pngs = chart_render.write_files(tmp, drawn, rendered)
             parquet = write_site_files(tmp, ctx, pages, pngs)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")

@@ -443,8 +443,8 @@ class Chart:
     data: pl.DataFrame
     svg: str | None = None  # rendered (publish fills it in)
     png: bool = False  # a PNG was written beside it
-    figures: str = ""  # every figure drawn, period by period (markup: charts.figures_html)
-    phone: str | None = None  # the panels one under another for a phone (charts.phone_html)
+    figures: str = ""  # every figure drawn, period by period (markup: chart_words.figures_html)
+    phone: str | None = None  # the panels one under another for a phone (chart_render.phone_html)
 
 
 @dataclass(frozen=True)
