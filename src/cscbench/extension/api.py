@@ -153,3 +153,25 @@ def compare(
     columns = [*side_by_side.COLUMNS, ORIGIN, "published_area_code", *LOCAL_COLUMNS]
     # each council's official rows, then its local figures (already in indicator order)
     return together.with_row_index("_row").sort("_council", "_row").select(columns)
+
+
+def for_display(frame: pl.DataFrame) -> pl.DataFrame:
+    """The text and markdown tables' view: a local figure is shown unranked, with a numbered note
+    saying whose return it is, when it was collected and its source."""
+    local = pl.col(ORIGIN) != ORIGIN_OFFICIAL
+    demo = (
+        pl.when(pl.col("demonstration"))
+        .then(pl.lit(" (demonstration figure)"))
+        .otherwise(pl.lit(""))
+    )
+    note = pl.format(
+        "{}, collected {}; source: {}{}",
+        pl.col(ORIGIN),
+        pl.col("collected_on").dt.to_string("%Y-%m-%d"),
+        pl.col("source"),
+        demo,
+    )
+    return frame.with_columns(
+        pl.when(local).then(pl.lit(True)).otherwise(pl.col("flagged")).alias("flagged"),
+        pl.when(local).then(note).otherwise(pl.col("caveat")).alias("caveat"),
+    )
