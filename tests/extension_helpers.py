@@ -86,10 +86,11 @@ COMMON = {
 
 
 def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
-    """Rows under the file's own header (every cell text; missing cells empty)."""
+    """Rows under the file's own header (every cell text; missing and "" cells empty)."""
     header = pl.read_csv(path, n_rows=0).columns
     frame = pl.DataFrame(
-        [{c: row.get(c) for c in header} for row in rows], schema=dict.fromkeys(header, pl.String)
+        [{c: row.get(c) or None for c in header} for row in rows],
+        schema=dict.fromkeys(header, pl.String),
     )
     frame.write_csv(path)
 

@@ -30,6 +30,7 @@ from cscbench.loader import load
 from cscbench.paths import default_package
 from cscbench.report import DEFAULT_LIMIT, ENGINE, Problem, Report, in_report_order
 from cscbench.schema import polars_dtypes
+from cscbench.series import as_text
 from cscbench.unpack import open_any
 
 FILE = "datapackage.json"
@@ -142,11 +143,7 @@ def _meta_problems(package: dict[str, Any] | None, installed: str) -> list[Probl
 
 
 def _official(main: Path) -> rules.Official:
-    areas = load("areas", main).select(
-        pl.col("area_code", "name", "level", "status", "successor_code", "series_code").cast(
-            pl.String
-        )
-    )
+    areas = as_text(load("areas", main))  # every column: the name lookup needs them
     indicators = load("indicators", main).select(
         pl.col("indicator_id"), pl.col("unit").cast(pl.String), "min_value", "max_value"
     )

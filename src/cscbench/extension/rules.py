@@ -24,7 +24,7 @@ ROW = "_row"
 class Official:
     """What the checks need of the release the extension extends."""
 
-    areas: pl.DataFrame  # area_code, name, level, status, successor_code, series_code
+    areas: pl.DataFrame  # cscbench's areas, as text
     indicators: pl.DataFrame  # indicator_id, unit, min_value, max_value
     financial: pl.DataFrame  # indicator_id, any_financial, all_financial: its periods' format
 
