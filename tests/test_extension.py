@@ -435,3 +435,14 @@ def test_no_demonstration_figure_enters_the_main_package_or_its_release() -> Non
     assert not indicators.str.starts_with("local_").any()  # the namespace stays the partners'
     bundled = (ROOT / "setup.py").read_text() + (ROOT / "MANIFEST.in").read_text()
     assert "extension_helpers" not in bundled and "local_observations" not in bundled
+
+
+def test_a_local_figure_for_an_official_period_gets_the_difference(tmp_path: Path) -> None:
+    same = {**FIGURES[0], "period": "2025", "period_end": "2025-09-30", "value": "15.0"}
+    demo = build_demo(tmp_path / "same", figures=[same]).parent
+    rows = cscbench.compare("Leeds", indicators="caseload_fte", period="2025", extension=demo)
+    local = rows.filter(pl.col("origin") != "official")
+    official = rows.filter(pl.col("origin") == "official")["value"].item()  # DfE's 14.8
+    assert local["official_value"].item() == official
+    assert local["difference"].item() == pytest.approx(15.0 - official)
+    assert official == 14.8
