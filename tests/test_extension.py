@@ -172,6 +172,20 @@ BAD_RETURNS: dict[str, tuple[dict[str, Any], str, str, int | None, str | None]] 
         None,
         None,
     ),
+    "a name that would lead outside the release folder": (
+        {"meta": lambda d: d.update(name="../../evil")},
+        "extension.descriptor",
+        "lower-case letters",
+        None,
+        None,
+    ),
+    "a version that is not X.Y.Z": (
+        {"meta": lambda d: d.update(version="1.0")},
+        "extension.descriptor",
+        "X.Y.Z",
+        None,
+        None,
+    ),
     "malformed release range": (
         {"meta": _extends("0.2")},
         "extension.descriptor",
