@@ -382,39 +382,14 @@ def test_release_package_builds_the_extensions_own_archive(
     rows = [*FIGURES, {**FIGURES[0], "period": "2025", "period_end": "2025-12-31"}]
     build_demo(tmp_path / "v2b", figures=rows, meta=lambda d: d.update(version="0.1.1"))
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "release",
-                "--package",
-                str(tmp_path / "v2b"),
-                "--out",
-                str(out),
-                "--previous",
-                str(first),
-            ]
-        )
-        == 1
-    )  # rows added need a minor bump
+    again_after = ["release", "--package", str(tmp_path / "v2b"), "--out", str(out)]
+    assert main([*again_after, "--previous", str(first)]) == 1  # rows added: a minor bump
     assert "MINOR" in capsys.readouterr().err
     assert not (out / "demo-partnership-0.1.1.zip").exists()
     meta = json.loads((tmp_path / "v2b/datapackage.json").read_text())
     meta["version"] = "0.2.0"
     (tmp_path / "v2b/datapackage.json").write_text(json.dumps(meta))
-    assert (
-        main(
-            [
-                "release",
-                "--package",
-                str(tmp_path / "v2b"),
-                "--out",
-                str(out),
-                "--previous",
-                str(first),
-            ]
-        )
-        == 0
-    )
+    assert main([*again_after, "--previous", str(first)]) == 0
     changes = _members(out / "demo-partnership-0.2.0.zip")["CHANGES.md"].decode()
     assert "since 0.1.0" in changes and "1 rows added" in changes
 
