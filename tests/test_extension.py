@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import cscbench
 from cscbench import semver
+from cscbench.checks import CATALOGUE
 from cscbench.cli import main
 from cscbench.errors import InvalidInputError
 from cscbench.extension import read_extension, validate_extension
@@ -194,6 +195,11 @@ BAD_RETURNS: dict[str, tuple[dict[str, Any], str, str, int | None, str | None]] 
         None,
     ),
 }
+
+
+def test_the_bad_returns_exercise_every_extension_check() -> None:
+    covered = {case[1] for case in BAD_RETURNS.values()}
+    assert {c for c in CATALOGUE if c.startswith("extension.")} <= covered
 
 
 def test_the_demo_return_is_valid_and_maps_a_superseded_code(demo: Path) -> None:
