@@ -220,9 +220,7 @@ def test_the_demo_return_is_valid_and_maps_a_superseded_code(demo: Path) -> None
 
 
 @pytest.mark.parametrize("case", list(BAD_RETURNS))
-def test_each_bad_return_gets_one_located_line(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_each_bad_return_gets_one_located_line(case: str, tmp_path: Path) -> None:
     kwargs, check_id, words, line, column = BAD_RETURNS[case]
     descriptor = build_demo(tmp_path / "bad", **kwargs)
     report = validate_extension(descriptor).report
@@ -236,9 +234,16 @@ def test_each_bad_return_gets_one_located_line(
     assert "\n" not in message and words in message and f"[{check_id}]" in message
     if line is not None:
         assert f"local_{problem.resource.split('_', 1)[1]}.csv line {line}" in message
-    assert main(["validate", str(descriptor)]) == 1
+
+
+@pytest.mark.parametrize("case", ["unknown council code", "incompatible release", "no source"])
+def test_the_validate_command_refuses_a_bad_return(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kwargs, check_id, words, *_ = BAD_RETURNS[case]
+    assert main(["validate", str(build_demo(tmp_path / "bad", **kwargs))]) == 1
     out = capsys.readouterr().out
-    assert check_id in out and "Traceback" not in out
+    assert out.startswith("invalid") and check_id in out and words in out
 
 
 @pytest.mark.slow
