@@ -16,7 +16,6 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish import navigation
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
-    KIND_ORDER,
     NO_HEADLINE,
     area_targets,
     figure_footnotes,
@@ -25,6 +24,7 @@ from cscbench.publish.headline import (
     rank_footnotes,
     subtitle_periods,
 )
+from cscbench.publish.headline_rows import KIND_ORDER
 
 WIDE_VALUES = (
     "figure",
