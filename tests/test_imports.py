@@ -221,3 +221,18 @@ def test_every_stage_says_what_it_owns() -> None:
     for stage in LAYERS:
         init = SRC / "cscbench" / stage / "__init__.py"
         assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))), stage
+
+
+LONG = 500  # lines: past this a module says why at its top (issue 19)
+REASON = "Longer than 500 lines"
+
+
+def test_no_source_file_over_500_lines_without_a_written_reason() -> None:
+    """A long module is hard to read and a magnet for merge conflicts: split it, or say why not
+    in its docstring (a paragraph starting "Longer than 500 lines")."""
+    unexplained = []
+    for name, path in modules(SRC).items():
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > LONG and REASON not in (ast.get_docstring(ast.parse(text)) or ""):
+            unexplained.append((name, text.count("\n")))
+    assert unexplained == []

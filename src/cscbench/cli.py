@@ -7,6 +7,10 @@ return results or raise :mod:`cscbench.core.errors` types, mapped here. An unexp
 the user gets one line naming the command, the input and the log file that holds the traceback.
 Everything echoed goes through :func:`cscbench.validate.report.printable`, since file names, headers and
 values come from files that may hold terminal escape sequences.
+
+Longer than 500 lines: every command's parser and handler are here, and several branches of
+issues 19 and 20 were adding or changing commands while the folders moved; moving handlers out (one file
+per command, under a ``commands/`` folder) is the next split once those have merged.
 """
 
 from __future__ import annotations

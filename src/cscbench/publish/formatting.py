@@ -3,6 +3,10 @@
 Everything a reader sees is built here once so every table says things the same way: figures with
 the indicator's unit and decimals, a suppressed figure as its publisher's symbol with a footnote,
 bands as printed letters (colour only repeats them), a source note and the OGL attribution.
+
+Longer than 500 lines: the shared formatting every page imports, which the labels work of
+issue 19 (labels from the Table Schemas) and the publish speed work were changing while the
+folders moved; the next split is the great-tables helpers apart from the page and chart types.
 """
 
 from __future__ import annotations

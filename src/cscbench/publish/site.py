@@ -5,6 +5,10 @@ The site is built in a new folder beside ``--out`` and switched into place in on
 leaves the previous site exactly as it was, and the next run cleans up after a killed one. A
 marker file identifies a directory as a cscbench site, so publishing never replaces a directory it
 did not create.
+
+Longer than 500 lines: the site writer that the extension pages (issue 20) and the publish speed
+work were changing while the folders moved; the next split is the exports (CSV, XLSX, Parquet,
+PNG) apart from the page writing and the atomic swap.
 """
 
 from __future__ import annotations
