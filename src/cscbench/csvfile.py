@@ -199,7 +199,9 @@ def _read_frame(
         )
     except (pl.exceptions.PolarsError, OSError) as exc:
         return None, (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-    return frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns}), None
+    frame = frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns})
+    # A quoted empty string ("") is as missing as an empty cell (Table Schema's missingValues).
+    return frame.with_columns(pl.all().replace("", None)), None
 
 
 def head_problems(head: bytes) -> list[FileProblem]:
