@@ -560,6 +560,7 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
     from cscbench.groupsfile import check_groups, groups_files
+    from cscbench.package_object import read as read_package
 
     if args.groups_replace and not args.groups:
         raise UsageError("--groups-replace needs at least one --groups PATH")
@@ -569,13 +570,14 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     descriptor = _descriptor(args.package)
     files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
     # checked before the publishing libraries load and before validation: a typo fails in seconds
-    checked = check_groups(descriptor, files) if descriptor.exists() else None
+    package = read_package(descriptor) if descriptor.exists() else None  # parsed once, here
+    checked = check_groups(package, files) if package is not None else None
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
     result = publish_site(
-        descriptor,
+        package if package is not None else descriptor,
         Path(args.out),
         png=args.png,
         groups_path=checked if checked is not None else files,

@@ -36,7 +36,7 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import atomic, gitrun, semver
+from cscbench import atomic, gitrun, package_object, semver
 from cscbench.archive import open_package, write_zip
 from cscbench.changes import render_markdown
 from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
@@ -480,7 +480,9 @@ def _same_file(a: Path, b: Path) -> bool:
 # ---------------------------------------------------------------------------- the archive
 
 
-def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str, Path]:
+def write_parquet(
+    descriptor: Path | package_object.Package, package: Package, folder: Path
+) -> dict[str, Path]:
     """Each resource typed as :func:`cscbench.load` types it, except that dates are stored as
     timestamps at midnight: pandas reads a Parquet date as Python objects but a timestamp as
     ``datetime64`` (DuckDB and polars read either; the DuckDB database keeps DATE)."""
@@ -488,7 +490,7 @@ def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str,
     out = {}
     for name in package.frames:
         path = folder / f"{name}.parquet"
-        parquet_frame(load(name, descriptor)).write_parquet(path)
+        parquet_frame(load(name, descriptor)).write_parquet(path)  # a Package: no CSV read
         out[name] = path
     return out
 
@@ -694,7 +696,7 @@ def archive_members(
 
 
 def build_archive(
-    descriptor_path: Path,
+    descriptor_path: Path | package_object.Package,
     package: Package,
     descriptor: dict[str, Any],
     diff: Diff,
@@ -711,7 +713,8 @@ def build_archive(
         parquet = write_parquet(descriptor_path, package, work / PARQUET_DIR)
         descriptions = {r["name"]: r.get("description", "") for r in descriptor["resources"]}
         write_duckdb(work / DUCKDB, package, parquet, descriptions)
-        members = archive_members(descriptor_path, descriptor, work)
+        path = getattr(descriptor_path, "path", descriptor_path)  # a Package: its descriptor
+        members = archive_members(path, descriptor, work)
         write_zip(target, [(f"{top}/{name}", path) for name, path in members])
 
 
@@ -817,7 +820,7 @@ def recorded_changes(releases: Path, version: str) -> Diff:
 
 
 def release(
-    descriptor_path: Path,
+    descriptor_path: Path | package_object.Package,
     out: Path,
     *,
     root: Path,
@@ -838,12 +841,17 @@ def release(
     from cscbench.validate import validate_package
 
     started = time.perf_counter()
+    opened = descriptor_path if isinstance(descriptor_path, package_object.Package) else None
+    descriptor_path = opened.path if opened is not None else Path(descriptor_path)
     if not descriptor_path.is_file():
         raise UsageError(f"{descriptor_path} not found")
-    report = validate_package(descriptor_path)
+    # the descriptor parsed once; validation keeps the frames it read for the diff and Parquet
+    if opened is None:
+        opened = package_object.read(descriptor_path)
+    report = validate_package(opened)
     if not report.valid:
         raise InvalidPackageError("the package is invalid; nothing was released", report)
-    package = read_package(descriptor_path)
+    package = read_package(opened)
     version = semver.text(semver.parse(str(package.version)))
     created = release_date(date, root / "CHANGELOG.md", version)
     commit = package_commit(descriptor_path.parent, package.descriptor)
@@ -863,7 +871,7 @@ def release(
             if record is None or not target.exists():
                 with staged(Path(out)) as stage:
                     built = stage / target.name
-                    build_archive(descriptor_path, package, descriptor, diff, before, built)
+                    build_archive(opened, package, descriptor, diff, before, built)
                     atomic.checkpoint("release-built")
                     if record is None:
                         recorded = record_release(
