@@ -36,9 +36,10 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import atomic, gitrun, package_object, semver
+from cscbench import atomic, gitrun, limits, package_object, semver
 from cscbench.archive import open_package, write_zip
 from cscbench.changes import render_markdown
+from cscbench.descriptor import read_json as read_bounded_json
 from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
 from cscbench.errors import InvalidInputError, InvalidPackageError, UsageError
 from cscbench.loader import load
@@ -387,8 +388,12 @@ def read_record(path: Path) -> dict[str, Any]:
 
 
 def recorded_descriptor(path: Path) -> dict[str, Any]:
-    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash."""
-    data = _json(path)
+    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash.
+    Parsed by the one reader of descriptors (:func:`cscbench.descriptor.read_json`, bounded)."""
+    data, issue = read_bounded_json(path.parent, path.name, "release", str(path), limits.from_env())
+    if issue is not None:
+        got = "" if issue.value is None else f"{issue.value}; "
+        raise InvalidInputError(f"{path}: cannot be read ({got}expected {issue.expected})")
     resources = data.get("resources") if isinstance(data, dict) else None
     fine = isinstance(resources, list) and all(
         isinstance(r, dict)
