@@ -79,6 +79,12 @@ class Reads:
     descriptors: list[tuple[str, str]] = field(default_factory=list)  # (module, package folder)
     csvs: Counter[str] = field(default_factory=Counter)
 
+    def start(self, descriptor: Path) -> None:
+        """Count from now on, for the package of ``descriptor``."""
+        self.root = descriptor.parent.resolve()
+        self.descriptors.clear()
+        self.csvs.clear()
+
     def of_package(self) -> list[str]:
         return [module for module, folder in self.descriptors if folder == str(self.root)]
 
@@ -135,7 +141,7 @@ def test_load_validate_and_frames_from_one_package_read_each_csv_once(
     small: Path, reads: Reads
 ) -> None:
     expected = package_csvs(small)
-    reads.root = small.parent.resolve()
+    reads.start(small)
     report = validate_package(small)
     package = report.package
     assert report.valid and isinstance(package, package_object.Package)
@@ -188,7 +194,7 @@ def test_one_publish_parses_the_descriptor_once_and_each_csv_once(
 
     monkeypatch.setattr(publish_module, "build_context", context_then_stop)
     names = set(resources(small))
-    reads.root = small.parent.resolve()
+    reads.start(small)
     args = ["--package", str(small), "--out", str(tmp_path / "site"), "--png", "no"]
     assert main(["publish", *args]) == 1
     assert reads.of_package() == [READER]
@@ -202,7 +208,7 @@ def test_one_release_parses_the_descriptor_once_and_each_csv_once(
     commit(small)
     releases = tmp_path / "releases"
     releases.mkdir()
-    reads.root = small.parent.resolve()
+    reads.start(small)
     args = ["release", "--package", str(small), "--out", str(tmp_path / "out")]
     assert main([*args, "--releases", str(releases), "--date", "2026-01-01"]) == 0
     assert reads.of_package() == [READER]
