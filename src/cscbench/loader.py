@@ -28,7 +28,7 @@ SUGGESTIONS = 5
 
 
 @contextlib.contextmanager
-def _opened(package: str | Path | Package | None, allow_remote: bool) -> Iterator[Package]:
+def opened(package: str | Path | Package | None, allow_remote: bool) -> Iterator[Package]:
     """The checked package ``package`` names (default: the installed or checked-out package),
     read once (:func:`cscbench.package_object.read`); a release zip or URL is unpacked for the
     length of the ``with`` block. A :class:`Package` is used as it is."""
@@ -56,8 +56,8 @@ def resources(
 ) -> list[str]:
     """Names of the resources in the package (default: the installed or checked-out package; also
     a release zip, or its URL with ``allow_remote=True``, or a :class:`Package`)."""
-    with _opened(package, allow_remote) as opened:
-        return opened.names
+    with opened(package, allow_remote) as found:
+        return found.names
 
 
 def _primary_key(table_schema: dict[str, Any]) -> list[str]:
@@ -102,9 +102,9 @@ def load(
     :class:`cscbench.package_object.Package` (as ``validate`` returns it) is read from memory:
     each of its CSVs is read once however many times it is loaded.
     """
-    with _opened(package, allow_remote) as opened:
-        frame = opened.frame(resource)
-        table_schema = opened.entry(resource).schema
+    with opened(package, allow_remote) as found:
+        frame = found.frame(resource)
+        table_schema = found.entry(resource).schema
         if not (current or expand_joint):
             return frame
         if resource == "areas" or "area_code" not in frame.columns:
@@ -113,7 +113,7 @@ def load(
                 "code (observations, inspections, statistical_neighbours, announcements), not "
                 f"{resource!r}"
             )
-        areas = opened.frame("areas")
+        areas = found.frame("areas")
     key = _primary_key(table_schema)
     return relocate(frame, areas, key, resource, current=current, expand_joint=expand_joint)
 
