@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 import pytest
-from release_helpers import commit, small_package
+from release_helpers import commit, edit_rows, set_version, small_package
 
 import cscbench.publish as publish_module
 from cscbench import package_object
@@ -213,3 +213,48 @@ def test_one_release_parses_the_descriptor_once_and_each_csv_once(
     assert main([*args, "--releases", str(releases), "--date", "2026-01-01"]) == 0
     assert reads.of_package() == [READER]
     assert sorted(reads.csvs) == package_csvs(small) and set(reads.csvs.values()) == {1}
+
+
+def test_the_reader_belongs_to_the_package_stage() -> None:
+    """Nothing the package object imports, directly or not, is a later stage."""
+    from test_imports import SRC as SOURCES
+    from test_imports import import_graph
+
+    graph = import_graph(SOURCES)
+    reached, todo = set(), ["cscbench.package_object"]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo.extend(graph.get(module, ()))
+    later = ("validate", "publish", "release", "diff", "loader", "side_by_side", "verify", "cli")
+    assert not {m for m in reached if m.removeprefix("cscbench.").split(".")[0] in later}
+
+
+def test_a_release_after_another_still_reads_its_own_package_once(
+    small: Path, tmp_path: Path, reads: Reads
+) -> None:
+    """The previous release's package (from git) is another package, read once too."""
+    commit(small)
+    releases, out = tmp_path / "releases", tmp_path / "out"
+    releases.mkdir()
+    args = ["release", "--package", str(small), "--out", str(out), "--releases", str(releases)]
+    assert main([*args, "--date", "2026-01-01"]) == 0
+
+    def new_period(frame: pl.DataFrame) -> pl.DataFrame:
+        row = frame.filter(indicator_id="caseload_fte", area_code="E08000035", period="2025")
+        row = row.with_columns(period=pl.lit("2026"), period_end=pl.lit("2026-09-30"))
+        return pl.concat([frame, row]).sort("indicator_id", "area_code", "period")
+
+    edit_rows(small, "observations", new_period)
+    set_version(small, "0.2.0")
+    commit(small, "0.2.0")
+    reads.start(small)
+    assert main([*args, "--date", "2026-02-01"]) == 0
+    assert reads.of_package() == [READER]
+    parsed = [(module, folder) for module, folder in reads.descriptors if module != __name__]
+    expected = package_csvs(small)
+    own = {k: v for k, v in reads.csvs.items() if k in expected}
+    assert sorted(own) == expected and set(own.values()) == {1}
+    # besides its own: the previous package (from its git commit) and its recorded descriptor
+    assert {module for module, _ in parsed} == {READER} and len(parsed) == 3, parsed

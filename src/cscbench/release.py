@@ -290,10 +290,15 @@ def _git(folder: Path, *args: str) -> str:
 
 @contextlib.contextmanager
 def previous_package(
-    releases: Path, version: str, repositories: list[Path], given: Path | None
+    releases: Path,
+    version: str,
+    repositories: list[Path],
+    given: Path | None,
+    recorded: dict[str, Any] | None = None,
 ) -> Iterator[Path]:
     """The previous release's ``datapackage.json``: ``--previous``, else from its git commit,
-    looked up in each of ``repositories`` in turn (the released package's own, the checkout)."""
+    looked up in each of ``repositories`` in turn (the released package's own, the checkout).
+    ``recorded``: its recorded descriptor, when the caller has read it already."""
     if given is not None:
         with open_package(given) as descriptor:
             yield descriptor
@@ -306,7 +311,9 @@ def previous_package(
             f"with {version}'s release archive or package"
         )
     commit = checked_commit(commit, record_path)
-    paths = package_files(recorded_descriptor(releases / version / DESCRIPTOR))
+    if recorded is None:
+        recorded = recorded_descriptor(releases / version / DESCRIPTOR)
+    paths = package_files(recorded)
     with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
         archive = Path(folder) / f"{version}.zip"
         failures = []
@@ -408,9 +415,13 @@ def recorded_descriptor(path: Path) -> dict[str, Any]:
     return data
 
 
-def check_hashes(descriptor: Path, recorded: Path, version: str) -> None:
-    """The previous package must be the one released: every file as its recorded hash says."""
-    entries = recorded_descriptor(recorded)["resources"]
+def check_hashes(
+    descriptor: Path, recorded: Path, version: str, entries: list[dict[str, Any]] | None = None
+) -> None:
+    """The previous package must be the one released: every file as its recorded hash says
+    (``entries``: the recorded descriptor's resources, when the caller has read them)."""
+    if entries is None:
+        entries = recorded_descriptor(recorded)["resources"]
     for entry in entries:
         path = descriptor.parent / entry["path"]
         actual = f"sha256:{sha256(path)}" if path.is_file() else "missing"
@@ -434,9 +445,10 @@ def changes_since_previous(
     if previous is None:
         return None, diff_packages(EMPTY, package)
     recorded = releases / previous / DESCRIPTOR
-    with previous_package(releases, previous, repositories, given) as old_descriptor:
-        check_hashes(old_descriptor, recorded, previous)
-        old = replace(read_package(old_descriptor), descriptor=recorded_descriptor(recorded))
+    before = recorded_descriptor(recorded)  # read once, for the files, hashes and dates
+    with previous_package(releases, previous, repositories, given, before) as old_descriptor:
+        check_hashes(old_descriptor, recorded, previous, before["resources"])
+        old = replace(read_package(old_descriptor), descriptor=before)
         diff = diff_packages(old, package)
     semver.check(previous, version, diff.level, diff.reasons(diff.level))
     return previous, diff
