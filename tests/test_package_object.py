@@ -258,3 +258,19 @@ def test_a_release_after_another_still_reads_its_own_package_once(
     assert sorted(own) == expected and set(own.values()) == {1}
     # besides its own: the previous package (from its git commit) and its recorded descriptor
     assert {module for module, _ in parsed} == {READER} and len(parsed) == 3, parsed
+
+
+def test_diff_and_compare_parse_each_descriptor_once(
+    small: Path, tmp_path: Path, reads: Reads, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = small_package(tmp_path / "other")
+    expected = package_csvs(small)
+    reads.start(small)
+    assert main(["diff", str(small), str(other)]) == 0
+    folders = Counter(folder for _, folder in reads.descriptors)
+    assert folders == {str(small.parent.resolve()): 1, str(other.parent.resolve()): 1}
+    reads.start(small)
+    assert main(["compare", "Leeds", "Wakefield", "--package", str(small)]) == 0
+    assert reads.of_package() == [READER] and len(reads.descriptors) == 1
+    assert set(reads.csvs) <= set(expected) and set(reads.csvs.values()) == {1}
+    capsys.readouterr()
