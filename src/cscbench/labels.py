@@ -144,7 +144,7 @@ def markdown(directory: Path) -> str:
         "# Vocabularies: every enumerated field's values and labels",
         "",
         "Generated from the `categories` of `schemas/*.schema.json` by `python -m cscbench.labels`;",
-        "do not edit by hand (see docs/maintainers.md, \"Labels and vocabularies\"). Values are",
+        'do not edit by hand (see docs/maintainers.md, "Labels and vocabularies"). Values are',
         "listed in the schema's order, the order the site and `cscbench.load()` use.",
     ]
     for path in sorted(directory.glob(f"*{SUFFIX}")):
