@@ -34,6 +34,7 @@ GRADE_WORDING = {grade.lower(): grade for grade in CURRENT_SCALE} | {
     "requires improvement": CURRENT_SCALE[2]
 }
 
+
 def grade_scale(framework: str) -> tuple[str, ...]:
     """The grades a framework can give (empty for an unknown framework)."""
     return next((scale for fws, scale in GRADE_SCALES.items() if framework in fws), ())
