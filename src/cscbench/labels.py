@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cscbench.paths import package_home
+from cscbench.paths import checkout, package_home
 
 SUFFIX = ".schema.json"
 DOCS_PAGE = Path("docs") / "vocabularies.md"
@@ -167,7 +167,13 @@ def _cell(words: str) -> str:
 def main(argv: list[str]) -> int:
     """Write every schema's enums from its categories and regenerate the vocabularies page;
     ``--check`` only says which files are out of date (exit 1)."""
-    home = package_home()
+    home = checkout()
+    if home is None:
+        print(
+            "python -m cscbench.labels rewrites a checkout's schemas: run it in one",
+            file=sys.stderr,
+        )
+        return 2
     todo = stale(home / "schemas")
     page = home / DOCS_PAGE
     wanted_page = markdown(home / "schemas")
