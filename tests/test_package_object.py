@@ -35,6 +35,7 @@ OTHER_JSON = {
     "atomic.py": "the run lock's and the journal's own records",
     "chartworker.py": "the chart requests on its pipe",
     "frictionless_engine.py": "Table Schema files and the worker's own request and result",
+    "labels.py": "Table Schema files, for their categories (and the enums written from them)",
     "publish/charts.py": "Vega-Lite templates and the chart worker's replies",
     "publish/freshness.py": "the site's key file",
     "record.py": "a release's changes.json",
