@@ -177,7 +177,7 @@ def test_a_figure_from_each_new_dfe_file(
 
 
 def test_suppression_symbols_are_the_documented_ones(package_frames: dict) -> None:
-    from cscbench.core.statuses import STATUS_MEANINGS
+    from cscbench.package.statuses import STATUS_MEANINGS
 
     new = package_frames["observations"].filter(
         pl.col("source_id").str.contains("cin_c|cin_d|care_leavers|placement|social_worker")

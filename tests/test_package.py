@@ -147,7 +147,7 @@ def test_a_missing_raw_file_is_refused_even_when_accepting(tmp_path: Path) -> No
 
 
 def test_status_enum_is_the_documented_set_and_all_are_used() -> None:
-    from cscbench.core.statuses import STATUS_MEANINGS
+    from cscbench.package.statuses import STATUS_MEANINGS
 
     schema = json.loads((ROOT / "schemas" / "observations.schema.json").read_text())
     (status,) = [f for f in schema["fields"] if f["name"] == "status"]

@@ -401,7 +401,16 @@ def _extension(descriptor: Path) -> bool:
 
 
 def _extension_release(args: argparse.Namespace) -> bool:
-    return args.command == "release" and _extension(_descriptor(args.package))
+    """Whether ``release`` names an extension; the package it names is read here, once, and kept
+    on ``args`` for ``cmd_release`` (one parse of the descriptor per command)."""
+    if args.command != "release":
+        return False
+    from cscbench.extension.format import KEY
+    from cscbench.package.reader import read
+
+    args.read = read(_descriptor(args.package))
+    found = args.read.descriptor
+    return isinstance(found, dict) and KEY in found
 
 
 # ---------------------------------------------------------------------------- output
@@ -613,6 +622,7 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
     from cscbench.analysis.groupsfile import check_groups, groups_files
+    from cscbench.package.reader import read as read_package
 
     if args.groups_replace and not args.groups:
         raise UsageError("--groups-replace needs at least one --groups PATH")
@@ -622,13 +632,14 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     descriptor = _descriptor(args.package)
     files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
     # checked before the publishing libraries load and before validation: a typo fails in seconds
-    checked = check_groups(descriptor, files) if descriptor.exists() else None
+    package = read_package(descriptor) if descriptor.exists() else None  # parsed once, here
+    checked = check_groups(package, files) if package is not None else None
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
     result = publish_site(
-        descriptor,
+        package if package is not None else descriptor,
         Path(args.out),
         png=args.png,
         groups_path=checked if checked is not None else files,
@@ -646,13 +657,13 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
 
 def cmd_release(args: argparse.Namespace) -> ExitCode:
     """Exit 0 released, 1 invalid package or a version that breaks the rule, 2 usage error."""
-    if _extension_release(args):
+    if args.own_release:
         return release_extension(args)
     from cscbench.release.cut import release
 
     root = require_checkout("release")
     result = release(
-        _descriptor(args.package),
+        args.read,
         Path(args.out),
         root=root,
         releases=Path(args.releases) if args.releases else root / "releases",
@@ -851,6 +862,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> ExitCode:
     as_json = wants_json(args)
     try:
         own_release = _extension_release(args)  # a partnership's archive: no clone needed
+        args.own_release = own_release
         if args.command in CHECKOUT_COMMANDS and not own_release:
             require_checkout(args.command)
         require_for("validate" if own_release else args.command)

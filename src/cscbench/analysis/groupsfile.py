@@ -35,6 +35,7 @@ from cscbench.core.errors import CscbenchError, InvalidInputError, UsageError
 from cscbench.core.names import name_lookup, normalise_name
 from cscbench.core.paths import default_groups
 from cscbench.package import boundary
+from cscbench.package.reader import Package
 
 MAX_BYTES = 1_000_000  # a groups file is a few kB; 1 MB is room for 200 groups with notes
 MAX_ENTRIES = 200  # groups and pairs together, over every file read: 200 tables at most
@@ -268,7 +269,7 @@ def groups_files(extra: Sequence[Path] = (), replace: bool = False) -> list[Path
     return [*([] if replace else [default_groups()]), *map(Path, extra)]
 
 
-def check_groups(descriptor: Path, paths: Sequence[Path]) -> Groups | None:
+def check_groups(descriptor: Path | Package, paths: Sequence[Path]) -> Groups | None:
     """Read the groups files and resolve their councils against the package's ``areas`` before
     the package is validated, so a typo fails in seconds. None when ``areas`` cannot be read
     yet: validation then reports why, and the files are resolved after it."""

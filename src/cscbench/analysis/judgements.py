@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.analysis.loader import load
+from cscbench.analysis.loader import load, opened
 from cscbench.core.domain import OVERALL, POST_2026
 from cscbench.core.errors import InvalidInputError, UsageError
 from cscbench.core.paths import package_home
@@ -158,9 +158,9 @@ def latest_judgements(
     Rows that are not an overall effectiveness judgement (sub-judgements, focused and monitoring
     visits) never count.
     """
-    return latest_from(
-        load("inspections", package), load("areas", package), as_at, published_by=published_by
-    )
+    with opened(package, allow_remote=False) as read_once:  # one read of the descriptor
+        inspections, areas = load("inspections", read_once), load("areas", read_once)
+    return latest_from(inspections, areas, as_at, published_by=published_by)
 
 
 def latest_from(

@@ -43,6 +43,7 @@ from cscbench.ingest.registry_fields import (
     checked_pattern,
     raw_path_problem,
 )
+from cscbench.package import labels
 from cscbench.package.boundary import describe
 
 REGISTRY_DIR = "registry"
@@ -334,6 +335,10 @@ def _indicator(entry: Any, caveats: Mapping[str, str], where: str) -> Indicator:
         )
     if computed and (e["compute"] not in COMPUTE_KINDS or not e.get("inputs")):
         raise RegistryError(f"{where}: compute should be one of {COMPUTE_KINDS}, with inputs")
+    for key in ("theme", "unit", "polarity"):  # the indicators schema's categories
+        if e[key] not in labels.values("indicators", key):
+            allowed = list(labels.values("indicators", key))
+            raise RegistryError(f"{where}: {key} {e[key]!r} is not one of {allowed}")
     where_rows = e.get("where", {})
     if not all(isinstance(v, str) for v in where_rows.values()):
         raise RegistryError(f"{where}: 'where' values should be text, as published")

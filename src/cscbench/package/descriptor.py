@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cscbench.package import boundary, limits
+from cscbench.package import boundary, labels, limits
 
 PACKAGE = "datapackage"  # the resource name descriptor problems are reported under
 # The Table Schema field types cscbench checks; others are valid but not supported.
@@ -460,7 +460,13 @@ def field_issues(
         return [
             Issue("schema.shape", name, f"{where}.constraints", shown(constraints), "an object")
         ]
-    return constraint_issues(constraints, kind, name, f"{where}.constraints", chosen)
+    issues = constraint_issues(constraints, kind, name, f"{where}.constraints", chosen)
+    if not issues:  # the categories are where the enum is stated: the two must agree
+        issues += [
+            Issue("schema.shape", name, f"{where}.{key}", found, expected)
+            for key, found, expected in labels.categories_issues(item)
+        ]
+    return issues
 
 
 def constraint_issues(

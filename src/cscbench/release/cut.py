@@ -37,6 +37,7 @@ import polars as pl
 from cscbench.core import atomic
 from cscbench.core.errors import InvalidInputError, InvalidPackageError, UsageError
 from cscbench.ingest.write import OGL_LICENCE
+from cscbench.package import reader as package_object
 from cscbench.package.archive import write_zip
 from cscbench.release import semver
 from cscbench.release.changes import render_markdown
@@ -223,7 +224,7 @@ def archive_members(
 
 
 def build_archive(
-    descriptor_path: Path,
+    descriptor_path: Path | package_object.Package,
     package: Package,
     descriptor: dict[str, Any],
     diff: Diff,
@@ -240,7 +241,8 @@ def build_archive(
         parquet = write_parquet(descriptor_path, package, work / PARQUET_DIR)
         descriptions = {r["name"]: r.get("description", "") for r in descriptor["resources"]}
         write_duckdb(work / DUCKDB, package, parquet, descriptions)
-        members = archive_members(descriptor_path, descriptor, work)
+        path = getattr(descriptor_path, "path", descriptor_path)  # a Package: its descriptor
+        members = archive_members(path, descriptor, work)
         write_zip(target, [(f"{top}/{name}", path) for name, path in members])
 
 
@@ -346,7 +348,7 @@ def recorded_changes(releases: Path, version: str) -> Diff:
 
 
 def release(
-    descriptor_path: Path,
+    descriptor_path: Path | package_object.Package,
     out: Path,
     *,
     root: Path,
@@ -367,12 +369,17 @@ def release(
     from cscbench.validate.run import validate_package
 
     started = time.perf_counter()
+    opened = descriptor_path if isinstance(descriptor_path, package_object.Package) else None
+    descriptor_path = opened.path if opened is not None else Path(descriptor_path)
     if not descriptor_path.is_file():
         raise UsageError(f"{descriptor_path} not found")
-    report = validate_package(descriptor_path)
+    # the descriptor parsed once; validation keeps the frames it read for the diff and Parquet
+    if opened is None:
+        opened = package_object.read(descriptor_path)
+    report = validate_package(opened)
     if not report.valid:
         raise InvalidPackageError("the package is invalid; nothing was released", report)
-    package = read_package(descriptor_path)
+    package = read_package(opened)
     version = semver.text(semver.parse(str(package.version)))
     created = release_date(date, root / "CHANGELOG.md", version)
     commit = package_commit(descriptor_path.parent, package.descriptor)
@@ -392,7 +399,7 @@ def release(
             if record is None or not target.exists():
                 with staged(Path(out)) as stage:
                     built = stage / target.name
-                    build_archive(descriptor_path, package, descriptor, diff, before, built)
+                    build_archive(opened, package, descriptor, diff, before, built)
                     atomic.checkpoint("release-built")
                     if record is None:
                         recorded = record_release(

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from cscbench.analysis.loader import load
+from cscbench.package import reader as package_object
 from cscbench.package.schema import primary_key
 from cscbench.release.diff import Package
 
@@ -23,7 +24,9 @@ PARQUET_TIME_UNIT = "us"  # dates in Parquet: timestamps at midnight, so pandas 
 DUCKDB_TYPES = {"number": "DOUBLE", "integer": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
 
 
-def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str, Path]:
+def write_parquet(
+    descriptor: Path | package_object.Package, package: Package, folder: Path
+) -> dict[str, Path]:
     """Each resource typed as :func:`cscbench.load` types it, except that dates are stored as
     timestamps at midnight: pandas reads a Parquet date as Python objects but a timestamp as
     ``datetime64`` (DuckDB and polars read either; the DuckDB database keeps DATE)."""
@@ -31,7 +34,7 @@ def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str,
     out = {}
     for name in package.frames:
         path = folder / f"{name}.parquet"
-        parquet_frame(load(name, descriptor)).write_parquet(path)
+        parquet_frame(load(name, descriptor)).write_parquet(path)  # a Package: no CSV read
         out[name] = path
     return out
 

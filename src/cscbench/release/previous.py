@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from cscbench.core.errors import InvalidInputError, UsageError
+from cscbench.package import limits
 from cscbench.package.archive import open_package
+from cscbench.package.descriptor import read_json as read_bounded_json
 from cscbench.release import gitrun, semver
 from cscbench.release.diff import EMPTY, Diff, Package, diff_packages, read_package
 from cscbench.release.record import (
@@ -109,10 +111,15 @@ def _git(folder: Path, *args: str) -> str:
 
 @contextlib.contextmanager
 def previous_package(
-    releases: Path, version: str, repositories: list[Path], given: Path | None
+    releases: Path,
+    version: str,
+    repositories: list[Path],
+    given: Path | None,
+    recorded: dict[str, Any] | None = None,
 ) -> Iterator[Path]:
     """The previous release's ``datapackage.json``: ``--previous``, else from its git commit,
-    looked up in each of ``repositories`` in turn (the released package's own, the checkout)."""
+    looked up in each of ``repositories`` in turn (the released package's own, the checkout).
+    ``recorded``: its recorded descriptor, when the caller has read it already."""
     if given is not None:
         with open_package(given) as descriptor:
             yield descriptor
@@ -125,7 +132,9 @@ def previous_package(
             f"with {version}'s release archive or package"
         )
     commit = checked_commit(commit, record_path)
-    paths = package_files(recorded_descriptor(releases / version / DESCRIPTOR))
+    if recorded is None:
+        recorded = recorded_descriptor(releases / version / DESCRIPTOR)
+    paths = package_files(recorded)
     with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
         archive = Path(folder) / f"{version}.zip"
         failures = []
@@ -207,8 +216,12 @@ def read_record(path: Path) -> dict[str, Any]:
 
 
 def recorded_descriptor(path: Path) -> dict[str, Any]:
-    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash."""
-    data = _json(path)
+    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash.
+    Parsed by the one reader of descriptors (:func:`cscbench.package.descriptor.read_json`, bounded)."""
+    data, issue = read_bounded_json(path.parent, path.name, "release", str(path), limits.from_env())
+    if issue is not None:
+        got = "" if issue.value is None else f"{issue.value}; "
+        raise InvalidInputError(f"{path}: cannot be read ({got}expected {issue.expected})")
     resources = data.get("resources") if isinstance(data, dict) else None
     fine = isinstance(resources, list) and all(
         isinstance(r, dict)
@@ -223,9 +236,13 @@ def recorded_descriptor(path: Path) -> dict[str, Any]:
     return data
 
 
-def check_hashes(descriptor: Path, recorded: Path, version: str) -> None:
-    """The previous package must be the one released: every file as its recorded hash says."""
-    entries = recorded_descriptor(recorded)["resources"]
+def check_hashes(
+    descriptor: Path, recorded: Path, version: str, entries: list[dict[str, Any]] | None = None
+) -> None:
+    """The previous package must be the one released: every file as its recorded hash says
+    (``entries``: the recorded descriptor's resources, when the caller has read them)."""
+    if entries is None:
+        entries = recorded_descriptor(recorded)["resources"]
     for entry in entries:
         path = descriptor.parent / entry["path"]
         actual = f"sha256:{sha256(path)}" if path.is_file() else "missing"
@@ -249,9 +266,10 @@ def changes_since_previous(
     if previous is None:
         return None, diff_packages(EMPTY, package)
     recorded = releases / previous / DESCRIPTOR
-    with previous_package(releases, previous, repositories, given) as old_descriptor:
-        check_hashes(old_descriptor, recorded, previous)
-        old = replace(read_package(old_descriptor), descriptor=recorded_descriptor(recorded))
+    before = recorded_descriptor(recorded)  # read once, for the files, hashes and dates
+    with previous_package(releases, previous, repositories, given, before) as old_descriptor:
+        check_hashes(old_descriptor, recorded, previous, before["resources"])
+        old = replace(read_package(old_descriptor), descriptor=before)
         diff = diff_packages(old, package)
     semver.check(previous, version, diff.level, diff.reasons(diff.level))
     return previous, diff

@@ -23,7 +23,8 @@ from cscbench.package import limits
 from cscbench.package import schema as sch
 from cscbench.package.csvfile import FileProblem, TextTable, read_table
 from cscbench.package.descriptor import Entry, Issue, missing_resources
-from cscbench.package.descriptor import plan as descriptor_plan
+from cscbench.package.reader import Package
+from cscbench.package.reader import read as read_package
 from cscbench.validate.checks import CATALOGUE
 from cscbench.validate.report import (
     DEFAULT_LIMIT,
@@ -236,17 +237,22 @@ def file_problem(p: FileProblem, resource: str) -> Problem:
 
 
 def read_resources(
-    entries: list[Entry], tally: Tally, max_bytes: int | None = None, defer: Executor | None = None
+    entries: list[Entry],
+    tally: Tally,
+    max_bytes: int | None = None,
+    defer: Executor | None = None,
+    known: dict[str, pl.DataFrame] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, TextTable]]:
     """Read every resource as text with its file and header checks; keep the ones fit to check.
 
     Returns the frames fit to check and every table read; with ``defer`` a table's row shapes
-    may still be being counted (:func:`add_row_shapes` adds them once done)."""
+    may still be being counted (:func:`add_row_shapes` adds them once done). ``known``: files
+    the package object has read already (strictly), not parsed again."""
     frames: dict[str, pl.DataFrame] = {}
     tables: dict[str, TextTable] = {}
     for entry in entries:
         name = entry.name
-        table = read_table(entry.path, tally.limit, max_bytes, defer)
+        table = read_table(entry.path, tally.limit, max_bytes, defer, (known or {}).get(name))
         tables[name] = table
         add_file_problems(name, table, tally)  # those known now; the row shapes may follow
         if table.frame is None:
@@ -284,14 +290,17 @@ def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
 
 
 def check_resources(
-    entries: list[Entry], tally: Tally, max_bytes: int | None
+    entries: list[Entry],
+    tally: Tally,
+    max_bytes: int | None,
+    known: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Read and check every resource. A file's row shapes (a second, streamed pass over it) are
     counted on a second thread while the frames are checked, so the two share the cores; a
     failing check waits for them (its malformed rows are left out)."""
     schemas = {e.name: e.schema for e in entries}
     with ThreadPoolExecutor(1, thread_name_prefix="cscbench-rows") as background:
-        frames, tables = read_resources(entries, tally, max_bytes, background)
+        frames, tables = read_resources(entries, tally, max_bytes, background, known)
         for name in frames:
             validate_frame(name, schemas[name], frames, tally, tables[name].settled_rows)
         for name, table in tables.items():
@@ -351,7 +360,7 @@ def integrity_problems(entries: list[Entry]) -> list[Problem]:
 
 
 def validate_package(
-    descriptor: Path,
+    descriptor: Path | Package,
     engine: str = ENGINE,
     limit: int = DEFAULT_LIMIT,
     max_bytes: int | None = None,
@@ -360,20 +369,27 @@ def validate_package(
 ) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
-    The descriptor and its Table Schemas are checked first (:mod:`cscbench.package.descriptor`): only
-    resources whose file passed the package boundary and whose schema is usable are read, by
-    either engine. ``limit`` caps the examples kept per engine, check, resource and column
-    (counts stay exact; capped at MAX_LIMIT). ``max_bytes`` bounds each resource file (default:
-    the ``file_bytes`` limit). ``allow_remote`` fetches URL paths instead of refusing them.
-    ``required``: the resources the package must list (default: a cscbench package's).
+    ``descriptor`` is a ``datapackage.json`` or the package already read from one
+    (:func:`cscbench.package.reader.read`: ``allow_remote`` is then its own). The descriptor and
+    its Table Schemas are checked first (:mod:`cscbench.package.descriptor`): only resources whose file
+    passed the package boundary and whose schema is usable are read, by either engine. ``limit``
+    caps the examples kept per engine, check, resource and column (counts stay exact; capped at
+    MAX_LIMIT). ``max_bytes`` bounds each resource file (default: the ``file_bytes`` limit).
+    ``allow_remote`` fetches URL paths instead of refusing them. ``required``: the resources the
+    package must list (default: a cscbench package's).
+
+    The report's ``package`` is the package validated; when it is valid, it holds the frames
+    read here, so whoever goes on to use it reads no CSV again.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     chosen = limits.from_env()
     if max_bytes is not None:
         chosen = dataclasses.replace(chosen, file_bytes=max_bytes)
+    given = isinstance(descriptor, Package)
+    package = descriptor if given else read_package(Path(descriptor), allow_remote, chosen)
+    checked = package.plan
     tally = Tally(min(limit, MAX_LIMIT))
-    checked = descriptor_plan(Path(descriptor).resolve(), allow_remote, chosen)
     try:
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
@@ -385,12 +401,19 @@ def validate_package(
             )
             tally.extend(issue_problem(i) for i in missing)
             tally.extend(integrity_problems(checked.entries))
-            frames = check_resources(checked.entries, tally, chosen.file_bytes)
+            known = {
+                e.name: package.text(e.name) for e in checked.entries if package.has_text(e.name)
+            }
+            frames = check_resources(checked.entries, tally, chosen.file_bytes, known)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.validate.frictionless_engine import frictionless_problems
 
             tally.extend(frictionless_problems(checked.entries, chosen))
     finally:
-        checked.close()
+        if not given:
+            package.close()
     problems = in_report_order(tally.problems, list(checked.order))
-    return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)
+    if not problems:
+        package.keep_texts(frames)
+    counts = {n: f.height for n, f in frames.items()}
+    return Report(problems, counts, tally.counts, package)
