@@ -238,3 +238,16 @@ def test_no_source_file_over_500_lines_without_a_written_reason() -> None:
         if text.count("\n") > LONG and REASON not in (ast.get_docstring(ast.parse(text)) or ""):
             unexplained.append((name, text.count("\n")))
     assert unexplained == []
+
+
+def test_only_the_command_line_imports_ingest() -> None:
+    """ingest is the maintainers' side branch: importing it reads the checkout's schemas and
+    registries, which an installed wheel lacks, so no other stage may import it (publish and
+    release write the package's format through ``package.csvformat``)."""
+    importers = {
+        module
+        for module, targets in import_graph(SRC, runtime_only=True).items()
+        if any(t.startswith("cscbench.ingest") for t in targets)
+        and not module.startswith("cscbench.ingest")
+    }
+    assert importers <= {"cscbench.cli"}, importers

@@ -682,7 +682,7 @@ def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
-    from cscbench.ingest.write import format_column
+    from cscbench.package.csvformat import format_column
 
     path.parent.mkdir(parents=True, exist_ok=True)
     out = export_frame(frame)

@@ -36,9 +36,9 @@ import polars as pl
 
 from cscbench.core import atomic
 from cscbench.core.errors import InvalidInputError, InvalidPackageError, UsageError
-from cscbench.ingest.write import OGL_LICENCE
 from cscbench.package import reader as package_object
 from cscbench.package.archive import write_zip
+from cscbench.package.csvformat import OGL_LICENCE
 from cscbench.release import semver
 from cscbench.release.changes import render_markdown
 from cscbench.release.diff import Diff, Package, read_package
