@@ -164,9 +164,9 @@ def registry_copy(tmp_path: Path) -> Path:
         ),
         (
             SOURCES_FILE,
-            f"bytes = {REGISTRY.source('dfe_csww_2025').bytes}",
-            f'bytes = "{REGISTRY.source("dfe_csww_2025").bytes}"',
-            r"\(dfe_csww_2025\): key 'bytes' should be a whole number",
+            f"bytes = {REGISTRY.source('dfe_csww').bytes}",
+            f'bytes = "{REGISTRY.source("dfe_csww").bytes}"',
+            r"\(dfe_csww\): key 'bytes' should be a whole number",
         ),
         (
             INDICATORS_FILE,
