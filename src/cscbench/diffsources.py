@@ -22,8 +22,10 @@ def renamed_sources(old: Package, new: Package) -> dict[str, str]:
     before, after = old.frames.get("sources"), new.frames.get("sources")
     if before is None or after is None:
         return {}
-    if not all(c in f.columns for f in (before, after) for c in (COLUMN, "sha256", "dataset")):
+    if COLUMN not in before.columns or COLUMN not in after.columns:
         return {}
+    # an older release may lack a column (0.1.0 had no dataset): that way of matching finds none
+    before, after = _with_columns(before, after), _with_columns(after, before)
     gone = before.join(after.select(COLUMN), on=COLUMN, how="anti")
     came = after.join(before.select(COLUMN), on=COLUMN, how="anti").rename({COLUMN: "new_id"})
     by_file = _one_to_one(
@@ -35,6 +37,19 @@ def renamed_sources(old: Package, new: Package) -> dict[str, str]:
     by_dataset = _one_to_one(gone.filter(alone).join(came.filter(alone), on="dataset"))
     pairs = pl.concat([by_file.select(COLUMN, "new_id"), by_dataset.select(COLUMN, "new_id")])
     return dict(pairs.sort(COLUMN).iter_rows())
+
+
+def _with_columns(frame: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
+    """``frame``'s id, file checksum and series, empty where either side lacks the column."""
+    return frame.select(
+        COLUMN,
+        *[
+            pl.col(c)
+            if c in frame.columns and c in other.columns
+            else pl.lit(None, pl.String).alias(c)
+            for c in ("sha256", "dataset")
+        ],
+    )
 
 
 def _one_to_one(pairs: pl.DataFrame) -> pl.DataFrame:
