@@ -31,6 +31,7 @@ from cscbench.publish import (
     history,
     indicator_pages,
     layout,
+    local,
     navigation,
     profiles,
     regions,
@@ -183,11 +184,32 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
     return site.write_parquet(root, ctx.frames)
 
 
+def read_extensions(descriptor: Path, given: Sequence[Any]) -> list[Any]:
+    """Each ``--extension`` read and checked against the package (:func:`read_extension`; one
+    already read, as the CLI does before loading the publishing libraries, is kept): a bad
+    return raises its located :class:`~cscbench.errors.InvalidInputError` here, before the
+    package is validated and before anything is written."""
+    if not given:
+        return []
+    from cscbench.extension import read_extension
+
+    return [e if hasattr(e, "observations") else read_extension(Path(e), descriptor) for e in given]
+
+
+def extension_files(extensions: Sequence[Any]) -> list[Path]:
+    """Each extension's descriptor, for the site's content key."""
+    return [
+        Path(e.root) / "datapackage.json" if Path(e.root).is_dir() else Path(e.root)
+        for e in extensions
+    ]
+
+
 def publish_site(
     descriptor: Path,
     out: Path,
     png: str = "auto",
     groups_path: Path | Sequence[Path] | Groups | None = None,
+    extensions: Sequence[Any] = (),
 ) -> PublishResult:
     """Validate, build and publish.
 
@@ -195,6 +217,10 @@ def publish_site(
     ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does), checked
     before the package is validated; or groups already checked (:func:`check_groups`, as the CLI
     does before importing this module).
+
+    ``extensions``: extension packages (folders, or extensions already read) whose local figures the
+    profiles, group pages and compare page show apart from the official ones (:mod:`local`);
+    each is read and checked first, so a bad return fails before anything else is done.
 
     Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
     not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
@@ -215,8 +241,9 @@ def publish_site(
     else:
         paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
         groups = check_groups(descriptor, paths)
+    extended = read_extensions(descriptor, extensions)
     binary, notes = _chromium(png)
-    key = freshness.content_key(descriptor, groups, png, binary)
+    key = freshness.content_key(descriptor, groups, png, binary, extension_files(extended))
     done_before = site.already_published(out, key) if (out / site.MARKER).is_file() else None
     if done_before is not None:  # published from exactly these inputs: nothing to rebuild
         return PublishResult(
@@ -240,7 +267,8 @@ def publish_site(
     # the charts render in worker processes while this one builds and writes the pages
     planned = charts.plan(ctx, headline.planned_charts(ctx))
     with charts.Rendering(planned, want_png, previous) as early:
-        pages = build_pages(ctx)
+        returns = local.returns(ctx, extended)
+        pages = local.decorate(ctx, build_pages(ctx), returns)
         tables = [t for p in pages for t in p.tables]
         drawn = [c for p in pages for c in p.charts]
         shown = {c.stem for c in drawn} & early.charts.keys()
@@ -264,6 +292,7 @@ def publish_site(
             pages = charts.with_svgs(pages, rendered)
             chart_pngs = charts.write_files(tmp, drawn, rendered)
             parquet = write_site_files(tmp, ctx, pages, pngs)
+            local.write(tmp, returns)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
             search.write(tmp, ctx, pages)

@@ -2,16 +2,17 @@
 
 A republish with nothing changed should cost a hash of the inputs, not a rebuild. The key is the
 SHA-256 of everything the site is made from: cscbench's own code and data files (so a new version
-rebuilds), the descriptor, every schema and resource file it names, the groups chosen (as
-resolved), the key-findings rules and the PNG setting. It is written into the site with the list
-of files the build wrote and their sizes, so a site someone edited or pruned is rebuilt too.
+rebuilds), the descriptor, every schema and resource file it names, each extension's likewise
+(``publish --extension``), the groups chosen (as resolved), the key-findings rules and the PNG
+setting. It is written into the site with the list of files the build wrote and their sizes, so a
+site someone edited or pruned is rebuilt too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,16 @@ def _code_files() -> Iterable[Path]:
             yield path
 
 
-def content_key(descriptor: Path, groups: object, png: str, chromium: str | None) -> str:
-    """The site's content key for these inputs (see the module docstring)."""
+def content_key(
+    descriptor: Path,
+    groups: object,
+    png: str,
+    chromium: str | None,
+    extensions: Sequence[Path] = (),
+) -> str:
+    """The site's content key for these inputs (see the module docstring); ``extensions``: the
+    descriptors of the extensions published with it (each with its files, so a changed return
+    is rebuilt; none: the key of a site without local figures, unchanged)."""
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -69,6 +78,12 @@ def content_key(descriptor: Path, groups: object, png: str, chromium: str | None
             add(path.name, path.read_bytes())
         except OSError:
             add(path.name, b"<missing>")
+    for number, extension in enumerate(extensions):
+        for path in [extension, *_files_of(extension)]:
+            try:
+                add(f"extension {number} {path.name}", path.read_bytes())
+            except OSError:
+                add(f"extension {number} {path.name}", b"<missing>")
     add("groups", repr(groups).encode())
     add("png", f"{png}|{chromium or ''}".encode())
     return digest.hexdigest()

@@ -1,0 +1,326 @@
+"""Local returns on the site (issue 20, ``publish --extension``): shown apart, never mixed in.
+
+Fast tier: one small site, built once from the committed package with a synthetic demonstration
+return (two profiles, the group pages, the compare page and the return's CSV) shows each block with
+its banner, heading, official figure, difference and CSV; the official tables are those of the
+same pages built without the return; the default site has no local figure at all. A bad return
+fails before anything is written. Slow tier: a whole publish with the return, and axe-core on a
+profile with a local block at 1280 and 390 px.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cscbench.paths import ROOT
+from cscbench.publish import compare_page, freshness, groups, layout, local, navigation, profiles
+from cscbench.publish import formatting as fmt
+from cscbench.publish import site as site_files
+from cscbench.publish.context import Context, build_context
+
+DESCRIPTOR = ROOT / "datapackage.json"
+LEEDS, WAKEFIELD, BRADFORD = "E08000035", "E08000036", "E08000032"
+PARTNERSHIP = "Demo Partnership (synthetic)"
+SHOWN = (LEEDS, WAKEFIELD, BRADFORD)
+TAG = re.compile(r"<[^>]+>")
+HREF = re.compile(r'href="([^"#]+)(?:#[^"]*)?"')
+
+
+@dataclass(frozen=True)
+class DemoExtension:
+    """An extension as :func:`cscbench.extension.read_extension` returns it (the fields the site
+    reads), with clearly synthetic figures marked as demonstration data."""
+
+    observations: pl.DataFrame
+    name: str = "demo-partnership"
+    title: str = "Demo partnership local return"
+    partnership: str = PARTNERSHIP
+    version: str = "0.1.0"
+    indicators: pl.DataFrame = field(default_factory=lambda: OWN_INDICATORS)
+
+
+OWN_INDICATORS = pl.DataFrame(
+    {
+        "indicator_id": ["demo_partnership.open_cases_per_worker"],
+        "label": ["Open cases per social worker (local definition)"],
+        "unit": ["cases_per_fte"],
+        "decimals": [1],
+    }
+)
+
+
+def demo_observations(**changes: list) -> pl.DataFrame:
+    """Leeds: an official indicator and period (both figures, a difference), the same indicator a
+    quarter ahead of DfE (no official figure) and one of the partnership's own; Wakefield: one
+    figure with its source as plain text. Every value synthetic."""
+    rows = {
+        "indicator_id": [
+            "agency_rate_fte",
+            "agency_rate_fte",
+            "demo_partnership.open_cases_per_worker",
+            "caseload_fte",
+        ],
+        "area_code": [LEEDS, LEEDS, LEEDS, WAKEFIELD],
+        "council_code": [LEEDS, LEEDS, LEEDS, WAKEFIELD],
+        "period": ["2025", "2026", "2026", "2025"],
+        "period_end": ["2025-09-30", "2026-06-30", "2026-06-30", "2025-09-30"],
+        "value": [9.9, 11.1, 17.3, 1.5],
+        "status": [None, None, None, None],
+        "collected_by": ["Demo analyst"] * 4,
+        "collected_on": ["2026-07-15"] * 4,
+        "source": ["https://example.org/demo-return"] * 3 + ["Demo quarterly survey"],
+        "demonstration": [True] * 4,
+    }
+    rows.update(changes)
+    return pl.DataFrame(rows).with_columns(
+        pl.col("period_end", "collected_on").str.to_date(),
+        pl.col("status").cast(pl.String),
+    )
+
+
+def text(markup: str) -> str:
+    return " ".join(html.unescape(TAG.sub(" ", markup)).split())
+
+
+@dataclass(frozen=True)
+class Small:
+    ctx: Context
+    returns: tuple[local.LocalReturn, ...]
+    plain: dict[str, fmt.Page]  # the pages without the return, by stem
+    root: Path  # the small site with it
+
+
+def pages_for(ctx: Context) -> list[fmt.Page]:
+    """Three profiles (Bradford's has no local figure), the group pages and the compare page."""
+    rows = profiles.profile_rows(ctx)
+    places = navigation.places(ctx)
+    chosen = rows.filter(pl.col("unit_code").is_in(SHOWN))
+    common = profiles.shared(ctx, chosen, places.profiles)
+    pages = [
+        profiles.profile_page(
+            ctx, code, chosen.filter(pl.col("unit_code") == code), None, places, common
+        )
+        for code in SHOWN
+    ]
+    return navigation.decorate(ctx, [*pages, *groups.build(ctx), *compare_page.build(ctx)])
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Small:
+    ctx = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+    plain = pages_for(ctx)
+    returns = local.returns(ctx, [DemoExtension(demo_observations())])
+    pages = local.decorate(ctx, plain, returns)
+    root = tmp_path_factory.mktemp("local-site")
+    site_files.write_pages(root, pages, ctx.version, set())
+    compare_page.write(root, ctx)
+    local.write(root, returns)
+    return Small(ctx, returns, {p.stem: p for p in plain}, root)
+
+
+def stem_of(small: Small, code: str) -> str:
+    return navigation.places(small.ctx).profiles[code]
+
+
+def page_text(small: Small, stem: str) -> str:
+    return (small.root / f"{stem}.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- the blocks
+
+
+def test_profile_shows_the_return_apart_with_banner_official_figure_and_difference(
+    small: Small,
+) -> None:
+    page = page_text(small, stem_of(small, LEEDS))
+    banner, _, rest = page.partition('class="local-banner"')
+    assert "<h1>" in banner and rest, "the banner sits under the title, before the figures"
+    assert "This page includes local figures" in text(rest.split("</div>", 1)[0])
+    heading = f"Local return: {PARTNERSHIP}, collected 15 Jul 2026"
+    section = page.split('<section id="local-demo-partnership">', 1)[1].split("</section>", 1)[0]
+    words = text(section)
+    assert heading in words and "demonstration data" in words.lower()
+    official = (
+        small.ctx.frames["observations"]
+        .filter(
+            pl.col("area_code") == LEEDS,
+            pl.col("indicator_id") == "agency_rate_fte",
+            pl.col("period") == "2025",
+        )["value"]
+        .item()
+    )
+    difference = round(9.9 - official, 1)
+    sign = "+" if difference > 0 else ""
+    assert f"{official:.1f}%" in words and f"{sign}{difference:.1f}%" in words
+    assert "9.9% (demonstration data)" in words
+    assert "no official figure" in words  # the quarter DfE has not published yet
+    assert "Open cases per social worker (local definition)" in words
+    assert 'href="https://example.org/demo-return"' in section
+    assert 'href="../local/demo-partnership.csv"' in section
+    # the local section follows the official figures, it is not one of them
+    assert page.index('id="indicators"') < page.index('id="local-demo-partnership"')
+
+
+def test_group_page_lists_each_members_local_figures_with_the_council(small: Small) -> None:
+    west = next(g for g in small.ctx.groups.pages if LEEDS in g.codes and WAKEFIELD in g.codes)
+    page = page_text(small, f"groups/{west.slug}")
+    assert 'class="local-banner"' in page
+    words = text(page.split('id="local-demo-partnership"', 1)[1])
+    assert "Leeds" in words and "Wakefield" in words and "Demo quarterly survey" in words
+
+
+def test_pages_without_local_figures_are_unchanged(small: Small) -> None:
+    """Bradford (no local figure) and every page but those concerned: byte-identical to the
+    same page built without the return; on the pages concerned, everything but the banner and
+    the local section is the same too, and every official table's CSV is identical."""
+    for stem, plain in small.plain.items():
+        written = page_text(small, stem)
+        unimaged = replace(plain, tables=tuple(replace(t, png=False) for t in plain.tables))
+        expected = layout.page_html(unimaged, stem.count("/"), small.ctx.version)
+        if "local-banner" not in written:
+            assert written == expected, stem
+            continue
+        kept = re.sub(r'<div class="local-banner".*?</div>\n', "", written, flags=re.S)
+        kept = re.sub(r'<section id="local[^"]*">.*?</section>\n', "", kept, flags=re.S)
+        assert kept == expected, stem
+        for table in plain.tables:
+            csv = (small.root / f"{table.stem}.csv").read_bytes()
+            assert "local" not in csv.decode().lower() or "local" in table.stem, table.stem
+    assert "local-banner" not in page_text(small, stem_of(small, BRADFORD))
+
+
+def test_the_returns_csv_holds_every_figure_with_the_official_one(small: Small) -> None:
+    csv = pl.read_csv(
+        small.root / "local/demo-partnership.csv",
+        schema_overrides={"period": pl.String, "status": pl.String, "official_status": pl.String},
+    )
+    assert csv.columns == local.CSV_COLUMNS and csv.height == 4
+    assert csv["demonstration"].all() and set(csv["partnership"]) == {PARTNERSHIP}
+    both = csv.drop_nulls("official_value")
+    assert both.height == 2
+    check = both.select(
+        (pl.col("value") - pl.col("official_value")).round(1) == pl.col("difference")
+    )
+    assert check.to_series().all()
+    assert csv.filter(pl.col("official_value").is_null())["difference"].null_count() == 2
+
+
+def test_compare_page_has_a_local_section_and_its_data(small: Small) -> None:
+    page = page_text(small, "compare")
+    assert 'class="local-banner"' in page and 'href="#local"' in page
+    assert f'<script src="{local.DATA_FILE}"></script><script src="{local.SCRIPT_FILE}">' in page
+    body = (small.root / local.DATA_FILE).read_text(encoding="utf-8")
+    data = json.loads(body.split("=", 1)[1][:-2])
+    assert data["returns"] == [
+        [f"Local return: {PARTNERSHIP}, collected 15 Jul 2026", "local/demo-partnership.csv", True]
+    ]
+    assert set(data["rows"]) == {LEEDS, WAKEFIELD}
+    assert (small.root / local.SCRIPT_FILE).is_file()
+
+
+def test_every_local_link_resolves(small: Small) -> None:
+    stems = [stem_of(small, LEEDS), stem_of(small, WAKEFIELD), "compare"]
+    stems += [s for s in small.plain if s.startswith("groups/")]
+    for stem in stems:
+        page = page_text(small, stem)
+        for part in re.findall(r'<section id="local[^"]*">.*?</section>', page, flags=re.S):
+            for target in HREF.findall(part):
+                if target.startswith("http"):
+                    continue
+                assert (small.root / stem).parent.joinpath(target).resolve().is_file(), target
+
+
+# ---------------------------------------------------------------------------- kept apart
+
+
+def test_no_return_no_change() -> None:
+    """Without --extension nothing differs: the pages as built, no file written, the content
+    key as before."""
+    page = fmt.Page("compare", "Compare", "compare")
+    assert local.decorate(None, [page], ()) == [page]  # type: ignore[arg-type]
+    assert local.returns(None, []) == ()  # type: ignore[arg-type]
+
+
+def test_default_site_has_no_local_figure(published: Path) -> None:
+    assert not (published / local.FOLDER).exists()
+    assert (
+        not (published / local.DATA_FILE).exists() and not (published / local.SCRIPT_FILE).exists()
+    )
+    for path in sorted(published.rglob("*.html")):
+        page = path.read_text(encoding="utf-8")
+        assert "local-banner" not in page and "Local return" not in page, path
+        assert "demonstration data" not in page.lower(), path
+
+
+def test_content_key_changes_with_the_return(tmp_path: Path) -> None:
+    ext = tmp_path / "ext"
+    (ext / "data").mkdir(parents=True)
+    descriptor = ext / "datapackage.json"
+    descriptor.write_text(
+        json.dumps({"resources": [{"path": "data/local_observations.csv"}]}), encoding="utf-8"
+    )
+    (ext / "data/local_observations.csv").write_text("value\n1\n", encoding="utf-8")
+    none = freshness.content_key(DESCRIPTOR, None, "no", None)
+    assert freshness.content_key(DESCRIPTOR, None, "no", None, ()) == none
+    first = freshness.content_key(DESCRIPTOR, None, "no", None, [descriptor])
+    (ext / "data/local_observations.csv").write_text("value\n2\n", encoding="utf-8")
+    second = freshness.content_key(DESCRIPTOR, None, "no", None, [descriptor])
+    assert len({none, first, second}) == 3
+
+
+@given(
+    local_value=st.integers(-(10**6), 10**6),
+    official_value=st.one_of(st.none(), st.integers(-(10**6), 10**6)),
+    decimals=st.integers(0, 2),
+)
+def test_difference_is_local_minus_official_signed(
+    local_value: int, official_value: int | None, decimals: int
+) -> None:
+    """The difference shown is local minus official at the indicator's decimals, "+" when the
+    local figure is higher, a dash when there is no official figure."""
+    scale = 10**decimals
+    frame = pl.DataFrame(
+        {
+            "label": ["x"],
+            "unit": ["number"],
+            "decimals": [decimals],
+            "period": ["2025"],
+            "period_end": [None],
+            "value": [local_value / scale],
+            "status": [None],
+            "official_value": [None if official_value is None else official_value / scale],
+            "official_status": [None],
+            "demonstration": [False],
+            "collected_on": [None],
+        },
+        schema_overrides={
+            "period_end": pl.Date,
+            "collected_on": pl.Date,
+            "status": pl.String,
+            "official_status": pl.String,
+            "official_value": pl.Float64,
+        },
+    ).with_columns(
+        fmt.rounded(pl.col("value") - pl.col("official_value"), pl.col("decimals")).alias(
+            "difference"
+        )
+    )
+    shown = frame.with_columns(local.texts())["difference_text"].item()
+    if official_value is None:
+        assert shown == fmt.DASH
+        return
+    units = local_value - official_value
+    magnitude = f"{abs(units) // scale:,}" + (
+        f".{abs(units) % scale:0{decimals}d}" if decimals else ""
+    )
+    expected = ("+" if units > 0 else "-" if units < 0 else "") + magnitude
+    assert shown == expected
