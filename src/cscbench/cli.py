@@ -56,6 +56,7 @@ INPUTS = {
     "diff": "new",
     "compare": "package",
     "verify": "archive",
+    "extension": "dir",
 }
 # Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
 CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
@@ -216,7 +217,10 @@ def _parser() -> argparse.ArgumentParser:
         "invalid or its version does not follow the previous release, 2 usage error.",
     )
     release.add_argument(
-        "--package", default=str(default_package()), help="default: the checkout's package"
+        "--package",
+        default=str(default_package()),
+        help="default: the checkout's package; an extension's folder builds its own archive "
+        "NAME-X.Y.Z.zip (--previous: its earlier archive or folder)",
     )
     release.add_argument("--out", required=True, help="folder the archive is written to")
     release.add_argument(
@@ -256,6 +260,25 @@ def _parser() -> argparse.ArgumentParser:
         help="text for people, json for machines (every row), markdown for the CHANGELOG",
     )
 
+    extension = sub.add_parser(
+        "extension",
+        help="a partnership's own figures: write a template to fill in (docs/extensions.md)",
+    )
+    ext_sub = extension.add_subparsers(dest="action", required=True)
+    new = ext_sub.add_parser(
+        "new",
+        help="write an extension template to DIR",
+        description="Write an extension template to DIR (a new or empty folder): datapackage.json "
+        "naming the installed release, Table Schemas, both CSVs with an example row marked as "
+        "demonstration data, and a README for the people who fill it in. Check it with "
+        "`cscbench validate DIR/datapackage.json`. Exit codes: 0 written, 2 usage error.",
+    )
+    new.add_argument("dir", help="the folder to create")
+    new.add_argument(
+        "--partnership", default="Example partnership", help="who collects the figures"
+    )
+    new.add_argument("--name", help="the extension's package name (default: from DIR)")
+
     compare = sub.add_parser(
         "compare",
         help="councils side by side: value, rank, band, change, region, England, neighbours",
@@ -292,6 +315,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--package", default=str(default_package()), help="default: the installed package"
+    )
+    compare.add_argument(
+        "--extension",
+        metavar="DIR",
+        help="also show a partnership's local figures for these councils (origin column)",
     )
     return parser
 
@@ -369,6 +397,17 @@ def _descriptor(path: str) -> Path:
     return p / "datapackage.json" if p.is_dir() else p
 
 
+def _extension(descriptor: Path) -> bool:
+    """Whether ``descriptor`` is a partnership's extension (its ``cscbench`` object says so)."""
+    from cscbench.extension import is_extension
+
+    return descriptor.is_file() and is_extension(descriptor)
+
+
+def _extension_release(args: argparse.Namespace) -> bool:
+    return args.command == "release" and _extension(_descriptor(args.package))
+
+
 # ---------------------------------------------------------------------------- output
 
 
@@ -435,9 +474,17 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
     descriptor = _descriptor(args.path)
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
-    report = validate_package(
-        descriptor, engine=args.engine, limit=args.limit, allow_remote=args.allow_remote
-    )
+    if _extension(descriptor):
+        from cscbench.extension import validate_extension
+
+        checked = validate_extension(descriptor, engine=args.engine, limit=args.limit)
+        for note in checked.notes:
+            say("validate", f"note: {note}")
+        report = checked.report
+    else:
+        report = validate_package(
+            descriptor, engine=args.engine, limit=args.limit, allow_remote=args.allow_remote
+        )
     if args.format == "json":
         emit(json_text(report.to_dict()))
     else:
@@ -611,6 +658,8 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
 
 def cmd_release(args: argparse.Namespace) -> ExitCode:
     """Exit 0 released, 1 invalid package or a version that breaks the rule, 2 usage error."""
+    if _extension_release(args):
+        return release_extension(args)
     from cscbench.release import release
 
     root = require_checkout("release")
@@ -645,6 +694,34 @@ def cmd_release(args: argparse.Namespace) -> ExitCode:
     return ExitCode.OK
 
 
+def release_extension(args: argparse.Namespace) -> ExitCode:
+    """An extension's own archive; it needs no clone (a partnership releases its return)."""
+    from cscbench.extension.release import release_extension as build
+
+    writable_folder(Path(args.out), "--out")
+    result = build(args.package, Path(args.out), args.previous)
+    since = f"a {result.level} release after {result.previous}" if result.previous else "first"
+    size = result.archive.stat().st_size / 1e3
+    emit(
+        printable(
+            f"released {result.name} {result.version} ({since}): {result.archive} ({size:.1f} kB)"
+        )
+    )
+    return ExitCode.OK
+
+
+def new_extension(args: argparse.Namespace) -> ExitCode:
+    from cscbench.extension.template import new_extension as write
+
+    written = write(Path(args.dir), args.partnership, args.name)
+    emit(printable(f"wrote {written.parent}: fill in its CSVs, then cscbench validate {written}"))
+    return ExitCode.OK
+
+
+def cmd_extension(args: argparse.Namespace) -> ExitCode:
+    return {"new": new_extension}[args.action](args)
+
+
 def cmd_diff(args: argparse.Namespace) -> ExitCode:
     """Exit codes as diff(1): 0 no differences, 1 differences, 2 an input cannot be read."""
     from cscbench.changes import render_markdown, render_text
@@ -676,7 +753,14 @@ def cmd_compare(args: argparse.Namespace) -> ExitCode:
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
     try:
-        frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
+        if args.extension:
+            from cscbench.extension.api import compare as with_extension
+
+            frame = with_extension(
+                args.councils, args.indicator, args.theme, args.period, descriptor, args.extension
+            )
+        else:
+            frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
     except (pl.exceptions.PolarsError, KeyError, OSError, ValueError) as exc:
         if isinstance(exc, CscbenchError):
             raise
@@ -684,6 +768,10 @@ def cmd_compare(args: argparse.Namespace) -> ExitCode:
         raise InvalidInputError(
             f"{descriptor} could not be read ({first}); run `cscbench validate {descriptor}`"
         ) from exc
+    if args.extension and args.format in ("text", "markdown"):
+        from cscbench.extension.api import for_display
+
+        frame = for_display(frame)
     text = render(frame, args.format)
     emit(text if args.format == "json" else terminal(text))
     return ExitCode.OK
@@ -698,6 +786,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "release": cmd_release,
     "diff": cmd_diff,
     "compare": cmd_compare,
+    "extension": cmd_extension,
 }
 
 
@@ -773,9 +862,10 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> ExitCode:
     """Run the command, mapping typed errors, Ctrl-C and bugs onto the exit-code table."""
     as_json = wants_json(args)
     try:
-        if args.command in CHECKOUT_COMMANDS:
+        own_release = _extension_release(args)  # a partnership's archive: no clone needed
+        if args.command in CHECKOUT_COMMANDS and not own_release:
             require_checkout(args.command)
-        require_for(args.command)
+        require_for("validate" if own_release else args.command)
         return COMMANDS[args.command](args)
     except CscbenchError as exc:
         if isinstance(exc, InvalidPackageError):

@@ -310,9 +310,12 @@ def resource_path(
     return found
 
 
-def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Issue]:
-    """Each of :data:`REQUIRED_RESOURCES` the descriptor does not list, as a
-    ``package.missing_resource`` issue (a descriptor that could not be read has its own)."""
+def missing_resources(
+    checked: Plan, file: str = "datapackage.json", required: tuple[str, ...] = REQUIRED_RESOURCES
+) -> list[Issue]:
+    """Each of ``required`` (default :data:`REQUIRED_RESOURCES`; an extension's differ) the
+    descriptor does not list, as a ``package.missing_resource`` issue (a descriptor that could not
+    be read has its own)."""
     listed = checked.package.get("resources") if checked.package is not None else None
     if not isinstance(listed, list) or not listed:  # package.no_resources says so already
         return []
@@ -322,9 +325,9 @@ def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Iss
             name,
             f"{file}: resources",
             f"no resource named {name!r}",
-            f"every resource a cscbench package needs ({', '.join(REQUIRED_RESOURCES)})",
+            f"every resource a cscbench package needs ({', '.join(required)})",
         )
-        for name in REQUIRED_RESOURCES
+        for name in required
         if name not in checked.order
     ]
 

@@ -21,7 +21,7 @@ from cscbench import boundary, descriptor, limits
 from cscbench.errors import InvalidInputError
 from cscbench.names import NameMatchError, name_lookup, normalise_name
 from cscbench.paths import default_package, package_home
-from cscbench.schema import polars_dtypes
+from cscbench.schema import polars_dtypes, typed
 from cscbench.series import as_text, relocate
 from cscbench.unpack import open_any
 
@@ -91,11 +91,17 @@ def _read(resource: str, path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
     where = f"{path.name}: resources[{checked.order[resource]}].path"
     text = _read_text(entry.path, where)
     dtypes = polars_dtypes(entry.schema)
-    frame = text.select(
-        pl.col(name).str.to_date("%Y-%m-%d") if dtype == pl.Date() else pl.col(name).cast(dtype)
-        for name, dtype in dtypes.items()
-    )
+    frame = text.select(_typed(pl.col(name), dtype) for name, dtype in dtypes.items())
     return frame, entry.schema
+
+
+def _typed(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A valid CSV cell as its analyst dtype (dates ISO, booleans ``true``/``false``)."""
+    if dtype == pl.Date():
+        return column.str.to_date("%Y-%m-%d")
+    if dtype == pl.Boolean():
+        return typed(column, "boolean")
+    return column.cast(dtype)
 
 
 def _read_text(path: Path, where: str) -> pl.DataFrame:

@@ -39,7 +39,7 @@ from cscbench.report import (
     in_report_order,
 )
 
-ROWS_OPTIONAL = ("announcements", "caveats")  # a package may hold no claims or flagged figures
+ROWS_OPTIONAL = ("announcements", "caveats", "local_indicators")  # may be empty
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # What a browser would take for markup (the WHATWG tokenizer's tag-open state): "<" followed by a
 # letter (a start tag, closed or not: "<svg/onload=...", "<img src=x onerror=..."), by "/" (an end
@@ -727,6 +727,7 @@ def validate_package(
     limit: int = DEFAULT_LIMIT,
     max_bytes: int | None = None,
     allow_remote: bool = False,
+    required: tuple[str, ...] | None = None,
 ) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
@@ -735,6 +736,7 @@ def validate_package(
     either engine. ``limit`` caps the examples kept per engine, check, resource and column
     (counts stay exact; capped at MAX_LIMIT). ``max_bytes`` bounds each resource file (default:
     the ``file_bytes`` limit). ``allow_remote`` fetches URL paths instead of refusing them.
+    ``required``: the resources the package must list (default: a cscbench package's).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -747,7 +749,12 @@ def validate_package(
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
-            tally.extend(issue_problem(i) for i in missing_resources(checked))
+            missing = (
+                missing_resources(checked, required=required)
+                if required
+                else missing_resources(checked)
+            )
+            tally.extend(issue_problem(i) for i in missing)
             tally.extend(integrity_problems(checked.entries))
             frames = check_resources(checked.entries, tally, chosen.file_bytes)
         if engine in ("frictionless", "both") and checked.entries:
