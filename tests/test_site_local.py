@@ -13,14 +13,17 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
 import pytest
+from extension_helpers import FIGURES, PARTNERSHIP, build_demo
 from hypothesis import given
 from hypothesis import strategies as st
+from test_extension import BAD_RETURNS
 
+from cscbench.extension import read_extension
 from cscbench.paths import ROOT
 from cscbench.publish import compare_page, freshness, groups, layout, local, navigation, profiles
 from cscbench.publish import formatting as fmt
@@ -28,63 +31,23 @@ from cscbench.publish import site as site_files
 from cscbench.publish.context import Context, build_context
 
 DESCRIPTOR = ROOT / "datapackage.json"
-LEEDS, WAKEFIELD, BRADFORD = "E08000035", "E08000036", "E08000032"
-PARTNERSHIP = "Demo Partnership (synthetic)"
-SHOWN = (LEEDS, WAKEFIELD, BRADFORD)
+LEEDS, WAKEFIELD, BRADFORD, BARNSLEY = "E08000035", "E08000036", "E08000032", "E08000038"
+SHOWN = (LEEDS, WAKEFIELD, BRADFORD, BARNSLEY)
 TAG = re.compile(r"<[^>]+>")
 HREF = re.compile(r'href="([^"#]+)(?:#[^"]*)?"')
 
 
-@dataclass(frozen=True)
-class DemoExtension:
-    """An extension as :func:`cscbench.extension.read_extension` returns it (the fields the site
-    reads), with clearly synthetic figures marked as demonstration data."""
-
-    observations: pl.DataFrame
-    name: str = "demo-partnership"
-    title: str = "Demo partnership local return"
-    partnership: str = PARTNERSHIP
-    version: str = "0.1.0"
-    indicators: pl.DataFrame = field(default_factory=lambda: OWN_INDICATORS)
-
-
-OWN_INDICATORS = pl.DataFrame(
-    {
-        "indicator_id": ["demo_partnership.open_cases_per_worker"],
-        "label": ["Open cases per social worker (local definition)"],
-        "unit": ["cases_per_fte"],
-        "decimals": [1],
-    }
-)
-
-
-def demo_observations(**changes: list) -> pl.DataFrame:
-    """Leeds: an official indicator and period (both figures, a difference), the same indicator a
-    quarter ahead of DfE (no official figure) and one of the partnership's own; Wakefield: one
-    figure with its source as plain text. Every value synthetic."""
-    rows = {
-        "indicator_id": [
-            "agency_rate_fte",
-            "agency_rate_fte",
-            "demo_partnership.open_cases_per_worker",
-            "caseload_fte",
-        ],
-        "area_code": [LEEDS, LEEDS, LEEDS, WAKEFIELD],
-        "council_code": [LEEDS, LEEDS, LEEDS, WAKEFIELD],
-        "period": ["2025", "2026", "2026", "2025"],
-        "period_end": ["2025-09-30", "2026-06-30", "2026-06-30", "2025-09-30"],
-        "value": [9.9, 11.1, 17.3, 1.5],
-        "status": [None, None, None, None],
-        "collected_by": ["Demo analyst"] * 4,
-        "collected_on": ["2026-07-15"] * 4,
-        "source": ["https://example.org/demo-return"] * 3 + ["Demo quarterly survey"],
-        "demonstration": [True] * 4,
-    }
-    rows.update(changes)
-    return pl.DataFrame(rows).with_columns(
-        pl.col("period_end", "collected_on").str.to_date(),
-        pl.col("status").cast(pl.String),
-    )
+# One figure with an official counterpart (Leeds, agency rate at 30 September 2025), added to
+# the demo's figures at 30 June 2026 (ahead of DfE), its own indicator and a superseded code.
+MATCHED = {
+    "indicator_id": "agency_rate_fte",
+    "area_code": LEEDS,
+    "period": "2025",
+    "period_end": "2025-09-30",
+    "value": "9.9",
+    "unit": "percent",
+    "source": "https://example.org/demo-return",
+}
 
 
 def text(markup: str) -> str:
@@ -100,7 +63,7 @@ class Small:
 
 
 def pages_for(ctx: Context) -> list[fmt.Page]:
-    """Three profiles (Bradford's has no local figure), the group pages and the compare page."""
+    """Four profiles (Bradford's has no local figure), the group pages and the compare page."""
     rows = profiles.profile_rows(ctx)
     places = navigation.places(ctx)
     chosen = rows.filter(pl.col("unit_code").is_in(SHOWN))
@@ -118,7 +81,9 @@ def pages_for(ctx: Context) -> list[fmt.Page]:
 def small(tmp_path_factory: pytest.TempPathFactory) -> Small:
     ctx = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
     plain = pages_for(ctx)
-    returns = local.returns(ctx, [DemoExtension(demo_observations())])
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    demo = read_extension(build_demo(folder, figures=[*FIGURES, MATCHED]), DESCRIPTOR)
+    returns = local.returns(ctx, [demo])
     pages = local.decorate(ctx, plain, returns)
     root = tmp_path_factory.mktemp("local-site")
     site_files.write_pages(root, pages, ctx.version, set())
@@ -163,7 +128,6 @@ def test_profile_shows_the_return_apart_with_banner_official_figure_and_differen
     assert f"{official:.1f}%" in words and f"{sign}{difference:.1f}%" in words
     assert "9.9% (demonstration data)" in words
     assert "no official figure" in words  # the quarter DfE has not published yet
-    assert "Open cases per social worker (local definition)" in words
     assert 'href="https://example.org/demo-return"' in section
     assert 'href="../local/demo-partnership.csv"' in section
     # the local section follows the official figures, it is not one of them
@@ -175,7 +139,12 @@ def test_group_page_lists_each_members_local_figures_with_the_council(small: Sma
     page = page_text(small, f"groups/{west.slug}")
     assert 'class="local-banner"' in page
     words = text(page.split('id="local-demo-partnership"', 1)[1])
-    assert "Leeds" in words and "Wakefield" in words and "Demo quarterly survey" in words
+    assert "Leeds" in words and "Wakefield" in words
+    assert "Agency social workers this quarter" in words  # the partnership's own indicator
+    assert "demo partnership synthetic return" in words  # a source that is no address: its text
+    south = next(g for g in small.ctx.groups.pages if BARNSLEY in g.codes)
+    words = text(page_text(small, f"groups/{south.slug}"))
+    assert "Barnsley" in words and "returned under the superseded code E08000016" in words
 
 
 def test_pages_without_local_figures_are_unchanged(small: Small) -> None:
@@ -203,15 +172,18 @@ def test_the_returns_csv_holds_every_figure_with_the_official_one(small: Small) 
         small.root / "local/demo-partnership.csv",
         schema_overrides={"period": pl.String, "status": pl.String, "official_status": pl.String},
     )
-    assert csv.columns == local.CSV_COLUMNS and csv.height == 4
+    assert csv.columns == local.CSV_COLUMNS and csv.height == len(FIGURES) + 1
     assert csv["demonstration"].all() and set(csv["partnership"]) == {PARTNERSHIP}
     both = csv.drop_nulls("official_value")
-    assert both.height == 2
+    assert both.height == 1  # only the 2025 figure: DfE has not published 30 June 2026
     check = both.select(
         (pl.col("value") - pl.col("official_value")).round(1) == pl.col("difference")
     )
     assert check.to_series().all()
-    assert csv.filter(pl.col("official_value").is_null())["difference"].null_count() == 2
+    assert csv["difference"].null_count() == len(FIGURES)
+    assert set(csv.filter(pl.col("area_code") != pl.col("council_code"))["council_code"]) == {
+        BARNSLEY
+    }
 
 
 def test_compare_page_has_a_local_section_and_its_data(small: Small) -> None:
@@ -223,12 +195,12 @@ def test_compare_page_has_a_local_section_and_its_data(small: Small) -> None:
     assert data["returns"] == [
         [f"Local return: {PARTNERSHIP}, collected 15 Jul 2026", "local/demo-partnership.csv", True]
     ]
-    assert set(data["rows"]) == {LEEDS, WAKEFIELD}
+    assert set(data["rows"]) == {LEEDS, WAKEFIELD, BARNSLEY}
     assert (small.root / local.SCRIPT_FILE).is_file()
 
 
 def test_every_local_link_resolves(small: Small) -> None:
-    stems = [stem_of(small, LEEDS), stem_of(small, WAKEFIELD), "compare"]
+    stems = [stem_of(small, c) for c in SHOWN] + ["compare"]
     stems += [s for s in small.plain if s.startswith("groups/")]
     for stem in stems:
         page = page_text(small, stem)
@@ -324,3 +296,37 @@ def test_difference_is_local_minus_official_signed(
     )
     expected = ("+" if units > 0 else "-" if units < 0 else "") + magnitude
     assert shown == expected
+
+
+# ---------------------------------------------------------------------------- a bad return
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RETURNS))
+def test_a_bad_return_fails_in_one_located_line_and_leaves_the_site_untouched(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each bad return of the extension corpus: exit 1 with one line naming the return and
+    what is wrong, before the package is validated; the previous site keeps every byte and
+    nothing is left beside it."""
+    from cscbench.cli import main
+
+    arguments, _, words, _, _ = BAD_RETURNS[case]
+    bad = build_demo(tmp_path / "bad", **arguments).parent
+    out = tmp_path / "site"
+    (out / "profiles").mkdir(parents=True)
+    (out / site_files.MARKER).write_text("built by cscbench publish\n", encoding="utf-8")
+    (out / "index.html").write_text("<p>the previous site</p>\n", encoding="utf-8")
+    (out / "profiles/leeds.html").write_text("<p>Leeds</p>\n", encoding="utf-8")
+    before = snapshot(out)
+    options = ["--package", str(DESCRIPTOR), "--out", str(out), "--png", "no"]
+    code = main(["publish", *options, "--extension", str(bad)])
+    err = capsys.readouterr().err.strip()
+    assert code == 1, err
+    assert len(err.splitlines()) == 1 and "bad" in err and words in err, err
+    assert "Traceback" not in err
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "site"]

@@ -163,25 +163,28 @@ def official(ctx: Context) -> pl.DataFrame:
         pl.col("indicator_id").cast(pl.String),
         pl.col("area_code").cast(pl.String).alias("council_code"),
         pl.col("period").cast(pl.String),
+        "period_end",
         pl.col("value").alias("official_value"),
         pl.col("status").cast(pl.String).alias("official_status"),
     )
 
 
 def rows(ctx: Context, ext: ExtensionLike) -> pl.DataFrame:
-    """The return's figures, each with the official figure for the same indicator, period and
-    council (when the package has one), the difference, and the texts the pages show."""
+    """The return's figures, each with the official figure for the same indicator, council and
+    period (the same period end too: a figure at 30 June is not DfE's at 30 September), when the
+    package has one, the difference, and the texts the pages show."""
     obs = ext.observations.with_columns(
         pl.col(c).cast(t) for c, t in OBSERVATION_TYPES.items() if c in ext.observations.columns
-    )
+    ).drop("unit", strict=False)  # the reader checked it is the indicator's: taken from there
     meta = indicator_meta(ctx, ext.indicators)
     joined = (
         obs.join(meta, on="indicator_id", how="left", maintain_order="left")
         .join(
             official(ctx),
-            on=["indicator_id", "council_code", "period"],
+            on=["indicator_id", "council_code", "period", "period_end"],
             how="left",
             maintain_order="left",
+            nulls_equal=True,
         )
         .with_columns(
             pl.lit(ext.name).alias("extension"),
@@ -207,8 +210,13 @@ def texts() -> list[pl.Expr]:
     has_official = pl.col("official_value").is_not_null() | pl.col("official_status").is_not_null()
     diff = pl.col("difference")
     sign = pl.when(diff > 0).then(pl.lit("+")).otherwise(pl.lit(""))
+    superseded = pl.col("area_code") != pl.col("council_code")
+    label = fmt.display_label(pl.col("label"), pl.col("unit"))
     return [
-        fmt.display_label(pl.col("label"), pl.col("unit")).alias("indicator_text"),
+        pl.when(superseded)
+        .then(label + " (returned under the superseded code " + pl.col("area_code") + ")")
+        .otherwise(label)
+        .alias("indicator_text"),
         fmt.period_text(pl.col("period"), pl.col("period_end")).alias("period_text"),
         pl.when(demo).then(figure + f" ({DEMO})").otherwise(figure).alias("figure_text"),
         pl.when(has_official)
