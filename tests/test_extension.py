@@ -16,13 +16,17 @@ from typing import Any
 import polars as pl
 import pytest
 from extension_helpers import FIGURES, OWN, PARTNERSHIP, build_demo
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cscbench
+from cscbench import semver
 from cscbench.cli import main
 from cscbench.errors import InvalidInputError
 from cscbench.extension import read_extension, validate_extension
 from cscbench.extension.format import default_extends, local_schemas, satisfies
 from cscbench.paths import ROOT
+from cscbench.semver import Version
 
 OFFICIAL_ONLY = [r for r in FIGURES if not r["indicator_id"].startswith("local_")]
 LEEDS, WAKEFIELD, BARNSLEY_OLD, BARNSLEY = "E08000035", "E08000036", "E08000016", "E08000038"
@@ -272,6 +276,25 @@ def test_schemas_are_generated_from_the_main_packages() -> None:
 )
 def test_release_ranges(version: str, extends: str, ok: bool) -> None:
     assert satisfies(version, extends) is ok
+
+
+versions = st.tuples(*[st.integers(0, 30)] * 3)
+
+
+@given(versions, versions)
+def test_a_range_holds_what_its_comparisons_say(have: Version, bound: Version) -> None:
+    text, limit = semver.text(have), semver.text(bound)
+    assert satisfies(text, f">={limit}") is (have >= bound)
+    assert satisfies(text, f">{limit}, <={limit}") is False
+    assert satisfies(text, limit) is (have == bound)
+    assert satisfies(text, default_extends(text))  # a new extension accepts its own release
+
+
+def test_problems_are_bounded_and_counted(tmp_path: Path) -> None:
+    rows = [{**FIGURES[0], "area_code": f"E09{n:06d}", "period": "2026"} for n in range(900, 3100)]
+    report = validate_extension(build_demo(tmp_path / "many", figures=rows), limit=100).report
+    assert len(report.problems) == 100 and report.total == 2200
+    assert {p.check_id for p in report.problems} == {"extension.area"}
 
 
 def test_load_and_compare_say_where_each_figure_came_from(demo: Path) -> None:

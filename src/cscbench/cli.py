@@ -1,4 +1,5 @@
-"""Command line: ``cscbench ingest | fetch | validate | verify | publish | release | diff | compare``.
+"""Command line: ``cscbench ingest | fetch | validate | verify | publish | release | diff | compare``
+(and ``extension new``, a partnership's template).
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages

@@ -28,7 +28,15 @@ from cscbench.extension.format import (
 )
 from cscbench.loader import load
 from cscbench.paths import default_package
-from cscbench.report import DEFAULT_LIMIT, ENGINE, Problem, Report, in_report_order
+from cscbench.report import (
+    DEFAULT_LIMIT,
+    ENGINE,
+    MAX_LIMIT,
+    Problem,
+    Report,
+    Tally,
+    in_report_order,
+)
 from cscbench.schema import polars_dtypes
 from cscbench.series import as_text
 from cscbench.unpack import open_any
@@ -189,12 +197,13 @@ def validate_extension(
         frames: dict[str, pl.DataFrame] = {}
         if not problems:
             frames, problems, notes = _cross_checks(found, checked.order, main)
-    counts: dict[Any, int] = dict(report.counts)
-    for p in problems if frames else meta:  # validate_package counted its own
-        key = (p.engine, p.check_id, p.resource, p.column)
-        counts[key] = counts.get(key, 0) + 1
-    ordered = in_report_order(problems, [desc.PACKAGE, OBSERVATIONS, INDICATORS])
-    return Checked(Report(ordered, report.resources, counts), notes, checked.package, frames)
+    # validate_package bounded and counted its own; the rest: at most ``limit`` per group
+    tally = Tally(min(limit, MAX_LIMIT))
+    tally.counts = dict(report.counts)
+    tally.extend(problems if frames else meta)
+    kept = tally.problems + ([] if frames else report.problems)
+    ordered = in_report_order(kept, [desc.PACKAGE, OBSERVATIONS, INDICATORS])
+    return Checked(Report(ordered, report.resources, tally.counts), notes, checked.package, frames)
 
 
 def _cross_checks(

@@ -18,6 +18,7 @@ from cscbench.report import FIRST_DATA_LINE, Problem
 
 COUNCIL_LEVELS = ("local_authority", "joint_return")
 ROW = "_row"
+SUGGESTED = 50  # distinct bad values given a "did you mean" (difflib is slow on thousands)
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,11 @@ def check_councils(obs: pl.DataFrame, official: Official) -> Outcome:
     )
     problems: list[Problem] = []
     unknown = joined.filter(pl.col("level").is_null())
-    for code in unknown["area_code"].unique(maintain_order=True).to_list():
-        hint = _suggest_council(code, areas)
-        rows = unknown.filter(pl.col("area_code") == code)
-        problems += _problems(rows, "extension.area", OBSERVATIONS, "area_code", hint)
+    codes = unknown["area_code"].unique(maintain_order=True)
+    hints = {c: _suggest_council(c, areas) for c in codes.head(SUGGESTED).to_list()}
+    plain = "a council's GSS code from cscbench's areas"
+    hint = pl.col("area_code").replace_strict(hints, default=plain, return_dtype=pl.String)
+    problems += _problems(unknown, "extension.area", OBSERVATIONS, "area_code", hint)
     not_council = joined.filter(
         pl.col("level").is_not_null() & ~pl.col("level").is_in(COUNCIL_LEVELS)
     )
@@ -181,12 +183,13 @@ def check_figures(obs: pl.DataFrame, own: pl.DataFrame, official: Official) -> l
     problems: list[Problem] = []
     unknown = rows.filter(pl.col("is_official").is_null())
     choices = known["indicator_id"].to_list()
-    for ind in unknown["indicator_id"].unique(maintain_order=True).to_list():
+    expected = f"an official cscbench indicator or one declared in {INDICATORS}.csv"
+    hints = {}
+    for ind in unknown["indicator_id"].unique(maintain_order=True).head(SUGGESTED).to_list():
         close = difflib.get_close_matches(ind, choices, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        expected = f"an official cscbench indicator or one declared in {INDICATORS}.csv{hint}"
-        bad = unknown.filter(pl.col("indicator_id") == ind)
-        problems += _problems(bad, "extension.indicator", OBSERVATIONS, "indicator_id", expected)
+        hints[ind] = expected + (f"; did you mean {', '.join(close)}?" if close else "")
+    hint = pl.col("indicator_id").replace_strict(hints, default=expected, return_dtype=pl.String)
+    problems += _problems(unknown, "extension.indicator", OBSERVATIONS, "indicator_id", hint)
     rows = rows.filter(pl.col("is_official").is_not_null())
     unit_bad = rows.filter(pl.col("unit") != pl.col("unit_indicator"))
     problems += _problems(
