@@ -22,6 +22,7 @@ from extension_helpers import FIGURES, PARTNERSHIP, build_demo
 from hypothesis import given
 from hypothesis import strategies as st
 from test_extension import BAD_RETURNS
+from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a fixture)
 
 from cscbench.extension import read_extension
 from cscbench.paths import ROOT
@@ -330,3 +331,80 @@ def test_a_bad_return_fails_in_one_located_line_and_leaves_the_site_untouched(
     assert "Traceback" not in err
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "site"]
+
+
+# ---------------------------------------------------------------------------- slow tier
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1280, 390])
+def test_axe_finds_no_serious_violation_on_pages_with_local_figures(
+    small: Small,
+    driver,  # noqa: F811
+    width: int,
+) -> None:
+    """A profile, a group page and the compare page (its local table drawn for the councils in
+    its address) with a local return: no serious or critical axe-core violation."""
+    west = next(g for g in small.ctx.groups.pages if LEEDS in g.codes and WAKEFIELD in g.codes)
+    driver.set_window_size(width, 900)
+    found = {}
+    for page in (f"{stem_of(small, LEEDS)}.html", f"groups/{west.slug}.html", "compare.html"):
+        anchor = f"#{LEEDS},{WAKEFIELD},{BARNSLEY}" if page == "compare.html" else ""
+        driver.get((small.root / page).as_uri() + anchor)
+        if bad := serious_violations(driver):
+            found[page] = bad
+    assert not found
+
+
+@pytest.mark.slow
+def test_compare_page_draws_the_local_figures_of_the_councils_chosen(
+    small: Small,
+    driver,  # noqa: F811
+) -> None:
+    driver.set_window_size(1280, 900)
+    driver.get((small.root / "compare.html").as_uri() + f"#{LEEDS},{BRADFORD}")
+    box = driver.find_element("id", "local-tables")
+    words = " ".join(box.text.split())
+    assert f"Local return: {PARTNERSHIP}, collected 15 Jul 2026" in words
+    assert "Leeds" in words and "Wakefield" not in words and "9.9% (demonstration data)" in words
+    assert "Demonstration data" in words
+    driver.execute_script(f"location.hash = '#{BRADFORD}'")
+    driver.find_element("id", "summary")  # the page redrew
+    words = " ".join(driver.find_element("id", "local-tables").text.split())
+    assert words == "No local figure for the councils chosen."
+
+
+@pytest.mark.slow
+def test_publish_with_a_return_changes_only_the_pages_it_concerns(
+    published: Path, tmp_path: Path
+) -> None:
+    """The whole site published with the demo return (CLI): every file of the default site but
+    the pages that show local figures is the same byte for byte (official CSVs, workbook,
+    Parquet, indicator pages, search index); the return adds its CSV and the compare page's
+    local scripts; the up-to-date republish notices a changed return."""
+    from cscbench.cli import main
+
+    demo = build_demo(tmp_path / "demo", figures=[*FIGURES, MATCHED]).parent
+    out = tmp_path / "site"
+    options = ["--package", str(DESCRIPTOR), "--out", str(out), "--png", "no"]
+    assert main(["publish", *options, "--extension", str(demo)]) == 0
+    plain, extended = snapshot(published), snapshot(out)
+    added = sorted(set(extended) - set(plain))
+    assert added == [local.DATA_FILE, local.SCRIPT_FILE, "local/demo-partnership.csv"]
+    changed = {k for k in plain if extended.get(k) != plain[k]}
+    shown = {"compare.html", "groups/west-yorkshire.html", "groups/south-yorkshire.html"}
+    shown |= {f"{s}.html" for c, s in profile_stems().items() if c in (LEEDS, WAKEFIELD, BARNSLEY)}
+    assert changed == shown | {freshness.KEY_FILE}
+    for page in shown:
+        assert b'class="local-banner"' in extended[page], page
+    # the return is part of the content key: the same inputs again are up to date, and the key
+    # is not the default site's
+    from cscbench.publish import UP_TO_DATE, publish_site
+
+    again = publish_site(DESCRIPTOR, out, png="no", extensions=[demo])
+    assert UP_TO_DATE in again.notes
+
+
+def profile_stems() -> dict[str, str]:
+    ctx = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+    return navigation.profile_stems(ctx)
