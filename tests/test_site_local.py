@@ -264,6 +264,8 @@ def test_difference_is_local_minus_official_signed(
     frame = pl.DataFrame(
         {
             "label": ["x"],
+            "area_code": [LEEDS],
+            "council_code": [LEEDS],
             "unit": ["number"],
             "decimals": [decimals],
             "period": ["2025"],

@@ -21,13 +21,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout, navigation
 from cscbench.publish.context import Context
+
+if TYPE_CHECKING:
+    from cscbench.extension import Extension
 
 FOLDER = "local"
 DATA_FILE = "compare-local-data.js"
@@ -69,29 +72,6 @@ CSV_COLUMNS = [
     "source",
     "demonstration",
 ]
-OBSERVATION_TYPES = {
-    "indicator_id": pl.String,
-    "area_code": pl.String,
-    "council_code": pl.String,
-    "period": pl.String,
-    "period_end": pl.Date,
-    "value": pl.Float64,
-    "status": pl.String,
-    "collected_by": pl.String,
-    "collected_on": pl.Date,
-    "source": pl.String,
-    "demonstration": pl.Boolean,
-}
-
-
-class ExtensionLike(Protocol):
-    """What the site needs of an extension (:class:`cscbench.extension.Extension`)."""
-
-    name: str
-    title: str
-    partnership: str
-    observations: pl.DataFrame
-    indicators: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -116,10 +96,9 @@ class LocalReturn:
     def collected(self) -> str:
         """ "30 Jun 2026", or "1 Jul 2026 to 15 Jul 2026" when rows were collected on different
         days; "on a date not given" when no row says."""
-        days = self.rows["collected_text"].drop_nulls()
-        if days.is_empty():
-            return "on a date not given"
         dates = self.rows.drop_nulls("collected_on").sort("collected_on")["collected_text"]
+        if dates.is_empty():
+            return "on a date not given"
         first, last = dates[0], dates[-1]
         return first if first == last else f"{first} to {last}"
 
@@ -131,7 +110,7 @@ class LocalReturn:
 # ---------------------------------------------------------------------------- the figures
 
 
-def returns(ctx: Context, extensions: Sequence[ExtensionLike]) -> tuple[LocalReturn, ...]:
+def returns(ctx: Context, extensions: Sequence[Extension]) -> tuple[LocalReturn, ...]:
     """Each extension's figures beside the official ones; CSV names kept distinct."""
     wanted = [fmt.slug(e.name) or "return" for e in extensions]
     names = fmt.distinct(wanted)
@@ -169,13 +148,12 @@ def official(ctx: Context) -> pl.DataFrame:
     )
 
 
-def rows(ctx: Context, ext: ExtensionLike) -> pl.DataFrame:
+def rows(ctx: Context, ext: Extension) -> pl.DataFrame:
     """The return's figures, each with the official figure for the same indicator, council and
     period (the same period end too: a figure at 30 June is not DfE's at 30 September), when the
     package has one, the difference, and the texts the pages show."""
-    obs = ext.observations.with_columns(
-        pl.col(c).cast(t) for c, t in OBSERVATION_TYPES.items() if c in ext.observations.columns
-    ).drop("unit", strict=False)  # the reader checked it is the indicator's: taken from there
+    # typed by the reader; its unit is the indicator's (checked there), taken from the indicator
+    obs = ext.observations.drop("unit", strict=False)
     meta = indicator_meta(ctx, ext.indicators)
     joined = (
         obs.join(meta, on="indicator_id", how="left", maintain_order="left")
