@@ -630,11 +630,11 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
     # checked before the publishing libraries load and before validation: a typo fails in seconds
     checked = check_groups(descriptor, files) if descriptor.exists() else None
-    extensions: list[object] = [Path(p) for p in args.extension]
+    extensions: list[Any] = [Path(p) for p in args.extension]
     if extensions and descriptor.exists():  # a bad return fails here, in seconds (exit 1)
         from cscbench.extension import read_extension
 
-        extensions = [read_extension(Path(p), descriptor) for p in args.extension]
+        extensions = [read_extension(path, descriptor) for path in extensions]
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:

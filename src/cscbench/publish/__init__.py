@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
@@ -43,6 +43,9 @@ from cscbench.publish import (
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
 from cscbench.publish.index import index_html
+
+if TYPE_CHECKING:
+    from cscbench.extension import Extension
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -184,24 +187,16 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
     return site.write_parquet(root, ctx.frames)
 
 
-def read_extensions(descriptor: Path, given: Sequence[Any]) -> list[Any]:
+def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list[Extension]:
     """Each ``--extension`` read and checked against the package (:func:`read_extension`; one
     already read, as the CLI does before loading the publishing libraries, is kept): a bad
     return raises its located :class:`~cscbench.errors.InvalidInputError` here, before the
     package is validated and before anything is written."""
     if not given:
         return []
-    from cscbench.extension import read_extension
+    from cscbench.extension import Extension, read_extension
 
-    return [e if hasattr(e, "observations") else read_extension(Path(e), descriptor) for e in given]
-
-
-def extension_files(extensions: Sequence[Any]) -> list[Path]:
-    """Each extension's descriptor, for the site's content key."""
-    return [
-        Path(e.root) / "datapackage.json" if Path(e.root).is_dir() else Path(e.root)
-        for e in extensions
-    ]
+    return [e if isinstance(e, Extension) else read_extension(e, descriptor) for e in given]
 
 
 def publish_site(
@@ -209,7 +204,7 @@ def publish_site(
     out: Path,
     png: str = "auto",
     groups_path: Path | Sequence[Path] | Groups | None = None,
-    extensions: Sequence[Any] = (),
+    extensions: Sequence[Extension | Path] = (),
 ) -> PublishResult:
     """Validate, build and publish.
 
@@ -243,7 +238,8 @@ def publish_site(
         groups = check_groups(descriptor, paths)
     extended = read_extensions(descriptor, extensions)
     binary, notes = _chromium(png)
-    key = freshness.content_key(descriptor, groups, png, binary, extension_files(extended))
+    descriptors = [e.root / "datapackage.json" for e in extended]
+    key = freshness.content_key(descriptor, groups, png, binary, descriptors)
     done_before = site.already_published(out, key) if (out / site.MARKER).is_file() else None
     if done_before is not None:  # published from exactly these inputs: nothing to rebuild
         return PublishResult(
