@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import cscbench
 from cscbench import semver
+from cscbench.checks import CATALOGUE
 from cscbench.cli import main
 from cscbench.errors import InvalidInputError
 from cscbench.extension import read_extension, validate_extension
@@ -172,6 +173,20 @@ BAD_RETURNS: dict[str, tuple[dict[str, Any], str, str, int | None, str | None]] 
         None,
         None,
     ),
+    "a name that would lead outside the release folder": (
+        {"meta": lambda d: d.update(name="../../evil")},
+        "extension.descriptor",
+        "lower-case letters",
+        None,
+        None,
+    ),
+    "a version that is not X.Y.Z": (
+        {"meta": lambda d: d.update(version="1.0")},
+        "extension.descriptor",
+        "X.Y.Z",
+        None,
+        None,
+    ),
     "malformed release range": (
         {"meta": _extends("0.2")},
         "extension.descriptor",
@@ -180,6 +195,11 @@ BAD_RETURNS: dict[str, tuple[dict[str, Any], str, str, int | None, str | None]] 
         None,
     ),
 }
+
+
+def test_the_bad_returns_exercise_every_extension_check() -> None:
+    covered = {case[1] for case in BAD_RETURNS.values()}
+    assert {c for c in CATALOGUE if c.startswith("extension.")} <= covered
 
 
 def test_the_demo_return_is_valid_and_maps_a_superseded_code(demo: Path) -> None:
@@ -200,9 +220,7 @@ def test_the_demo_return_is_valid_and_maps_a_superseded_code(demo: Path) -> None
 
 
 @pytest.mark.parametrize("case", list(BAD_RETURNS))
-def test_each_bad_return_gets_one_located_line(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_each_bad_return_gets_one_located_line(case: str, tmp_path: Path) -> None:
     kwargs, check_id, words, line, column = BAD_RETURNS[case]
     descriptor = build_demo(tmp_path / "bad", **kwargs)
     report = validate_extension(descriptor).report
@@ -216,9 +234,16 @@ def test_each_bad_return_gets_one_located_line(
     assert "\n" not in message and words in message and f"[{check_id}]" in message
     if line is not None:
         assert f"local_{problem.resource.split('_', 1)[1]}.csv line {line}" in message
-    assert main(["validate", str(descriptor)]) == 1
+
+
+@pytest.mark.parametrize("case", ["unknown council code", "incompatible release", "no source"])
+def test_the_validate_command_refuses_a_bad_return(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kwargs, check_id, words, *_ = BAD_RETURNS[case]
+    assert main(["validate", str(build_demo(tmp_path / "bad", **kwargs))]) == 1
     out = capsys.readouterr().out
-    assert check_id in out and "Traceback" not in out
+    assert out.startswith("invalid") and check_id in out and words in out
 
 
 @pytest.mark.slow
@@ -368,39 +393,14 @@ def test_release_package_builds_the_extensions_own_archive(
     rows = [*FIGURES, {**FIGURES[0], "period": "2025", "period_end": "2025-12-31"}]
     build_demo(tmp_path / "v2b", figures=rows, meta=lambda d: d.update(version="0.1.1"))
     capsys.readouterr()
-    assert (
-        main(
-            [
-                "release",
-                "--package",
-                str(tmp_path / "v2b"),
-                "--out",
-                str(out),
-                "--previous",
-                str(first),
-            ]
-        )
-        == 1
-    )  # rows added need a minor bump
+    again_after = ["release", "--package", str(tmp_path / "v2b"), "--out", str(out)]
+    assert main([*again_after, "--previous", str(first)]) == 1  # rows added: a minor bump
     assert "MINOR" in capsys.readouterr().err
     assert not (out / "demo-partnership-0.1.1.zip").exists()
     meta = json.loads((tmp_path / "v2b/datapackage.json").read_text())
     meta["version"] = "0.2.0"
     (tmp_path / "v2b/datapackage.json").write_text(json.dumps(meta))
-    assert (
-        main(
-            [
-                "release",
-                "--package",
-                str(tmp_path / "v2b"),
-                "--out",
-                str(out),
-                "--previous",
-                str(first),
-            ]
-        )
-        == 0
-    )
+    assert main([*again_after, "--previous", str(first)]) == 0
     changes = _members(out / "demo-partnership-0.2.0.zip")["CHANGES.md"].decode()
     assert "since 0.1.0" in changes and "1 rows added" in changes
 
@@ -435,3 +435,14 @@ def test_no_demonstration_figure_enters_the_main_package_or_its_release() -> Non
     assert not indicators.str.starts_with("local_").any()  # the namespace stays the partners'
     bundled = (ROOT / "setup.py").read_text() + (ROOT / "MANIFEST.in").read_text()
     assert "extension_helpers" not in bundled and "local_observations" not in bundled
+
+
+def test_a_local_figure_for_an_official_period_gets_the_difference(tmp_path: Path) -> None:
+    same = {**FIGURES[0], "period": "2025", "period_end": "2025-09-30", "value": "15.0"}
+    demo = build_demo(tmp_path / "same", figures=[same]).parent
+    rows = cscbench.compare("Leeds", indicators="caseload_fte", period="2025", extension=demo)
+    local = rows.filter(pl.col("origin") != "official")
+    official = rows.filter(pl.col("origin") == "official")["value"].item()  # DfE's 14.8
+    assert local["official_value"].item() == official
+    assert local["difference"].item() == pytest.approx(15.0 - official)
+    assert official == 14.8

@@ -26,6 +26,7 @@ from cscbench.series import as_text
 
 ORIGIN = "origin"
 LOCAL_COLUMNS = ("collected_by", "collected_on", "source", "demonstration")
+OFFICIAL_COLUMNS = ("official_value", "official_status", "difference")  # local rows only
 
 
 def load_local(
@@ -41,6 +42,27 @@ def load_local(
     ext = read_extension(extension, package)
     frame = ext.observations if resource == OBSERVATIONS else ext.indicators
     return frame.with_columns(pl.lit(origin_label(ext.partnership)).alias(ORIGIN))
+
+
+def with_official(ext: Extension, package: str | Path | None = None) -> pl.DataFrame:
+    """The extension's figures with the official figure for the same council, indicator and
+    period where cscbench has one: ``official_value``, ``official_status`` and ``difference``
+    (local minus official; empty where either figure is missing)."""
+    ids = ext.observations["indicator_id"].unique().implode()
+    official = (
+        load("observations", package, current=True)
+        .filter(pl.col("indicator_id").is_in(ids))
+        .select(
+            pl.col("area_code").alias(COUNCIL),
+            "indicator_id",
+            "period",
+            pl.col("value").alias("official_value"),
+            pl.col("status").cast(pl.String).alias("official_status"),
+        )
+    )
+    return ext.observations.join(
+        official, on=[COUNCIL, "indicator_id", "period"], how="left"
+    ).with_columns((pl.col("value") - pl.col("official_value")).alias("difference"))
 
 
 def _local_rows(
@@ -68,7 +90,7 @@ def _local_rows(
         shown += own.filter(pl.col("theme") == theme)["indicator_id"].to_list()
     else:
         shown += own["indicator_id"].to_list()
-    rows = ext.observations.filter(
+    rows = with_official(ext, package).filter(
         pl.col(COUNCIL).is_in(codes), pl.col("indicator_id").is_in(shown)
     )
     if period == side_by_side.LATEST:
@@ -110,6 +132,7 @@ def _local_rows(
             pl.lit(origin_label(ext.partnership)).alias(ORIGIN),
             pl.col("area_code").alias("published_area_code"),
             *LOCAL_COLUMNS,
+            *OFFICIAL_COLUMNS,
             "_council",
             "_indicator",
         )
@@ -150,7 +173,13 @@ def compare(
         .alias("_council"),
     )
     together = pl.concat([marked, local], how="diagonal_relaxed")
-    columns = [*side_by_side.COLUMNS, ORIGIN, "published_area_code", *LOCAL_COLUMNS]
+    columns = [
+        *side_by_side.COLUMNS,
+        ORIGIN,
+        "published_area_code",
+        *LOCAL_COLUMNS,
+        *OFFICIAL_COLUMNS,
+    ]
     # each council's official rows, then its local figures (already in indicator order)
     return together.with_row_index("_row").sort("_council", "_row").select(columns)
 

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from cscbench import descriptor as desc
-from cscbench import limits
+from cscbench import limits, semver
 from cscbench.errors import InvalidInputError, UsageError
 from cscbench.extension import rules
 from cscbench.extension.format import (
@@ -91,8 +91,9 @@ def _main(package: str | Path | None) -> Path:
 
 
 def _meta_problems(package: dict[str, Any] | None, installed: str) -> list[Problem]:
-    """The ``cscbench`` object: ``extends`` (a range holding the installed release) and
-    ``partnership`` (text)."""
+    """The extension's ``name`` and ``version`` (its archive is named by them) and the
+    ``cscbench`` object: ``extends`` (a range holding the installed release) and ``partnership``
+    (text)."""
     if package is None:
         return []  # the descriptor's own problem is reported by validate_package
     meta = package.get(KEY)
@@ -110,6 +111,11 @@ def _meta_problems(package: dict[str, Any] | None, installed: str) -> list[Probl
             )
         ]
     found = []
+    name, version = package.get("name"), package.get("version")
+    if not isinstance(name, str) or not desc.NAME.fullmatch(name):  # names the release archive
+        found.append(problem("extension.descriptor", "name", name, desc.NAME_RULE))
+    if not isinstance(version, str) or not semver.VERSION.match(version):
+        found.append(problem("extension.descriptor", "version", version, "X.Y.Z, e.g. 0.1.0"))
     partnership = meta.get("partnership")
     if not isinstance(partnership, str) or not partnership.strip():
         found.append(

@@ -10,7 +10,6 @@ leaves nothing behind; the same extension always gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from cscbench.diff import EMPTY, diff_packages, read_package
 from cscbench.errors import InvalidInputError, InvalidPackageError
 from cscbench.extension.reader import descriptor_path, validate_extension
 from cscbench.unpack import open_any
+from cscbench.validate import file_facts
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,6 @@ class ExtensionRelease:
     version: str
     previous: str | None
     level: str
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def release_extension(
@@ -94,9 +86,8 @@ def release_extension(
                 (f"{name}/{resource['schema']}", schema),
                 (f"{name}/parquet/{parquet.name}", parquet),
             ]
-            resources.append(
-                {**resource, "bytes": file.stat().st_size, "hash": f"sha256:{_sha256(file)}"}
-            )
+            size, digest = file_facts(file, "sha256")
+            resources.append({**resource, "bytes": size, "hash": f"sha256:{digest}"})
         meta["resources"] = resources
         descriptor = work / "datapackage.json"
         descriptor.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", "utf-8")
