@@ -136,46 +136,28 @@ def indicator_meta(ctx: Context, own: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames).unique("indicator_id", keep="first", maintain_order=True)
 
 
-def official(ctx: Context) -> pl.DataFrame:
-    """The package's observations keyed as a local figure is: indicator, council, period."""
-    return ctx.frames["observations"].select(
-        pl.col("indicator_id").cast(pl.String),
-        pl.col("area_code").cast(pl.String).alias("council_code"),
-        pl.col("period").cast(pl.String),
-        "period_end",
-        pl.col("value").alias("official_value"),
-        pl.col("status").cast(pl.String).alias("official_status"),
-    )
-
-
 def rows(ctx: Context, ext: Extension) -> pl.DataFrame:
-    """The return's figures, each with the official figure for the same indicator, council and
-    period (the same period end too: a figure at 30 June is not DfE's at 30 September), when the
-    package has one, the difference, and the texts the pages show."""
+    """The return's figures, each with the official figure for the same council, indicator and
+    period when the package has one and the difference, exactly as ``compare(...,
+    extension=DIR)`` gives them (:func:`cscbench.extension.api.with_official`), and the texts
+    the pages show."""
+    from cscbench.extension.api import with_official
+
     # typed by the reader; its unit is the indicator's (checked there), taken from the indicator
-    obs = ext.observations.drop("unit", strict=False)
-    meta = indicator_meta(ctx, ext.indicators)
     joined = (
-        obs.join(meta, on="indicator_id", how="left", maintain_order="left")
-        .join(
-            official(ctx),
-            on=["indicator_id", "council_code", "period", "period_end"],
-            how="left",
-            maintain_order="left",
-            nulls_equal=True,
-        )
+        with_official(ext, ctx.descriptor)
+        .drop("unit", strict=False)
+        .join(indicator_meta(ctx, ext.indicators), on="indicator_id", how="left")
         .with_columns(
             pl.lit(ext.name).alias("extension"),
             pl.lit(ext.partnership).alias("partnership"),
             pl.col("council_code").replace_strict(ctx.names, default=None).alias("council"),
             pl.col("label").alias("indicator"),
-            fmt.rounded(pl.col("value") - pl.col("official_value"), pl.col("decimals")).alias(
-                "difference"
-            ),
+            fmt.rounded(pl.col("difference"), pl.col("decimals")).alias("difference"),
         )
     )
     return joined.with_columns(texts()).sort(
-        "council", "council_code", "indicator", "indicator_id", "period"
+        "council", "council_code", "indicator", "indicator_id", "period", "period_end"
     )
 
 
