@@ -9,10 +9,12 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.ingest.common import RawInputError, read_raw_csv
+from cscbench.ingest.common import (
+    RawInputError,
+    read_raw_csv,
+)
 from cscbench.ingest.registry import default_registry
 
-OUTCOMES_2025 = "ofsted_la_outcomes_2025"
 SCRAPE = "jt39_ilacs_scrape"
 
 SHEET_2025 = "ILACS_inspection_history"
@@ -126,6 +128,17 @@ BLOCKS_2023: tuple[Block, ...] = (
 DERIVED_FRAMEWORKS = {"SIF": "SIF", "LAC services inspection (2012-13 framework)": "TLAC"}
 
 
+def outcomes_source() -> str:
+    """The official outcomes file holding the ILACS history: the one source its reader takes, so
+    a new year's file is a registry edit (its id names the period it covers), not a code edit."""
+    return default_registry().only("ofsted_outcomes").source_id
+
+
+def csc_data_source() -> str:
+    """The official 2023 underlying-data file (2009-18 frameworks): the one its reader takes."""
+    return default_registry().only("ofsted_csc_data").source_id
+
+
 def _path(raw_dir: Path, source_id: str) -> Path:
     """Where a source's file is, from the sources registry (the one place paths are declared)."""
     path = raw_dir / str(default_registry().source(source_id).raw_path)
@@ -175,7 +188,7 @@ def read_official_ilacs(path: Path) -> pl.DataFrame:
         pl.col("Inspection type").replace_strict(OFFICIAL_TYPES).alias("inspection_type"),
         *[pl.col(c).str.strip_chars().alias(j) for c, (_, j) in ILACS_COLUMNS.items()],
         pl.lit(None, pl.String).alias("report_url"),
-        pl.lit(OUTCOMES_2025).alias("source_id"),
+        pl.lit(outcomes_source()).alias("source_id"),
     )
 
 

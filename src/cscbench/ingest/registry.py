@@ -42,6 +42,7 @@ from cscbench.ingest.registry_fields import (
     _texts,
     checked_pattern,
     raw_path_problem,
+    source_id_problem,
 )
 from cscbench.package import labels
 from cscbench.package.boundary import describe
@@ -234,6 +235,8 @@ def _source(entry: Any, where: str) -> Source:
     periods = e.get("periods")
     if periods is not None and (len(periods) != 2 or not all(isinstance(p, str) for p in periods)):
         raise RegistryError(f"{where}: periods should be [first, last], got {periods!r}")
+    if problem := source_id_problem(e["id"], e["dataset"], periods):
+        raise RegistryError(f"{where}: {problem}")
     plain = {k: v for k, v in e.items() if k not in ("id", "periods")}
     return Source(source_id=e["id"], periods=(periods[0], periods[1]) if periods else None, **plain)
 

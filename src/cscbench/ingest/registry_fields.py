@@ -111,6 +111,7 @@ TYPE_WORDS = {
 }
 
 
+YEAR_IN_ID = re.compile(r"(?:^|_)(?:19|20)\d\d(?:_|$)")  # a year as a word of an id
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_REGISTRY_BYTES = 8 << 20  # a registry is tens of kB; anything near this is not one
 
@@ -234,3 +235,23 @@ def checked_pattern(pattern: str, where: str) -> str:
             "use a plain alternation such as '^(agency_fte|agency_rate_fte)$'"
         ) from exc
     return pattern
+
+
+def source_id_problem(source_id: str, dataset: str, periods: list[str] | None) -> str | None:
+    """Why ``source_id`` may not name a source (None when it may). An id names a series, never a
+    release, so a new year adds or edits an entry and renames nothing: a year in an id is allowed
+    only as the one period a file covers, in a series with one file per period (``mhclg_ro3`` +
+    ``2024-25`` -> ``mhclg_ro3_2024_25``), which a revised release of that period keeps."""
+    if not YEAR_IN_ID.search(source_id):
+        return None
+    if periods and len(set(periods)) == 1:
+        per_period = f"{dataset}_{str(periods[0]).replace('-', '_')}"
+        if source_id == per_period:
+            return None
+        hint = f"{dataset!r} (one file holding every year) or {per_period!r} (one file a period)"
+    else:
+        hint = f"its dataset {dataset!r}"
+    return (
+        f"id {source_id!r} carries a year; a source id names the series, and the year lives in "
+        f"periods, published and raw_path (docs/maintainers.md, 'Adding a year'): expected {hint}"
+    )
