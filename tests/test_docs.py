@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 # A backticked repository path: folders and a file with one of the project's extensions.

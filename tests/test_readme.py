@@ -13,7 +13,7 @@ import pytest
 from pinned import WORKFORCE
 
 import cscbench
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # The README's worked answer (latest caseloads), pinned in tests/fixtures/releases.toml.

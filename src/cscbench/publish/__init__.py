@@ -4,7 +4,7 @@
 nothing is written. Pages are built in memory, then written with their CSVs, the XLSX workbook,
 Parquet copies of the resources and (when a Chromium is available) PNG images into a temporary
 directory that replaces ``out`` only when everything succeeded. It prints nothing: it returns a
-:class:`PublishResult` or raises a :mod:`cscbench.errors` type, and the CLI says what happened.
+:class:`PublishResult` or raises a :mod:`cscbench.core.errors` type, and the CLI says what happened.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cscbench.choices import PNG_MODES
-from cscbench.errors import InvalidPackageError, UsageError
-from cscbench.groupsfile import Groups, check_groups, groups_files
-from cscbench.package_object import Package
-from cscbench.package_object import read as read_package
-from cscbench.paths import default_groups
+from cscbench.analysis.groupsfile import Groups, check_groups, groups_files
+from cscbench.core.choices import PNG_MODES
+from cscbench.core.errors import InvalidPackageError, UsageError
+from cscbench.core.paths import default_groups
+from cscbench.package.reader import Package
+from cscbench.package.reader import read as read_package
 from cscbench.publish import (
+    chart_render,
     charts,
     claims,
     compare_page,
@@ -192,7 +193,7 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
 def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list[Extension]:
     """Each ``--extension`` read and checked against the package (:func:`read_extension`; one
     already read, as the CLI does before loading the publishing libraries, is kept): a bad
-    return raises its located :class:`~cscbench.errors.InvalidInputError` here, before the
+    return raises its located :class:`~cscbench.core.errors.InvalidInputError` here, before the
     package is validated and before anything is written."""
     if not given:
         return []
@@ -219,12 +220,12 @@ def publish_site(
     profiles, group pages and compare page show apart from the official ones (:mod:`local`);
     each is read and checked first, so a bad return fails before anything else is done.
 
-    Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
+    Raises :class:`~cscbench.core.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
     not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
-    :class:`~cscbench.errors.InvalidInputError` (the package is invalid, a bad groups file); in
+    :class:`~cscbench.core.errors.InvalidInputError` (the package is invalid, a bad groups file); in
     every failure the previous site is left exactly as it was.
     """
-    from cscbench.validate import validate_package
+    from cscbench.validate.run import validate_package
 
     started = time.perf_counter()
     if png not in PNG_MODES:
@@ -266,7 +267,7 @@ def publish_site(
     previous = out if (out / site.MARKER).is_file() else None
     # the charts render in worker processes while this one builds and writes the pages
     planned = charts.plan(ctx, headline.planned_charts(ctx))
-    with charts.Rendering(planned, want_png, previous) as early:
+    with chart_render.Rendering(planned, want_png, previous) as early:
         returns = local.returns(ctx, extended)
         pages = local.decorate(ctx, build_pages(ctx), returns)
         tables = [t for p in pages for t in p.tables]
@@ -281,7 +282,7 @@ def publish_site(
             done: dict[int, str] = {}
             wanted = [layout.rendered(t, done) for t in tables if t.png]
             with (
-                charts.Rendering(late, want_png, previous) as rest,
+                chart_render.Rendering(late, want_png, previous) as rest,
                 Background(
                     site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
                 ) as shots,
@@ -289,8 +290,8 @@ def publish_site(
                 pages = layout.prerender(pages, done)
                 rendered = {**(early.collect() if needed else {}), **rest.collect()}
             pngs, failed = shots.result if binary else (set(), [])
-            pages = charts.with_svgs(pages, rendered)
-            chart_pngs = charts.write_files(tmp, drawn, rendered)
+            pages = chart_render.with_svgs(pages, rendered)
+            chart_pngs = chart_render.write_files(tmp, drawn, rendered)
             parquet = write_site_files(tmp, ctx, pages, pngs)
             local.write(tmp, returns)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)

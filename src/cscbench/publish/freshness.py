@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cscbench
-from cscbench.package_object import Package
-from cscbench.package_object import read as read_package
-from cscbench.paths import default_findings
+from cscbench.core.paths import default_findings
+from cscbench.package.reader import Package
+from cscbench.package.reader import read as read_package
 
 if TYPE_CHECKING:
     from cscbench.extension import Extension
