@@ -19,6 +19,7 @@ import cscbench
 from cscbench.paths import default_findings
 
 KEY_FILE = ".cscbench-site-key.json"
+MAX_KEY_FILE = 64 * 1024 * 1024  # a key file beyond this is not read for kept pages (rebuild)
 CODE_SUFFIXES = {".py", ".js", ".css", ".toml", ".json", ".txt"}
 
 
@@ -53,8 +54,9 @@ def _code_files() -> Iterable[Path]:
             yield path
 
 
-def content_key(descriptor: Path, groups: object, png: str, chromium: str | None) -> str:
-    """The site's content key for these inputs (see the module docstring)."""
+def base_key(descriptor: Path, png: str, chromium: str | None) -> str:
+    """The content key of everything but the groups (see the module docstring): the part every
+    page builder's own key starts from (:mod:`cscbench.publish.incremental`)."""
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -69,9 +71,18 @@ def content_key(descriptor: Path, groups: object, png: str, chromium: str | None
             add(path.name, path.read_bytes())
         except OSError:
             add(path.name, b"<missing>")
-    add("groups", repr(groups).encode())
     add("png", f"{png}|{chromium or ''}".encode())
     return digest.hexdigest()
+
+
+def content_key(descriptor: Path, groups: object, png: str, chromium: str | None) -> str:
+    """The site's content key for these inputs (see the module docstring)."""
+    return site_key(base_key(descriptor, png, chromium), groups)
+
+
+def site_key(base: str, groups: object) -> str:
+    """The site's content key from :func:`base_key` and the groups chosen (as resolved)."""
+    return hashlib.sha256(f"{base}\0groups\0{groups!r}".encode()).hexdigest()
 
 
 def written(root: Path) -> dict[str, int]:
@@ -83,9 +94,13 @@ def written(root: Path) -> dict[str, int]:
     }
 
 
-def record(root: Path, key: str, summary: dict[str, Any]) -> None:
-    """Write the key, the run's summary and the files it wrote into the new site."""
-    body = {"key": key, "summary": summary, "files": written(root)}
+def record(
+    root: Path, key: str, summary: dict[str, Any], builders: dict[str, Any] | None = None
+) -> None:
+    """Write the key, the run's summary and the files it wrote into the new site, with what a
+    later publish needs to keep some builders' pages (``builders``, see
+    :func:`cscbench.publish.incremental.records`)."""
+    body = {"key": key, "summary": summary, "files": written(root), "builders": builders or {}}
     (root / KEY_FILE).write_text(json.dumps(body, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -103,3 +118,16 @@ def up_to_date(out: Path, key: str) -> dict[str, Any] | None:
     if not isinstance(files, dict) or not isinstance(summary, dict):
         return None
     return summary if written(out) == files else None
+
+
+def recorded_builders(out: Path) -> object:
+    """The builders' records in ``out``'s key file (None when there is none): untrusted, checked
+    by :func:`cscbench.publish.incremental.reusable`."""
+    path = out / KEY_FILE
+    try:
+        if path.stat().st_size > MAX_KEY_FILE:
+            return None
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded.get("builders") if isinstance(recorded, dict) else None
