@@ -73,7 +73,7 @@ def tables(draw: st.DrawFn) -> GT:
     return table
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_generated_tables_render_the_same_bytes(table: GT) -> None:
     assert gtspeed.html(table) == table.as_raw_html()

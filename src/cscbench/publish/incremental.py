@@ -161,6 +161,17 @@ def _file_path(root: Path, name: str) -> Path | None:
     return root / name
 
 
+def _intact(root: Path, file: str, digest: str) -> bool:
+    """Whether ``root`` holds ``file`` (a safe output name, a regular file inside ``root``, no
+    link on the way) with the SHA-256 ``digest``."""
+    path = _file_path(root, file)
+    if path is None or path.is_symlink() or not path.is_file():
+        return False
+    if not path.resolve().is_relative_to(root.resolve()):
+        return False
+    return _sha256(path) == digest
+
+
 def reusable(
     previous: Path | None, recorded: object, keys: Mapping[str, str]
 ) -> dict[str, dict[str, Any]]:
@@ -172,13 +183,7 @@ def reusable(
     for name, record in recorded.items():
         if name not in keys or name in GROUP_READERS or not _valid(record, keys[name]):
             continue
-        intact = True
-        for file, digest in record["files"].items():
-            path = _file_path(previous, file)
-            if path is None or path.is_symlink() or not path.is_file() or _sha256(path) != digest:
-                intact = False
-                break
-        if intact:
+        if all(_intact(previous, file, digest) for file, digest in record["files"].items()):
             out[name] = record
     return out
 
