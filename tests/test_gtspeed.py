@@ -89,25 +89,23 @@ def test_rendering_twice_and_nested_gives_the_same_bytes() -> None:
     assert gtspeed.html(table) == stock
 
 
+def swapped() -> tuple[object, ...]:
+    """The great-tables functions :func:`gtspeed.active` swaps in and out."""
+    return (
+        _gt_data.Body.render_formats,
+        gt._migrate_unformatted_to_output,
+        _utils_render_html._get_footnote_mark_string,
+        _tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
+        _tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
+    )
+
+
 def test_great_tables_is_restored_after_the_block() -> None:
-    before = (
-        _gt_data.Body.render_formats,
-        gt._migrate_unformatted_to_output,
-        _utils_render_html._get_footnote_mark_string,
-        _tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
-        _tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
-    )
+    before = swapped()
     with pytest.raises(RuntimeError), gtspeed.active():
-        assert _gt_data.Body.render_formats is not before[0]
+        assert all(a is not b for a, b in zip(swapped(), before, strict=True))
         raise RuntimeError
-    after = (
-        _gt_data.Body.render_formats,
-        gt._migrate_unformatted_to_output,
-        _utils_render_html._get_footnote_mark_string,
-        _tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
-        _tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
-    )
-    assert after == before
+    assert swapped() == before
 
 
 def test_another_great_tables_version_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
