@@ -172,12 +172,13 @@ def profile_ids(ctx: Context) -> tuple[str, ...]:
     return ctx.headline
 
 
-def plan(ctx: Context, *early: dict[str, fmt.Chart]) -> list[fmt.Chart]:
-    """The profiles' charts (the bulk of the site's) and any others given (``early``: the
-    headline page's), worked out first so they render while the pages are built; the builders
-    then get the same charts (:func:`profile_charts` and :func:`pair_charts` remember them)."""
-    profiles = profile_charts(ctx, navigation.places(ctx).profiles)
-    return [c for charts in (*early, profiles) for c in charts.values()]
+def plan(ctx: Context, *early: dict[str, fmt.Chart], profiles: bool = True) -> list[fmt.Chart]:
+    """The profiles' charts (the bulk of the site's; ``profiles=False`` when the profiles are
+    kept from the previous site) and any others given (``early``: the headline page's), worked
+    out first so they render while the pages are built; the builders then get the same charts
+    (:func:`profile_charts` and :func:`pair_charts` remember them)."""
+    drawn = profile_charts(ctx, navigation.places(ctx).profiles) if profiles else {}
+    return [c for charts in (*early, drawn) for c in charts.values()]
 
 
 def profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Chart]:

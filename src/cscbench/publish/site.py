@@ -34,7 +34,7 @@ import polars as pl
 from cscbench.core import atomic
 from cscbench.core.errors import UsageError
 from cscbench.publish import formatting as fmt
-from cscbench.publish import layout, workbook
+from cscbench.publish import gtspeed, layout, workbook
 
 MARKER = ".cscbench-site"
 WORKBOOK = "data/cscbench-tables.xlsx"
@@ -556,7 +556,7 @@ def save_png(table: fmt.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     # great-tables' gtsave with its defaults, given the table's HTML when it is already rendered
     # (publish renders these tables first), so it is not rendered a second time for the image
-    page = table.html if table.html is not None else table.gt.as_raw_html()  # type: ignore[union-attr]
+    page = table.html if table.html is not None else gtspeed.html(table.gt)
     nokap.from_html(
         html=page,
         file=path,
