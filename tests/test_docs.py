@@ -120,9 +120,16 @@ def test_readme_quick_start_runs() -> None:
     assert isinstance(names["side_by_side"], pl.DataFrame) and names["side_by_side"].height > 0
 
 
-def test_readme_links_every_docs_page() -> None:
-    linked = {(README.parent / link.partition("#")[0]).resolve() for link in _links(README)}
-    assert {page.resolve() for page in DOCS} <= linked
+def _linked(page: Path) -> set[Path]:
+    return {(page.parent / link.partition("#")[0]).resolve() for link in _links(page)}
+
+
+def test_the_contents_page_links_every_docs_page() -> None:
+    """A new page is listed in docs/README.md, which the front door links."""
+    contents = ROOT / "docs" / "README.md"
+    assert contents.resolve() in _linked(README)
+    missing = {p.name for p in DOCS if p != contents and p.resolve() not in _linked(contents)}
+    assert missing == set(), "list the page in docs/README.md"
 
 
 # ---------------------------------------------------------------------------- partnerships
