@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cscbench.labels import with_enum
 from cscbench.paths import ROOT
 
 COUNCILS = ("E08000035", "E08000036", "E12000003", "E92000001")  # Leeds, Wakefield, Y&H, England
@@ -83,11 +84,12 @@ def edit_rows(descriptor: Path, resource: str, edit: Edit) -> None:
 
 
 def edit_schema(descriptor: Path, resource: str, edit: Callable[[dict], None]) -> None:
-    """Change one Table Schema in place through ``edit``."""
+    """Change one Table Schema in place through ``edit``; enums are then written from the
+    categories, as ``python -m cscbench.labels`` does."""
     path = descriptor.parent / "schemas" / f"{resource}.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     edit(schema)
-    path.write_text(json.dumps(schema, indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(with_enum(schema), indent=2) + "\n", encoding="utf-8")
 
 
 def set_cell(key: dict[str, str], column: str, value: str | None) -> Edit:

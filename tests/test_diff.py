@@ -184,9 +184,7 @@ def test_schema_changes_that_break_consumers_are_major(
     elif change == "change type":
         edit_schema(new, "observations", lambda s: s["fields"][3].update(type="string"))
     elif change == "remove enum value":
-        edit_schema(
-            new, "observations", lambda s: s["fields"][5]["constraints"]["enum"].remove("low")
-        )
+        edit_schema(new, "observations", lambda s: drop_category(s["fields"][5], "low"))
     elif change == "change key":
         edit_schema(new, "statistical_neighbours", lambda s: s.update(primaryKey=["area_code"]))
     else:
@@ -202,8 +200,16 @@ def test_schema_changes_that_break_consumers_are_major(
     assert kind in {c.kind for c in diff.changes if c.level == "major"}
 
 
+def drop_category(field: dict, value: str) -> None:
+    field["categories"] = [c for c in field["categories"] if c["value"] != value]
+
+
 def test_additions_are_minor(base: Path, new: Path) -> None:
-    edit_schema(new, "observations", lambda s: s["fields"][5]["constraints"]["enum"].append("[k]"))
+    edit_schema(
+        new,
+        "observations",
+        lambda s: s["fields"][5]["categories"].append({"value": "[k]", "label": "a new symbol"}),
+    )
     edit_schema(
         new, "sources", lambda s: s["fields"].append({"name": "zz_added", "type": "integer"})
     )
@@ -311,3 +317,16 @@ def test_read_helper_matches_the_csv(base: Path, tmp_path: Path) -> None:
     path = base.parent / "datapackage" / "observations.csv"
     write_csv(read(path), tmp_path / "copy.csv")
     assert (tmp_path / "copy.csv").read_bytes() == path.read_bytes()
+
+
+def test_a_relabelled_value_is_a_patch_and_a_moved_one_too(base: Path, new: Path) -> None:
+    def relabel(s: dict) -> None:
+        status = s["fields"][5]["categories"]
+        status[0]["label"] = "suppressed"
+        status[1], status[2] = status[2], status[1]
+
+    edit_schema(new, "observations", relabel)
+    diff = compare(base, new)
+    assert diff.level == "patch"
+    (change,) = [c for c in diff.changes if c.kind == "field_changed"]
+    assert "categories" in change.detail

@@ -14,6 +14,7 @@ from schema_helpers import error_types, validate_alone
 
 from cscbench.ingest import announcements, areas
 from cscbench.ingest.common import RawInputError
+from cscbench.labels import categories_issues
 
 pytestmark = pytest.mark.raw
 
@@ -214,7 +215,7 @@ def test_enums_match_schema(built: pl.DataFrame) -> None:
         assert set(built[name].drop_nulls()) <= set(allowed)
     for field in schema["fields"]:
         assert {"name", "type", "title", "description", "example"} <= set(field)
-        assert "categories" not in field
+        assert categories_issues(field) == [], field["name"]
     assert schema["primaryKey"] == ["announcement_id"]
     assert schema["missingValues"] == [""]
     assert {fk["reference"]["resource"] for fk in schema["foreignKeys"]} == {"areas", "sources"}

@@ -213,3 +213,35 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (site / "groups/barnsley-and-sheffield.html").is_file()
     assert not (site / WEST_YORKSHIRE_PAGE).exists()
+    _extension_from_the_wheel(cscbench, tmp_path)
+
+
+# A filled-in return of the synthetic demo partnership (every figure invented, marked as such).
+DEMO_ROW = (
+    "caseload_fte,E08000036,2026,2026-06-30,18.5,,cases_per_fte,demo team,2026-07-15,demo,true"
+)
+
+
+def _extension_from_the_wheel(cscbench: str, tmp_path: Path) -> None:
+    """`extension new` -> fill in -> validate, a bad return refused, compare and release, all from
+    the installed wheel (issue 20)."""
+    folder = tmp_path / "demo-return"
+    done = _run([cscbench, "extension", "new", str(folder), "--partnership", "Demo partnership"])
+    assert done.returncode == 0, done.stderr
+    observations = folder / "local_observations.csv"
+    header = observations.read_text(encoding="utf-8").splitlines()[0]
+    observations.write_text(f"{header}\n{DEMO_ROW}\n", encoding="utf-8")
+    done = _run([cscbench, "validate", str(folder / "datapackage.json"), "--engine", "both"])
+    assert done.returncode == 0 and done.stdout.startswith("valid"), done.stdout + done.stderr
+    compare = [cscbench, "compare", "Wakefield", "--indicator", "caseload_fte", "--format", "json"]
+    done = _run([*compare, "--extension", str(folder)])
+    assert done.returncode == 0, done.stderr
+    origins = [row["origin"] for row in json.loads(done.stdout)["rows"]]
+    assert origins == ["official", "local return: Demo partnership"]
+    done = _run([cscbench, "release", "--package", str(folder), "--out", str(tmp_path / "dist")])
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "dist" / "demo-return-0.1.0.zip").is_file()
+    observations.write_text(f"{header}\n{DEMO_ROW.replace('E08000036', 'E08000306')}\n")
+    done = _run([cscbench, "validate", str(folder)])
+    assert done.returncode == 1 and "did you mean E08000036 (Wakefield)" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

@@ -168,6 +168,13 @@ def registry_copy(tmp_path: Path) -> Path:
             f'bytes = "{REGISTRY.source("dfe_csww_2025").bytes}"',
             r"\(dfe_csww_2025\): key 'bytes' should be a whole number",
         ),
+        # a word outside the indicators schema's categories: the entry and the allowed words
+        (
+            INDICATORS_FILE,
+            'theme = "workforce"',
+            'theme = "work_force"',
+            r"\(absence_rate_fte\): theme 'work_force' is not one of \['front_door', ",
+        ),
         (
             INDICATORS_FILE,
             'inputs = ["section47"]',

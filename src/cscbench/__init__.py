@@ -35,9 +35,18 @@ def load(
     current: bool = False,
     expand_joint: bool = False,
     allow_remote: bool = False,
+    extension: str | Path | None = None,
 ) -> pl.DataFrame:
     """One resource as a typed polars frame; ``package`` may be a descriptor, its folder, a release
-    zip or (``allow_remote=True``) its URL. See :func:`cscbench.loader.load` for the options."""
+    zip or (``allow_remote=True``) its URL. See :func:`cscbench.loader.load` for the options.
+
+    ``extension``: a partnership's extension folder (docs/extensions.md); ``resource`` is then
+    ``local_observations`` (with ``council_code`` and ``origin``) or ``local_indicators``, checked
+    against ``package`` first."""
+    if extension is not None:
+        from cscbench.extension.api import load_local
+
+        return load_local(resource, extension, package)
     from cscbench.loader import load as _load
 
     return _load(
@@ -85,6 +94,7 @@ def compare(
     theme: str | None = None,
     period: str = "latest",
     package: Package = None,
+    extension: str | Path | None = None,
 ) -> pl.DataFrame:
     """Councils side by side: one row per council and indicator, as ``cscbench compare`` prints.
 
@@ -109,10 +119,19 @@ def compare(
     Raises :class:`cscbench.side_by_side.UnknownCouncilError` (the message says "did you mean")
     or :class:`cscbench.side_by_side.UnknownChoiceError` (an indicator, theme or period the
     package does not hold, with its ``choices``); both are ``ValueError``.
-    """
-    from cscbench.side_by_side import compare as _compare
 
+    ``extension``: a partnership's extension folder; every row then has ``origin`` (``official``,
+    or ``local return: PARTNERSHIP`` for the extension's figures of the same councils, which follow
+    each council's official rows, unranked, with ``collected_by``, ``collected_on``, ``source``
+    and ``demonstration``). Own indicator ids may be named in ``indicators``.
+    """
     if len(councils) == 1 and isinstance(councils[0], list | tuple):  # compare(["Leeds", "Hull"])
         councils = tuple(councils[0])
     ids = [indicators] if isinstance(indicators, str) else indicators
+    if extension is not None:
+        from cscbench.extension.api import compare as _with_extension
+
+        return _with_extension(councils, ids, theme, period, package, extension)
+    from cscbench.side_by_side import compare as _compare
+
     return _compare(councils, ids, theme, period, package)

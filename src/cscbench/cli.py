@@ -1,4 +1,5 @@
-"""Command line: ``cscbench ingest | fetch | validate | verify | publish | release | diff | compare``.
+"""Command line: ``cscbench ingest | fetch | validate | verify | publish | release | diff | compare``
+(and ``extension new``, a partnership's template).
 
 The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.exitcodes`):
 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
@@ -56,6 +57,7 @@ INPUTS = {
     "diff": "new",
     "compare": "package",
     "verify": "archive",
+    "extension": "dir",
 }
 # Maintainers' commands: they rebuild or release the package inside a clone, so a wheel cannot.
 CHECKOUT_COMMANDS = ("ingest", "fetch", "release")
@@ -207,7 +209,10 @@ def _parser() -> argparse.ArgumentParser:
         "invalid or its version does not follow the previous release, 2 usage error.",
     )
     release.add_argument(
-        "--package", default=str(default_package()), help="default: the checkout's package"
+        "--package",
+        default=str(default_package()),
+        help="default: the checkout's package; an extension's folder builds its own archive "
+        "NAME-X.Y.Z.zip (--previous: its earlier archive or folder)",
     )
     release.add_argument("--out", required=True, help="folder the archive is written to")
     release.add_argument(
@@ -247,6 +252,25 @@ def _parser() -> argparse.ArgumentParser:
         help="text for people, json for machines (every row), markdown for the CHANGELOG",
     )
 
+    extension = sub.add_parser(
+        "extension",
+        help="a partnership's own figures: write a template to fill in (docs/extensions.md)",
+    )
+    ext_sub = extension.add_subparsers(dest="action", required=True)
+    new = ext_sub.add_parser(
+        "new",
+        help="write an extension template to DIR",
+        description="Write an extension template to DIR (a new or empty folder): datapackage.json "
+        "naming the installed release, Table Schemas, both CSVs with an example row marked as "
+        "demonstration data, and a README for the people who fill it in. Check it with "
+        "`cscbench validate DIR/datapackage.json`. Exit codes: 0 written, 2 usage error.",
+    )
+    new.add_argument("dir", help="the folder to create")
+    new.add_argument(
+        "--partnership", default="Example partnership", help="who collects the figures"
+    )
+    new.add_argument("--name", help="the extension's package name (default: from DIR)")
+
     compare = sub.add_parser(
         "compare",
         help="councils side by side: value, rank, band, change, region, England, neighbours",
@@ -283,6 +307,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--package", default=str(default_package()), help="default: the installed package"
+    )
+    compare.add_argument(
+        "--extension",
+        metavar="DIR",
+        help="also show a partnership's local figures for these councils (origin column)",
     )
     return parser
 
@@ -360,6 +389,26 @@ def _descriptor(path: str) -> Path:
     return p / "datapackage.json" if p.is_dir() else p
 
 
+def _extension(descriptor: Path) -> bool:
+    """Whether ``descriptor`` is a partnership's extension (its ``cscbench`` object says so)."""
+    from cscbench.extension import is_extension
+
+    return descriptor.is_file() and is_extension(descriptor)
+
+
+def _extension_release(args: argparse.Namespace) -> bool:
+    """Whether ``release`` names an extension; the package it names is read here, once, and kept
+    on ``args`` for ``cmd_release`` (one parse of the descriptor per command)."""
+    if args.command != "release":
+        return False
+    from cscbench.extension.format import KEY
+    from cscbench.package_object import read
+
+    args.read = read(_descriptor(args.package))
+    found = args.read.descriptor
+    return isinstance(found, dict) and KEY in found
+
+
 # ---------------------------------------------------------------------------- output
 
 
@@ -426,9 +475,17 @@ def cmd_validate(args: argparse.Namespace) -> ExitCode:
     descriptor = _descriptor(args.path)
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
-    report = validate_package(
-        descriptor, engine=args.engine, limit=args.limit, allow_remote=args.allow_remote
-    )
+    if _extension(descriptor):
+        from cscbench.extension import validate_extension
+
+        checked = validate_extension(descriptor, engine=args.engine, limit=args.limit)
+        for note in checked.notes:
+            say("validate", f"note: {note}")
+        report = checked.report
+    else:
+        report = validate_package(
+            descriptor, engine=args.engine, limit=args.limit, allow_remote=args.allow_remote
+        )
     if args.format == "json":
         emit(json_text(report.to_dict()))
     else:
@@ -560,6 +617,7 @@ def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
     from cscbench.groupsfile import check_groups, groups_files
+    from cscbench.package_object import read as read_package
 
     if args.groups_replace and not args.groups:
         raise UsageError("--groups-replace needs at least one --groups PATH")
@@ -569,13 +627,14 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     descriptor = _descriptor(args.package)
     files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
     # checked before the publishing libraries load and before validation: a typo fails in seconds
-    checked = check_groups(descriptor, files) if descriptor.exists() else None
+    package = read_package(descriptor) if descriptor.exists() else None  # parsed once, here
+    checked = check_groups(package, files) if package is not None else None
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
         raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
     result = publish_site(
-        descriptor,
+        package if package is not None else descriptor,
         Path(args.out),
         png=args.png,
         groups_path=checked if checked is not None else files,
@@ -593,11 +652,13 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
 
 def cmd_release(args: argparse.Namespace) -> ExitCode:
     """Exit 0 released, 1 invalid package or a version that breaks the rule, 2 usage error."""
+    if args.own_release:
+        return release_extension(args)
     from cscbench.release import release
 
     root = require_checkout("release")
     result = release(
-        _descriptor(args.package),
+        args.read,
         Path(args.out),
         root=root,
         releases=Path(args.releases) if args.releases else root / "releases",
@@ -625,6 +686,34 @@ def cmd_release(args: argparse.Namespace) -> ExitCode:
         )
     )
     return ExitCode.OK
+
+
+def release_extension(args: argparse.Namespace) -> ExitCode:
+    """An extension's own archive; it needs no clone (a partnership releases its return)."""
+    from cscbench.extension.release import release_extension as build
+
+    writable_folder(Path(args.out), "--out")
+    result = build(args.package, Path(args.out), args.previous)
+    since = f"a {result.level} release after {result.previous}" if result.previous else "first"
+    size = result.archive.stat().st_size / 1e3
+    emit(
+        printable(
+            f"released {result.name} {result.version} ({since}): {result.archive} ({size:.1f} kB)"
+        )
+    )
+    return ExitCode.OK
+
+
+def new_extension(args: argparse.Namespace) -> ExitCode:
+    from cscbench.extension.template import new_extension as write
+
+    written = write(Path(args.dir), args.partnership, args.name)
+    emit(printable(f"wrote {written.parent}: fill in its CSVs, then cscbench validate {written}"))
+    return ExitCode.OK
+
+
+def cmd_extension(args: argparse.Namespace) -> ExitCode:
+    return {"new": new_extension}[args.action](args)
 
 
 def cmd_diff(args: argparse.Namespace) -> ExitCode:
@@ -658,7 +747,14 @@ def cmd_compare(args: argparse.Namespace) -> ExitCode:
     if not descriptor.exists():
         raise UsageError(f"{descriptor} not found")
     try:
-        frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
+        if args.extension:
+            from cscbench.extension.api import compare as with_extension
+
+            frame = with_extension(
+                args.councils, args.indicator, args.theme, args.period, descriptor, args.extension
+            )
+        else:
+            frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
     except (pl.exceptions.PolarsError, KeyError, OSError, ValueError) as exc:
         if isinstance(exc, CscbenchError):
             raise
@@ -666,6 +762,10 @@ def cmd_compare(args: argparse.Namespace) -> ExitCode:
         raise InvalidInputError(
             f"{descriptor} could not be read ({first}); run `cscbench validate {descriptor}`"
         ) from exc
+    if args.extension and args.format in ("text", "markdown"):
+        from cscbench.extension.api import for_display
+
+        frame = for_display(frame)
     text = render(frame, args.format)
     emit(text if args.format == "json" else terminal(text))
     return ExitCode.OK
@@ -680,6 +780,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "release": cmd_release,
     "diff": cmd_diff,
     "compare": cmd_compare,
+    "extension": cmd_extension,
 }
 
 
@@ -755,9 +856,11 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> ExitCode:
     """Run the command, mapping typed errors, Ctrl-C and bugs onto the exit-code table."""
     as_json = wants_json(args)
     try:
-        if args.command in CHECKOUT_COMMANDS:
+        own_release = _extension_release(args)  # a partnership's archive: no clone needed
+        args.own_release = own_release
+        if args.command in CHECKOUT_COMMANDS and not own_release:
             require_checkout(args.command)
-        require_for(args.command)
+        require_for("validate" if own_release else args.command)
         return COMMANDS[args.command](args)
     except CscbenchError as exc:
         if isinstance(exc, InvalidPackageError):

@@ -22,6 +22,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
+from typing import BinaryIO
 
 import polars as pl
 
@@ -74,7 +75,11 @@ Records = tuple[list[FileProblem], int, pl.Series]  # examples, exact count, bad
 
 
 def read_table(
-    path: Path, limit: int, max_bytes: int | None = None, defer: Executor | None = None
+    path: Path,
+    limit: int,
+    max_bytes: int | None = None,
+    defer: Executor | None = None,
+    known: pl.DataFrame | None = None,
 ) -> TextTable:
     """Read ``path`` as an all-text frame; report file problems, at most ``limit`` per check.
 
@@ -85,6 +90,9 @@ def read_table(
     With ``defer``, a file that parsed has its row shapes counted on that executor (a second
     pass over the file, on another core while the caller checks the frame): the table's
     ``pending`` is set, and :meth:`TextTable.settled` gives the finished table.
+
+    ``known`` is the file already read strictly (:func:`parse_csv` with ``ragged`` False, by the
+    package object): it is not parsed again.
     """
     bound = limits.from_env().file_bytes if max_bytes is None else max_bytes
     refused = access_problem(path, bound)
@@ -104,7 +112,7 @@ def read_table(
     crlf = any(p.check_id == "file.line_endings" for p in problems)
     controls, control_count = control_problems(path, limit, header, crlf)
     problems += controls
-    frame, reason = _read_frame(path, "utf8", ragged=False)
+    frame, reason = (known, None) if known is not None else _read_frame(path, "utf8", ragged=False)
     strict = frame is not None  # so no row is longer than the header
     if frame is None:
         frame, reason = _read_frame(path, "utf8")
@@ -188,18 +196,25 @@ def raw_header(head: bytes) -> list[str]:
         return []
 
 
+def parse_csv(source: Path | BinaryIO, encoding: str, ragged: bool) -> pl.DataFrame:
+    """The one place a resource CSV becomes a frame (``validate`` and the package object both
+    read through it): text columns, a byte-order mark dropped from the first name; with
+    ``ragged`` a long row is cut (and counted separately), else it is an error."""
+    frame = pl.read_csv(source, infer_schema=False, truncate_ragged_lines=ragged, encoding=encoding)
+    frame = frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns})
+    # A quoted empty string ("") is as missing as an empty cell (Table Schema's missingValues).
+    return frame.with_columns(pl.all().replace("", None))
+
+
 def _read_frame(
     path: Path, encoding: str, ragged: bool = True
 ) -> tuple[pl.DataFrame | None, str | None]:
     """The whole file as text columns (short rows padded, long rows cut: counted separately);
     with ``ragged`` False a long row is an error instead."""
     try:
-        frame = pl.read_csv(
-            path, infer_schema=False, truncate_ragged_lines=ragged, encoding=encoding
-        )
+        return parse_csv(path, encoding, ragged), None
     except (pl.exceptions.PolarsError, OSError) as exc:
         return None, (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-    return frame.rename({c: c.removeprefix("\ufeff") for c in frame.columns}), None
 
 
 def head_problems(head: bytes) -> list[FileProblem]:

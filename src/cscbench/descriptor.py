@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cscbench import boundary, limits
+from cscbench import boundary, labels, limits
 
 PACKAGE = "datapackage"  # the resource name descriptor problems are reported under
 # The Table Schema field types cscbench checks; others are valid but not supported.
@@ -310,9 +310,12 @@ def resource_path(
     return found
 
 
-def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Issue]:
-    """Each of :data:`REQUIRED_RESOURCES` the descriptor does not list, as a
-    ``package.missing_resource`` issue (a descriptor that could not be read has its own)."""
+def missing_resources(
+    checked: Plan, file: str = "datapackage.json", required: tuple[str, ...] = REQUIRED_RESOURCES
+) -> list[Issue]:
+    """Each of ``required`` (default :data:`REQUIRED_RESOURCES`; an extension's differ) the
+    descriptor does not list, as a ``package.missing_resource`` issue (a descriptor that could not
+    be read has its own)."""
     listed = checked.package.get("resources") if checked.package is not None else None
     if not isinstance(listed, list) or not listed:  # package.no_resources says so already
         return []
@@ -322,9 +325,9 @@ def missing_resources(checked: Plan, file: str = "datapackage.json") -> list[Iss
             name,
             f"{file}: resources",
             f"no resource named {name!r}",
-            f"every resource a cscbench package needs ({', '.join(REQUIRED_RESOURCES)})",
+            f"every resource a cscbench package needs ({', '.join(required)})",
         )
-        for name in REQUIRED_RESOURCES
+        for name in required
         if name not in checked.order
     ]
 
@@ -453,7 +456,13 @@ def field_issues(
         return [
             Issue("schema.shape", name, f"{where}.constraints", shown(constraints), "an object")
         ]
-    return constraint_issues(constraints, kind, name, f"{where}.constraints", chosen)
+    issues = constraint_issues(constraints, kind, name, f"{where}.constraints", chosen)
+    if not issues:  # the categories are where the enum is stated: the two must agree
+        issues += [
+            Issue("schema.shape", name, f"{where}.{key}", found, expected)
+            for key, found, expected in labels.categories_issues(item)
+        ]
+    return issues
 
 
 def constraint_issues(

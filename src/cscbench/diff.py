@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from cscbench import labels
 from cscbench.archive import UnreadableInput
 from cscbench.diffmeaning import area_changes, indicator_changes, observation_changes, period_span
 from cscbench.diffmodel import (
@@ -369,7 +370,9 @@ def _field_changes(
     constraints = sorted(
         (set(old.get("constraints", {})) | set(new.get("constraints", {}))) - {"enum"}
     )
-    moved = [k for k in rest if old.get(k) != new.get(k)]
+    moved = [k for k in rest if k != "categories" and old.get(k) != new.get(k)]
+    if _relabelled(old, new):
+        moved.append("categories")
     moved += [
         f"constraints.{k}"
         for k in constraints
@@ -386,6 +389,17 @@ def _field_changes(
             )
         )
     return out
+
+
+def _relabelled(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Categories given or dropped, or a value both allow relabelled or moved (a value added or
+    removed is the enum's change, reported as such)."""
+    if ("categories" in old) != ("categories" in new):
+        return True
+    before, after = dict(labels.pairs(old)), dict(labels.pairs(new))
+    return [(v, w) for v, w in before.items() if v in after] != [
+        (v, w) for v, w in after.items() if v in before
+    ]
 
 
 def _entry_changes(name: str, old: Package, new: Package) -> list[Change]:

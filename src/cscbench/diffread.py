@@ -8,38 +8,42 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import descriptor
+from cscbench import package_object
 from cscbench.archive import UnreadableInput
 from cscbench.diffmodel import Package
 from cscbench.errors import InvalidInputError
 
 
-def read_package(descriptor_path: Path, label: str | None = None) -> Package:
+def read_package(
+    descriptor_path: Path | package_object.Package, label: str | None = None
+) -> Package:
     """Read a package for comparison through the package boundary (:func:`cscbench.descriptor.plan`:
     the descriptor and every Table Schema checked, every path inside the package and a regular
     file within the limits), so a hostile descriptor cannot make ``diff`` read files from
     elsewhere; any problem is an :class:`UnreadableInput` naming the first. Each CSV's header must
     be its schema's (:func:`check_header`), else rows would be matched on the wrong columns.
-    ``label`` names the package in messages (default: the descriptor's path)."""
-    shown = label or str(descriptor_path)
-    plan = descriptor.plan(descriptor_path)
+    ``label`` names the package in messages (default: the descriptor's path). A package already
+    read (:func:`cscbench.package_object.read`, as ``validate`` returns it) is not read again."""
+    given = isinstance(descriptor_path, package_object.Package)
+    opened = descriptor_path if given else package_object.read(descriptor_path)
+    shown = label or str(opened.path if given else descriptor_path)
     try:
-        if plan.issues or plan.package is None:
-            issue = plan.issues[0]
+        if opened.issues or opened.descriptor is None:
+            issue = opened.issues[0]
             raise UnreadableInput(
                 f"{shown}: {issue.where}: {issue.value}; expected {issue.expected} "
                 f"[{issue.check_id}]"
             )
-        entries = {r.get("name"): r for r in plan.package["resources"]}
+        entries = {r.get("name"): r for r in opened.descriptor["resources"]}
         frames = {}
-        for entry in plan.entries:
-            frame = _frame(entry.path)
+        for entry in opened.entries:
+            frame = _frame(opened, entry.name)
             check_header(shown, entries[entry.name], frame.columns, entry.schema)
             frames[entry.name] = frame
-        schemas = {entry.name: entry.schema for entry in plan.entries}
-        return Package(plan.package, schemas, frames)
+        return Package(opened.descriptor, opened.schemas, frames)
     finally:
-        plan.close()
+        if not given:
+            opened.close()
 
 
 class HeaderMismatch(InvalidInputError):
@@ -70,9 +74,13 @@ def check_header(
     )
 
 
-def _frame(path: Path) -> pl.DataFrame:
+def _frame(package: package_object.Package, resource: str) -> pl.DataFrame:
+    """The resource as text (an empty file is a frame with no columns, as before)."""
+    path = package.entry(resource).path
     try:
-        return pl.read_csv(path, infer_schema=False, raise_if_empty=False)
-    except (pl.exceptions.PolarsError, OSError) as exc:
+        if not package.has_text(resource) and path.is_file() and path.stat().st_size == 0:
+            return pl.DataFrame()
+        return package.text(resource)
+    except (pl.exceptions.PolarsError, OSError, package_object.PackageRefused) as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
         raise UnreadableInput(f"{path}: cannot be read as CSV ({first})") from exc

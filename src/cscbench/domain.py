@@ -19,26 +19,19 @@ POST_2026 = "not_graded_post_april_2026"
 # The judgement of a focused or monitoring visit: it judges nothing and never counts as a judgement.
 VISIT = "visit"
 
-# Grade spellings differ between Ofsted's files and the scrape: lower-cased wording -> Ofsted's.
-GRADE_WORDING = {
-    "outstanding": "Outstanding",
-    "good": "Good",
-    "requires improvement to be good": "Requires improvement to be good",
-    "requires improvement": "Requires improvement to be good",
-    "inadequate": "Inadequate",
-}
-
 # The 2009-13 frameworks graded outstanding / good / adequate / inadequate; SIF and ILACS replaced
-# "adequate" with "requires improvement to be good".
+# "adequate" with "requires improvement to be good". A rule on the inspections schema's grade
+# vocabularies (its categories; a test keeps each scale within them).
 ADEQUATE_FRAMEWORKS = ("SLAC", "CPI", "CPRI", "TLAC")
+CURRENT_SCALE = ("Outstanding", "Good", "Requires improvement to be good", "Inadequate")
 GRADE_SCALES: dict[tuple[str, ...], tuple[str, ...]] = {
     ADEQUATE_FRAMEWORKS: ("Outstanding", "Good", "Adequate", "Inadequate"),
-    ("SIF", "ILACS", "ILACS_2026"): (
-        "Outstanding",
-        "Good",
-        "Requires improvement to be good",
-        "Inadequate",
-    ),
+    ("SIF", "ILACS", "ILACS_2026"): CURRENT_SCALE,
+}
+
+# Grade spellings differ between Ofsted's files and the scrape: lower-cased wording -> Ofsted's.
+GRADE_WORDING = {grade.lower(): grade for grade in CURRENT_SCALE} | {
+    "requires improvement": CURRENT_SCALE[2]
 }
 
 

@@ -34,6 +34,7 @@ from cscbench.errors import CscbenchError, InvalidInputError, UsageError
 from cscbench.loader import _suggest as suggest_names
 from cscbench.loader import load
 from cscbench.names import name_lookup, normalise_name
+from cscbench.package_object import Package
 from cscbench.paths import default_groups
 
 MAX_BYTES = 1_000_000  # a groups file is a few kB; 1 MB is room for 200 groups with notes
@@ -268,7 +269,7 @@ def groups_files(extra: Sequence[Path] = (), replace: bool = False) -> list[Path
     return [*([] if replace else [default_groups()]), *map(Path, extra)]
 
 
-def check_groups(descriptor: Path, paths: Sequence[Path]) -> Groups | None:
+def check_groups(descriptor: Path | Package, paths: Sequence[Path]) -> Groups | None:
     """Read the groups files and resolve their councils against the package's ``areas`` before
     the package is validated, so a typo fails in seconds. None when ``areas`` cannot be read
     yet: validation then reports why, and the files are resolved after it."""

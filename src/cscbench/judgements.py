@@ -22,7 +22,7 @@ import polars as pl
 
 from cscbench.domain import OVERALL, POST_2026
 from cscbench.errors import InvalidInputError, UsageError
-from cscbench.loader import load
+from cscbench.loader import load, opened
 from cscbench.paths import package_home
 from cscbench.series import PUBLISHED, as_text
 
@@ -158,9 +158,9 @@ def latest_judgements(
     Rows that are not an overall effectiveness judgement (sub-judgements, focused and monitoring
     visits) never count.
     """
-    return latest_from(
-        load("inspections", package), load("areas", package), as_at, published_by=published_by
-    )
+    with opened(package, allow_remote=False) as read_once:  # one read of the descriptor
+        inspections, areas = load("inspections", read_once), load("areas", read_once)
+    return latest_from(inspections, areas, as_at, published_by=published_by)
 
 
 def latest_from(

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import os
 import re
-import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from cscbench import boundary, descriptor, limits
-from cscbench.errors import InvalidInputError
 from cscbench.names import NameMatchError, name_lookup, normalise_name
+from cscbench.package_object import Package, read, usable
+from cscbench.package_object import PackageRefused as PackageRefused  # where callers import it
 from cscbench.paths import default_package, package_home
-from cscbench.schema import polars_dtypes
 from cscbench.series import as_text, relocate
 from cscbench.unpack import open_any
 
@@ -30,35 +27,19 @@ OLD_LA_CODE = re.compile(r"\d{3}( / \d{3})*")  # DfE's 3-digit codes: "383" for 
 SUGGESTIONS = 5
 
 
-class PackageRefused(InvalidInputError, ValueError):
-    """The package cannot be read (safely): a path leading outside it, a FIFO or device in place of
-    a CSV, a descriptor or schema that is not usable. The message is the one ``cscbench validate``
-    gives for the same problem; ``check_id`` is its check (``package.unsafe_path``...)."""
-
-    def __init__(self, message: str, check_id: str) -> None:
-        super().__init__(message)
-        self.check_id = check_id
-
-
 @contextlib.contextmanager
-def _opened(package: str | Path | None, allow_remote: bool) -> Iterator[Path]:
-    """The resolved ``datapackage.json`` of ``package`` (default: the installed or checked-out
-    package); a release zip or URL is unpacked for the length of the ``with`` block."""
+def opened(package: str | Path | Package | None, allow_remote: bool) -> Iterator[Package]:
+    """The checked package ``package`` names (default: the installed or checked-out package),
+    read once (:func:`cscbench.package_object.read`); a release zip or URL is unpacked for the
+    length of the ``with`` block. A :class:`Package` is used as it is."""
+    if isinstance(package, Package):
+        yield usable(package)
+        return
     if package is None:
-        yield default_package().resolve()
+        yield usable(read(default_package()))
         return
     with open_any(package, allow_remote) as descriptor:
-        yield descriptor.resolve()
-
-
-def _plan(path: Path) -> descriptor.Plan:
-    """The checked package (:func:`cscbench.descriptor.plan`, as ``validate`` checks it); a
-    descriptor that cannot be used at all is refused here."""
-    checked = descriptor.plan(path)
-    if checked.package is None or not checked.order:
-        issue = checked.issues[0]
-        raise PackageRefused(issue.message, issue.check_id)
-    return checked
+        yield usable(read(descriptor))
 
 
 def package_dir() -> Path:
@@ -70,60 +51,13 @@ def package_dir() -> Path:
     return package_home()
 
 
-def resources(package: str | Path | None = None, *, allow_remote: bool = False) -> list[str]:
+def resources(
+    package: str | Path | Package | None = None, *, allow_remote: bool = False
+) -> list[str]:
     """Names of the resources in the package (default: the installed or checked-out package; also
-    a release zip, or its URL with ``allow_remote=True``)."""
-    with _opened(package, allow_remote) as path:
-        return list(_plan(path).order)
-
-
-def _read(resource: str, path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """One resource typed by its Table Schema, and that schema (for its primary key), read through
-    the package boundary: the descriptor and schema checked, the file a regular file inside the
-    package within the size limit (a FIFO or device is refused before it is opened)."""
-    checked = _plan(path)
-    if resource not in checked.order:
-        raise KeyError(f"no resource {resource!r}; the package has {sorted(checked.order)}")
-    issue = next((i for i in checked.issues if i.resource == resource), None)
-    if issue is not None:
-        raise PackageRefused(issue.message, issue.check_id)
-    entry = next(e for e in checked.entries if e.name == resource)
-    where = f"{path.name}: resources[{checked.order[resource]}].path"
-    text = _read_text(entry.path, where)
-    dtypes = polars_dtypes(entry.schema)
-    frame = text.select(
-        pl.col(name).str.to_date("%Y-%m-%d") if dtype == pl.Date() else pl.col(name).cast(dtype)
-        for name, dtype in dtypes.items()
-    )
-    return frame, entry.schema
-
-
-def _read_text(path: Path, where: str) -> pl.DataFrame:
-    """The CSV as text columns. Opened without blocking and without following a link, then
-    checked with ``fstat`` (a regular file within the limit) before a byte is read, so a file
-    swapped for a FIFO after the boundary's check still cannot hang the read."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise _refused(
-            where, boundary.Refusal("file.missing", path.name, "the file to exist")
-        ) from None
-    except OSError as exc:  # a symlink swapped in (ELOOP), permissions
-        raise _refused(where, boundary.unreadable(exc.strerror or type(exc).__name__)) from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        bound = limits.from_env().file_bytes
-        if not stat.S_ISREG(info.st_mode):
-            raise _refused(where, boundary.not_regular(info.st_mode))
-        if info.st_size > bound:
-            raise _refused(where, boundary.too_large(info.st_size, bound))
-        return pl.read_csv(handle, infer_schema=False)
-
-
-def _refused(where: str, refusal: boundary.Refusal) -> PackageRefused:
-    issue = descriptor.Issue(refusal.check_id, "", where, refusal.value, refusal.expected)
-    return PackageRefused(issue.message, issue.check_id)
+    a release zip, or its URL with ``allow_remote=True``, or a :class:`Package`)."""
+    with opened(package, allow_remote) as found:
+        return found.names
 
 
 def _primary_key(table_schema: dict[str, Any]) -> list[str]:
@@ -133,7 +67,7 @@ def _primary_key(table_schema: dict[str, Any]) -> list[str]:
 
 def load(
     resource: str,
-    package: str | Path | None = None,
+    package: str | Path | Package | None = None,
     *,
     current: bool = False,
     expand_joint: bool = False,
@@ -164,10 +98,13 @@ def load(
     call: for several loads, download it once and pass the file). Every file
     is read through the package boundary as ``cscbench validate`` reads it: a path leading
     outside the package, a FIFO or device in place of a CSV, an unusable descriptor or schema
-    raise :class:`PackageRefused` with the words ``validate`` uses.
+    raise :class:`PackageRefused` with the words ``validate`` uses. A
+    :class:`cscbench.package_object.Package` (as ``validate`` returns it) is read from memory:
+    each of its CSVs is read once however many times it is loaded.
     """
-    with _opened(package, allow_remote) as path:
-        frame, table_schema = _read(resource, path)
+    with opened(package, allow_remote) as found:
+        frame = found.frame(resource)
+        table_schema = found.entry(resource).schema
         if not (current or expand_joint):
             return frame
         if resource == "areas" or "area_code" not in frame.columns:
@@ -176,13 +113,13 @@ def load(
                 "code (observations, inspections, statistical_neighbours, announcements), not "
                 f"{resource!r}"
             )
-        areas, _ = _read("areas", path)
+        areas = found.frame("areas")
     key = _primary_key(table_schema)
     return relocate(frame, areas, key, resource, current=current, expand_joint=expand_joint)
 
 
 def find_area(
-    query: str, package: str | Path | None = None, *, allow_remote: bool = False
+    query: str, package: str | Path | Package | None = None, *, allow_remote: bool = False
 ) -> dict[str, Any]:
     """The area row for a name variant ("Hull"), a GSS code ("E08000035") or a DfE code ("383").
 

@@ -36,9 +36,10 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import atomic, gitrun, semver
+from cscbench import atomic, gitrun, limits, package_object, semver
 from cscbench.archive import open_package, write_zip
 from cscbench.changes import render_markdown
+from cscbench.descriptor import read_json as read_bounded_json
 from cscbench.diff import EMPTY, Diff, Package, diff_packages, read_package
 from cscbench.errors import InvalidInputError, InvalidPackageError, UsageError
 from cscbench.loader import load
@@ -289,10 +290,15 @@ def _git(folder: Path, *args: str) -> str:
 
 @contextlib.contextmanager
 def previous_package(
-    releases: Path, version: str, repositories: list[Path], given: Path | None
+    releases: Path,
+    version: str,
+    repositories: list[Path],
+    given: Path | None,
+    recorded: dict[str, Any] | None = None,
 ) -> Iterator[Path]:
     """The previous release's ``datapackage.json``: ``--previous``, else from its git commit,
-    looked up in each of ``repositories`` in turn (the released package's own, the checkout)."""
+    looked up in each of ``repositories`` in turn (the released package's own, the checkout).
+    ``recorded``: its recorded descriptor, when the caller has read it already."""
     if given is not None:
         with open_package(given) as descriptor:
             yield descriptor
@@ -305,7 +311,9 @@ def previous_package(
             f"with {version}'s release archive or package"
         )
     commit = checked_commit(commit, record_path)
-    paths = package_files(recorded_descriptor(releases / version / DESCRIPTOR))
+    if recorded is None:
+        recorded = recorded_descriptor(releases / version / DESCRIPTOR)
+    paths = package_files(recorded)
     with tempfile.TemporaryDirectory(prefix="cscbench-previous-") as folder:
         archive = Path(folder) / f"{version}.zip"
         failures = []
@@ -387,8 +395,12 @@ def read_record(path: Path) -> dict[str, Any]:
 
 
 def recorded_descriptor(path: Path) -> dict[str, Any]:
-    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash."""
-    data = _json(path)
+    """A recorded ``datapackage.json``: resources each with a name, a path, a schema and a hash.
+    Parsed by the one reader of descriptors (:func:`cscbench.descriptor.read_json`, bounded)."""
+    data, issue = read_bounded_json(path.parent, path.name, "release", str(path), limits.from_env())
+    if issue is not None:
+        got = "" if issue.value is None else f"{issue.value}; "
+        raise InvalidInputError(f"{path}: cannot be read ({got}expected {issue.expected})")
     resources = data.get("resources") if isinstance(data, dict) else None
     fine = isinstance(resources, list) and all(
         isinstance(r, dict)
@@ -403,9 +415,13 @@ def recorded_descriptor(path: Path) -> dict[str, Any]:
     return data
 
 
-def check_hashes(descriptor: Path, recorded: Path, version: str) -> None:
-    """The previous package must be the one released: every file as its recorded hash says."""
-    entries = recorded_descriptor(recorded)["resources"]
+def check_hashes(
+    descriptor: Path, recorded: Path, version: str, entries: list[dict[str, Any]] | None = None
+) -> None:
+    """The previous package must be the one released: every file as its recorded hash says
+    (``entries``: the recorded descriptor's resources, when the caller has read them)."""
+    if entries is None:
+        entries = recorded_descriptor(recorded)["resources"]
     for entry in entries:
         path = descriptor.parent / entry["path"]
         actual = f"sha256:{sha256(path)}" if path.is_file() else "missing"
@@ -429,9 +445,10 @@ def changes_since_previous(
     if previous is None:
         return None, diff_packages(EMPTY, package)
     recorded = releases / previous / DESCRIPTOR
-    with previous_package(releases, previous, repositories, given) as old_descriptor:
-        check_hashes(old_descriptor, recorded, previous)
-        old = replace(read_package(old_descriptor), descriptor=recorded_descriptor(recorded))
+    before = recorded_descriptor(recorded)  # read once, for the files, hashes and dates
+    with previous_package(releases, previous, repositories, given, before) as old_descriptor:
+        check_hashes(old_descriptor, recorded, previous, before["resources"])
+        old = replace(read_package(old_descriptor), descriptor=before)
         diff = diff_packages(old, package)
     semver.check(previous, version, diff.level, diff.reasons(diff.level))
     return previous, diff
@@ -480,7 +497,9 @@ def _same_file(a: Path, b: Path) -> bool:
 # ---------------------------------------------------------------------------- the archive
 
 
-def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str, Path]:
+def write_parquet(
+    descriptor: Path | package_object.Package, package: Package, folder: Path
+) -> dict[str, Path]:
     """Each resource typed as :func:`cscbench.load` types it, except that dates are stored as
     timestamps at midnight: pandas reads a Parquet date as Python objects but a timestamp as
     ``datetime64`` (DuckDB and polars read either; the DuckDB database keeps DATE)."""
@@ -488,7 +507,7 @@ def write_parquet(descriptor: Path, package: Package, folder: Path) -> dict[str,
     out = {}
     for name in package.frames:
         path = folder / f"{name}.parquet"
-        parquet_frame(load(name, descriptor)).write_parquet(path)
+        parquet_frame(load(name, descriptor)).write_parquet(path)  # a Package: no CSV read
         out[name] = path
     return out
 
@@ -694,7 +713,7 @@ def archive_members(
 
 
 def build_archive(
-    descriptor_path: Path,
+    descriptor_path: Path | package_object.Package,
     package: Package,
     descriptor: dict[str, Any],
     diff: Diff,
@@ -711,7 +730,8 @@ def build_archive(
         parquet = write_parquet(descriptor_path, package, work / PARQUET_DIR)
         descriptions = {r["name"]: r.get("description", "") for r in descriptor["resources"]}
         write_duckdb(work / DUCKDB, package, parquet, descriptions)
-        members = archive_members(descriptor_path, descriptor, work)
+        path = getattr(descriptor_path, "path", descriptor_path)  # a Package: its descriptor
+        members = archive_members(path, descriptor, work)
         write_zip(target, [(f"{top}/{name}", path) for name, path in members])
 
 
@@ -817,7 +837,7 @@ def recorded_changes(releases: Path, version: str) -> Diff:
 
 
 def release(
-    descriptor_path: Path,
+    descriptor_path: Path | package_object.Package,
     out: Path,
     *,
     root: Path,
@@ -838,12 +858,17 @@ def release(
     from cscbench.validate import validate_package
 
     started = time.perf_counter()
+    opened = descriptor_path if isinstance(descriptor_path, package_object.Package) else None
+    descriptor_path = opened.path if opened is not None else Path(descriptor_path)
     if not descriptor_path.is_file():
         raise UsageError(f"{descriptor_path} not found")
-    report = validate_package(descriptor_path)
+    # the descriptor parsed once; validation keeps the frames it read for the diff and Parquet
+    if opened is None:
+        opened = package_object.read(descriptor_path)
+    report = validate_package(opened)
     if not report.valid:
         raise InvalidPackageError("the package is invalid; nothing was released", report)
-    package = read_package(descriptor_path)
+    package = read_package(opened)
     version = semver.text(semver.parse(str(package.version)))
     created = release_date(date, root / "CHANGELOG.md", version)
     commit = package_commit(descriptor_path.parent, package.descriptor)
@@ -863,7 +888,7 @@ def release(
             if record is None or not target.exists():
                 with staged(Path(out)) as stage:
                     built = stage / target.name
-                    build_archive(descriptor_path, package, descriptor, diff, before, built)
+                    build_archive(opened, package, descriptor, diff, before, built)
                     atomic.checkpoint("release-built")
                     if record is None:
                         recorded = record_release(

@@ -134,6 +134,9 @@ class Report:
     problems: list[Problem]
     resources: dict[str, int]
     counts: dict[GroupKey, int] = field(default_factory=dict)
+    # the package validated (a cscbench.package_object.Package): the frames read to check it
+    # are kept there when it is valid, so publish and release do not read them again
+    package: Any = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:

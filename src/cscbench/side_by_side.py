@@ -23,10 +23,11 @@ from typing import Any
 import polars as pl
 
 from cscbench import comparison
-from cscbench.descriptor import plan
 from cscbench.errors import InvalidInputError, UsageError
 from cscbench.loader import find_area, load, resources
 from cscbench.names import NameMatchError
+from cscbench.package_object import Package
+from cscbench.package_object import read as read_package
 from cscbench.paths import default_package
 from cscbench.report import json_text
 from cscbench.series import as_text
@@ -98,7 +99,10 @@ class UnknownChoiceError(CompareError):
 
 
 def resolve_council(
-    query: str, areas: pl.DataFrame, units: frozenset[str], package: str | Path | None
+    query: str,
+    areas: pl.DataFrame,
+    units: frozenset[str],
+    package: str | Path | Package | None,
 ) -> str:
     """The code of the current council (or joint return: ``units``, the ranked units' codes) a
     name, GSS code or DfE code means.
@@ -200,14 +204,18 @@ def choose_period(grid: pl.DataFrame, period: str) -> pl.DataFrame:
 # ---------------------------------------------------------------------------- the frame
 
 
-def check_package(package: str | Path | None) -> None:
-    """Refuse a package whose descriptor or Table Schemas are broken, or that names a file
+def check_package(package: str | Path | Package | None) -> Package:
+    """The package, refused if its descriptor or Table Schemas are broken, or it names a file
     outside its folder or over the size limits (:mod:`cscbench.boundary`), before reading it:
-    someone else's package is untrusted input. Needs no extra (the full check is ``validate``)."""
-    path = Path(package) if package else default_package()
-    descriptor = path / "datapackage.json" if path.is_dir() else path
-    checked = plan(descriptor)
-    checked.close()
+    someone else's package is untrusted input. Needs no extra (the full check is ``validate``).
+    Read once (:func:`cscbench.package_object.read`): every frame then comes from it."""
+    if isinstance(package, Package):
+        checked, descriptor = package, package.path
+    else:
+        path = Path(package) if package else default_package()
+        descriptor = path / "datapackage.json" if path.is_dir() else path
+        checked = read_package(descriptor)
+        checked.close()
     if checked.issues:
         shown = "; ".join(
             f"{i.where}: got {i.value}, expected {i.expected}" for i in checked.issues[:3]
@@ -217,6 +225,7 @@ def check_package(package: str | Path | None) -> None:
             f"{descriptor} cannot be compared: {shown}"
             + (f" (and {more} more)" if more > 0 else "")
         )
+    return checked
 
 
 def compare(
@@ -224,7 +233,7 @@ def compare(
     indicators: Sequence[str] | None = None,
     theme: str | None = None,
     period: str = LATEST,
-    package: str | Path | None = None,
+    package: str | Path | Package | None = None,
 ) -> pl.DataFrame:
     """One row per council and indicator, councils in the order given, indicators in headline
     order; see :func:`cscbench.compare` for the columns."""
@@ -232,7 +241,7 @@ def compare(
         raise UnknownCouncilError("name at least one council")
     if not all(isinstance(q, str) for q in councils):
         raise TypeError(f"councils are names or codes (text), not {list(councils)!r}")
-    check_package(package)
+    package = check_package(package)  # read once: every load below comes from it
     areas = as_text(load("areas", package))
     indicator_frame = as_text(load("indicators", package))
     units = frozenset(comparison.units(areas)["unit_code"])

@@ -25,8 +25,9 @@ from cscbench.checks import CATALOGUE
 from cscbench.choices import ENGINES
 from cscbench.csvfile import FileProblem, TextTable, read_table
 from cscbench.descriptor import Entry, Issue, missing_resources
-from cscbench.descriptor import plan as descriptor_plan
 from cscbench.domain import GRADE_SCALES, REFORM_DATE, grade_scale
+from cscbench.package_object import Package
+from cscbench.package_object import read as read_package
 from cscbench.report import (
     DEFAULT_LIMIT,
     ENGINE,
@@ -39,7 +40,7 @@ from cscbench.report import (
     in_report_order,
 )
 
-ROWS_OPTIONAL = ("announcements", "caveats")  # a package may hold no claims or flagged figures
+ROWS_OPTIONAL = ("announcements", "caveats", "local_indicators")  # may be empty
 PUBLISHED_SYMBOLS_WITH_VALUE = ("computed",)
 # What a browser would take for markup (the WHATWG tokenizer's tag-open state): "<" followed by a
 # letter (a start tag, closed or not: "<svg/onload=...", "<img src=x onerror=..."), by "/" (an end
@@ -607,17 +608,22 @@ def file_problem(p: FileProblem, resource: str) -> Problem:
 
 
 def read_resources(
-    entries: list[Entry], tally: Tally, max_bytes: int | None = None, defer: Executor | None = None
+    entries: list[Entry],
+    tally: Tally,
+    max_bytes: int | None = None,
+    defer: Executor | None = None,
+    known: dict[str, pl.DataFrame] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], dict[str, TextTable]]:
     """Read every resource as text with its file and header checks; keep the ones fit to check.
 
     Returns the frames fit to check and every table read; with ``defer`` a table's row shapes
-    may still be being counted (:func:`add_row_shapes` adds them once done)."""
+    may still be being counted (:func:`add_row_shapes` adds them once done). ``known``: files
+    the package object has read already (strictly), not parsed again."""
     frames: dict[str, pl.DataFrame] = {}
     tables: dict[str, TextTable] = {}
     for entry in entries:
         name = entry.name
-        table = read_table(entry.path, tally.limit, max_bytes, defer)
+        table = read_table(entry.path, tally.limit, max_bytes, defer, (known or {}).get(name))
         tables[name] = table
         add_file_problems(name, table, tally)  # those known now; the row shapes may follow
         if table.frame is None:
@@ -655,14 +661,17 @@ def add_file_problems(resource: str, table: TextTable, tally: Tally) -> None:
 
 
 def check_resources(
-    entries: list[Entry], tally: Tally, max_bytes: int | None
+    entries: list[Entry],
+    tally: Tally,
+    max_bytes: int | None,
+    known: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Read and check every resource. A file's row shapes (a second, streamed pass over it) are
     counted on a second thread while the frames are checked, so the two share the cores; a
     failing check waits for them (its malformed rows are left out)."""
     schemas = {e.name: e.schema for e in entries}
     with ThreadPoolExecutor(1, thread_name_prefix="cscbench-rows") as background:
-        frames, tables = read_resources(entries, tally, max_bytes, background)
+        frames, tables = read_resources(entries, tally, max_bytes, background, known)
         for name in frames:
             validate_frame(name, schemas[name], frames, tally, tables[name].settled_rows)
         for name, table in tables.items():
@@ -722,39 +731,60 @@ def integrity_problems(entries: list[Entry]) -> list[Problem]:
 
 
 def validate_package(
-    descriptor: Path,
+    descriptor: Path | Package,
     engine: str = ENGINE,
     limit: int = DEFAULT_LIMIT,
     max_bytes: int | None = None,
     allow_remote: bool = False,
+    required: tuple[str, ...] | None = None,
 ) -> Report:
     """Validate every resource; ``engine`` is cscbench (fast), frictionless or both.
 
-    The descriptor and its Table Schemas are checked first (:mod:`cscbench.descriptor`): only
-    resources whose file passed the package boundary and whose schema is usable are read, by
-    either engine. ``limit`` caps the examples kept per engine, check, resource and column
-    (counts stay exact; capped at MAX_LIMIT). ``max_bytes`` bounds each resource file (default:
-    the ``file_bytes`` limit). ``allow_remote`` fetches URL paths instead of refusing them.
+    ``descriptor`` is a ``datapackage.json`` or the package already read from one
+    (:func:`cscbench.package_object.read`: ``allow_remote`` is then its own). The descriptor and
+    its Table Schemas are checked first (:mod:`cscbench.descriptor`): only resources whose file
+    passed the package boundary and whose schema is usable are read, by either engine. ``limit``
+    caps the examples kept per engine, check, resource and column (counts stay exact; capped at
+    MAX_LIMIT). ``max_bytes`` bounds each resource file (default: the ``file_bytes`` limit).
+    ``allow_remote`` fetches URL paths instead of refusing them. ``required``: the resources the
+    package must list (default: a cscbench package's).
+
+    The report's ``package`` is the package validated; when it is valid, it holds the frames
+    read here, so whoever goes on to use it reads no CSV again.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     chosen = limits.from_env()
     if max_bytes is not None:
         chosen = dataclasses.replace(chosen, file_bytes=max_bytes)
+    given = isinstance(descriptor, Package)
+    package = descriptor if given else read_package(Path(descriptor), allow_remote, chosen)
+    checked = package.plan
     tally = Tally(min(limit, MAX_LIMIT))
-    checked = descriptor_plan(Path(descriptor).resolve(), allow_remote, chosen)
     try:
         tally.extend(issue_problem(i) for i in checked.issues)
         frames: dict[str, pl.DataFrame] = {}
         if engine in ("cscbench", "both"):
-            tally.extend(issue_problem(i) for i in missing_resources(checked))
+            missing = (
+                missing_resources(checked, required=required)
+                if required
+                else missing_resources(checked)
+            )
+            tally.extend(issue_problem(i) for i in missing)
             tally.extend(integrity_problems(checked.entries))
-            frames = check_resources(checked.entries, tally, chosen.file_bytes)
+            known = {
+                e.name: package.text(e.name) for e in checked.entries if package.has_text(e.name)
+            }
+            frames = check_resources(checked.entries, tally, chosen.file_bytes, known)
         if engine in ("frictionless", "both") and checked.entries:
             from cscbench.frictionless_engine import frictionless_problems
 
             tally.extend(frictionless_problems(checked.entries, chosen))
     finally:
-        checked.close()
+        if not given:
+            package.close()
     problems = in_report_order(tally.problems, list(checked.order))
-    return Report(problems, {n: f.height for n, f in frames.items()}, tally.counts)
+    if not problems:
+        package.keep_texts(frames)
+    counts = {n: f.height for n, f in frames.items()}
+    return Report(problems, counts, tally.counts, package)

@@ -11,13 +11,11 @@ the descriptor names and nothing unexpected), then every resource must declare i
 
 from __future__ import annotations
 
-import json
 import re
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from cscbench import limits
+from cscbench import limits, package_object
 from cscbench.boundary import ArchiveError, unpack_zip
 from cscbench.descriptor import PACKAGE
 from cscbench.errors import UsageError
@@ -78,7 +76,8 @@ def checked(top: Path, problems: list[Problem], engine: str) -> Report:
     from cscbench.validate import validate_package
 
     where = f"{top.name}/{DESCRIPTOR}"
-    descriptor = read_descriptor(top / DESCRIPTOR)
+    package = package_object.read(top / DESCRIPTOR)  # parsed once, then validated as read
+    descriptor = package.descriptor
     resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
     named = set()
     for index, res in enumerate(resources if isinstance(resources, list) else []):
@@ -101,7 +100,7 @@ def checked(top: Path, problems: list[Problem], engine: str) -> Report:
         if text != DESCRIPTOR and text not in named and not GENERATED.fullmatch(text):
             expected = "only the files the descriptor names and what a release adds"
             problems.append(problem("archive.layout", text, expected, top.name))
-    report = validate_package(top / DESCRIPTOR, engine=engine)
+    report = validate_package(package, engine=engine)
     order = list(report.resources) or [PACKAGE]
     merged = in_report_order([*problems, *report.problems], [PACKAGE, *order])
     counts = dict(report.counts)
@@ -109,11 +108,3 @@ def checked(top: Path, problems: list[Problem], engine: str) -> Report:
         key = (p.engine, p.check_id, p.resource, p.column)
         counts[key] = counts.get(key, 0) + 1
     return Report(merged, report.resources, counts)
-
-
-def read_descriptor(path: Path) -> Any:
-    """The descriptor as JSON, or None when it is not (validation reports why)."""
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except (ValueError, RecursionError):
-        return None

@@ -44,7 +44,14 @@ SPECIAL_OPS = {"fifo", "directory", "dev_zero", "dev_urandom", "sparse_2gib"}
 # Mutations of the package rather than of one CSV (see _package_ops).
 PACKAGE_OPS = {"symlink_outside", "deep_descriptor", "huge_descriptor", "descriptor_fifo"}
 SECRET = "SECRET-CONTENT-never-shown"  # what a symlink out of the package points at
-FRAME_OPS = {"drop_column", "add_column", "rename_column", "swap_columns", "duplicate_row"}
+FRAME_OPS = {
+    "drop_column",
+    "add_column",
+    "rename_column",
+    "swap_columns",
+    "duplicate_row",
+    "quoted_empty",
+}
 
 
 # ---------------------------------------------------------------------------- the base package
@@ -125,6 +132,12 @@ def _frame_op(
         return df, index + 1
     if op == "drop_column":
         return df.drop(column), index
+    if op == "quoted_empty":  # "" (a quoted empty string), not an empty cell
+        assert index is not None
+        at = pl.int_range(pl.len()) == index
+        return df.with_columns(
+            pl.when(at).then(pl.lit("")).otherwise(pl.col(column)).alias(column)
+        ), index
     if op == "add_column":
         return df.with_columns(pl.lit("x").alias(column)), index
     if op == "rename_column":

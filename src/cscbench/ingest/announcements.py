@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cscbench import labels
 from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import (
     MENTION_COLUMNS,
@@ -45,30 +46,13 @@ def file_name() -> str:
 
 RAW_COLUMNS = ["council", "date", "kind", "value", "unit", "context", "source_url", "certainty"]
 
-KINDS = (
-    "investment",
-    "saving",
-    "budget_cut",
-    "overspend",
-    "caseload",
-    "agency",
-    "looked_after",
-    "workforce",
-    "rating",
-    "other",
-)
-DATE_PRECISIONS = ("day", "month", "year", "financial_year", "approximate")
-# A qualifier hedges ``value``; the "to ..." forms hedge ``value_to`` (e.g. "85 -> ~103").
-QUALIFIERS = ("about", "almost", "over", "under", "up to", "at least", "to about", "to over")
-BASES = ("council_measure", "dfe_statistics", "other")
-CERTAINTIES = (
-    "stated",
-    "date_from_other_source",
-    "approximate_date",
-    "inferred_date",
-    "secondary",
-    "claim",
-)
+# The vocabularies are the announcements schema's categories; a qualifier hedges ``value``, its
+# "to ..." forms hedge ``value_to`` (e.g. "85 -> ~103").
+KINDS = labels.values("announcements", "kind")
+DATE_PRECISIONS = labels.values("announcements", "date_precision")
+QUALIFIERS = labels.values("announcements", "qualifier")
+BASES = labels.values("announcements", "basis")
+CERTAINTIES = labels.values("announcements", "certainty")
 # Kinds whose figures could be mistaken for DfE workforce or looked-after statistics.
 BASIS_KINDS = ("caseload", "agency", "workforce", "looked_after")
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import polars as pl
 
+from cscbench import labels
 from cscbench.domain import ADEQUATE_FRAMEWORKS, GRADE_WORDING, REFORM_DATE
 from cscbench.ingest import ofsted_inyear
 from cscbench.ingest.areas import match_names, normalise_name
@@ -61,58 +62,16 @@ CARE_LEAVERS_DATE = dt.date(2023, 1, 1)
 # A SIF/TLAC report in the derived cross-check belongs to an official row published within this.
 DATE_TOLERANCE_DAYS = 14
 
-FRAMEWORKS: dict[str, str] = {
-    "SLAC": "Safeguarding and looked after children inspection (Ofsted and CQC), 2009-12",
-    "CPI": "Unannounced inspection of child protection arrangements, 2012-13",
-    "CPRI": "Re-inspection of child protection arrangements, 2012-13",
-    "TLAC": "Targeted inspection of services for looked after children, 2012-13",
-    "SIF": "Single inspection framework, 2013-18",
-    "ILACS": "Inspection of local authority children's services, 2018 to fieldwork before "
-    "1 April 2026",
-    "ILACS_2026": "ILACS inspections with fieldwork starting on or after 1 April 2026: "
-    "sub-judgements only, no overall effectiveness grade",
-}
-
-INSPECTION_TYPES = ("standard", "short", "re-inspection", "focused_visit", "monitoring_visit")
-
-# Judgement ids in display order. Ids mean the same thing across frameworks.
-JUDGEMENTS: dict[str, str] = {
-    "overall_effectiveness": "Overall effectiveness of children's services (SIF, ILACS)",
-    "impact_of_leaders": "The impact of leaders on social work practice (ILACS)",
-    "leadership_management_governance": "Leadership, management and governance (SIF)",
-    "help_and_protection": "Children who need help and protection (SIF, ILACS)",
-    "children_in_care_and_care_leavers": "Experiences and progress of children in care and care "
-    "leavers (ILACS, fieldwork before 1 January 2023)",
-    "children_in_care": "Experiences and progress of children in care (ILACS from 2023)",
-    "care_leavers": "Experiences and progress of care leavers (SIF sub-judgement; ILACS from 2023)",
-    "children_looked_after_and_permanence": "Children looked after and achieving permanence (SIF)",
-    "adoption_performance": "Adoption performance (SIF sub-judgement)",
-    "lscb_effectiveness": "Review of the Local Safeguarding Children Board, published with the "
-    "first SIF report (a judgement on the board, not the council)",
-    "safeguarding": "Overall effectiveness of safeguarding services (SLAC)",
-    "looked_after_children": "Overall effectiveness of services for looked after children "
-    "(SLAC, TLAC)",
-    "child_protection": "Overall effectiveness of child protection arrangements (CPI, CPRI)",
-    "visit": "A focused or monitoring visit: no judgement is made (see theme)",
-}
-
-GRADE_STATUSES: dict[str, str] = {
-    "not_graded_post_april_2026": "no overall effectiveness grade: fieldwork began on or after "
-    "1 April 2026, when Ofsted removed the overall judgement",
-    "not_judged": "Ofsted's file shows '-' for this judgement: the inspection made no judgement "
-    "on this service (Isles of Scilly and City of London only)",
-    "not_graded_visit": "a focused or monitoring visit, which Ofsted does not grade",
-}
+# The vocabularies (and their order: judgements sort in the schema's order) are the inspections
+# schema's categories.
+FRAMEWORKS = labels.values("inspections", "framework")
+INSPECTION_TYPES = labels.values("inspections", "inspection_type")
+JUDGEMENTS = labels.values("inspections", "judgement")
+GRADE_STATUSES = labels.values("inspections", "grade_status")
 NOT_JUDGED = "-"  # how the 2023 sheet marks a judgement the inspection did not make
 
 SCALE = GRADE_WORDING
-GRADES_ON_SCALE = (
-    "Outstanding",
-    "Good",
-    "Adequate",
-    "Requires improvement to be good",
-    "Inadequate",
-)
+GRADES_ON_SCALE = labels.values("inspections", "grade_on_framework_scale")
 NOT_REPORTED = "not_reported_post_reform"  # the scrape's marker for the missing overall grade
 PRE_DATES = "inspection_pre_dates_judgement"  # the scrape's marker for no care-leavers judgement
 

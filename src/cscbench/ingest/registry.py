@@ -29,6 +29,7 @@ from typing import Any
 
 import polars as pl
 
+from cscbench import labels
 from cscbench.boundary import check_file, describe
 from cscbench.paths import ROOT
 
@@ -531,6 +532,10 @@ def _indicator(entry: Any, caveats: Mapping[str, str], where: str) -> Indicator:
         )
     if computed and (e["compute"] not in COMPUTE_KINDS or not e.get("inputs")):
         raise RegistryError(f"{where}: compute should be one of {COMPUTE_KINDS}, with inputs")
+    for key in ("theme", "unit", "polarity"):  # the indicators schema's categories
+        if e[key] not in labels.values("indicators", key):
+            allowed = list(labels.values("indicators", key))
+            raise RegistryError(f"{where}: {key} {e[key]!r} is not one of {allowed}")
     where_rows = e.get("where", {})
     if not all(isinstance(v, str) for v in where_rows.values()):
         raise RegistryError(f"{where}: 'where' values should be text, as published")

@@ -19,6 +19,8 @@ from typing import Any
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
 from cscbench.groupsfile import Groups, check_groups, groups_files
+from cscbench.package_object import Package
+from cscbench.package_object import read as read_package
 from cscbench.paths import default_groups
 from cscbench.publish import (
     charts,
@@ -184,7 +186,7 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
 
 
 def publish_site(
-    descriptor: Path,
+    descriptor: Path | Package,
     out: Path,
     png: str = "auto",
     groups_path: Path | Sequence[Path] | Groups | None = None,
@@ -206,17 +208,20 @@ def publish_site(
     started = time.perf_counter()
     if png not in PNG_MODES:
         raise UsageError(f"--png must be one of {PNG_MODES}")
-    descriptor, out = Path(descriptor), Path(out).resolve()
-    if not descriptor.exists():
-        raise UsageError(f"{descriptor} not found")
+    out = Path(out).resolve()
+    path = descriptor.path if isinstance(descriptor, Package) else Path(descriptor)
+    if not path.exists():
+        raise UsageError(f"{path} not found")
+    # the descriptor parsed once here; each CSV read once (validation keeps what it read)
+    package = descriptor if isinstance(descriptor, Package) else read_package(path)
     chosen = groups_files() if groups_path is None else groups_path
     if isinstance(chosen, Groups):
         groups, paths = chosen, []
     else:
         paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
-        groups = check_groups(descriptor, paths)
+        groups = check_groups(package, paths)
     binary, notes = _chromium(png)
-    key = freshness.content_key(descriptor, groups, png, binary)
+    key = freshness.content_key(package, groups, png, binary)
     done_before = site.already_published(out, key) if (out / site.MARKER).is_file() else None
     if done_before is not None:  # published from exactly these inputs: nothing to rebuild
         return PublishResult(
@@ -227,14 +232,14 @@ def publish_site(
             time.perf_counter() - started,
             (UP_TO_DATE,),
         )
-    report = validate_package(descriptor)
+    report = validate_package(package)
     if not report.valid:
         raise InvalidPackageError(
             "the package is invalid; nothing was published and the previous site is untouched",
             report,
         )
     site.check_target(out)
-    ctx = build_context(descriptor, groups if groups is not None else paths)
+    ctx = build_context(package, groups if groups is not None else paths)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
     # the charts render in worker processes while this one builds and writes the pages

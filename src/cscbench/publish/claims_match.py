@@ -17,6 +17,7 @@ from __future__ import annotations
 import polars as pl
 
 from cscbench import comparison as compare
+from cscbench import labels
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 
@@ -74,19 +75,8 @@ OFFICIAL_LABELS = {
     SPENDING_CHANGE: "change in MHCLG RO3 children's social care net current expenditure on the "
     "previous year",
 }
-BASIS_LABELS = {
-    "council_measure": "council's own measure",
-    "dfe_statistics": "DfE statistics, as quoted",
-    "other": "other (press, commissioner or union)",
-}
-CERTAINTY_LABELS = {
-    "stated": "stated on the page",
-    "date_from_other_source": "date from another source",
-    "approximate_date": "date approximate",
-    "inferred_date": "date inferred",
-    "secondary": "secondary report",
-    "claim": "a claim by an interested party",
-}
+BASIS_LABELS = labels.labels("announcements", "basis")
+CERTAINTY_LABELS = labels.labels("announcements", "certainty")
 APPROXIMATE = ("approximate", "year", "financial_year")
 # The years a claim quoting DfE statistics states: "(DfE workforce stats 2017 -> 2020)", "2016 vs
 # 2020 (official statistics quoted)". The first year goes with ``value``, the second with

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,8 @@ import polars as pl
 from cscbench import comparison as compare
 from cscbench.groupsfile import Groups, read_groups
 from cscbench.loader import load, resources
+from cscbench.package_object import Package
+from cscbench.package_object import read as read_package
 from cscbench.publish import formatting as fmt
 
 TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
@@ -161,12 +162,13 @@ def indicator_meta(indicators: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(pl.col(pl.Enum).cast(pl.String))
 
 
-def build_context(descriptor: Path, groups: Path | Sequence[Path] | Groups) -> Context:
-    """Load every resource the package has and compute the comparison grid once; ``groups``:
-    the groups files to read (or groups already read and resolved)."""
-    descriptor = descriptor.resolve()
-    package = json.loads(descriptor.read_text(encoding="utf-8"))
-    frames = {name: load(name, descriptor) for name in resources(descriptor)}
+def build_context(package: Package | Path, groups: Path | Sequence[Path] | Groups) -> Context:
+    """Every resource the package has, typed (read once: a package ``validate`` returned holds
+    them already), and the comparison grid computed once; ``groups``: the groups files to read
+    (or groups already read and resolved)."""
+    if not isinstance(package, Package):
+        package = read_package(package)
+    frames = {name: load(name, package) for name in resources(package)}
     inputs = compare.Inputs(
         frames["areas"],
         frames["indicators"],
@@ -178,8 +180,8 @@ def build_context(descriptor: Path, groups: Path | Sequence[Path] | Groups) -> C
     meta = indicator_meta(frames["indicators"])
     grid = built.grid.join(meta, on="indicator_id", how="left", maintain_order="left")
     return Context(
-        descriptor=descriptor,
-        package=package,
+        descriptor=package.path,
+        package=package.descriptor or {},
         frames=frames,
         grid=grid,
         latest=compare.latest(grid),

@@ -13,6 +13,7 @@ import html
 
 import polars as pl
 
+from cscbench import labels
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout, navigation, themes
 from cscbench.publish.context import Context
@@ -20,17 +21,7 @@ from cscbench.statuses import STATUS_MEANINGS
 
 STEM = navigation.DEFINITIONS
 TITLE = "Definitions: every indicator, unit and symbol"
-UNIT_WORDS = {
-    "number": "a count",
-    "fte": "full-time equivalent staff (FTE)",
-    "days": "working days",
-    "percent": "per cent",
-    "cases_per_fte": "cases per case-holding full-time equivalent social worker",
-    "rate_per_10k": "per 10,000 children aged 0 to 17",
-    "gbp_thousand": "pounds, thousands (£k)",
-    "gbp_per_child": "pounds per child aged 0 to 17",
-    "percent_change": "per cent change on the previous period (may be negative)",
-}
+UNIT_WORDS = labels.labels("indicators", "unit")
 TERMS = (
     (
         "rank",

@@ -17,6 +17,8 @@ import polars as pl
 from great_tables import GT, loc, style
 
 from cscbench import comparison as compare
+from cscbench import labels
+from cscbench.domain import GRADE_SCALES
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -45,44 +47,22 @@ BAND_COLOURS = {
     "C": ("#f4a582", "#000000"),
     "D": ("#b2182b", "#ffffff"),
 }
+# A grade takes the band colour of its place on its framework's scale (best first), so Adequate
+# (2009-13) and Requires improvement (SIF, ILACS) share one.
 GRADE_COLOURS = {
-    "Outstanding": BAND_COLOURS["A"],
-    "Good": BAND_COLOURS["B"],
-    "Requires improvement to be good": BAND_COLOURS["C"],
-    "Adequate": BAND_COLOURS["C"],
-    "Inadequate": BAND_COLOURS["D"],
+    grade: colour
+    for scale in GRADE_SCALES.values()
+    for grade, colour in zip(scale, BAND_COLOURS.values(), strict=True)
 }
 
-POLARITY_LABELS = {
-    "low_is_good": "lower is better",
-    "high_is_good": "higher is better",
-    "neutral": "neutral: not ranked",
-}
+POLARITY_LABELS = labels.labels("indicators", "polarity")
 # Statuses cscbench sets itself (statuses.py): their footnotes never call them publisher's symbols.
 CSCBENCH_STATUSES = ("computed", "incomplete")
 
-# Ofsted judgement and grade-status ids in words: a reader never sees an enum id.
-JUDGEMENT_LABELS = {
-    "overall_effectiveness": "Overall effectiveness",
-    "impact_of_leaders": "Impact of leaders",
-    "help_and_protection": "Help and protection",
-    "children_looked_after_and_permanence": "Children looked after and permanence",
-    "adoption_performance": "Adoption performance",
-    "children_in_care_and_care_leavers": "Children in care and care leavers",
-    "children_in_care": "Children in care",
-    "care_leavers": "Care leavers",
-    "leadership_management_governance": "Leadership, management and governance",
-    "lscb_effectiveness": "Safeguarding children board",
-    "safeguarding": "Safeguarding",
-    "looked_after_children": "Looked after children",
-    "child_protection": "Child protection",
-    compare.VISIT: "Visit (no judgement)",
-}
-GRADE_STATUS_LABELS = {
-    compare.POST_2026: "no overall grade (post-April 2026 framework)",
-    "not_judged": "not judged",
-    "not_graded_visit": "not graded (a visit)",
-}
+# Ofsted judgement and grade-status ids in words (the inspections schema's categories): a reader
+# never sees an enum id.
+JUDGEMENT_LABELS = labels.labels("inspections", "judgement")
+GRADE_STATUS_LABELS = labels.labels("inspections", "grade_status")
 
 
 def status_meanings() -> dict[str, str]:

@@ -16,20 +16,18 @@ from pathlib import Path
 from typing import Any
 
 import cscbench
+from cscbench.package_object import Package
+from cscbench.package_object import read as read_package
 from cscbench.paths import default_findings
 
 KEY_FILE = ".cscbench-site-key.json"
 CODE_SUFFIXES = {".py", ".js", ".css", ".toml", ".json", ".txt"}
 
 
-def _files_of(descriptor: Path) -> list[Path]:
+def _files_of(package: Package) -> list[Path]:
     """The descriptor's own resource and schema files (paths as it gives them; the package has
     been validated, and a path that does not exist simply changes the key)."""
-    try:
-        package = json.loads(descriptor.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    resources = package.get("resources", []) if isinstance(package, dict) else []
+    resources = (package.descriptor or {}).get("resources", [])
     found: list[Path] = []
     for res in resources if isinstance(resources, list) else []:
         if not isinstance(res, dict):
@@ -37,7 +35,7 @@ def _files_of(descriptor: Path) -> list[Path]:
         for key in ("path", "schema"):
             value = res.get(key)
             if isinstance(value, str) and "://" not in value:
-                found.append(descriptor.parent / value)
+                found.append(package.root / value)
     return found
 
 
@@ -53,8 +51,10 @@ def _code_files() -> Iterable[Path]:
             yield path
 
 
-def content_key(descriptor: Path, groups: object, png: str, chromium: str | None) -> str:
+def content_key(package: Package | Path, groups: object, png: str, chromium: str | None) -> str:
     """The site's content key for these inputs (see the module docstring)."""
+    if not isinstance(package, Package):
+        package = read_package(package)
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -64,7 +64,7 @@ def content_key(descriptor: Path, groups: object, png: str, chromium: str | None
     home = Path(cscbench.__file__).parent
     for path in _code_files():
         add(str(path.relative_to(home)), path.read_bytes())
-    for path in [descriptor, *_files_of(descriptor), default_findings()]:
+    for path in [package.path, *_files_of(package), default_findings()]:
         try:
             add(path.name, path.read_bytes())
         except OSError:

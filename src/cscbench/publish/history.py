@@ -12,6 +12,7 @@ import polars as pl
 from great_tables import loc, style
 
 from cscbench import comparison as compare
+from cscbench import labels
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
@@ -22,15 +23,7 @@ from cscbench.publish.headline import (
     history_stem,
 )
 
-FRAMEWORK_LABELS = {
-    "SLAC": "SLAC (2009-12)",
-    "CPI": "Child protection (2012-13)",
-    "CPRI": "Child protection re-inspection (2012-13)",
-    "TLAC": "Looked after children (2012-13)",
-    "SIF": "Single inspection framework (2013-18)",
-    "ILACS": "ILACS (2018-26)",
-    "ILACS_2026": "ILACS from April 2026",
-}
+FRAMEWORK_LABELS = labels.labels("inspections", "framework")
 NO_OVERALL = "no overall grade under this framework"
 ADEQUATE_NOTE = (
     "2009-13 grades are shown on the framework's own scale (outstanding, good, adequate, "
@@ -147,7 +140,7 @@ def history_table(
             framework="Framework",
             type="Type",
             fieldwork="Fieldwork",
-            overall="Overall effectiveness",
+            overall=fmt.JUDGEMENT_LABELS[compare.OVERALL],
             judgements="Other judgements",
             report="Report",
         )

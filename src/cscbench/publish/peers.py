@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from cscbench import comparison as compare
+from cscbench import labels
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout
 from cscbench.publish.change import SYMBOLS, change_text, marker_html
@@ -26,7 +27,7 @@ NOT_COMPARED = {
     "neutral": "neutral indicator (more is neither better nor worse)",
     "flagged": "not compared: a flagged figure (see its caveat)",
 }
-VISIT_TYPES = {"focused_visit": "Focused visit", "monitoring_visit": "Monitoring visit"}
+VISIT_TYPES = labels.labels("inspections", "inspection_type")
 
 
 def why_no_direction() -> pl.Expr:

@@ -2,25 +2,20 @@
 
 Which theme an indicator belongs to, its short label and whether it is a headline indicator are
 the package's own facts (``indicators.theme``, ``short_label``, ``headline_order``, from
-registry/indicators.toml); this module only orders the themes and names them as section headings.
+registry/indicators.toml); this module orders the themes and names them as section headings, in the order and words of
+the ``theme`` categories in schemas/indicators.schema.json.
 """
 
 from __future__ import annotations
 
 import polars as pl
 
-# Reading order: how a child's case moves through children's services, then the workforce and
-# money behind it. A theme the package adds later is shown after these, under its own id in words.
-THEMES = {
-    "front_door": "Front door: referrals",
-    "children_in_need": "Children in need",
-    "child_protection": "Child protection",
-    "children_in_care": "Children in care",
-    "care_leavers": "Care leavers",
-    "workforce": "Social work workforce",
-    "spending": "Spending (children's social care)",
-    "population": "Population",
-}
+from cscbench import labels
+
+# Reading order (how a child's case moves through children's services, then the workforce and
+# money behind it) and the headings are the indicators schema's ``theme`` categories. A theme the
+# package adds later is shown after these, under its own id in words.
+THEMES = labels.labels("indicators", "theme")
 OFSTED = "ofsted"
 OFSTED_HEADING = "Ofsted inspections"
 
