@@ -13,7 +13,7 @@ from cscbench.ingest.registry import default_registry
 FIXTURES = Path(__file__).parent / "fixtures" / "releases.toml"
 PINNED: dict[str, Any] = tomllib.loads(FIXTURES.read_text(encoding="utf-8"))
 WORKFORCE = PINNED["dfe_csww"]
-WORKFORCE_SOURCE = "dfe_csww_2025"
+WORKFORCE_SOURCE = "dfe_csww"
 
 
 def next_period(period: str) -> str:

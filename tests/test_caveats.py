@@ -201,7 +201,11 @@ def test_the_reason_sits_after_a_figures_own_note_and_comes_off_again() -> None:
             'base = ["in_post_fte"',
             r"unknown indicator\(s\) \['in_post_fte'\]",
         ),
-        ('source = "dfe_csww_2025"', 'source = "dfe_csww"', r"source 'dfe_csww' not in sources"),
+        (
+            'source = "dfe_csww"',
+            'source = "dfe_csww_2025"',
+            r"source 'dfe_csww_2025' not in sources",
+        ),
         ("value = 0\n", 'value = "0"\n', r"key 'value' should be a number"),
     ],
 )
@@ -238,7 +242,7 @@ def test_kirklees_agency_figures_2021_to_2025_are_flagged(
     rate = kirklees.filter(pl.col("indicator_id") == "agency_rate_fte")
     assert rate["period"].to_list() == WORKFORCE["kirklees_zero_agency_periods"]
     assert set(kirklees["caveat_id"]) == {"kirklees_agency_zero"}
-    assert set(kirklees["kind"]) == {"curated"} and set(kirklees["source_id"]) == {"dfe_csww_2025"}
+    assert set(kirklees["kind"]) == {"curated"} and set(kirklees["source_id"]) == {"dfe_csww"}
     values = observed.filter(pl.col("area_code") == KIRKLEES, pl.col("period") >= "2021")["value"]
     assert values.len() == kirklees.height and (values == 0).all()
 
@@ -424,7 +428,7 @@ def test_next_years_copy_of_kirklees_zero_agency_is_still_flagged(package_frames
     edited."""
     latest, nxt_period = WORKFORCE["latest_period"], NEXT_WORKFORCE_PERIOD
     obs = package_frames["observations"].with_columns(pl.col(pl.Enum).cast(pl.String))
-    workforce = obs.filter(pl.col("period") == latest, pl.col("source_id") == "dfe_csww_2025")
+    workforce = obs.filter(pl.col("period") == latest, pl.col("source_id") == "dfe_csww")
     assert workforce.height > 0
     nxt = workforce.with_columns(
         pl.lit(nxt_period).alias("period"), pl.col("period_end").dt.offset_by("1y")

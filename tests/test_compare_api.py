@@ -23,6 +23,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pinned import WORKFORCE
 
 import cscbench
 from cscbench import comparison
@@ -506,15 +507,7 @@ def test_guide_examples_run_as_shown(capsys: pytest.CaptureFixture[str]) -> None
     names: dict[str, object] = {"pl": pl, "cscbench": cscbench}
     exec(compile(block, "docs/analysts.md compare example", "exec"), names)
     leeds = names["caseload_ranks"].row(0, named=True)  # type: ignore[attr-defined]
-    assert leeds == {
-        "area_name": "Leeds",
-        "value": 14.8,
-        "rank": 54,
-        "ranked_count": 148,
-        "band": "B",
-        "change_direction": "worse",
-        "sn_median": 15.55,
-    }
+    assert leeds == WORKFORCE["readme_compare_leeds_caseload"]
     command, shown = re.search(
         r"```sh\n(cscbench compare .*?)\n```\n\n```text\n(.*?)```", guide, re.S
     ).groups()  # type: ignore[union-attr]

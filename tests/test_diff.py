@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -176,7 +177,7 @@ def test_schema_changes_that_break_consumers_are_major(
     base: Path, new: Path, change: str, kind: str
 ) -> None:
     if change == "remove column":
-        edit_schema(new, "observations", _drop_field("note"))  # type: ignore[arg-type]
+        edit_schema(new, "observations", _drop_field("note"))
         edit_rows(new, "observations", lambda f: f.drop("note"))
     elif change == "rename column":
         edit_schema(new, "observations", lambda s: s["fields"][-1].update(name="comment"))
@@ -330,3 +331,49 @@ def test_a_relabelled_value_is_a_patch_and_a_moved_one_too(base: Path, new: Path
     assert diff.level == "patch"
     (change,) = [c for c in diff.changes if c.kind == "field_changed"]
     assert "categories" in change.detail
+
+
+def _rename_source(old_id: str, new_id: str) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    return lambda f: f.with_columns(pl.col("source_id").replace({old_id: new_id}))
+
+
+def test_a_renamed_source_id_is_one_major_change_and_rows_compare_under_the_new_id(
+    base: Path, new: Path
+) -> None:
+    """0.2.0's ids carried a year (dfe_csww_2025, now dfe_csww): the diff says so once per id,
+    with the rows citing it, and shows only what else moved (here one revised figure)."""
+    old = read(base.parent / "datapackage" / "observations.csv")
+    citing = old.filter(pl.col("source_id") == "dfe_csww").height
+    for resource in ("sources", "observations", "indicators", "caveats"):
+        edit_rows(new, resource, _rename_source("dfe_csww", "dfe_workforce"))
+    edit_rows(new, "observations", set_cell(LEEDS_CASELOAD_2025, "value", "15.1"))
+    diff = compare(base, new)
+    renamed = [c for c in diff.changes if c.kind == "source_id_renamed"]
+    assert [(c.level, c.resource, c.subject) for c in renamed] == [("major", "sources", "dfe_csww")]
+    assert renamed[0].detail.startswith("dfe_csww -> dfe_workforce (rows citing it: ")
+    assert f"observations {citing:,}" in renamed[0].detail
+    counts = {r["resource"]: r for r in diff.tables["resources"].to_dicts()}
+    assert counts["sources"]["rows_added"] == 0 and counts["sources"]["rows_removed"] == 0
+    assert counts["observations"]["rows_changed"] == 1  # the revision, not the renamed cells
+    assert "figures_revised" in {c.kind for c in diff.changes}
+    assert "source ids renamed (1)" not in render_text(diff)  # one change reads as itself
+
+
+def test_a_source_replaced_by_another_file_of_another_series_is_no_rename(
+    base: Path, new: Path
+) -> None:
+    def swap(frame: pl.DataFrame) -> pl.DataFrame:
+        row = frame.filter(pl.col("source_id") == "dfe_csww")
+        other = row.with_columns(
+            pl.lit("dfe_other").alias("source_id"),
+            pl.lit("dfe_other").alias("dataset"),
+            pl.lit("f" * 64).alias("sha256"),
+        )
+        return pl.concat([frame.filter(pl.col("source_id") != "dfe_csww"), other])
+
+    edit_rows(new, "sources", swap)
+    for resource in ("observations", "indicators", "caveats"):
+        edit_rows(new, resource, _rename_source("dfe_csww", "dfe_other"))
+    diff = compare(base, new)
+    assert "source_id_renamed" not in {c.kind for c in diff.changes}
+    assert {("minor", "sources", "rows_added"), ("patch", "sources", "rows_removed")} <= kinds(diff)

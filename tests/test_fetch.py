@@ -24,8 +24,8 @@ from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.raw
 
-SOURCE = "dfe_cla_social_worker_changes_2025"  # la_cla_swcount.csv, about 50 kB
-OTHER = "dfe_sn_model_2025"
+SOURCE = "dfe_cla_social_worker_changes"  # la_cla_swcount.csv, about 50 kB
+OTHER = "dfe_sn_model"
 
 
 @pytest.fixture(scope="session")

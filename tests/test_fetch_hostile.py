@@ -41,9 +41,9 @@ from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.raw
 
-SOURCE = "dfe_cla_social_worker_changes_2025"  # dfe/la_cla_swcount.csv, about 50 kB
-WORKBOOK = "ofsted_la_outcomes_2024"  # ofsted/LA_Inspection_Outcomes_as_at_March_2024.ods, 70 kB
-OTHER = "dfe_sn_model_2025"
+SOURCE = "dfe_cla_social_worker_changes"  # dfe/la_cla_swcount.csv, about 50 kB
+WORKBOOK = "ofsted_la_outcomes_2023_24"  # ofsted/LA_Inspection_Outcomes_as_at_March_2024.ods, 70 kB
+OTHER = "dfe_sn_model"
 
 
 @pytest.fixture(scope="session")
@@ -121,8 +121,8 @@ REGISTRY_CASES: dict[str, tuple[Callable[[Path], None], tuple[str, ...]]] = {
     ),
     "directory": (_directory, ("sources.toml", "a directory")),
     "year zero": (
-        lambda d: edit_entry(d, "ofsted_la_outcomes_2025", '"2025-09-25"', '"0000-09-25"'),
-        ("published", "0000-09-25", "ofsted_la_outcomes_2025"),
+        lambda d: edit_entry(d, "ofsted_la_outcomes_2024_25", '"2025-09-25"', '"0000-09-25"'),
+        ("published", "0000-09-25", "ofsted_la_outcomes_2024_25"),
     ),
     "no date and no reason": (
         lambda d: edit_entry(d, SOURCE, "published_unknown = ", "# published_unknown = "),
@@ -560,11 +560,11 @@ def test_ingest_reads_raw_files_only_inside_the_raw_folder(
     outside = tmp_path / "outside"
     shutil.copytree(raw_dir / "dfe", outside)
     (raw / "dfe").symlink_to(outside)
-    with pytest.raises(RawInputError, match=r"source dfe_csww_2025, raw_path: a path leading out"):
+    with pytest.raises(RawInputError, match=r"source dfe_csww, raw_path: a path leading out"):
         verify_files(raw, registry)
     (raw / "dfe").unlink()
     (raw / "dfe").mkdir()
-    os.mkfifo(raw / str(registry.source("dfe_csww_2025").raw_path))
+    os.mkfifo(raw / str(registry.source("dfe_csww").raw_path))
     with pytest.raises(RawInputError, match=r"raw_path: .*a FIFO"):
         verify_files(raw, registry)
 

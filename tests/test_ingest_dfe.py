@@ -39,10 +39,10 @@ def path_of(raw_dir: Path, source_id: str) -> Path:
 
 
 CSWW, CLA, CIN, POPULATION = (
-    "dfe_csww_2025",
-    "dfe_cla_2025",
-    "dfe_cin_b1_2025",
-    "ons_population_0_17_2024",
+    "dfe_csww",
+    "dfe_cla",
+    "dfe_cin_b1",
+    "ons_population_0_17",
 )
 CSWW_COLUMNS = [str(i.column) for i in default_registry().of_dataset("dfe_csww")]
 

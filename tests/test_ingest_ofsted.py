@@ -104,7 +104,7 @@ def rows(built: pl.DataFrame, code: str, **where: object) -> pl.DataFrame:
 def test_history_before_ilacs_matches_the_2023_sheet(
     raw_dir: Path, built: pl.DataFrame, code: str, name: str
 ) -> None:
-    mine = rows(built, code, source_id=ofsted.CSC_DATA_2023)
+    mine = rows(built, code, source_id=ofsted.csc_data_source())
     assert sorted(mine.select("publication_date", "grade").iter_rows()) == sheet_2023_rows(
         raw_dir, name
     )
@@ -115,7 +115,7 @@ def test_ilacs_history_matches_the_official_2025_file(
     raw_dir: Path, built: pl.DataFrame, code: str
 ) -> None:
     official = official_2025(raw_dir).filter(pl.col("Local authority area code") == code)
-    mine = rows(built, code, source_id=ofsted.OUTCOMES_2025)
+    mine = rows(built, code, source_id=ofsted.outcomes_source())
     assert mine.select("publication_date").n_unique() == official.height > 0
     for inspection in official.iter_rows(named=True):
         got = mine.filter(pl.col("publication_date") == inspection["Publication date"])

@@ -56,28 +56,28 @@ LA = {"geographic_level": "Local authority"}
 @pytest.mark.parametrize(
     ("source_id", "indicator", "column", "area", "period", "where"),
     [
-        ("dfe_cin_c1_2025", "rereferral_percent", "rereferral_percent", LEEDS, "2025", {}),
-        ("dfe_cin_c1_2025", "referral_count", "referral_count", WAKEFIELD, "2025", {}),
+        ("dfe_cin_c1", "rereferral_percent", "rereferral_percent", LEEDS, "2025", {}),
+        ("dfe_cin_c1", "referral_count", "referral_count", WAKEFIELD, "2025", {}),
         # a suppressed cell (c) and a low-reliability one (u)
-        ("dfe_cin_c1_2025", "rereferral_percent", "rereferral_percent", "E06000053", "2024", {}),
-        ("dfe_cin_c1_2025", "rereferral_percent", "rereferral_percent", "E10000014", "2024", {}),
-        ("dfe_cin_c4_2025", "section47", "Section47", LEEDS, "2025", {}),
-        ("dfe_cin_c4_2025", "icpc", "ICPC", LEEDS, "2025", {}),
+        ("dfe_cin_c1", "rereferral_percent", "rereferral_percent", "E06000053", "2024", {}),
+        ("dfe_cin_c1", "rereferral_percent", "rereferral_percent", "E10000014", "2024", {}),
+        ("dfe_cin_c4", "section47", "Section47", LEEDS, "2025", {}),
+        ("dfe_cin_c4", "icpc", "ICPC", LEEDS, "2025", {}),
         # C4 keeps Gateshead's pre-2013 code up to 2019: the source's code is kept
-        ("dfe_cin_c4_2025", "section47", "Section47", "E08000020", "2013", {}),
-        ("dfe_cin_c4_2025", "section47", "Section47", "E06000053", "2024", {}),  # c
-        ("dfe_cin_d3_2025", "cpp_subsequent_percent", "CPP_subsequent_percent", LEEDS, "2025", {}),
+        ("dfe_cin_c4", "section47", "Section47", "E08000020", "2013", {}),
+        ("dfe_cin_c4", "section47", "Section47", "E06000053", "2024", {}),  # c
+        ("dfe_cin_d3", "cpp_subsequent_percent", "CPP_subsequent_percent", LEEDS, "2025", {}),
         (
-            "dfe_cin_d3_2025",
+            "dfe_cin_d3",
             "cpp_subsequent_percent",
             "CPP_subsequent_percent",
             "E06000017",
             "2023",
             {},
         ),
-        ("dfe_cin_d5_2025", "cpp_at31", "CPP_At31", WAKEFIELD, "2025", {}),
+        ("dfe_cin_d5", "cpp_at31", "CPP_At31", WAKEFIELD, "2025", {}),
         (
-            "dfe_cin_d5_2025",
+            "dfe_cin_d5",
             "cpp_2_years_or_more_percent",
             "2_years_or_more_percent",
             LEEDS,
@@ -85,7 +85,7 @@ LA = {"geographic_level": "Local authority"}
             {},
         ),
         (
-            "dfe_cin_d5_2025",
+            "dfe_cin_d5",
             "cpp_2_years_or_more_percent",
             "2_years_or_more_percent",
             WAKEFIELD,
@@ -93,7 +93,7 @@ LA = {"geographic_level": "Local authority"}
             {},
         ),
         (
-            "dfe_care_leavers_activity_2025",
+            "dfe_care_leavers_activity",
             "care_leavers_19_21_eet_percent",
             "care_leaver_percent",
             LEEDS,
@@ -104,7 +104,7 @@ LA = {"geographic_level": "Local authority"}
             },
         ),
         (
-            "dfe_care_leavers_activity_2025",
+            "dfe_care_leavers_activity",
             "care_leavers_17_18_eet_percent",
             "care_leaver_percent",
             "E10000006",  # Cumbria, abolished: published as z
@@ -115,7 +115,7 @@ LA = {"geographic_level": "Local authority"}
             },
         ),
         (
-            "dfe_care_leavers_accommodation_2025",
+            "dfe_care_leavers_accommodation",
             "care_leavers_17_18_suitable_accommodation_percent",
             "care_leaver_percent",
             LEEDS,
@@ -123,7 +123,7 @@ LA = {"geographic_level": "Local authority"}
             {"care_leaver_age": "17 to 18 years", "breakdown": "Accommodation considered suitable"},
         ),
         (
-            "dfe_cla_placement_stability_2025",
+            "dfe_cla_placement_stability",
             "cla_3_plus_placements_percent",
             "children_percent",
             LEEDS,
@@ -134,7 +134,7 @@ LA = {"geographic_level": "Local authority"}
             },
         ),
         (
-            "dfe_cla_placement_stability_2025",
+            "dfe_cla_placement_stability",
             "cla_long_term_stability_percent",
             "children_percent",
             WAKEFIELD,
@@ -142,7 +142,7 @@ LA = {"geographic_level": "Local authority"}
             {"placement_stability": "Living with the same carer for at least 2 years"},
         ),
         (
-            "dfe_cla_social_worker_changes_2025",
+            "dfe_cla_social_worker_changes",
             "cla_3_plus_social_workers_percent",
             "percentage",
             WAKEFIELD,
@@ -150,7 +150,7 @@ LA = {"geographic_level": "Local authority"}
             {"sw_stability": "3 or more social workers during the year"},
         ),
         (
-            "dfe_cla_social_worker_changes_2025",
+            "dfe_cla_social_worker_changes",
             "cla_3_plus_social_workers_percent",
             "percentage",
             "E09000003",  # Barnet: x
@@ -290,9 +290,9 @@ def test_visits_are_rows_that_never_count_as_judgements(
     inspections = package_frames["inspections"]
     visits = inspections.filter(pl.col("judgement") == "visit")
     for source_id, count in (
-        ("ofsted_csc_data_2023", 60),
-        ("ofsted_la_outcomes_2024", 65),
-        ("ofsted_la_outcomes_2025", 60),
+        ("ofsted_csc_data", 60),
+        ("ofsted_la_outcomes_2023_24", 65),
+        ("ofsted_la_outcomes_2024_25", 60),
     ):
         in_year = ofsted_inyear.read_in_year(raw_path(raw_dir, source_id), source_id)
         expected = in_year.filter(pl.col("kind").is_in(list(ofsted_inyear.VISIT_TYPES)))
@@ -305,7 +305,7 @@ def test_visits_are_rows_that_never_count_as_judgements(
         pl.col("theme").is_not_null().all(),
         (pl.col("inspection_date") == pl.col("fieldwork_start")).all(),
     ).row(0) == (True, True, True, True, True)
-    barking = visits.filter(area_code="E09000002", source_id="ofsted_la_outcomes_2025").row(
+    barking = visits.filter(area_code="E09000002", source_id="ofsted_la_outcomes_2024_25").row(
         0, named=True
     )
     assert (barking["fieldwork_start"], barking["publication_date"], barking["theme"]) == (
@@ -332,10 +332,12 @@ def test_older_visits_are_keyed_by_their_date_with_no_publication_date(
     """The 2022-23 and 2023-24 sheets name councils only and give no publication date: their
     visits are rows keyed by the visit date, publication date empty (never invented)."""
     visits = compare.visits(package_frames["inspections"], package_frames["areas"])
-    older = visits.filter(pl.col("source_id") != "ofsted_la_outcomes_2025")
+    older = visits.filter(pl.col("source_id") != "ofsted_la_outcomes_2024_25")
     assert older.height == 125
     assert older["publication_date"].null_count() == older.height
-    assert visits.filter(source_id="ofsted_la_outcomes_2025")["publication_date"].null_count() == 0
+    assert (
+        visits.filter(source_id="ofsted_la_outcomes_2024_25")["publication_date"].null_count() == 0
+    )
     seen = {
         (r["unit_code"], r["inspection_date"], r["inspection_type"], r["theme"])
         for r in older.iter_rows(named=True)

@@ -12,6 +12,7 @@ repository; the test checks that no committed file changed.
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -34,8 +35,9 @@ from cscbench.paths import ROOT
 pytestmark = pytest.mark.slow
 
 # Everything is derived from the registry and tests/fixtures/releases.toml, so the rehearsal
-# rehearses whichever year comes next. The workforce source keeps its id (caveats name it); its
-# file and periods move on. RO3 gets a new entry, as every financial year does.
+# rehearses whichever year comes next. Source ids carry no release year: the workforce entry keeps
+# its id (`dfe_csww`) while its file and periods move on; RO3 publishes one file per financial year,
+# so the new year is a new entry whose id is the series and the period it covers.
 WORKFORCE = WORKFORCE_SOURCE
 YEAR = PINNED_WORKFORCE["latest_period"]  # e.g. 2025
 NEXT_YEAR = next_period(YEAR)
@@ -179,7 +181,16 @@ def test_a_new_year_goes_from_mirror_to_published_site(
             cli.main(["diff", "--format", "json", str(ROOT / "datapackage.json"), str(descriptor)])
             == 1
         )
-    assert NEXT_YEAR in report.read_text(encoding="utf-8")
+    changes = json.loads(report.read_text(encoding="utf-8"))
+    assert NEXT_YEAR in json.dumps(changes["changes"])
+    # a new year only adds: no id renamed, no row removed, so a MINOR release
+    assert changes["level"] == "minor", [c for c in changes["changes"] if c["level"] != "minor"]
+    assert not {"source_id_renamed", "rows_removed"} & {c["kind"] for c in changes["changes"]}
+    counts = {r["resource"]: r for r in changes["tables"]["resources"]}
+    assert counts["sources"]["rows_added"] == 1 and counts["sources"]["rows_removed"] == 0
+    workforce_row = sources.filter(pl.col("source_id") == WORKFORCE)
+    assert workforce_row["raw_path"].item() == NEW_WORKFORCE
+    assert workforce_row["periods"].item().endswith(NEXT_YEAR)
 
     site = tmp_path / "site"
     assert (

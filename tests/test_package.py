@@ -96,11 +96,11 @@ def test_changed_raw_file_is_refused(raw_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(
         RawInputError,
         match=rf"(?s){re.escape(name)}: expected {size:,} bytes with sha256 {str(sha)[:12]}"
-        r".*source dfe_csww_2025.*--accept-new-raw",
+        r".*source dfe_csww.*--accept-new-raw",
     ):
         ingest.verify_files(raw, registry)
     accepted = ingest.verify_files(raw, registry, accept_new=True)
-    assert list(accepted) == ["dfe_csww_2025"] and accepted["dfe_csww_2025"][1] == size
+    assert list(accepted) == ["dfe_csww"] and accepted["dfe_csww"][1] == size
 
 
 def test_moved_header_is_a_clear_error(raw_dir: Path, tmp_path: Path) -> None:
@@ -140,9 +140,7 @@ def test_a_package_written_elsewhere_is_complete_and_valid(fresh_package: Path) 
 
 
 def test_a_missing_raw_file_is_refused_even_when_accepting(tmp_path: Path) -> None:
-    with pytest.raises(
-        RawInputError, match=r"(?s)raw file missing \(source dfe_csww_2025\).*fetch"
-    ):
+    with pytest.raises(RawInputError, match=r"(?s)raw file missing \(source dfe_csww\).*fetch"):
         ingest.verify_files(tmp_path, default_registry(), accept_new=True)
 
 
@@ -190,7 +188,7 @@ def test_an_accepted_release_is_recorded_after_the_build(
     raw = edited_raw_copy(raw_dir, tmp_path, b"21.9", b"29.1")
     code, copy = accept_run(raw, tmp_path, monkeypatch)
     assert code == 0
-    recorded = read_registry(copy).source("dfe_csww_2025")
+    recorded = read_registry(copy).source("dfe_csww")
     assert recorded.sha256 == sha256(raw / raw_path(WORKFORCE_SOURCE))
     sources = pl.read_csv(tmp_path / "pkg" / "datapackage" / "sources.csv")
-    assert sources.filter(source_id="dfe_csww_2025")["sha256"].item() == recorded.sha256
+    assert sources.filter(source_id="dfe_csww")["sha256"].item() == recorded.sha256

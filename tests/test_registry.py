@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pinned import PINNED
 
 from cscbench.ingest import verify_files
 from cscbench.ingest.registry import (
     INDICATORS_FILE,
     SOURCES_FILE,
+    YEAR_IN_ID,
     RegistryError,
     default_registry,
     read_registry,
     record_files,
+    source_id_problem,
 )
 from cscbench.paths import ROOT
 
@@ -164,9 +169,9 @@ def registry_copy(tmp_path: Path) -> Path:
         ),
         (
             SOURCES_FILE,
-            f"bytes = {REGISTRY.source('dfe_csww_2025').bytes}",
-            f'bytes = "{REGISTRY.source("dfe_csww_2025").bytes}"',
-            r"\(dfe_csww_2025\): key 'bytes' should be a whole number",
+            f"bytes = {REGISTRY.source('dfe_csww').bytes}",
+            f'bytes = "{REGISTRY.source("dfe_csww").bytes}"',
+            r"\(dfe_csww\): key 'bytes' should be a whole number",
         ),
         # a word outside the indicators schema's categories: the entry and the allowed words
         (
@@ -214,3 +219,63 @@ def test_every_source_has_a_publication_date_or_says_why_not() -> None:
     assert sources.filter(pl.col("published").is_not_null())["published_note"].null_count() == (
         sources.height - undated.height
     )
+
+
+# ---------------------------------------------------------------------------- ids without years
+
+years = st.integers(min_value=1990, max_value=2098)  # the rule reads 1900 to 2099
+datasets = st.from_regex(r"[a-z][a-z]{1,8}(_[a-z][a-z0-9]{0,5}){0,2}", fullmatch=True).filter(
+    lambda d: not YEAR_IN_ID.search(d)
+)
+
+
+@given(dataset=datasets, year=years, financial=st.booleans())
+def test_an_id_names_a_series_and_a_year_only_as_the_one_period_its_file_covers(
+    dataset: str, year: int, financial: bool
+) -> None:
+    """A new year renames nothing: the series' id carries no year, and a file of one period may
+    carry that period (and only that one), which a revised release of the period keeps."""
+    period = f"{year}-{(year + 1) % 100:02d}" if financial else str(year)
+    slug = period.replace("-", "_")
+    assert source_id_problem(dataset, dataset, [period, period]) is None
+    assert source_id_problem(dataset, dataset, None) is None
+    assert source_id_problem(f"{dataset}_{slug}", dataset, [period, period]) is None
+    # a release year, a year the file does not cover only, or a span of years: refused
+    assert source_id_problem(f"{dataset}_{year + 1}", dataset, [period, period]) is not None
+    assert source_id_problem(f"{dataset}_{slug}", dataset, [str(year - 5), period]) is not None
+    assert source_id_problem(f"{dataset}_{year}", dataset, None) is not None
+
+
+def test_every_registered_id_is_its_series_or_the_series_and_its_one_period() -> None:
+    for s in REGISTRY.sources:
+        assert source_id_problem(s.source_id, s.dataset, list(s.periods or ())) is None
+    # one file holding every year: the id is the series, and the year lives in the entry
+    workforce = REGISTRY.source("dfe_csww")
+    assert workforce.dataset == "dfe_csww" and workforce.periods is not None
+
+
+def test_an_id_with_a_release_year_is_refused_naming_the_entry_and_the_id_to_use(
+    tmp_path: Path,
+) -> None:
+    directory = registry_copy(tmp_path)
+    path = directory / SOURCES_FILE
+    path.write_text(path.read_text().replace('id = "dfe_csww"', 'id = "dfe_csww_2025"', 1))
+    with pytest.raises(
+        RegistryError,
+        match=r"sources.toml \[\[source\]\] 1 \(dfe_csww_2025\): id 'dfe_csww_2025' carries a "
+        r"year.*expected its dataset 'dfe_csww'",
+    ):
+        read_registry(directory)
+
+
+# ---------------------------------------------------------------------------- headers
+
+CURATION_FILES = [*sorted((ROOT / "registry").glob("*.toml")), ROOT / "config" / "groups.toml"]
+
+
+@pytest.mark.parametrize("path", CURATION_FILES, ids=lambda p: p.name)
+def test_every_curation_file_says_what_it_holds_and_how_to_change_it(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = "\n".join(itertools.takewhile(lambda line: line.startswith("#"), lines))
+    assert len(header.splitlines()) >= 3, f"{path.name}: no header comment at the top"
+    assert "How to change it:" in header, f"{path.name}: the header does not say how to change it"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from pinned import NEXT_WORKFORCE_PERIOD as NEXT
+from pinned import WORKFORCE
 from release_helpers import commit, copy_package, edit_rows, set_version, small_package
 
 from cscbench import atomic
@@ -23,6 +25,7 @@ from cscbench.cli import main
 from cscbench.publish import site
 
 DATE = "2027-01-01"
+LATEST = WORKFORCE["latest_period"]
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -70,8 +73,8 @@ def add_period(descriptor: Path, version: str) -> None:
     """A new period for one figure (a MINOR change), committed under ``version``."""
 
     def edit(frame: pl.DataFrame) -> pl.DataFrame:
-        row = frame.filter(indicator_id="caseload_fte", area_code="E08000035", period="2025")
-        row = row.with_columns(period=pl.lit("2026"), period_end=pl.lit("2026-09-30"))
+        latest = frame.filter(indicator_id="caseload_fte", area_code="E08000035", period=LATEST)
+        row = latest.with_columns(period=pl.lit(NEXT), period_end=pl.lit(f"{NEXT}-09-30"))
         return pl.concat([frame, row]).sort("indicator_id", "area_code", "period")
 
     edit_rows(descriptor, "observations", edit)

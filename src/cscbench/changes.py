@@ -36,6 +36,7 @@ KIND_LABELS = {
     "indicator_removed": "indicators removed",
     "indicator_changed": "indicator metadata changed",
     "periods_added": "new periods",
+    "source_id_renamed": "source ids renamed",
 }
 # Kinds whose subject says it all (an indicator id, a column): listed by subject when grouped.
 BY_SUBJECT = frozenset(

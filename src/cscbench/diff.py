@@ -35,6 +35,7 @@ from cscbench.diffmodel import (
     key_text,
 )
 from cscbench.diffread import HeaderMismatch, check_header, read_package
+from cscbench.diffsources import covered_by_renames, rename_changes, renamed_sources, under_new_ids
 from cscbench.schema import primary_key
 
 # The model lives in cscbench.diffmodel, reading in cscbench.diffread and each resource's own
@@ -73,6 +74,10 @@ def diff_packages(old: Package, new: Package) -> Diff:
     changes: list[Change] = []
     tables: dict[str, pl.DataFrame] = {}
     changes += _descriptor_changes(old.descriptor, new.descriptor) if old.descriptor else []
+    # a source whose id alone changed is one change; its rows are compared under the new id
+    renames = renamed_sources(old, new)
+    changes += rename_changes(old, renames)
+    old = under_new_ids(old, renames)
     added = sorted(set(new.frames) - set(old.frames))
     removed = sorted(set(old.frames) - set(new.frames))
     renamed = _renamed_resources(old, new, removed, added)
@@ -92,6 +97,7 @@ def diff_packages(old: Package, new: Package) -> Diff:
     tables["cells"] = pl.concat(cells).sort("resource", "key", "field")
     for name in TABLES:
         tables.setdefault(name, empty(name))
+    changes = [c for c in changes if not covered_by_renames(c, renames)]
     return Diff(_side(old), _side(new), tuple(sorted(changes, key=Change.sort_key)), tables)
 
 

@@ -43,8 +43,6 @@ from cscbench.ingest.common import (
 )
 from cscbench.ingest.registry import default_registry
 
-OUTCOMES_2025 = "ofsted_la_outcomes_2025"
-CSC_DATA_2023 = "ofsted_csc_data_2023"
 SCRAPE = "jt39_ilacs_scrape"
 LOOKUP = "jt39_provider_lookup"
 DERIVED = "cscbench_derived_inspections"
@@ -191,6 +189,17 @@ DERIVED_FRAMEWORKS = {"SIF": "SIF", "LAC services inspection (2012-13 framework)
 # reading
 
 
+def outcomes_source() -> str:
+    """The official outcomes file holding the ILACS history: the one source its reader takes, so
+    a new year's file is a registry edit (its id names the period it covers), not a code edit."""
+    return default_registry().only("ofsted_outcomes").source_id
+
+
+def csc_data_source() -> str:
+    """The official 2023 underlying-data file (2009-18 frameworks): the one its reader takes."""
+    return default_registry().only("ofsted_csc_data").source_id
+
+
 def _path(raw_dir: Path, source_id: str) -> Path:
     """Where a source's file is, from the sources registry (the one place paths are declared)."""
     path = raw_dir / str(default_registry().source(source_id).raw_path)
@@ -240,7 +249,7 @@ def read_official_ilacs(path: Path) -> pl.DataFrame:
         pl.col("Inspection type").replace_strict(OFFICIAL_TYPES).alias("inspection_type"),
         *[pl.col(c).str.strip_chars().alias(j) for c, (_, j) in ILACS_COLUMNS.items()],
         pl.lit(None, pl.String).alias("report_url"),
-        pl.lit(OUTCOMES_2025).alias("source_id"),
+        pl.lit(outcomes_source()).alias("source_id"),
     )
 
 
@@ -343,7 +352,7 @@ def mentions(raw_dir: Path) -> pl.DataFrame:
     (pre-restructure councils, table 2). Those rows have no level: they only add names.
     """
     official = (
-        read_official_ilacs(_path(raw_dir, OUTCOMES_2025)).select("area_code", "name").unique()
+        read_official_ilacs(_path(raw_dir, outcomes_source())).select("area_code", "name").unique()
     )
     lookup = read_lookup(_path(raw_dir, LOOKUP)).drop("urn", "region_code")
     derived = (
@@ -358,7 +367,7 @@ def mentions(raw_dir: Path) -> pl.DataFrame:
     )
     coded = pl.concat(
         [
-            official.with_columns(pl.lit(OUTCOMES_2025).alias("source_id")),
+            official.with_columns(pl.lit(outcomes_source()).alias("source_id")),
             lookup.with_columns(pl.lit(LOOKUP).alias("source_id")),
             derived.with_columns(pl.lit(DERIVED).alias("source_id")),
         ],
@@ -372,7 +381,7 @@ def mentions(raw_dir: Path) -> pl.DataFrame:
 
 
 def _sheet_2023_variants(raw_dir: Path, coded: pl.DataFrame) -> pl.DataFrame:
-    sheet = read_sheet_2023(_path(raw_dir, CSC_DATA_2023)).select(
+    sheet = read_sheet_2023(_path(raw_dir, csc_data_source())).select(
         "table", pl.col("Local authority name").alias("name")
     )
     pre = sheet.filter(pl.col("table") == 2)
@@ -392,7 +401,7 @@ def _sheet_2023_variants(raw_dir: Path, coded: pl.DataFrame) -> pl.DataFrame:
     return conform(
         pl.concat([current.select("area_code", "name"), before.select("area_code", "name")])
         .unique()
-        .with_columns(pl.lit(CSC_DATA_2023).alias("source_id")),
+        .with_columns(pl.lit(csc_data_source()).alias("source_id")),
         MENTION_COLUMNS,
     )
 
@@ -510,7 +519,9 @@ def ilacs(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     agree. Grades always come from the official file: the scrape's overall grades agree with it,
     but a few of its sub-judgements do not (PDF table parsing), so they are never used for these.
     """
-    official = _with_series(read_official_ilacs(_path(raw_dir, OUTCOMES_2025)).drop("name"), areas)
+    official = _with_series(
+        read_official_ilacs(_path(raw_dir, outcomes_source())).drop("name"), areas
+    )
     scrape = read_scrape(_path(raw_dir, SCRAPE), _path(raw_dir, LOOKUP))
     extra = scrape.select(
         pl.col("area_code").alias("series_code"),
@@ -643,8 +654,8 @@ def _add_derived_dates(long: pl.DataFrame, raw_dir: Path, areas: pl.DataFrame) -
 
 def before_ilacs(raw_dir: Path, areas: pl.DataFrame) -> pl.DataFrame:
     """SLAC, CPI, CPRI, TLAC and SIF judgements from the 2023 sheet (ILACS comes from 2025's file)."""
-    long = _sheet_codes(_blocks_long(read_sheet_2023(_path(raw_dir, CSC_DATA_2023))), areas)
-    long = long.with_columns(pl.lit(CSC_DATA_2023).alias("source_id"))
+    long = _sheet_codes(_blocks_long(read_sheet_2023(_path(raw_dir, csc_data_source()))), areas)
+    long = long.with_columns(pl.lit(csc_data_source()).alias("source_id"))
     return _add_derived_dates(long, raw_dir, areas)
 
 
@@ -699,7 +710,7 @@ def _check_keys(frame: pl.DataFrame) -> None:
             raise RawInputError(f"inspections: empty {column}")
     undated = frame.filter(
         pl.col("publication_date").is_null()
-        & ((pl.col("judgement") != "visit") | (pl.col("source_id") == OUTCOMES_2025))
+        & ((pl.col("judgement") != "visit") | (pl.col("source_id") == outcomes_source()))
     )
     if undated.height:
         raise RawInputError(

@@ -279,6 +279,7 @@ TYPE_WORDS = {
     list: "a list",
     dict: "a table",
 }
+YEAR_IN_ID = re.compile(r"(?:^|_)(?:19|20)\d\d(?:_|$)")  # a year as a word of an id
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_REGISTRY_BYTES = 8 << 20  # a registry is tens of kB; anything near this is not one
@@ -403,8 +404,30 @@ def _source(entry: Any, where: str) -> Source:
     periods = e.get("periods")
     if periods is not None and (len(periods) != 2 or not all(isinstance(p, str) for p in periods)):
         raise RegistryError(f"{where}: periods should be [first, last], got {periods!r}")
+    if problem := source_id_problem(e["id"], e["dataset"], periods):
+        raise RegistryError(f"{where}: {problem}")
     plain = {k: v for k, v in e.items() if k not in ("id", "periods")}
     return Source(source_id=e["id"], periods=(periods[0], periods[1]) if periods else None, **plain)
+
+
+def source_id_problem(source_id: str, dataset: str, periods: list[str] | None) -> str | None:
+    """Why ``source_id`` may not name a source (None when it may). An id names a series, never a
+    release, so a new year adds or edits an entry and renames nothing: a year in an id is allowed
+    only as the one period a file covers, in a series with one file per period (``mhclg_ro3`` +
+    ``2024-25`` -> ``mhclg_ro3_2024_25``), which a revised release of that period keeps."""
+    if not YEAR_IN_ID.search(source_id):
+        return None
+    if periods and len(set(periods)) == 1:
+        per_period = f"{dataset}_{str(periods[0]).replace('-', '_')}"
+        if source_id == per_period:
+            return None
+        hint = f"{dataset!r} (one file holding every year) or {per_period!r} (one file a period)"
+    else:
+        hint = f"its dataset {dataset!r}"
+    return (
+        f"id {source_id!r} carries a year; a source id names the series, and the year lives in "
+        f"periods, published and raw_path (docs/maintainers.md, 'Adding a year'): expected {hint}"
+    )
 
 
 def _texts(values: list[Any], key: str, where: str) -> tuple[str, ...]:
