@@ -446,3 +446,13 @@ def test_a_local_figure_for_an_official_period_gets_the_difference(tmp_path: Pat
     assert local["official_value"].item() == official
     assert local["difference"].item() == pytest.approx(15.0 - official)
     assert official == 14.8
+
+
+def test_a_local_snapshot_on_another_date_is_not_set_against_the_official(tmp_path: Path) -> None:
+    """Leeds' caseload at 30 June 2025 and DfE's at 30 September 2025 share the period 2025 but
+    not the date: no official figure beside it, no difference."""
+    june = {**FIGURES[0], "period": "2025", "period_end": "2025-06-30", "value": "15.0"}
+    demo = build_demo(tmp_path / "june", figures=[june]).parent
+    rows = cscbench.compare("Leeds", indicators="caseload_fte", period="2025", extension=demo)
+    local = rows.filter(pl.col("origin") != "official")
+    assert local["official_value"].is_null().all() and local["difference"].is_null().all()

@@ -198,6 +198,15 @@ def _parser() -> argparse.ArgumentParser:
         "first [[pair]] read is the headline comparison)",
     )
     publish.add_argument(
+        "--extension",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a partnership's extension package whose local figures the profiles, group pages "
+        "and compare page show in their own blocks, never mixed with the official ones; checked "
+        "before anything is published; may be given more than once",
+    )
+    publish.add_argument(
         "--png", choices=PNG_MODES, default=PNG_MODES[0], help="PNG export (needs Chromium)"
     )
 
@@ -624,11 +633,19 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     for path in map(Path, args.groups):
         if not path.exists():
             raise UsageError(f"groups file {path} not found")
+    for path in map(Path, args.extension):
+        if not path.exists():
+            raise UsageError(f"extension {path} not found")
     descriptor = _descriptor(args.package)
     files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
     # checked before the publishing libraries load and before validation: a typo fails in seconds
     package = read_package(descriptor) if descriptor.exists() else None  # parsed once, here
     checked = check_groups(package, files) if package is not None else None
+    extensions: list[Any] = [Path(p) for p in args.extension]
+    if extensions and package is not None:  # a bad return fails here, in seconds (exit 1)
+        from cscbench.extension import read_extension
+
+        extensions = [read_extension(path, descriptor) for path in extensions]
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:
@@ -638,6 +655,7 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
         Path(args.out),
         png=args.png,
         groups_path=checked if checked is not None else files,
+        extensions=extensions,
     )
     for note in result.notes:
         say("publish", note)

@@ -45,9 +45,10 @@ def load_local(
 
 
 def with_official(ext: Extension, package: str | Path | None = None) -> pl.DataFrame:
-    """The extension's figures with the official figure for the same council, indicator and
-    period where cscbench has one: ``official_value``, ``official_status`` and ``difference``
-    (local minus official; empty where either figure is missing)."""
+    """The extension's figures with the official figure for the same council, indicator, period
+    and period end where cscbench has one: ``official_value``, ``official_status`` and
+    ``difference`` (local minus official; empty where either figure is missing). A local count at
+    30 June is never set against DfE's at 30 September of the same year."""
     ids = ext.observations["indicator_id"].unique().implode()
     official = (
         load("observations", package, current=True)
@@ -56,12 +57,13 @@ def with_official(ext: Extension, package: str | Path | None = None) -> pl.DataF
             pl.col("area_code").alias(COUNCIL),
             "indicator_id",
             "period",
+            "period_end",
             pl.col("value").alias("official_value"),
             pl.col("status").cast(pl.String).alias("official_status"),
         )
     )
     return ext.observations.join(
-        official, on=[COUNCIL, "indicator_id", "period"], how="left"
+        official, on=[COUNCIL, "indicator_id", "period", "period_end"], how="left"
     ).with_columns((pl.col("value") - pl.col("official_value")).alias("difference"))
 
 

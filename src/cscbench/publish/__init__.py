@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cscbench.choices import PNG_MODES
 from cscbench.errors import InvalidPackageError, UsageError
@@ -33,6 +33,7 @@ from cscbench.publish import (
     history,
     indicator_pages,
     layout,
+    local,
     navigation,
     profiles,
     regions,
@@ -44,6 +45,9 @@ from cscbench.publish import (
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
 from cscbench.publish.index import index_html
+
+if TYPE_CHECKING:
+    from cscbench.extension import Extension
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -185,11 +189,24 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
     return site.write_parquet(root, ctx.frames)
 
 
+def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list[Extension]:
+    """Each ``--extension`` read and checked against the package (:func:`read_extension`; one
+    already read, as the CLI does before loading the publishing libraries, is kept): a bad
+    return raises its located :class:`~cscbench.errors.InvalidInputError` here, before the
+    package is validated and before anything is written."""
+    if not given:
+        return []
+    from cscbench.extension import Extension, read_extension
+
+    return [e if isinstance(e, Extension) else read_extension(e, descriptor) for e in given]
+
+
 def publish_site(
     descriptor: Path | Package,
     out: Path,
     png: str = "auto",
     groups_path: Path | Sequence[Path] | Groups | None = None,
+    extensions: Sequence[Extension | Path] = (),
 ) -> PublishResult:
     """Validate, build and publish.
 
@@ -197,6 +214,10 @@ def publish_site(
     ``config/groups.toml``; :func:`groups_files` adds or replaces as ``--groups`` does), checked
     before the package is validated; or groups already checked (:func:`check_groups`, as the CLI
     does before importing this module).
+
+    ``extensions``: extension packages (folders, or extensions already read) whose local figures the
+    profiles, group pages and compare page show apart from the official ones (:mod:`local`);
+    each is read and checked first, so a bad return fails before anything else is done.
 
     Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
     not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
@@ -220,8 +241,9 @@ def publish_site(
     else:
         paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
         groups = check_groups(package, paths)
+    extended = read_extensions(path, extensions)
     binary, notes = _chromium(png)
-    key = freshness.content_key(package, groups, png, binary)
+    key = freshness.content_key(package, groups, png, binary, extended)
     done_before = site.already_published(out, key) if (out / site.MARKER).is_file() else None
     if done_before is not None:  # published from exactly these inputs: nothing to rebuild
         return PublishResult(
@@ -245,7 +267,8 @@ def publish_site(
     # the charts render in worker processes while this one builds and writes the pages
     planned = charts.plan(ctx, headline.planned_charts(ctx))
     with charts.Rendering(planned, want_png, previous) as early:
-        pages = build_pages(ctx)
+        returns = local.returns(ctx, extended)
+        pages = local.decorate(ctx, build_pages(ctx), returns)
         tables = [t for p in pages for t in p.tables]
         drawn = [c for p in pages for c in p.charts]
         shown = {c.stem for c in drawn} & early.charts.keys()
@@ -269,6 +292,7 @@ def publish_site(
             pages = charts.with_svgs(pages, rendered)
             chart_pngs = charts.write_files(tmp, drawn, rendered)
             parquet = write_site_files(tmp, ctx, pages, pngs)
+            local.write(tmp, returns)
             index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
             (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
             search.write(tmp, ctx, pages)

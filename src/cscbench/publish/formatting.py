@@ -460,6 +460,8 @@ class Page:
     crumbs: tuple[tuple[str, str], ...] = ()  # (stem under the site root, text), home first
     blocks: tuple[Html, ...] = ()  # after the intro: page navigation and the like
     releases: Html | None = None  # which release of each source the page shows
+    banner: Html | None = None  # under the title: the page shows local figures (local.py)
+    local: tuple[Section, ...] = ()  # after the official figures: local returns (local.py)
 
     @property
     def charts(self) -> tuple[Chart, ...]:

@@ -2,25 +2,30 @@
 
 A republish with nothing changed should cost a hash of the inputs, not a rebuild. The key is the
 SHA-256 of everything the site is made from: cscbench's own code and data files (so a new version
-rebuilds), the descriptor, every schema and resource file it names, the groups chosen (as
-resolved), the key-findings rules and the PNG setting. It is written into the site with the list
-of files the build wrote and their sizes, so a site someone edited or pruned is rebuilt too.
+rebuilds), the descriptor, every schema and resource file it names, each extension's likewise
+(``publish --extension``), the groups chosen (as resolved), the key-findings rules and the PNG
+setting. It is written into the site with the list of files the build wrote and their sizes, so a
+site someone edited or pruned is rebuilt too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cscbench
 from cscbench.package_object import Package
 from cscbench.package_object import read as read_package
 from cscbench.paths import default_findings
 
+if TYPE_CHECKING:
+    from cscbench.extension import Extension
+
 KEY_FILE = ".cscbench-site-key.json"
+DESCRIPTOR = "datapackage.json"
 CODE_SUFFIXES = {".py", ".js", ".css", ".toml", ".json", ".txt"}
 
 
@@ -51,8 +56,16 @@ def _code_files() -> Iterable[Path]:
             yield path
 
 
-def content_key(package: Package | Path, groups: object, png: str, chromium: str | None) -> str:
-    """The site's content key for these inputs (see the module docstring)."""
+def content_key(
+    package: Package | Path,
+    groups: object,
+    png: str,
+    chromium: str | None,
+    extensions: Sequence[Extension] = (),
+) -> str:
+    """The site's content key for these inputs (see the module docstring); ``extensions``: the
+    returns published with it, already read and checked (their descriptor and figures, so a
+    changed return is rebuilt; none: the key of a site without local figures, unchanged)."""
     if not isinstance(package, Package):
         package = read_package(package)
     digest = hashlib.sha256()
@@ -69,6 +82,13 @@ def content_key(package: Package | Path, groups: object, png: str, chromium: str
             add(path.name, path.read_bytes())
         except OSError:
             add(path.name, b"<missing>")
+    for number, extension in enumerate(extensions):
+        try:
+            add(f"extension {number} descriptor", (extension.root / DESCRIPTOR).read_bytes())
+        except OSError:
+            add(f"extension {number} descriptor", b"<missing>")
+        add(f"extension {number} observations", extension.observations.write_csv().encode())
+        add(f"extension {number} indicators", extension.indicators.write_csv().encode())
     add("groups", repr(groups).encode())
     add("png", f"{png}|{chromium or ''}".encode())
     return digest.hexdigest()

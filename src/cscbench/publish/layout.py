@@ -249,6 +249,8 @@ def page_html(page: fmt.Page, depth: int, version: str) -> str:
     """A complete, self-contained HTML page."""
     exported = {t.stem: t for t in page.tables}
     body = [f"<h1>{html.escape(page.title)}</h1>"]
+    if page.banner is not None:
+        body.append(page.banner.text)
     body += [f'<p class="lead">{html.escape(p)}</p>' for p in page.intro]
     body += [b.text for b in page.blocks]
     if page.sections:
@@ -262,6 +264,7 @@ def page_html(page: fmt.Page, depth: int, version: str) -> str:
                 downloads(table, exported, depth),
                 "</section>",
             ]
+    body += [section_html(s, exported, depth) for s in page.local]
     if page.releases is not None:
         body.append(page.releases.text)
     header = crumbs_html(page.crumbs, page.title, depth)
