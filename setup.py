@@ -17,7 +17,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-BUNDLE = Path("cscbench", "_package")  # must match cscbench.paths.BUNDLED
+BUNDLE = Path("cscbench", "_package")  # must match cscbench.core.paths.BUNDLED
 PACKAGE_FILES = (
     "datapackage.json",
     "datapackage/*.csv",

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cscbench
-from cscbench import comparison
+from cscbench.analysis import comparison
 
 THREE = ("Leeds", "Wakefield", "Bradford")
 COMMAND = [

@@ -93,7 +93,7 @@ def redraws(site: Path) -> dict:
 
 def building() -> dict[str, float]:
     """Seconds to build the new pages from a loaded context, stage by stage (best of 3)."""
-    from cscbench.paths import default_groups
+    from cscbench.core.paths import default_groups
     from cscbench.publish import compare_page, indicator_pages, layout, search
     from cscbench.publish.context import build_context
 

@@ -21,7 +21,7 @@ def main(descriptor: str, top: int = 25) -> int:
     import polars as pl
 
     t_polars = time.perf_counter()
-    import cscbench.validate as v
+    import cscbench.validate.run as v
 
     t_import = time.perf_counter()
     pandera_at_import = "pandera" in sys.modules
@@ -66,10 +66,10 @@ def main(descriptor: str, top: int = 25) -> int:
             phases[f"validate_frame {resource}"] += time.perf_counter() - start
 
     v.validate_frame = validate_frame
-    schema = sys.modules["cscbench.schema"]
+    schema = sys.modules["cscbench.package.schema"]
     if hasattr(schema, "failing_checks"):  # the one-pass proposal
         timed(schema, "failing_checks", "one pass over every check (failing_checks)")
-    csvfile = sys.modules.get("cscbench.csvfile")
+    csvfile = sys.modules.get("cscbench.package.csvfile")
     if csvfile is not None:
         timed(csvfile, "_read_frame", "read: pl.read_csv")
         timed(csvfile, "record_problems", "read: field counts per line")
@@ -81,7 +81,7 @@ def main(descriptor: str, top: int = 25) -> int:
     print(f"valid={report.valid} rows={report.resources}")
     print(f"import polars            {t_polars - T0:7.3f} s")
     print(
-        f"import cscbench.validate {t_import - t_polars:7.3f} s"
+        f"import cscbench.validate.run {t_import - t_polars:7.3f} s"
         f" (pandera imported: {'yes' if pandera_at_import else 'no'})"
     )
     print(f"validate_package         {total:7.3f} s")
@@ -107,8 +107,8 @@ def one_pass_parts(v, schema, descriptor: Path, repeats: int = 3) -> None:
     ``repeats``): a proof, a per-value rule (on its column's distinct values) or a row rule."""
     import polars as pl
 
-    from cscbench import limits
-    from cscbench.descriptor import plan
+    from cscbench.package import limits
+    from cscbench.package.descriptor import plan
 
     checked = plan(descriptor.resolve(), False, limits.from_env())
     frames = {e.name: pl.read_csv(e.path, infer_schema=False) for e in checked.entries}

@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cscbench.paths import ROOT
-from cscbench.paths import raw_dir as resolve_raw_dir
+from cscbench.core.paths import ROOT
+from cscbench.core.paths import raw_dir as resolve_raw_dir
 
 os.environ.setdefault("PANDERA_VALIDATION_DEPTH", "SCHEMA_AND_DATA")
 

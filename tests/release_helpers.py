@@ -11,8 +11,8 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.labels import with_enum
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
+from cscbench.package.labels import with_enum
 
 COUNCILS = ("E08000035", "E08000036", "E12000003", "E92000001")  # Leeds, Wakefield, Y&H, England
 INDICATORS = ("caseload_fte", "agency_rate_fte", "ro3_csctot_net_cur_exp")
@@ -85,7 +85,7 @@ def edit_rows(descriptor: Path, resource: str, edit: Edit) -> None:
 
 def edit_schema(descriptor: Path, resource: str, edit: Callable[[dict], None]) -> None:
     """Change one Table Schema in place through ``edit``; enums are then written from the
-    categories, as ``python -m cscbench.labels`` does."""
+    categories, as ``python -m cscbench.package.labels`` does."""
     path = descriptor.parent / "schemas" / f"{resource}.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     edit(schema)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from release_helpers import small_package
 
-from cscbench.archive import FIXED_TIME, UnreadableInput, open_package, write_zip
 from cscbench.cli import main
+from cscbench.package.archive import FIXED_TIME, UnreadableInput, open_package, write_zip
 
 
 @pytest.fixture(scope="module")

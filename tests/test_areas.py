@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cscbench.core.names import NameMatchError, normalise_name
 from cscbench.ingest.areas import match_names
-from cscbench.names import NameMatchError, normalise_name
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Switching output into place (cscbench.atomic, publish's staging, ingest's write_package).
+"""Switching output into place (cscbench.core.atomic, publish's staging, ingest's write_package).
 
 Fast, in-process tests of the switch and recovery logic: a kill is simulated by stopping a switch
 half way (an injected failure) and leaving its run lock free, then checking what the next run
@@ -18,8 +18,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cscbench import atomic, package
-from cscbench.paths import ROOT
+from cscbench.core import atomic
+from cscbench.core.paths import ROOT
+from cscbench.ingest import write as package
 from cscbench.publish import site
 
 

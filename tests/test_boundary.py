@@ -1,4 +1,4 @@
-"""The package boundary (cscbench.boundary): paths, remote files, release archives; and the proof
+"""The package boundary (cscbench.package.boundary): paths, remote files, release archives; and the proof
 that frictionless only runs in-process on patterns Python's re handles in linear time."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from cscbench import boundary, limits
 from cscbench.cli import main
-from cscbench.frictionless_engine import linear_safe, shipped_patterns
+from cscbench.package import boundary, limits
+from cscbench.validate.frictionless_engine import linear_safe, shipped_patterns
 
 
 @pytest.fixture

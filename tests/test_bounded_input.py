@@ -19,10 +19,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscbench import csvfile, limits
-from cscbench import schema as sch
-from cscbench.csvfile import invalid_utf8, read_table
-from cscbench.validate import HTML, period_rule
+from cscbench.package import csvfile, limits
+from cscbench.package import schema as sch
+from cscbench.package.csvfile import invalid_utf8, read_table
+from cscbench.validate.rules import HTML, period_rule
 
 # ---------------------------------------------------------------------------- limits
 

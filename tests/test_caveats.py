@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from pinned import NEXT_WORKFORCE_PERIOD, WORKFORCE
 
 import cscbench
-from cscbench.flags import note_with_reason, note_without_reason
+from cscbench.core.flags import note_with_reason, note_without_reason
+from cscbench.core.paths import ROOT
 from cscbench.ingest import caveats
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.registry import (
@@ -37,7 +38,6 @@ from cscbench.ingest.registry import (
     RegistryError,
     read_registry,
 )
-from cscbench.paths import ROOT
 
 KIRKLEES, SCILLY = "E08000034", "E06000053"
 KEY = ["indicator_id", "area_code", "period"]

@@ -20,15 +20,15 @@ from corpus.mutations import build_base, read_text, resource_paths, write_text
 
 import cscbench.ingest
 import cscbench.publish
-import cscbench.validate
+import cscbench.validate.run
 from cscbench.cli import LOG_ENV, main
-from cscbench.errors import InvalidInputError, UsageError
-from cscbench.exitcodes import ExitCode
+from cscbench.core.errors import InvalidInputError, UsageError
+from cscbench.core.exitcodes import ExitCode
+from cscbench.core.paths import ROOT
 from cscbench.ingest.common import RawInputError
-from cscbench.paths import ROOT
 from cscbench.publish import PublishResult, site
 from cscbench.publish.groups import GroupConfigError
-from cscbench.report import json_text, printable
+from cscbench.validate.report import json_text, printable
 
 ESCAPE = "\x1b[2J\x1b[31m"  # clear the screen, then red
 
@@ -88,7 +88,7 @@ def test_internal_error_is_one_line_naming_command_input_and_log(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(
-        cscbench.validate, "validate_package", raising(RuntimeError(f"boom{ESCAPE}"))
+        cscbench.validate.run, "validate_package", raising(RuntimeError(f"boom{ESCAPE}"))
     )
     code, out, err = run(["validate", str(small_package)], capsys)
     assert code == ExitCode.INTERNAL == 3
@@ -110,7 +110,7 @@ def test_internal_error_in_json_mode_is_json(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(cscbench.validate, "validate_package", raising(MemoryError()))
+    monkeypatch.setattr(cscbench.validate.run, "validate_package", raising(MemoryError()))
     code, out, _ = run(["validate", str(small_package), "--format", "json"], capsys)
     body = json.loads(out)
     assert code == 3 and body["valid"] is None
@@ -124,7 +124,7 @@ def test_each_internal_error_gets_its_own_log(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(cscbench.validate, "validate_package", raising(KeyError("x")))
+    monkeypatch.setattr(cscbench.validate.run, "validate_package", raising(KeyError("x")))
     for _ in range(3):
         assert run(["validate", str(small_package)], capsys)[0] == 3
     assert len(list(logs.iterdir())) == 3
@@ -139,7 +139,7 @@ def test_unwritable_log_folder_still_gives_one_line(
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("")
     monkeypatch.setenv(LOG_ENV, str(not_a_folder))
-    monkeypatch.setattr(cscbench.validate, "validate_package", raising(RuntimeError("boom")))
+    monkeypatch.setattr(cscbench.validate.run, "validate_package", raising(RuntimeError("boom")))
     code, _, err = run(["validate", str(small_package)], capsys)
     assert code == 3 and len(err.splitlines()) == 1
     assert "could not be written" in err and LOG_ENV in err and "Traceback" not in err
@@ -148,7 +148,7 @@ def test_unwritable_log_folder_still_gives_one_line(
 def test_a_real_process_prints_no_traceback(small_package: Path, logs: Path) -> None:
     """Through interpreter exit too: the process's whole stderr is the one line."""
     script = (
-        "import sys, cscbench.validate as v\n"
+        "import sys, cscbench.validate.run as v\n"
         "def boom(*a, **k): raise RuntimeError('injected')\n"
         "v.validate_package = boom\n"
         "from cscbench.cli import main\n"
@@ -166,7 +166,7 @@ def test_a_real_process_prints_no_traceback(small_package: Path, logs: Path) -> 
 def test_ctrl_c_is_one_line_and_exit_130(
     small_package: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cscbench.validate, "validate_package", raising(KeyboardInterrupt()))
+    monkeypatch.setattr(cscbench.validate.run, "validate_package", raising(KeyboardInterrupt()))
     code, out, err = run(["validate", str(small_package), "--format", "json"], capsys)
     assert code == ExitCode.INTERRUPTED == 130
     assert err == "cscbench validate: interrupted\n"

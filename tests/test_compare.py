@@ -1,4 +1,4 @@
-"""Comparison logic: rank, band, comparators and series joins (cscbench.comparison)."""
+"""Comparison logic: rank, band, comparators and series joins (cscbench.analysis.comparison)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pinned import WORKFORCE
 
 import cscbench
-from cscbench import comparison as compare
+from cscbench.analysis import comparison as compare
 
 # Few distinct values so ties are common; None = no figure, with or without a publisher symbol.
 VALUES = st.lists(

@@ -26,16 +26,16 @@ from hypothesis import strategies as st
 from pinned import WORKFORCE
 
 import cscbench
-from cscbench import comparison
-from cscbench.cli import main
-from cscbench.paths import ROOT
-from cscbench.side_by_side import (
+from cscbench.analysis import comparison
+from cscbench.analysis.side_by_side import (
     COLUMNS,
     UnknownChoiceError,
     UnknownCouncilError,
     number,
     render,
 )
+from cscbench.cli import main
+from cscbench.core.paths import ROOT
 
 THREE = ("Leeds", "Wakefield", "Bradford")
 THREE_CODES = ["E08000035", "E08000036", "E08000032"]
@@ -478,7 +478,7 @@ def test_compare_imports_no_heavy_library() -> None:
 
 
 def test_no_module_imports_compare_as_a_module() -> None:
-    """``cscbench.compare`` is the function; the grid library is ``cscbench.comparison``. A module
+    """``cscbench.compare`` is the function; the grid library is ``cscbench.analysis.comparison``. A module
     written before the rename (``from cscbench import compare``, then ``compare.build``) would get
     the function and fail at run time: this finds it at once."""
     wrong = []

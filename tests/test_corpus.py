@@ -30,13 +30,13 @@ from corpus.mutations import (
 )
 
 import cscbench
-from cscbench.checks import CATALOGUE
+from cscbench.analysis.loader import PackageRefused
 from cscbench.cli import main
-from cscbench.diff import HeaderMismatch, read_package
-from cscbench.loader import PackageRefused
-from cscbench.paths import ROOT
-from cscbench.report import Problem
-from cscbench.validate import validate_package
+from cscbench.core.paths import ROOT
+from cscbench.release.diff import HeaderMismatch, read_package
+from cscbench.validate.checks import CATALOGUE
+from cscbench.validate.report import Problem
+from cscbench.validate.run import validate_package
 
 
 @pytest.fixture(scope="session")

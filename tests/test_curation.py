@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from registry_helpers import use_registry
 
+from cscbench.core.paths import ROOT
 from cscbench.ingest import announcements
 from cscbench.ingest.curation import (
     ANNOUNCEMENTS_FILE,
@@ -25,7 +26,6 @@ from cscbench.ingest.curation import (
     read_differences,
 )
 from cscbench.ingest.registry import RegistryError, default_registry, read_registry
-from cscbench.paths import ROOT
 
 READING = """
 [[reading]]

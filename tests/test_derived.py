@@ -118,7 +118,7 @@ def test_a_computed_change_has_a_value_or_a_reason(  # type: ignore[no-untyped-d
 
 def test_no_computed_row_without_a_value_in_the_package() -> None:
     """Issue 21: the package holds no ``computed`` figure without a value."""
-    from cscbench.paths import default_package
+    from cscbench.core.paths import default_package
 
     obs = pl.read_csv(
         default_package().parent / "datapackage" / "observations.csv", infer_schema=False

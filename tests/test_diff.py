@@ -19,10 +19,10 @@ from release_helpers import (
     write_csv,
 )
 
-from cscbench.archive import write_zip
-from cscbench.changes import render_markdown, render_text
 from cscbench.cli import main
-from cscbench.diff import Diff, diff_packages, read_package
+from cscbench.package.archive import write_zip
+from cscbench.release.changes import render_markdown, render_text
+from cscbench.release.diff import Diff, diff_packages, read_package
 
 LEEDS_CASELOAD_2025 = {"indicator_id": "caseload_fte", "area_code": "E08000035", "period": "2025"}
 LEEDS_CASELOAD_2024 = {**LEEDS_CASELOAD_2025, "period": "2024"}
@@ -295,7 +295,7 @@ def test_duplicate_keys_are_refused(
 
 
 def test_period_spans() -> None:
-    from cscbench.diff import period_span
+    from cscbench.release.diff import period_span
 
     frame = pl.DataFrame(
         {

@@ -15,7 +15,7 @@ import pytest
 from pinned import WORKFORCE
 
 import cscbench
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 
 GUIDE = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
 # The guide's worked answer (latest caseloads), pinned in tests/fixtures/releases.toml.

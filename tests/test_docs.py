@@ -12,8 +12,8 @@ import polars as pl
 import pytest
 
 import cscbench
-from cscbench.groupsfile import groups_files, read_groups
-from cscbench.paths import ROOT
+from cscbench.analysis.groupsfile import groups_files, read_groups
+from cscbench.core.paths import ROOT
 
 README = ROOT / "README.md"
 DOCS = sorted((ROOT / "docs").glob("*.md"))
@@ -21,7 +21,6 @@ PAGES = [README, *DOCS]
 # A backticked repository path: folders and a file with one of the project's extensions.
 PATH = re.compile(r"`((?:[\w.-]+/)+[\w.-]+\.(?:py|toml|md|json|cfg))`")
 HOMES = (ROOT, ROOT / "src" / "cscbench")  # "ingest/parsers.py" is a module path
-# A repository file named in code or comments: under one of the top-level folders.
 # A repository file named in code or comments (the docs, the registries, the configuration, a
 # module); tests' temporary packages and benchmarks' work folders name files made on the fly.
 CITED = re.compile(r"\b((?:docs|registry|config|src/cscbench)/[\w./-]*\w\.(?:md|toml|py))\b")

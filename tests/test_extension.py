@@ -20,14 +20,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cscbench
-from cscbench import semver
-from cscbench.checks import CATALOGUE
 from cscbench.cli import main
-from cscbench.errors import InvalidInputError
+from cscbench.core.errors import InvalidInputError
+from cscbench.core.paths import ROOT
 from cscbench.extension import read_extension, validate_extension
 from cscbench.extension.format import default_extends, local_schemas, satisfies
-from cscbench.paths import ROOT
-from cscbench.semver import Version
+from cscbench.release import semver
+from cscbench.release.semver import Version
+from cscbench.validate.checks import CATALOGUE
 
 OFFICIAL_ONLY = [r for r in FIGURES if not r["indicator_id"].startswith("local_")]
 LEEDS, WAKEFIELD, BARNSLEY_OLD, BARNSLEY = "E08000035", "E08000036", "E08000016", "E08000038"

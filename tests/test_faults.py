@@ -2,7 +2,7 @@
 Chromium is left running, and the next run succeeds and leaves nothing behind.
 
 Each case runs ``cscbench publish`` in a subprocess with ``CSCBENCH_FAULT=<point>:<SIGNAL>``, so
-the process signals itself at that point (cscbench.atomic.checkpoint): no sleeping and hoping. To
+the process signals itself at that point (cscbench.core.atomic.checkpoint): no sleeping and hoping. To
 keep the tier quick the subprocess leaves out the council profiles (150 pages that exercise
 nothing here). The fast tests of the switch and recovery logic are in tests/test_atomic.py.
 """
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from cscbench import atomic
-from cscbench.paths import ROOT
+from cscbench.core import atomic
+from cscbench.core.paths import ROOT
 from cscbench.publish import site
 
 pytestmark = pytest.mark.slow

@@ -18,9 +18,9 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from cscbench.cli import main
-from cscbench.fetch import Settings, fetch, source_url
+from cscbench.core.paths import ROOT
+from cscbench.ingest.fetch import Settings, fetch, source_url
 from cscbench.ingest.registry import Registry, Source, read_registry
-from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.raw
 
@@ -299,7 +299,7 @@ def test_fetch_needs_a_checkout(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Like ingest, fetch writes the registry of a clone: an installed wheel says so (exit 2)."""
-    from cscbench import paths
+    from cscbench.core import paths
 
     monkeypatch.setattr(paths, "checkout", lambda: None)
     assert main(["fetch"]) == 2
@@ -392,7 +392,7 @@ def test_a_server_without_validators_is_still_checked_by_comparison(
     registry = upstream(registry, httpserver)
     if etag:
         read = registry.directory / "sources.toml"
-        from cscbench.ingest.registry import record_fields
+        from cscbench.ingest.registry_write import record_fields
 
         record_fields(read, {SOURCE: {"etag": etag}})
         registry = read_registry(registry.directory)
@@ -407,7 +407,7 @@ def test_a_server_without_validators_is_still_checked_by_comparison(
 def test_accepting_a_mirror_copy_forgets_the_upstream_validators(
     raw_dir: Path, raw: Path, registry: Registry, httpserver: HTTPServer
 ) -> None:
-    from cscbench.ingest.registry import record_fields
+    from cscbench.ingest.registry_write import record_fields
 
     record_fields(registry.directory / "sources.toml", {SOURCE: {"etag": '"old"'}})
     registry = read_registry(registry.directory)

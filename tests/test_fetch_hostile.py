@@ -26,18 +26,14 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 import cscbench.ingest.registry as registry_module
-from cscbench import atomic
-from cscbench import fetch as fetch_module
+import cscbench.ingest.registry_write as registry_write
 from cscbench.cli import main
-from cscbench.fetch import Settings, clean_leftovers, fetch, mirror_problem, seconds_problem
-from cscbench.ingest.registry import (
-    RegistryError,
-    raw_path_problem,
-    read_registry,
-    record_fields,
-    registry_lock,
-)
-from cscbench.paths import ROOT
+from cscbench.core import atomic
+from cscbench.core.paths import ROOT
+from cscbench.ingest import fetch as fetch_module
+from cscbench.ingest.fetch import Settings, clean_leftovers, fetch, mirror_problem, seconds_problem
+from cscbench.ingest.registry import RegistryError, raw_path_problem, read_registry
+from cscbench.ingest.registry_write import record_fields, registry_lock
 
 pytestmark = pytest.mark.raw
 
@@ -430,7 +426,7 @@ def test_concurrent_registry_updates_are_not_lost(registry_dir: Path) -> None:
 
 
 def test_a_held_lock_names_its_holder(registry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry_module, "LOCK_WAIT", 0.2)
+    monkeypatch.setattr(registry_write, "LOCK_WAIT", 0.2)
     with registry_lock(registry_dir), pytest.raises(RegistryError) as caught:
         record_fields(registry_dir / "sources.toml", {SOURCE: {"bytes": 1}})
     message = str(caught.value)
@@ -463,7 +459,7 @@ def test_a_dead_runs_temporary_file_is_removed_and_a_live_one_kept(raw: Path) ->
 RUNNER = """
 import sys
 from pathlib import Path
-from cscbench.fetch import Settings, fetch
+from cscbench.ingest.fetch import Settings, fetch
 from cscbench.ingest.registry import read_registry
 registry = read_registry(Path(sys.argv[1]))
 settings = Settings(Path(sys.argv[2]), sys.argv[3], accept_new=sys.argv[5] == "new")
@@ -538,7 +534,7 @@ def test_a_new_release_is_not_accepted_while_the_registry_is_locked(
 ) -> None:
     """Recorded first, then moved into place: a registry that cannot be updated leaves the raw
     folder as it was."""
-    monkeypatch.setattr(registry_module, "LOCK_WAIT", 0.2)
+    monkeypatch.setattr(registry_write, "LOCK_WAIT", 0.2)
     body = (raw_dir / "dfe/la_cla_swcount.csv").read_bytes().replace(b",21\n", b",22\n", 1)
     httpserver.expect_request("/m/dfe/la_cla_swcount.csv").respond_with_data(body)
     settings = Settings(raw, httpserver.url_for("/m"), accept_new=True)
@@ -614,6 +610,6 @@ def test_an_accepted_mirror_is_an_http_url_with_a_host(text: str) -> None:
 def test_any_printable_etag_round_trips_through_the_registry_text(etag: str) -> None:
     """The text rewrite alone (record_fields is this plus the lock, tested above)."""
     text = f'[[source]]\nid = "{SOURCE}"\nsha256 = "{"0" * 64}"\nbytes = 1\n'
-    updated = registry_module._update(text, {SOURCE: {"etag": etag}}, Path("sources.toml"))
+    updated = registry_write._update(text, {SOURCE: {"etag": etag}}, Path("sources.toml"))
     (entry,) = tomllib.loads(updated)["source"]
     assert entry["etag"] == etag and entry["bytes"] == 1

@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscbench import schema as sch
-from cscbench.paths import ROOT
-from cscbench.report import Tally
-from cscbench.validate import validate_frame, validate_package
+from cscbench.core.paths import ROOT
+from cscbench.package import schema as sch
+from cscbench.validate.report import Tally
+from cscbench.validate.run import validate_frame, validate_package
 
 # The child names its key (a, b); the parent holds it as (q, p), in another order and under other
 # names, so the check must pair the fields as declared, not by name or position.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 from cscbench.publish import UP_TO_DATE, freshness, publish_site, site
 
 

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import cscbench.validate
+import cscbench.validate.run
+from cscbench.analysis.groupsfile import MAX_ENTRIES, GroupConfigError, read_entries, safe_slug
 from cscbench.cli import main
-from cscbench.errors import InvalidInputError, UsageError
-from cscbench.groupsfile import MAX_ENTRIES, GroupConfigError, read_entries, safe_slug
-from cscbench.paths import ROOT
+from cscbench.core.errors import InvalidInputError, UsageError
+from cscbench.core.paths import ROOT
 from cscbench.publish import check_groups, groups_files
 
 DESCRIPTOR = ROOT / "datapackage.json"
@@ -109,7 +109,7 @@ def no_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("validated before the groups file was checked")
 
-    monkeypatch.setattr(cscbench.validate, "validate_package", refuse)
+    monkeypatch.setattr(cscbench.validate.run, "validate_package", refuse)
 
 
 def test_hostile_groups_files_in_process(cases: dict[str, tuple[Path, int, str]]) -> None:

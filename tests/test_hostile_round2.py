@@ -17,8 +17,8 @@ import pytest
 from corpus.mutations import build_base
 
 from cscbench.cli import main
-from cscbench.paths import ROOT
-from cscbench.validate import validate_package
+from cscbench.core.paths import ROOT
+from cscbench.validate.run import validate_package
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from schema_helpers import error_types, validate_alone
 
 from cscbench.ingest import announcements, areas
 from cscbench.ingest.common import RawInputError
-from cscbench.labels import categories_issues
+from cscbench.package.labels import categories_issues
 
 pytestmark = pytest.mark.raw
 
@@ -308,7 +308,7 @@ def test_frictionless_rejects_duplicate_ids(built: pl.DataFrame, tmp_path: Path)
 def test_dates_keep_their_precision_as_a_window() -> None:
     """Issue 18: a rough date is the time it names, not 1 January: "c. mid-2022" is May to August
     2022; a financial year runs 1 April to 31 March; a day is that day."""
-    from cscbench.paths import default_package
+    from cscbench.core.paths import default_package
 
     frame = pl.read_csv(
         default_package().parent / "datapackage" / "announcements.csv", try_parse_dates=True

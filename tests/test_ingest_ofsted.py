@@ -17,7 +17,7 @@ from cscbench.ingest import areas, ofsted
 from cscbench.ingest.areas import NameMatchError
 from cscbench.ingest.common import MENTION_COLUMNS, RawInputError
 from cscbench.ingest.registry import default_registry
-from cscbench.labels import categories_issues
+from cscbench.package.labels import categories_issues
 
 pytestmark = pytest.mark.raw
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from cscbench import extras, paths
 from cscbench.cli import main
-from cscbench.paths import ROOT
+from cscbench.core import extras, paths
+from cscbench.core.paths import ROOT
 
 HEAVY = ("pandas", "pyarrow", "pandera", "frictionless", "great_tables", "numpy")
 HEAVY_DISTRIBUTIONS = {"pandas", "pyarrow", "pandera", "frictionless", "great-tables", "numpy"}

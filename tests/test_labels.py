@@ -1,4 +1,4 @@
-"""Labels and vocabularies live once, in the Table Schemas' ``categories`` (see cscbench.labels).
+"""Labels and vocabularies live once, in the Table Schemas' ``categories`` (see cscbench.package.labels).
 
 The enums frictionless and pandera enforce are written from the categories, and no source file or
 registry/config file states a vocabulary or a label a second time: a label as a string literal, a
@@ -19,22 +19,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cscbench import labels
-from cscbench.descriptor import field_issues
-from cscbench.domain import GRADE_SCALES
-from cscbench.limits import Limits
-from cscbench.paths import ROOT
+from cscbench.core.domain import GRADE_SCALES
+from cscbench.core.paths import ROOT
+from cscbench.package import labels
+from cscbench.package.descriptor import field_issues
+from cscbench.package.limits import Limits
 
 SCHEMAS = ROOT / "schemas"
 
 # A second home that is not one: where a rule (not the vocabulary) names every value. Each entry
 # is (file, the name assigned) -> why it may stay.
 ALLOWED: dict[tuple[str, str], str] = {
-    ("src/cscbench/domain.py", "CURRENT_SCALE"): "the grades SIF and ILACS give: a validation "
+    ("src/cscbench/core/domain.py", "CURRENT_SCALE"): "the grades SIF and ILACS give: a validation "
     "rule (inspections.grade_scale); test_grade_scales_are_the_schema_vocabularies checks it",
-    ("src/cscbench/ingest/ofsted.py", "ILACS_COLUMNS"): "the 2025 file's column headers, read "
+    (
+        "src/cscbench/ingest/ofsted_files.py",
+        "ILACS_COLUMNS",
+    ): "the 2025 file's column headers, read "
     "as Ofsted published them (one is also the overall judgement's label)",
-    ("src/cscbench/ingest/ofsted.py", "BLOCKS_2023"): "which column of Ofsted's 2023 sheet holds "
+    (
+        "src/cscbench/ingest/ofsted_files.py",
+        "BLOCKS_2023",
+    ): "which column of Ofsted's 2023 sheet holds "
     "each judgement: reading the input, not words for the judgements",
     ("src/cscbench/publish/claims_match.py", "NO_MATCH"): "why a claim of each kind has no "
     "official counterpart: an explanation per kind, not the kind's label",
@@ -71,12 +77,12 @@ def test_every_enumerated_field_has_categories_and_its_enum_is_written_from_them
             if "enum" in field.get("constraints", {}):
                 assert labels.pairs(field), f"{path.name}: {field['name']} has no categories"
             assert labels.categories_issues(field) == [], (path.name, field["name"])
-    assert labels.stale(SCHEMAS) == {}, "run: python -m cscbench.labels"
+    assert labels.stale(SCHEMAS) == {}, "run: python -m cscbench.package.labels"
 
 
 def test_vocabularies_page_is_generated_from_the_schemas() -> None:
     page = (ROOT / labels.DOCS_PAGE).read_text(encoding="utf-8")
-    assert page == labels.markdown(SCHEMAS), "run: python -m cscbench.labels"
+    assert page == labels.markdown(SCHEMAS), "run: python -m cscbench.package.labels"
     assert labels.main(["--check"]) == 0
 
 
@@ -100,7 +106,7 @@ def test_grade_scales_are_the_schema_vocabularies() -> None:
 
 
 def test_loader_enum_order_is_the_categories_order() -> None:
-    from cscbench.schema import load_table_schema, polars_dtypes
+    from cscbench.package.schema import load_table_schema, polars_dtypes
 
     dtypes = polars_dtypes(load_table_schema(SCHEMAS / "indicators.schema.json"))
     assert list(dtypes["theme"].categories) == list(labels.values("indicators", "theme"))

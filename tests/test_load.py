@@ -6,7 +6,7 @@ import polars as pl
 import pytest
 
 import cscbench
-from cscbench.names import NameMatchError
+from cscbench.core.names import NameMatchError
 
 
 def test_resources_listed() -> None:

@@ -12,11 +12,11 @@ import polars as pl
 import pytest
 from test_ingest_revenue_outturn import ods_rows, published_cells, write_ods
 
-from cscbench import comparison as compare
+from cscbench.analysis import comparison as compare
+from cscbench.core.names import NameMatchError
 from cscbench.ingest import ofsted_inyear, revenue_outturn
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.registry import default_registry
-from cscbench.names import NameMatchError
 
 pytestmark = pytest.mark.raw
 
@@ -177,7 +177,7 @@ def test_a_figure_from_each_new_dfe_file(
 
 
 def test_suppression_symbols_are_the_documented_ones(package_frames: dict) -> None:
-    from cscbench.statuses import STATUS_MEANINGS
+    from cscbench.package.statuses import STATUS_MEANINGS
 
     new = package_frames["observations"].filter(
         pl.col("source_id").str.contains("cin_c|cin_d|care_leavers|placement|social_worker")

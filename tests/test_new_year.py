@@ -29,8 +29,8 @@ from pytest_httpserver import HTTPServer
 from registry_helpers import use_registry
 
 from cscbench import cli
+from cscbench.core.paths import ROOT
 from cscbench.ingest.registry import Registry, default_registry, read_registry
-from cscbench.paths import ROOT
 
 pytestmark = pytest.mark.slow
 

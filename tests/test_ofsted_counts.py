@@ -18,10 +18,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cscbench
-from cscbench import judgements
+from cscbench.analysis import judgements
+from cscbench.core.paths import ROOT
+from cscbench.core.series import as_text
 from cscbench.ingest.registry import default_registry
-from cscbench.paths import ROOT
-from cscbench.series import as_text
 
 HEADLINES = tomllib.loads((ROOT / "tests/ofsted/headlines.toml").read_text(encoding="utf-8"))
 GRADES = {
@@ -176,5 +176,5 @@ def test_a_bad_rules_file_is_refused_by_name(tmp_path: Path, text: str, message:
 
 
 def test_a_bad_date_is_a_usage_error() -> None:
-    with pytest.raises(cscbench.errors.UsageError, match="as_at"):
+    with pytest.raises(cscbench.core.errors.UsageError, match="as_at"):
         cscbench.latest_judgements(as_at="31 March 2025")

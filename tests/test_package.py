@@ -14,11 +14,11 @@ from pinned import WORKFORCE_SOURCE, raw_path
 
 from cscbench import __version__, ingest
 from cscbench.cli import main
+from cscbench.core.paths import ROOT
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.registry import default_registry, read_registry
 from cscbench.ingest.sources import sha256
-from cscbench.package import write_package
-from cscbench.paths import ROOT
+from cscbench.ingest.write import write_package
 
 
 def test_committed_package_is_what_ingest_produces(fresh_package: Path) -> None:
@@ -145,7 +145,7 @@ def test_a_missing_raw_file_is_refused_even_when_accepting(tmp_path: Path) -> No
 
 
 def test_status_enum_is_the_documented_set_and_all_are_used() -> None:
-    from cscbench.statuses import STATUS_MEANINGS
+    from cscbench.package.statuses import STATUS_MEANINGS
 
     schema = json.loads((ROOT / "schemas" / "observations.schema.json").read_text())
     (status,) = [f for f in schema["fields"] if f["name"] == "status"]

@@ -1,7 +1,7 @@
 """The package object: one reader of ``datapackage.json``, each CSV read once per command.
 
 Counted, not timed: ``json.loads`` and ``polars.read_csv`` are wrapped, and a command must parse
-the package's descriptor once (in :mod:`cscbench.descriptor`, nowhere else) and each of its CSVs
+the package's descriptor once (in :mod:`cscbench.package.descriptor`, nowhere else) and each of its CSVs
 once. A static check keeps every other JSON parse in src to the files it is known to read.
 """
 
@@ -21,26 +21,27 @@ import pytest
 from release_helpers import commit, edit_rows, set_version, small_package
 
 import cscbench.publish as publish_module
-from cscbench import package_object
+from cscbench.analysis.loader import load, resources
 from cscbench.cli import main
-from cscbench.errors import InvalidInputError
-from cscbench.loader import load, resources
-from cscbench.paths import ROOT
-from cscbench.validate import validate_package
+from cscbench.core.errors import InvalidInputError
+from cscbench.core.paths import ROOT
+from cscbench.package import reader as package_object
+from cscbench.validate.run import validate_package
 
 SRC = ROOT / "src" / "cscbench"
-READER = "cscbench.descriptor"  # the one module that parses a descriptor (package_object uses it)
+READER = "cscbench.package.descriptor"  # the one module that parses a descriptor (package_object uses it)
 # Every other JSON parse in src and what it reads: none of them is a datapackage.json.
 OTHER_JSON = {
-    "atomic.py": "the run lock's and the journal's own records",
-    "chartworker.py": "the chart requests on its pipe",
-    "frictionless_engine.py": "Table Schema files and the worker's own request and result",
-    "labels.py": "Table Schema files, for their categories (and the enums written from them)",
-    "publish/charts.py": "Vega-Lite templates and the chart worker's replies",
+    "core/atomic.py": "the run lock's and the journal's own records",
+    "core/chartworker.py": "the chart requests on its pipe",
+    "validate/frictionless_engine.py": "Table Schema files and the worker's own request and result",
+    "package/labels.py": "Table Schema files, for their categories (and the enums written from them)",
+    "publish/charts.py": "Vega-Lite templates",
+    "publish/chart_render.py": "the chart worker's replies",
     "publish/freshness.py": "the site's key file",
-    "record.py": "a release's changes.json",
-    "release.py": "release.json and changes.json (recorded descriptors: descriptor.read_json)",
-    "schema.py": "a Table Schema file",
+    "release/record.py": "a release's changes.json",
+    "release/previous.py": "release.json and changes.json (recorded descriptors: read_json)",
+    "package/schema.py": "a Table Schema file",
 }
 
 
@@ -63,13 +64,13 @@ def json_parsers(path: Path) -> list[int]:
 
 def test_only_the_reader_and_known_files_parse_json() -> None:
     """A new JSON parse in src fails here until it is listed with what it reads; the descriptor
-    itself is parsed only by :mod:`cscbench.descriptor`."""
+    itself is parsed only by :mod:`cscbench.package.descriptor`."""
     found = {
         path.relative_to(SRC).as_posix(): json_parsers(path)
         for path in sorted(SRC.rglob("*.py"))
         if json_parsers(path)
     }
-    assert set(found) - {"descriptor.py"} <= set(OTHER_JSON), found
+    assert set(found) - {"package/descriptor.py"} <= set(OTHER_JSON), found
 
 
 @dataclass
@@ -217,12 +218,12 @@ def test_one_release_parses_the_descriptor_once_and_each_csv_once(
 
 
 def test_the_reader_belongs_to_the_package_stage() -> None:
-    """Nothing the package object imports, directly or not, is a later stage."""
+    """Nothing the package object imports when it runs, directly or not, is a later stage."""
     from test_imports import SRC as SOURCES
     from test_imports import import_graph
 
-    graph = import_graph(SOURCES)
-    reached, todo = set(), ["cscbench.package_object"]
+    graph = import_graph(SOURCES, runtime_only=True)  # annotations (core.errors) never run
+    reached, todo = set(), ["cscbench.package.reader"]
     while todo:
         module = todo.pop()
         if module not in reached:

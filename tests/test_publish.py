@@ -33,11 +33,12 @@ from polars.dataframe.group_by import GroupBy
 
 import cscbench
 import cscbench.publish as publish_module
-from cscbench import comparison as compare
+from cscbench.analysis import comparison as compare
 from cscbench.cli import main
-from cscbench.errors import InvalidPackageError, UsageError
-from cscbench.paths import ROOT
+from cscbench.core.errors import InvalidPackageError, UsageError
+from cscbench.core.paths import ROOT
 from cscbench.publish import (
+    chart_render,
     charts,
     claims,
     groups,
@@ -502,9 +503,9 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
         shuffle_unordered_results(patch)
         again = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
         pages = pages_of(again)
-        rendered = charts.render([c for p in pages for c in p.charts], png=False)
-        pages = charts.with_svgs(pages, rendered)
-        charts.write_files(folder, [c for p in pages for c in p.charts], rendered)
+        rendered = chart_render.render([c for p in pages for c in p.charts], png=False)
+        pages = chart_render.with_svgs(pages, rendered)
+        chart_render.write_files(folder, [c for p in pages for c in p.charts], rendered)
         parquet = write_site_files(folder, again, pages, set())
     return Rebuilt(again, folder, list(parquet))
 

@@ -23,8 +23,8 @@ from corpus.mutations import build_base, read_text, write_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscbench.groupsfile import GroupConfigError
-from cscbench.paths import ROOT
+from cscbench.analysis.groupsfile import GroupConfigError
+from cscbench.core.paths import ROOT
 from cscbench.publish import (
     check_groups,
     groups_files,
@@ -37,7 +37,7 @@ from cscbench.publish import (
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
-from cscbench.validate import validate_package
+from cscbench.validate.run import validate_package
 
 LEEDS = "E08000035"
 ODD_REGIONS = {

@@ -17,9 +17,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from cscbench.diff import read_package
-from cscbench.paths import ROOT
-from cscbench.release import write_parquet
+from cscbench.core.paths import ROOT
+from cscbench.release.cut import write_parquet
+from cscbench.release.diff import read_package
 
 DESCRIPTOR = ROOT / "datapackage.json"
 RESOURCES = json.loads(DESCRIPTOR.read_text(encoding="utf-8"))["resources"]

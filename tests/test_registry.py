@@ -13,18 +13,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pinned import PINNED
 
+from cscbench.core.paths import ROOT
 from cscbench.ingest import verify_files
 from cscbench.ingest.registry import (
     INDICATORS_FILE,
     SOURCES_FILE,
-    YEAR_IN_ID,
     RegistryError,
     default_registry,
     read_registry,
-    record_files,
     source_id_problem,
 )
-from cscbench.paths import ROOT
+from cscbench.ingest.registry_fields import YEAR_IN_ID
+from cscbench.ingest.registry_write import record_files
 
 REGISTRY = default_registry()
 MIRROR_ONLY = ("ofsted/derived/", "news/")

@@ -26,9 +26,9 @@ from release_helpers import (
 
 import cscbench
 from cscbench.cli import main
-from cscbench.errors import InvalidInputError
-from cscbench.paths import ROOT
-from cscbench.release import ReleaseResult, read_settings, release
+from cscbench.core.errors import InvalidInputError
+from cscbench.core.paths import ROOT
+from cscbench.release.cut import ReleaseResult, read_settings, release
 
 DATE = dt.date(2026, 11, 23)
 TOP = "cscbench-data-0.1.0"

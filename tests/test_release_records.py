@@ -19,10 +19,11 @@ from pinned import NEXT_WORKFORCE_PERIOD as NEXT
 from pinned import WORKFORCE
 from release_helpers import commit, copy_package, edit_rows, set_version, small_package
 
-from cscbench import atomic
-from cscbench import release as release_module
 from cscbench.cli import main
+from cscbench.core import atomic
 from cscbench.publish import site
+from cscbench.release import cut as release_module
+from cscbench.release import previous as previous_module
 
 DATE = "2027-01-01"
 LATEST = WORKFORCE["latest_period"]
@@ -153,13 +154,13 @@ def test_a_recorded_commit_that_is_not_hex_is_refused_before_git_runs(
     record.write_text(json.dumps({**data, "commit": bad}))
     add_period(descriptor, "0.2.0")
     calls: list[tuple[str, ...]] = []
-    real = release_module._git
+    real = previous_module._git
 
     def spy(folder: Path, *words: str) -> str:
         calls.append(words)
         return real(folder, *words)
 
-    monkeypatch.setattr(release_module, "_git", spy)
+    monkeypatch.setattr(previous_module, "_git", spy)
     capsys.readouterr()
     assert main(["release", *args]) == 1
     err = capsys.readouterr().err

@@ -7,11 +7,11 @@ import json
 import polars as pl
 import pytest
 
+from cscbench.core.paths import ROOT
 from cscbench.ingest import announcements, caveats, neighbours, ofsted
 from cscbench.ingest.areas import AREA_COLUMNS
 from cscbench.ingest.common import INDICATOR_COLUMNS, OBSERVATION_COLUMNS
-from cscbench.paths import ROOT
-from cscbench.schema import load_table_schema, polars_dtypes
+from cscbench.package.schema import load_table_schema, polars_dtypes
 
 FRAMES: dict[str, dict[str, pl.DataType]] = {
     "observations": OBSERVATION_COLUMNS,

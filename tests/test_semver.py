@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cscbench import semver
+from cscbench.release import semver
 
 
 @pytest.mark.parametrize(

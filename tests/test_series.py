@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cscbench
-from cscbench import judgements
-from cscbench.series import ShadowedRowsWarning, as_text, relocate
+from cscbench.analysis import judgements
+from cscbench.core.series import ShadowedRowsWarning, as_text, relocate
 
 BARNSLEY_OLD, BARNSLEY = "E08000016", "E08000038"
 SHEFFIELD_OLD, SHEFFIELD = "E08000019", "E08000039"

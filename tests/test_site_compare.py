@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a fixture)
 
 import cscbench
-from cscbench import comparison
-from cscbench.paths import ROOT
+from cscbench.analysis import comparison
+from cscbench.core.paths import ROOT
 from cscbench.publish import compare_page, navigation, search, site
 from cscbench.publish.indicator_pages import DIRECTIONS, change_text
 

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from test_extension import BAD_RETURNS
 from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a fixture)
 
+from cscbench.core.paths import ROOT
 from cscbench.extension import read_extension
-from cscbench.paths import ROOT
 from cscbench.publish import compare_page, freshness, groups, layout, local, navigation, profiles
 from cscbench.publish import formatting as fmt
 from cscbench.publish import site as site_files

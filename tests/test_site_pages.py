@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 
 import cscbench
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
 from cscbench.publish import formatting as fmt
 from cscbench.publish import index, themes
 
@@ -318,7 +318,7 @@ def test_a_chart_is_an_accessible_image_and_is_reused_only_for_the_same_content(
     ids prefixed; written as the previous site's file, it is reused for the same content only."""
     from dataclasses import replace
 
-    from cscbench.publish import charts
+    from cscbench.publish import chart_render
 
     spec = {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
@@ -327,17 +327,17 @@ def test_a_chart_is_an_accessible_image_and_is_reused_only_for_the_same_content(
         "encoding": {"x": {"field": "period", "type": "ordinal"}, "y": {"field": "value"}},
     }
     chart = fmt.Chart("t/tiny-trend", "Tiny <chart>", "Rises from 1 to 2.", spec, pl.DataFrame())
-    ((stem, (svg, png)),) = charts.render([chart], png=False).items()
+    ((stem, (svg, png)),) = chart_render.render([chart], png=False).items()
     assert stem == "t/tiny-trend" and png is None
     assert svg.startswith('<svg role="img" aria-labelledby="t-tiny-trend-title"')
     assert '<title id="t-tiny-trend-title">Tiny &lt;chart&gt;</title>' in svg
     assert "graphics-symbol" not in svg and ">2025</text>" in svg
     (tmp_path / "t").mkdir()
     (tmp_path / "t/tiny-trend.svg").write_text(svg, encoding="utf-8")
-    with charts.Rendering([chart], png=False, previous=tmp_path) as again:
+    with chart_render.Rendering([chart], png=False, previous=tmp_path) as again:
         assert again.done == {stem: (svg, None)} and not again.procs and again.fonts is None
     changed = replace(chart, description="Rises from 1 to 3.")
-    with charts.Rendering([changed], png=False, previous=tmp_path) as other:
+    with chart_render.Rendering([changed], png=False, previous=tmp_path) as other:
         assert not other.done and len(other.procs) == 1 and other.fonts is not None
         fonts = other.fonts
     assert not fonts.exists()  # the workers' font folder is removed

@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 from pinned import WORKFORCE
 
 import cscbench
-from cscbench.comparison import Inputs, build, latest
-from cscbench.paths import ROOT
+from cscbench.analysis.comparison import Inputs, build, latest
+from cscbench.core.paths import ROOT
+from cscbench.publish import findings
 from cscbench.publish import formatting as fmt
-from cscbench.publish import index
 
 DESCRIPTOR = ROOT / "datapackage.json"
 BRADFORD, CITY_OF_LONDON = "E08000032", "E09000001"
@@ -221,16 +221,18 @@ def test_a_bad_small_base_rule_is_refused_with_its_entry(tmp_path_factory, below
         f"below = {value}\nbase_label = 'x'\n",
         encoding="utf-8",
     )
-    with pytest.raises(index.FindingsConfigError, match="entry 1: below must be"):
-        index.small_base_rules(path)
+    with pytest.raises(findings.FindingsConfigError, match="entry 1: below must be"):
+        findings.small_base_rules(path)
 
 
 @given(below=st.integers(min_value=1, max_value=10_000))
 def test_the_rule_is_said_with_its_own_line(below: int) -> None:
-    rule = index.SmallBase(("caseload_fte",), ("inpost_fte",), float(below), "FTE social workers")
-    said = index.rules_text([rule], ["caseload_fte"])
+    rule = findings.SmallBase(
+        ("caseload_fte",), ("inpost_fte",), float(below), "FTE social workers"
+    )
+    said = findings.rules_text([rule], ["caseload_fte"])
     assert f"fewer than {below} FTE social workers" in said
-    assert "fewer than" not in index.rules_text([rule], ["other"])
+    assert "fewer than" not in findings.rules_text([rule], ["other"])
 
 
 def test_flagged_figures_are_not_drawn_and_the_chart_says_so(published: Path) -> None:

@@ -18,13 +18,13 @@ from corpus.mutations import CASES, build_base, mutate, read_text, resource_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cscbench.checks import CATALOGUE, readme_table
 from cscbench.cli import main
-from cscbench.csvfile import _read_frame, read_table, record_problems, rows_add_up
-from cscbench.paths import ROOT
-from cscbench.report import render_text
-from cscbench.schema import FORMULA_SAFE, load_table_schema
-from cscbench.validate import _true_duplicates, validate_package
+from cscbench.core.paths import ROOT
+from cscbench.package.csvfile import _read_frame, read_table, record_problems, rows_add_up
+from cscbench.package.schema import FORMULA_SAFE, load_table_schema
+from cscbench.validate.checks import CATALOGUE, readme_table
+from cscbench.validate.report import render_text
+from cscbench.validate.run import _true_duplicates, validate_package
 
 CASE = {c["id"]: c for c in CASES}
 
@@ -251,7 +251,7 @@ def test_docs_check_table_is_generated_from_the_catalogue() -> None:
     text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- checks:start -->\n(.*?)\n<!-- checks:end -->", text, re.S)
     assert table, "docs/validation.md needs the generated check table between the checks markers"
-    assert table.group(1) == readme_table(), "regenerate with: python -m cscbench.checks"
+    assert table.group(1) == readme_table(), "regenerate with: python -m cscbench.validate.checks"
     for check_id in CATALOGUE:
         assert f"`{check_id}`" in text
 
@@ -422,8 +422,8 @@ def test_one_pass_finds_what_row_by_row_checks_find(rows: list[dict], sort: bool
     """The fast pass (proofs, per-value rules on distinct values, range rules on each indicator's
     extremes) fails exactly the checks that fail when every rule runs on every row, on sorted
     and unsorted rows alike."""
-    from cscbench import schema as sch
-    from cscbench.validate import rules_for
+    from cscbench.package import schema as sch
+    from cscbench.validate.run import rules_for
 
     frames = {
         "indicators": pl.DataFrame(

@@ -11,10 +11,10 @@ import pytest
 from release_helpers import commit, small_package
 
 from cscbench.cli import main
-from cscbench.paths import ROOT
-from cscbench.release import ReleaseResult, release
-from cscbench.validate import validate_package
-from cscbench.verify import verify_archive
+from cscbench.core.paths import ROOT
+from cscbench.release.cut import ReleaseResult, release
+from cscbench.release.verify import verify_archive
+from cscbench.validate.run import validate_package
 
 TOP = "cscbench-data-0.1.0"
 AREAS = f"{TOP}/datapackage/areas.csv"

@@ -20,12 +20,13 @@ from pytest_httpserver import HTTPServer
 from release_helpers import edit_rows, set_cell, small_package
 
 import cscbench
-from cscbench import boundary, versions
-from cscbench.archive import UnreadableInput, write_zip
+from cscbench.analysis.loader import PackageRefused
 from cscbench.cli import main
-from cscbench.diff import HeaderMismatch, check_header
-from cscbench.loader import PackageRefused
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
+from cscbench.package import boundary
+from cscbench.package.archive import UnreadableInput, write_zip
+from cscbench.release import versions
+from cscbench.release.diff import HeaderMismatch, check_header
 
 GIT = shutil.which("git")
 needs_git = pytest.mark.skipif(GIT is None, reason="git is not installed")

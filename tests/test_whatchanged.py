@@ -12,12 +12,12 @@ from typing import cast
 import pytest
 from release_helpers import copy_package, edit_rows, set_cell, small_package
 
-from cscbench import paths
-from cscbench.diff import EMPTY, diff_packages, read_package
-from cscbench.paths import ROOT
+from cscbench.core import paths
+from cscbench.core.paths import ROOT
 from cscbench.publish import whatchanged
 from cscbench.publish.context import Context
-from cscbench.record import CHANGES, latest_changes, write_record
+from cscbench.release.diff import EMPTY, diff_packages, read_package
+from cscbench.release.record import CHANGES, latest_changes, write_record
 
 
 def record(releases: Path, version: str, diff_json: dict) -> None:

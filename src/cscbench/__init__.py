@@ -38,7 +38,7 @@ def load(
     extension: str | Path | None = None,
 ) -> pl.DataFrame:
     """One resource as a typed polars frame; ``package`` may be a descriptor, its folder, a release
-    zip or (``allow_remote=True``) its URL. See :func:`cscbench.loader.load` for the options.
+    zip or (``allow_remote=True``) its URL. See :func:`cscbench.analysis.loader.load` for the options.
 
     ``extension``: a partnership's extension folder (docs/extensions.md); ``resource`` is then
     ``local_observations`` (with ``council_code`` and ``origin``) or ``local_indicators``, checked
@@ -47,7 +47,7 @@ def load(
         from cscbench.extension.api import load_local
 
         return load_local(resource, extension, package)
-    from cscbench.loader import load as _load
+    from cscbench.analysis.loader import load as _load
 
     return _load(
         resource, package, current=current, expand_joint=expand_joint, allow_remote=allow_remote
@@ -56,21 +56,21 @@ def load(
 
 def resources(package: Package = None, *, allow_remote: bool = False) -> list[str]:
     """The package's resource names."""
-    from cscbench.loader import resources as _resources
+    from cscbench.analysis.loader import resources as _resources
 
     return _resources(package, allow_remote=allow_remote)
 
 
 def find_area(query: str, package: Package = None, *, allow_remote: bool = False) -> dict[str, Any]:
-    """The area for a name variant, GSS code or DfE code; see :func:`cscbench.loader.find_area`."""
-    from cscbench.loader import find_area as _find_area
+    """The area for a name variant, GSS code or DfE code; see :func:`cscbench.analysis.loader.find_area`."""
+    from cscbench.analysis.loader import find_area as _find_area
 
     return _find_area(query, package, allow_remote=allow_remote)
 
 
 def package_dir() -> Path:
     """The folder of the default package (the installed copy, or a checkout's own)."""
-    from cscbench.loader import package_dir as _package_dir
+    from cscbench.analysis.loader import package_dir as _package_dir
 
     return _package_dir()
 
@@ -82,8 +82,8 @@ def latest_judgements(
     published_by: dt.date | str | None = None,
 ) -> pl.DataFrame:
     """Each council's latest Ofsted judgement: ``as_at`` as Ofsted counts it, ``published_by``
-    everything published by then; see :func:`cscbench.judgements.latest_judgements`."""
-    from cscbench.judgements import latest_judgements as _latest
+    everything published by then; see :func:`cscbench.analysis.judgements.latest_judgements`."""
+    from cscbench.analysis.judgements import latest_judgements as _latest
 
     return _latest(as_at, package, published_by=published_by)
 
@@ -116,8 +116,8 @@ def compare(
     England's figures (and caveats); ``sn_median`` of ``sn_count`` statistical neighbours with a
     comparable figure (of ``sn_total``; ``sn_flagged`` names those left out); ``source_id``.
 
-    Raises :class:`cscbench.side_by_side.UnknownCouncilError` (the message says "did you mean")
-    or :class:`cscbench.side_by_side.UnknownChoiceError` (an indicator, theme or period the
+    Raises :class:`cscbench.analysis.side_by_side.UnknownCouncilError` (the message says "did you mean")
+    or :class:`cscbench.analysis.side_by_side.UnknownChoiceError` (an indicator, theme or period the
     package does not hold, with its ``choices``); both are ``ValueError``.
 
     ``extension``: a partnership's extension folder; every row then has ``origin`` (``official``,
@@ -132,6 +132,6 @@ def compare(
         from cscbench.extension.api import compare as _with_extension
 
         return _with_extension(councils, ids, theme, period, package, extension)
-    from cscbench.side_by_side import compare as _compare
+    from cscbench.analysis.side_by_side import compare as _compare
 
     return _compare(councils, ids, theme, period, package)

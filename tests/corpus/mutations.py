@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from cscbench.report import Problem
+from cscbench.validate.report import Problem
 
 CORPUS = Path(__file__).parent / "cases.toml"
 CASES: list[dict[str, Any]] = tomllib.loads(CORPUS.read_text(encoding="utf-8"))["case"]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import side_by_side
+from cscbench.analysis import side_by_side
+from cscbench.analysis.loader import load
+from cscbench.core.series import as_text
 from cscbench.extension.format import (
     COUNCIL,
     INDICATORS,
@@ -21,8 +23,6 @@ from cscbench.extension.format import (
     origin_label,
 )
 from cscbench.extension.reader import Extension, read_extension
-from cscbench.loader import load
-from cscbench.series import as_text
 
 ORIGIN = "origin"
 LOCAL_COLUMNS = ("collected_by", "collected_on", "source", "demonstration")
@@ -149,7 +149,7 @@ def compare(
     package: str | Path | None,
     extension: str | Path,
 ) -> pl.DataFrame:
-    """:func:`cscbench.side_by_side.compare`'s rows with ``origin`` ``official``, each followed by
+    """:func:`cscbench.analysis.side_by_side.compare`'s rows with ``origin`` ``official``, each followed by
     the extension's figures for the same council (``origin`` ``local return: ...``, with who
     collected them, when, their source and whether they are demonstration figures)."""
     ext = read_extension(extension, package)

@@ -13,8 +13,8 @@ import copy
 import re
 from typing import Any
 
-from cscbench import semver
-from cscbench.errors import InvalidInputError
+from cscbench.core.errors import InvalidInputError
+from cscbench.release import semver
 
 KEY = "cscbench"  # the descriptor's custom object: {"extends": ..., "partnership": ...}
 OBSERVATIONS = "local_observations"
@@ -115,7 +115,7 @@ def default_extends(version: str) -> str:
 def satisfies(version: str, extends: str) -> bool:
     """Whether ``version`` is inside ``extends``: comparisons (``>=0.2.0,<0.3.0``; a bare version
     means ``==``) joined by commas, all of which must hold. A malformed range raises
-    :class:`~cscbench.errors.InvalidInputError` saying what is expected."""
+    :class:`~cscbench.core.errors.InvalidInputError` saying what is expected."""
     have = semver.parse(version)
     clauses = [c for c in str(extends).split(",") if c.strip()]
     if not clauses:

@@ -1,7 +1,7 @@
 """Read and validate a partnership's extension against the cscbench release it extends.
 
 Validation runs in two steps. First the extension as a data package in its own right, through
-the same boundary and engines as the main package (:func:`cscbench.validate.validate_package`:
+the same boundary and engines as the main package (:func:`cscbench.validate.run.validate_package`:
 descriptor plan, hostile-input CSV reader, cscbench's checks and, if asked, frictionless). Then,
 once its files are sound, the checks that reach into cscbench (:mod:`cscbench.extension.rules`):
 they need typed frames, which a file with format problems cannot give.
@@ -15,9 +15,10 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import descriptor as desc
-from cscbench import limits, semver
-from cscbench.errors import InvalidInputError, UsageError
+from cscbench.analysis.loader import load
+from cscbench.core.errors import InvalidInputError, UsageError
+from cscbench.core.paths import default_package
+from cscbench.core.series import as_text
 from cscbench.extension import rules
 from cscbench.extension.format import (
     INDICATORS,
@@ -26,9 +27,12 @@ from cscbench.extension.format import (
     REQUIRED,
     satisfies,
 )
-from cscbench.loader import load
-from cscbench.paths import default_package
-from cscbench.report import (
+from cscbench.package import descriptor as desc
+from cscbench.package import limits
+from cscbench.package.schema import polars_dtypes
+from cscbench.package.unpack import open_any
+from cscbench.release import semver
+from cscbench.validate.report import (
     DEFAULT_LIMIT,
     ENGINE,
     MAX_LIMIT,
@@ -37,9 +41,6 @@ from cscbench.report import (
     Tally,
     in_report_order,
 )
-from cscbench.schema import polars_dtypes
-from cscbench.series import as_text
-from cscbench.unpack import open_any
 
 FILE = "datapackage.json"
 
@@ -184,7 +185,7 @@ def validate_extension(
 ) -> Checked:
     """Validate the extension at ``path`` against the cscbench package ``package`` (default: the
     installed one); ``engine`` as for ``cscbench validate``."""
-    from cscbench.validate import validate_package
+    from cscbench.validate.run import validate_package
 
     found = descriptor_path(path)
     checked = desc.plan(found)
@@ -234,7 +235,7 @@ def _cross_checks(
 def empty_indicators(found: Path) -> pl.DataFrame:
     """An empty ``local_indicators`` frame with its columns, from the shipped schema or the main
     package's ``indicators`` schema."""
-    from cscbench.schema import load_table_schema
+    from cscbench.package.schema import load_table_schema
 
     shipped = found.parent / "schemas" / f"{INDICATORS}.schema.json"
     if shipped.is_file():
@@ -249,7 +250,7 @@ def empty_indicators(found: Path) -> pl.DataFrame:
 def read_extension(path: str | Path, package: str | Path | None = None) -> Extension:
     """The extension at ``path`` (its folder or ``datapackage.json``), validated against the
     cscbench package (default: the installed one); raises
-    :class:`~cscbench.errors.InvalidInputError` (exit 1) with a located one-line message on a
+    :class:`~cscbench.core.errors.InvalidInputError` (exit 1) with a located one-line message on a
     bad return."""
     found = descriptor_path(path)
     checked = validate_extension(found, package)

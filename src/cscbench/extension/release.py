@@ -2,9 +2,9 @@
 
 The archive holds the extension as validated against the installed cscbench release: its
 descriptor with each file's size and SHA-256, the CSVs and Table Schemas, typed Parquet files
-and CHANGES.md (what changed since the previous version given, by :mod:`cscbench.diff`, whose
-bump the version must follow, as :mod:`cscbench.semver` rules). It is built in a temporary
-folder and written in one rename (:func:`cscbench.archive.write_zip`), so a refused release
+and CHANGES.md (what changed since the previous version given, by :mod:`cscbench.release.diff`, whose
+bump the version must follow, as :mod:`cscbench.release.semver` rules). It is built in a temporary
+folder and written in one rename (:func:`cscbench.package.archive.write_zip`), so a refused release
 leaves nothing behind; the same extension always gives the same bytes.
 """
 
@@ -15,14 +15,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from cscbench import semver
-from cscbench.archive import write_zip
-from cscbench.changes import render_markdown
-from cscbench.diff import EMPTY, diff_packages, read_package
-from cscbench.errors import InvalidInputError, InvalidPackageError
+from cscbench.core.errors import InvalidInputError, InvalidPackageError
 from cscbench.extension.reader import descriptor_path, validate_extension
-from cscbench.unpack import open_any
-from cscbench.validate import file_facts
+from cscbench.package.archive import write_zip
+from cscbench.package.unpack import open_any
+from cscbench.release import semver
+from cscbench.release.changes import render_markdown
+from cscbench.release.diff import EMPTY, diff_packages, read_package
+from cscbench.validate.run import file_facts
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A Table Schema cannot hold a foreign key into another package, so these run here, as polars
 expressions over the whole return; only failing rows reach Python, for their messages. Each
-problem carries an ``extension.*`` check id of :mod:`cscbench.checks`, its CSV line and column.
+problem carries an ``extension.*`` check id of :mod:`cscbench.validate.checks`, its CSV line and column.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cscbench.core.names import name_lookup, normalise_name
 from cscbench.extension.format import COUNCIL, INDICATORS, NAMESPACE, OBSERVATIONS
-from cscbench.names import name_lookup, normalise_name
-from cscbench.report import FIRST_DATA_LINE, Problem
+from cscbench.validate.report import FIRST_DATA_LINE, Problem
 
 COUNCIL_LEVELS = ("local_authority", "joint_return")
 ROW = "_row"

@@ -18,8 +18,8 @@ from typing import Any
 
 import polars as pl
 
-from cscbench import descriptor as desc
-from cscbench.errors import UsageError
+from cscbench.core.errors import UsageError
+from cscbench.core.paths import default_package
 from cscbench.extension.format import (
     INDICATORS,
     NAMESPACE,
@@ -28,7 +28,7 @@ from cscbench.extension.format import (
     descriptor,
     local_schemas,
 )
-from cscbench.paths import default_package
+from cscbench.package import descriptor as desc
 
 EXAMPLE_ID = f"{NAMESPACE}example"
 # The example rows: an own indicator and one figure of it, marked as demonstration data.

@@ -20,7 +20,6 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import labels
 from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import (
     MENTION_COLUMNS,
@@ -31,6 +30,7 @@ from cscbench.ingest.common import (
 )
 from cscbench.ingest.curation import ANNOUNCEMENTS_FILE, Announcements, default_curation
 from cscbench.ingest.registry import RegistryError, Source, default_registry
+from cscbench.package import labels
 
 READER = "local_reports"
 

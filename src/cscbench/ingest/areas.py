@@ -12,9 +12,9 @@ import datetime as dt
 
 import polars as pl
 
+from cscbench.core.names import LIST_SEPARATOR, NameMatchError, name_lookup, normalise_name
 from cscbench.ingest.common import resource_columns
 from cscbench.ingest.curation import AREAS_FILE, default_curation
-from cscbench.names import LIST_SEPARATOR, NameMatchError, name_lookup, normalise_name
 
 LONDON = "E12000007"
 

@@ -23,7 +23,7 @@ import re
 
 import polars as pl
 
-from cscbench.flags import note_with_reason
+from cscbench.core.flags import note_with_reason
 from cscbench.ingest.common import RawInputError, conform, resource_columns
 from cscbench.ingest.derived import population_period
 from cscbench.ingest.registry import (

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.package import SCHEMA_DIR
-from cscbench.paths import ROOT
-from cscbench.schema import ingest_dtypes, load_table_schema
+from cscbench.core.paths import ROOT
+from cscbench.ingest.write import SCHEMA_DIR
+from cscbench.package.schema import ingest_dtypes, load_table_schema
 
 
 def resource_columns(resource: str) -> dict[str, pl.DataType]:

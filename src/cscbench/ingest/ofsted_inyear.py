@@ -24,7 +24,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from cscbench.domain import GRADE_WORDING, REFORM_DATE
+from cscbench.core.domain import GRADE_WORDING, REFORM_DATE
 from cscbench.ingest.areas import match_names
 from cscbench.ingest.common import RawInputError
 from cscbench.ingest.curation import KnownDifference, default_curation

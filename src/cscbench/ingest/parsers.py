@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from cscbench.ingest import announcements, ees, neighbours, ofsted, ofsted_inyear, revenue_outturn
+from cscbench.ingest import (
+    announcements,
+    ees,
+    neighbours,
+    ofsted_files,
+    ofsted_inyear,
+    revenue_outturn,
+)
 from cscbench.ingest.common import read_raw_csv
 from cscbench.ingest.registry import Registry, RegistryError, Source
 
@@ -31,7 +38,9 @@ def _summary(path: Path, source: Source, registry: Registry) -> object:
 
 
 def _outcomes(path: Path, source: Source, registry: Registry) -> object:
-    return ofsted.read_official_ilacs(path), ofsted_inyear.read_in_year(path, source.source_id)
+    return ofsted_files.read_official_ilacs(path), ofsted_inyear.read_in_year(
+        path, source.source_id
+    )
 
 
 def _outcomes_2024(path: Path, source: Source, registry: Registry) -> object:
@@ -40,7 +49,7 @@ def _outcomes_2024(path: Path, source: Source, registry: Registry) -> object:
 
 
 def _csc_data(path: Path, source: Source, registry: Registry) -> object:
-    return ofsted.read_sheet_2023(path), ofsted_inyear.read_in_year(path, source.source_id)
+    return ofsted_files.read_sheet_2023(path), ofsted_inyear.read_in_year(path, source.source_id)
 
 
 def _csv(columns: list[str]) -> Parser:
@@ -54,9 +63,9 @@ PARSERS: dict[str, Parser] = {
     "ofsted_outcomes": _outcomes,
     "ofsted_outcomes_2024": _outcomes_2024,
     "ofsted_csc_data": _csc_data,
-    "jt39_scrape": _csv(ofsted.SCRAPE_COLUMNS),
-    "jt39_lookup": _csv(ofsted.LOOKUP_COLUMNS),
-    "pdf_crosscheck": _csv(ofsted.DERIVED_COLUMNS),
+    "jt39_scrape": _csv(ofsted_files.SCRAPE_COLUMNS),
+    "jt39_lookup": _csv(ofsted_files.LOOKUP_COLUMNS),
+    "pdf_crosscheck": _csv(ofsted_files.DERIVED_COLUMNS),
     "sn_model": _csv(neighbours.REQUIRED),
     "local_reports": _csv(announcements.RAW_COLUMNS),
 }

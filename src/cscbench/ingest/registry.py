@@ -9,29 +9,43 @@ rather than as a missing figure later.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import fcntl
-import itertools
-import json
-import os
 import re
-import sys
-import tempfile
-import time
-import tomllib
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from cscbench import labels
-from cscbench.boundary import check_file, describe
-from cscbench.paths import ROOT
+from cscbench.core.paths import ROOT
+from cscbench.ingest.registry_fields import (
+    CAVEAT_COMMON,
+    CAVEAT_ID,
+    CAVEAT_KEYS,
+    CAVEAT_OPTIONAL,
+    CAVEAT_PLACEHOLDERS,
+    COMPUTED_FROM,
+    CURATED,
+    INDICATOR_KEYS,
+    INDICATOR_REQUIRED,
+    JUMP,
+    SMALL_BASE,
+    SOURCE_KEYS,
+    SOURCE_REQUIRED,
+    ZERO,
+    RegistryError,
+    _checked,
+    _published,
+    _read_toml,
+    _texts,
+    checked_pattern,
+    raw_path_problem,
+    source_id_problem,
+)
+from cscbench.package import labels
+from cscbench.package.boundary import describe
 
 REGISTRY_DIR = "registry"
 SOURCES_FILE = "sources.toml"
@@ -39,16 +53,9 @@ INDICATORS_FILE = "indicators.toml"
 CAVEATS_FILE = "caveats.toml"
 COMPUTED = "computed"  # the dataset of figures cscbench computes itself
 COMPUTE_KINDS = ("per_population", "change", "percent_change")
-CURATED, SMALL_BASE, COMPUTED_FROM = "curated", "small_base", "computed_from"
-ZERO, JUMP = "zero", "jump"
 # How a small-base rule finds its base: the same period as the figure, or the child-population
 # year that a rate or per-child figure of that period is computed on (ingest/derived.py).
 BASE_PERIODS = ("same", "population")
-PATTERN_MAX = 500  # characters: an indicator pattern is a short alternation, never a program
-
-
-class RegistryError(ValueError):
-    """A registry entry is missing a key, has an unknown one, or contradicts another entry."""
 
 
 @dataclass(frozen=True)
@@ -198,184 +205,8 @@ class Registry:
         return replace(self, sources=sources)
 
 
-SOURCE_KEYS = {
-    "id": str,
-    "dataset": str,
-    "reader": str,
-    "publisher": str,
-    "title": str,
-    "licence": str,
-    "description": str,
-    "published": str,
-    "published_unknown": str,
-    "periods": list,
-    "snapshot": str,
-    "publication_url": str,
-    "download_url": str,
-    "repository": str,
-    "repository_path": str,
-    "commit": str,
-    "raw_path": str,
-    "bytes": int,
-    "sha256": str,
-    "etag": str,
-    "last_modified": str,
-}
-SOURCE_REQUIRED = ("id", "dataset", "publisher", "title", "licence", "description")
-# The keys each kind of caveat takes (all required but a curated entry's ``value``).
-CAVEAT_KEYS: dict[str, dict[str, type]] = {
-    CURATED: {
-        "source": str,
-        "indicators": str,
-        "areas": list,
-        "periods": list,
-        "since": str,
-        "value": float,
-    },
-    SMALL_BASE: {"indicators": list, "base": list, "below": float, "base_period": str},
-    ZERO: {"indicators": list, "base": list, "at_least": float},
-    JUMP: {"indicators": list, "factor": float, "min_periods": int},
-    COMPUTED_FROM: {},
-}
-# The keys a kind may leave out (a curated entry gives ``periods`` or ``since``, not both).
-CAVEAT_OPTIONAL = {"value", "periods", "since", "base_period"}
-CAVEAT_COMMON = {"id": str, "kind": str, "reason": str}
-# The placeholders a reason of each kind may use (filled in per figure by ingest).
-CAVEAT_PLACEHOLDERS = {
-    CURATED: set(),
-    SMALL_BASE: {"base"},
-    ZERO: {"base"},
-    JUMP: {"median", "times"},
-    COMPUTED_FROM: {"input", "period", "reason"},
-}
-CAVEAT_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-INDICATOR_KEYS = {
-    "id": str,
-    "label": str,
-    "short_label": str,
-    "theme": str,
-    "unit": str,
-    "decimals": int,
-    "polarity": str,
-    "min": float,
-    "max": float,
-    "dataset": str,
-    "column": str,
-    "where": dict,
-    "compute": str,
-    "inputs": list,
-    "scale": float,
-    "formula": str,
-    "headline_order": int,
-    "caveats": list,
-    "definition": str,
-}
-INDICATOR_REQUIRED = ("id", "label", "theme", "unit", "decimals", "polarity", "dataset")
 INDICATOR_REQUIRED += ("definition",)
-TYPE_WORDS = {
-    str: "text",
-    int: "a whole number",
-    float: "a number",
-    list: "a list",
-    dict: "a table",
-}
-YEAR_IN_ID = re.compile(r"(?:^|_)(?:19|20)\d\d(?:_|$)")  # a year as a word of an id
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_REGISTRY_BYTES = 8 << 20  # a registry is tens of kB; anything near this is not one
-
-
-def _checked(
-    entry: Any, keys: Mapping[str, type], required: tuple[str, ...], where: str
-) -> dict[str, Any]:
-    """The entry's keys, each of the declared type; unknown or missing keys name the entry."""
-    if not isinstance(entry, dict):
-        raise RegistryError(f"{where}: expected a table, got {type(entry).__name__}")
-    if isinstance(entry.get("id"), str):
-        where = f"{where} ({entry['id']})"
-    unknown = sorted(set(entry) - set(keys))
-    if unknown:
-        raise RegistryError(f"{where}: unknown key(s) {unknown} (known: {sorted(keys)})")
-    missing = [k for k in required if k not in entry]
-    if missing:
-        raise RegistryError(f"{where}: missing key(s) {missing}")
-    for key, value in entry.items():
-        kind = keys[key]
-        ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
-        if not ok or (kind is int and isinstance(value, bool)):
-            raise RegistryError(f"{where}: key {key!r} should be {TYPE_WORDS[kind]}, got {value!r}")
-    return entry
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    """A registry file's TOML; anything else (a directory, a FIFO, too large, not UTF-8, nested
-    beyond what the parser can follow) is a RegistryError naming the file, never a traceback."""
-    refused = check_file(path, MAX_REGISTRY_BYTES)
-    if refused is not None and refused.check_id == "file.missing":
-        raise RegistryError(
-            f"{path} not found: the registries live in a checkout of the cscbench repository"
-        )
-    if refused is not None:
-        raise RegistryError(f"{path}: {refused.value}; expected {refused.expected}")
-    try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RegistryError(
-            f"{path}: not UTF-8 text (byte {exc.start:,} is {exc.object[exc.start]:#04x}); "
-            "save the registry as UTF-8"
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path}: not valid TOML ({exc})") from exc
-    except RecursionError as exc:
-        raise RegistryError(
-            f"{path}: arrays or tables nested too deeply to read; expected a registry of "
-            "[[source]] tables"
-        ) from exc
-    except OSError as exc:
-        raise RegistryError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-
-
-def raw_path_problem(value: str) -> str | None:
-    """Why ``value`` may not be a raw file's path (None when it may): it must name a file inside
-    the raw folder by a plain relative path, so no registry entry can make fetch or ingest read or
-    write elsewhere. Symlinks are followed and checked again when the file is opened."""
-    if not value or any(not c.isprintable() for c in value):
-        return "an empty path or one with control characters"
-    if "\\" in value:
-        return "a path with a backslash (use / between folders)"
-    if (
-        value.startswith("/")
-        or PurePosixPath(value).is_absolute()
-        or re.match(r"^[A-Za-z]:", value)
-    ):
-        return "an absolute path"
-    if any(part in ("", ".", "..") for part in value.split("/")):
-        return "a path with an empty, '.' or '..' segment"
-    if any(part.startswith("-") for part in value.split("/")):
-        return "a path with a segment starting with '-'"
-    return None
-
-
-def _published(e: dict[str, Any], where: str) -> None:
-    """A publication date (a real YYYY-MM-DD from 1900 on) or the reason none is known: one of
-    the two, so a missing date is always explained."""
-    if ("published" in e) == ("published_unknown" in e):
-        raise RegistryError(
-            f"{where}: give either 'published' (YYYY-MM-DD, from the publication itself) or "
-            "'published_unknown' (why no date is known), not both or neither"
-        )
-    if "published" in e:
-        try:
-            day = dt.date.fromisoformat(e["published"])
-        except ValueError:
-            day = None
-        if day is None or day.year < 1900 or not ISO_DAY.match(e["published"]):
-            raise RegistryError(
-                f"{where}: key 'published' should be a date YYYY-MM-DD (1900 or later), got "
-                f"{e['published']!r}"
-            )
-    elif not e["published_unknown"].strip():
-        raise RegistryError(f"{where}: 'published_unknown' should say why no date is known")
 
 
 def _source(entry: Any, where: str) -> Source:
@@ -408,32 +239,6 @@ def _source(entry: Any, where: str) -> Source:
         raise RegistryError(f"{where}: {problem}")
     plain = {k: v for k, v in e.items() if k not in ("id", "periods")}
     return Source(source_id=e["id"], periods=(periods[0], periods[1]) if periods else None, **plain)
-
-
-def source_id_problem(source_id: str, dataset: str, periods: list[str] | None) -> str | None:
-    """Why ``source_id`` may not name a source (None when it may). An id names a series, never a
-    release, so a new year adds or edits an entry and renames nothing: a year in an id is allowed
-    only as the one period a file covers, in a series with one file per period (``mhclg_ro3`` +
-    ``2024-25`` -> ``mhclg_ro3_2024_25``), which a revised release of that period keeps."""
-    if not YEAR_IN_ID.search(source_id):
-        return None
-    if periods and len(set(periods)) == 1:
-        per_period = f"{dataset}_{str(periods[0]).replace('-', '_')}"
-        if source_id == per_period:
-            return None
-        hint = f"{dataset!r} (one file holding every year) or {per_period!r} (one file a period)"
-    else:
-        hint = f"its dataset {dataset!r}"
-    return (
-        f"id {source_id!r} carries a year; a source id names the series, and the year lives in "
-        f"periods, published and raw_path (docs/maintainers.md, 'Adding a year'): expected {hint}"
-    )
-
-
-def _texts(values: list[Any], key: str, where: str) -> tuple[str, ...]:
-    if not values or not all(isinstance(v, str) and v for v in values):
-        raise RegistryError(f"{where}: {key!r} should be a non-empty list of text, got {values!r}")
-    return tuple(values)
 
 
 def _caveat(entry: Any, where: str) -> Caveat:
@@ -494,28 +299,6 @@ def _caveat(entry: Any, where: str) -> Caveat:
             min_periods=e["min_periods"],
         )
     return Caveat(e["id"], kind, e["reason"])
-
-
-def checked_pattern(pattern: str, where: str) -> str:
-    """A pattern on indicator ids, checked by the engine that will match it.
-
-    polars matches with Rust's regex crate, which runs in linear time (no backtracking), so a
-    pattern like ``(a+)+$`` cannot hang ingest; patterns it does not support (look-around,
-    back-references) and over-long ones are refused here, naming the entry.
-    """
-    if len(pattern) > PATTERN_MAX:
-        raise RegistryError(
-            f"{where}: 'indicators' is {len(pattern)} characters; at most {PATTERN_MAX}"
-        )
-    try:
-        pl.Series([""], dtype=pl.String).str.contains(pattern)
-    except pl.exceptions.ComputeError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid"
-        raise RegistryError(
-            f"{where}: 'indicators' is not a regular expression cscbench can run ({first}); "
-            "use a plain alternation such as '^(agency_fte|agency_rate_fte)$'"
-        ) from exc
-    return pattern
 
 
 def _curated(e: dict[str, Any], where: str) -> Caveat:
@@ -672,146 +455,3 @@ def read_registry(directory: Path = ROOT / REGISTRY_DIR) -> Registry:
 def default_registry() -> Registry:
     """This checkout's registries, read once per process."""
     return read_registry()
-
-
-# ---------------------------------------------------------------------------- writing back
-
-
-LOCK_NAME = ".sources.toml.lock"  # beside sources.toml; flocked while an update is written
-LOCK_WAIT = 60.0  # seconds a run waits for another's update (each takes milliseconds)
-RECORDED = ("sha256", "bytes", "etag", "last_modified")  # fields fetch and ingest may record
-VALIDATOR = re.compile(r"^[\x20-\x7e]{1,200}$")  # an ETag or HTTP date worth recording
-
-
-def _holder(fd: int) -> str:
-    """What the lock file says about the run holding it (pid and command), for the message."""
-    with contextlib.suppress(OSError):
-        text = os.pread(fd, 400, 0).decode("utf-8", "replace").strip()
-        if text:
-            return describe(text)
-    return "a run that has not said who it is"
-
-
-@contextlib.contextmanager
-def registry_lock(directory: Path, wait: float | None = None) -> Iterator[None]:
-    """Hold the registry's update lock (an exclusive ``flock`` on ``.sources.toml.lock``) for the
-    block, waiting up to ``wait`` seconds for another run's; the lock file names its holder. The
-    kernel drops a killed run's lock, so a dead holder never blocks anyone."""
-    lock = directory / LOCK_NAME
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-    except OSError as exc:
-        raise RegistryError(
-            f"{directory / SOURCES_FILE}: cannot take its update lock {lock} "
-            f"({exc.strerror or exc}); expected a writable registry folder"
-        ) from exc
-    try:
-        wait = LOCK_WAIT if wait is None else wait
-        give_up = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= give_up:
-                    raise RegistryError(
-                        f"{directory / SOURCES_FILE} is being updated by another run "
-                        f"({_holder(fd)}) and it did not finish within {wait:g} s; try again "
-                        "when it has"
-                    ) from None
-                time.sleep(0.05)
-        command = " ".join(sys.argv)[:300]
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}: {command}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing drops the flock
-
-
-def _toml_string(value: str) -> str:
-    """A TOML basic string (JSON's escapes are TOML's for printable ASCII)."""
-    return json.dumps(value, ensure_ascii=True)
-
-
-Fields = Mapping[str, str | int | None]  # None: remove the key (validators no longer valid)
-
-
-def _set_fields(lines: list[str], start: int, end: int, fields: Fields) -> set[str]:
-    """Rewrite (or blank, for None) ``key = value`` lines of the entry in lines[start:end];
-    returns the keys done."""
-    done = set()
-    for n in range(start, end):
-        key = lines[n].partition(" = ")[0]
-        if key in fields:
-            value = fields[key]
-            text = _toml_string(value) if isinstance(value, str) else str(value)
-            lines[n] = "" if value is None else f"{key} = {text}\n"
-            done.add(key)
-    return done
-
-
-def _entries(lines: list[str]) -> dict[str, tuple[int, int]]:
-    """Each ``[[source]]`` entry's id -> its (first line, end line) in ``lines``."""
-    starts = [n for n, line in enumerate(lines) if line.startswith("[[")] + [len(lines)]
-    found = {}
-    for start, end in itertools.pairwise(starts):
-        for line in lines[start:end]:
-            match = re.match(r'^id = "([^"]+)"\s*$', line)
-            if match:
-                found[match.group(1)] = (start, end)
-    return found
-
-
-def _update(text: str, changes: Mapping[str, Fields], path: Path) -> str:
-    """``text`` with each named entry's recorded fields rewritten; a field the entry lacks (an
-    ETag recorded the first time) is added after its sha256 line."""
-    lines = text.splitlines(keepends=True)
-    for source_id, fields in changes.items():
-        unknown = sorted(set(fields) - set(RECORDED))
-        if unknown:
-            raise RegistryError(f"{path}: cannot record {unknown} (recorded: {RECORDED})")
-        span = _entries(lines).get(source_id)
-        if span is None:
-            raise RegistryError(f"{path}: no entry with id {source_id!r} to record its file in")
-        done = _set_fields(lines, *span, fields)
-        if not {"sha256", "bytes"} & set(fields) <= done:
-            raise RegistryError(f"{path}: could not find sha256 and bytes lines of {source_id}")
-        added = [k for k in RECORDED if fields.get(k) is not None and k not in done]
-        if added:
-            at = next(n for n in range(*span) if lines[n].startswith("sha256 = "))
-            lines[at + 1 : at + 1] = [f"{k} = {_toml_string(str(fields[k]))}\n" for k in added]
-    return "".join(lines)
-
-
-def record_fields(path: Path, changes: Mapping[str, Fields]) -> None:
-    """Record new file facts (sha256, bytes and the server's validators) for the given source ids
-    in ``sources.toml`` in place, under the registry's update lock.
-
-    Read-modify-write under one lock, so two runs recording at once both land. Only the named
-    lines change, so comments and layout survive and a reviewer's diff is exactly what was
-    accepted. The result is parsed and checked before it replaces the file (a temporary file
-    with the file's own mode, then a rename), so a bad value never leaves a broken registry.
-    """
-    with registry_lock(path.parent):
-        text = path.read_bytes().decode("utf-8")
-        updated = _update(text, changes, path)
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
-        temporary = Path(name)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(updated)
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-            entries = tomllib.loads(updated).get("source", [])
-            for n, entry in enumerate(entries):
-                _source(entry, f"{path} [[source]] {n + 1}")
-            os.replace(temporary, path)
-        except RegistryError as exc:
-            raise RegistryError(f"{path}: not updated, the result would be invalid: {exc}") from exc
-        finally:
-            temporary.unlink(missing_ok=True)
-
-
-def record_files(path: Path, changes: Mapping[str, tuple[str, int]]) -> None:
-    """Write new (sha256, bytes) for the given source ids into ``sources.toml`` in place."""
-    record_fields(path, {k: {"sha256": sha, "bytes": size} for k, (sha, size) in changes.items()})

@@ -37,7 +37,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from cscbench.domain import ENGLAND
+from cscbench.core.domain import ENGLAND
 from cscbench.ingest.common import (
     MENTION_COLUMNS,
     Contribution,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.boundary import resolve
 from cscbench.ingest.common import RawInputError, conform, resource_columns
 from cscbench.ingest.registry import Registry, Source
+from cscbench.package.boundary import resolve
 
 SOURCE_COLUMNS = resource_columns("sources")
 

@@ -4,25 +4,26 @@
 nothing is written. Pages are built in memory, then written with their CSVs, the XLSX workbook,
 Parquet copies of the resources and (when a Chromium is available) PNG images into a temporary
 directory that replaces ``out`` only when everything succeeded. It prints nothing: it returns a
-:class:`PublishResult` or raises a :mod:`cscbench.errors` type, and the CLI says what happened.
+:class:`PublishResult` or raises a :mod:`cscbench.core.errors` type, and the CLI says what happened.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cscbench.choices import PNG_MODES
-from cscbench.errors import InvalidPackageError, UsageError
-from cscbench.groupsfile import Groups, check_groups, groups_files
-from cscbench.package_object import Package
-from cscbench.package_object import read as read_package
-from cscbench.paths import default_groups
+from cscbench.analysis.groupsfile import Groups, check_groups, groups_files
+from cscbench.core.choices import PNG_MODES
+from cscbench.core.errors import InvalidPackageError, UsageError
+from cscbench.core.paths import default_groups
+from cscbench.package.reader import Package
+from cscbench.package.reader import read as read_package
 from cscbench.publish import (
+    chart_render,
     charts,
     claims,
     compare_page,
@@ -31,6 +32,7 @@ from cscbench.publish import (
     groups,
     headline,
     history,
+    incremental,
     indicator_pages,
     layout,
     local,
@@ -133,9 +135,47 @@ class PublishResult:
     notes: tuple[str, ...] = ()
 
 
+def builder_name(module: object) -> str:
+    """A builder's name (its module's last part): what its content key and record are under."""
+    return str(getattr(module, "__name__", "")).rpartition(".")[2]
+
+
 def build_pages(ctx: Context) -> list[fmt.Page]:
     """Every page, with its breadcrumbs and data releases (:func:`navigation.decorate`)."""
-    return navigation.decorate(ctx, [page for module in BUILDERS for page in module.build(ctx)])
+    return [page for pages in build_each(ctx).values() for page in pages]
+
+
+def build_each(ctx: Context, kept: Collection[str] = ()) -> dict[str, list[fmt.Page]]:
+    """Each builder's pages (decorated, see :func:`build_pages`) by its name, in builder order;
+    the builders named in ``kept`` are not run (their pages are kept from the previous site)."""
+    return {
+        builder_name(module): navigation.decorate(ctx, module.build(ctx))
+        for module in BUILDERS
+        if builder_name(module) not in kept
+    }
+
+
+def _by_builder(
+    built: dict[str, list[fmt.Page]], pages: Sequence[fmt.Page]
+) -> dict[str, list[fmt.Page]]:
+    """``pages`` (the built pages, in builder order, as finished) split back by builder."""
+    out, start = {}, 0
+    for name, each in built.items():
+        out[name] = list(pages[start : start + len(each)])
+        start += len(each)
+    return out
+
+
+def _in_builder_order(
+    built: dict[str, list[fmt.Page]], kept: dict[str, Any], pages: Sequence[fmt.Page]
+) -> list[fmt.Page]:
+    """Every page of the site, built or kept, in builder order (as a cold build lists them)."""
+    finished = _by_builder(built, pages)
+    out: list[fmt.Page] = []
+    for module in BUILDERS:
+        name = builder_name(module)
+        out += incremental.pages_from(kept[name]) if name in kept else finished.get(name, [])
+    return out
 
 
 def _chromium(png: str) -> tuple[str | None, list[str]]:
@@ -192,7 +232,7 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
 def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list[Extension]:
     """Each ``--extension`` read and checked against the package (:func:`read_extension`; one
     already read, as the CLI does before loading the publishing libraries, is kept): a bad
-    return raises its located :class:`~cscbench.errors.InvalidInputError` here, before the
+    return raises its located :class:`~cscbench.core.errors.InvalidInputError` here, before the
     package is validated and before anything is written."""
     if not given:
         return []
@@ -219,12 +259,12 @@ def publish_site(
     profiles, group pages and compare page show apart from the official ones (:mod:`local`);
     each is read and checked first, so a bad return fails before anything else is done.
 
-    Raises :class:`~cscbench.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
+    Raises :class:`~cscbench.core.errors.UsageError` (bad ``png``, missing descriptor, an ``out`` that is
     not a site, PNG export asked for without a Chromium, a groups file that is not a file) or
-    :class:`~cscbench.errors.InvalidInputError` (the package is invalid, a bad groups file); in
+    :class:`~cscbench.core.errors.InvalidInputError` (the package is invalid, a bad groups file); in
     every failure the previous site is left exactly as it was.
     """
-    from cscbench.validate import validate_package
+    from cscbench.validate.run import validate_package
 
     started = time.perf_counter()
     if png not in PNG_MODES:
@@ -243,7 +283,8 @@ def publish_site(
         groups = check_groups(package, paths)
     extended = read_extensions(path, extensions)
     binary, notes = _chromium(png)
-    key = freshness.content_key(package, groups, png, binary, extended)
+    base = freshness.base_key(package, png, binary, extended)
+    key = freshness.site_key(base, groups)
     done_before = site.already_published(out, key) if (out / site.MARKER).is_file() else None
     if done_before is not None:  # published from exactly these inputs: nothing to rebuild
         return PublishResult(
@@ -264,40 +305,52 @@ def publish_site(
     ctx = build_context(package, groups if groups is not None else paths)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
-    # the charts render in worker processes while this one builds and writes the pages
-    planned = charts.plan(ctx, headline.planned_charts(ctx))
-    with charts.Rendering(planned, want_png, previous) as early:
-        returns = local.returns(ctx, extended)
-        pages = local.decorate(ctx, build_pages(ctx), returns)
-        tables = [t for p in pages for t in p.tables]
-        drawn = [c for p in pages for c in p.charts]
-        shown = {c.stem for c in drawn} & early.charts.keys()
-        needed = 2 * len(shown) >= len(early.charts)
-        if not needed:  # the pages show few of them (a builder left the profiles out)
-            early.close()
-        late = [c for c in drawn if not needed or c.stem not in early.charts]
-        with site.staging(out) as tmp:
+    keys = incremental.builder_keys(base, ctx.groups, map(builder_name, BUILDERS))
+    with site.staging(out) as tmp:
+        # builders whose pages the previous site holds as this build would write them
+        kept = incremental.reusable(
+            previous, freshness.recorded_builders(previous) if previous else None, keys
+        )
+        incremental.copy_files(out, tmp, kept)
+        # the charts render in worker processes while this one builds and writes the pages
+        planned = charts.plan(ctx, headline.planned_charts(ctx), profiles="profiles" not in kept)
+        with chart_render.Rendering(planned, want_png, previous) as early:
+            built = build_each(ctx, kept)
+            returns = local.returns(ctx, extended)
+            # one page for one, in order: _by_builder splits them back by builder
+            pages = local.decorate(ctx, [page for each in built.values() for page in each], returns)
+            tables = [t for p in pages for t in p.tables]
+            drawn = [c for p in pages for c in p.charts]
+            shown = {c.stem for c in drawn} & early.charts.keys()
+            needed = 2 * len(shown) >= len(early.charts)
+            if not needed:  # the pages show few of them (a builder left the profiles out)
+                early.close()
+            late = [c for c in drawn if not needed or c.stem not in early.charts]
             # the imaged tables' HTML first, used for their images and their pages alike
             done: dict[int, str] = {}
             wanted = [layout.rendered(t, done) for t in tables if t.png]
             with (
-                charts.Rendering(late, want_png, previous) as rest,
+                chart_render.Rendering(late, want_png, previous) as rest,
                 Background(
                     site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
                 ) as shots,
             ):
                 pages = layout.prerender(pages, done)
                 rendered = {**(early.collect() if needed else {}), **rest.collect()}
-            pngs, failed = shots.result if binary else (set(), [])
-            pages = charts.with_svgs(pages, rendered)
-            chart_pngs = charts.write_files(tmp, drawn, rendered)
-            parquet = write_site_files(tmp, ctx, pages, pngs)
-            local.write(tmp, returns)
-            index = index_html(ctx, pages, pngs, site.WORKBOOK, parquet)
-            (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
-            search.write(tmp, ctx, pages)
-            images = len(pngs) + chart_pngs
-            summary = {"pages": len(pages), "tables": len(tables), "pngs": images}
-            freshness.record(tmp, key, summary)  # last: a site without it is rebuilt next time
+        pngs, failed = shots.result if binary else (set(), [])
+        pages = chart_render.with_svgs(pages, rendered)
+        chart_pngs = chart_render.write_files(tmp, drawn, rendered)
+        parquet = write_site_files(tmp, ctx, pages, pngs)
+        local.write(tmp, returns)
+        every = _in_builder_order(built, kept, pages)
+        shown_pngs = pngs | incremental.kept_pngs(kept)
+        index = index_html(ctx, every, shown_pngs, site.WORKBOOK, parquet)
+        (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
+        search.write(tmp, ctx, every)
+        images = len(pngs) + chart_pngs + sum(r["images"] for r in kept.values())
+        all_tables = [t for p in every for t in p.tables]
+        summary = {"pages": len(every), "tables": len(all_tables), "pngs": images}
+        records = incremental.records(tmp, keys, _by_builder(built, pages), kept, pngs)
+        freshness.record(tmp, key, summary, records)  # last: a site without it is rebuilt
     seconds = time.perf_counter() - started
-    return PublishResult(out, len(pages), len(tables), images, seconds, (*notes, *failed))
+    return PublishResult(out, len(every), len(all_tables), images, seconds, (*notes, *failed))

@@ -9,7 +9,7 @@ or England's total, so those two lines are left out of such panels and the subti
 
 vl-convert renders the specification to SVG (placed in the page, with a title and a description
 for screen readers) and PNG (beside it, for reports) without a browser, in a pool of worker
-processes (:mod:`cscbench.chartworker`) that starts before the tables are written, so the charts
+processes (:mod:`cscbench.core.chartworker`) that starts before the tables are written, so the charts
 render while the main process builds the HTML. The rows of all councils are built in one pass and
 then split; the figures each chart draws are also its CSV.
 """
@@ -17,26 +17,21 @@ then split; the figures each chart draws are also its CSV.
 from __future__ import annotations
 
 import functools
-import hashlib
-import html
 import json
-import os
-import re
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
 
 import polars as pl
 
-from cscbench import chartworker
-from cscbench.domain import ENGLAND
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import formatting as fmt
-from cscbench.publish import navigation, site, themes
+from cscbench.publish import navigation, themes
+from cscbench.publish.chart_words import (
+    TOTAL_UNITS,
+    describe,
+    figure_lines,
+    figures_html,
+    subtitle_for,
+)
 from cscbench.publish.context import Context
 
 WIDTH, HEIGHT, COLUMNS = 190, 110, 3  # one panel, in pixels; panels per row
@@ -45,19 +40,12 @@ WIDTH, HEIGHT, COLUMNS = 190, 110, 3  # one panel, in pixels; panels per row
 Y_EXTENT, X_EXTENT = 46, 44
 PANEL_LINE = 26  # characters before a panel heading wraps
 SUBTITLE_LINE = 110
-TOTAL_UNITS = ("number", "fte", "gbp_thousand", "days")
 KIND_ORDER = {"council": 0, "neighbours": 1, "region": 2, "england": 3}
 # Colour repeats the legend's dash pattern, never the only signal; blue, orange and purple stay
 # apart for the common colour-vision deficiencies, England is grey.
 COUNCIL_COLOURS = ("#1d4e89", "#b35806", "#1b7837", "#762a83")
 REGION_COLOURS, ENGLAND_COLOUR = ("#6a3d9a", "#8c510a"), "#4d4d4d"
 DASHES = {"council": [1, 0], "neighbours": [5, 2], "region": [9, 3], "england": [2, 2]}
-MAX_WORKERS = 2
-MIN_POOLED = 4  # fewer charts than this render in one worker
-NO_TOTALS = (
-    "Totals (counts, FTE, spending in £ thousand) are one council's own and are not set beside "
-    "the region's or England's."
-)
 
 
 # ---------------------------------------------------------------------------- the rows
@@ -184,12 +172,13 @@ def profile_ids(ctx: Context) -> tuple[str, ...]:
     return ctx.headline
 
 
-def plan(ctx: Context, *early: dict[str, fmt.Chart]) -> list[fmt.Chart]:
-    """The profiles' charts (the bulk of the site's) and any others given (``early``: the
-    headline page's), worked out first so they render while the pages are built; the builders
-    then get the same charts (:func:`profile_charts` and :func:`pair_charts` remember them)."""
-    profiles = profile_charts(ctx, navigation.places(ctx).profiles)
-    return [c for charts in (*early, profiles) for c in charts.values()]
+def plan(ctx: Context, *early: dict[str, fmt.Chart], profiles: bool = True) -> list[fmt.Chart]:
+    """The profiles' charts (the bulk of the site's; ``profiles=False`` when the profiles are
+    kept from the previous site) and any others given (``early``: the headline page's), worked
+    out first so they render while the pages are built; the builders then get the same charts
+    (:func:`profile_charts` and :func:`pair_charts` remember them)."""
+    drawn = profile_charts(ctx, navigation.places(ctx).profiles) if profiles else {}
+    return [c for charts in (*early, drawn) for c in charts.values()]
 
 
 def profile_charts(ctx: Context, stems: dict[str, str]) -> dict[str, fmt.Chart]:
@@ -254,65 +243,6 @@ def all_pair_charts(ctx: Context, codes: list[str], stem: str, pair: str) -> dic
             f"{stem}-{themes.anchor(theme)}-trend", title, subtitle_for(rows, lead), words, rows
         )
     return out
-
-
-# ---------------------------------------------------------------------------- words
-
-
-def describe(rows: pl.DataFrame) -> dict[str, str]:
-    """owner -> the chart in words: for each panel and line, its first and latest figure."""
-    value = fmt.with_unit(fmt.number_text(pl.col("value"), pl.col("decimals")), pl.col("unit"))
-    held = rows.filter(pl.col("value").is_not_null()).with_columns(value.alias("_text"))
-    left_out = flagged_words(rows)
-    ends = held.group_by(
-        "owner", "_panel", "panel", "_kind", "pos", "series", maintain_order=True
-    ).agg(
-        pl.col("period").first().alias("p0"),
-        pl.col("_text").first().alias("v0"),
-        pl.col("period").last().alias("p1"),
-        pl.col("_text").last().alias("v1"),
-    )
-    line = pl.col("series") + pl.when(pl.col("p0") == pl.col("p1")).then(
-        " " + pl.col("v1") + " (" + pl.col("p1") + ")"
-    ).otherwise(
-        " from "
-        + pl.col("v0")
-        + " ("
-        + pl.col("p0")
-        + ") to "
-        + pl.col("v1")
-        + " ("
-        + pl.col("p1")
-        + ")"
-    )
-    panels = (
-        ends.sort("owner", "_panel", "_kind", "pos", "series")
-        .group_by("owner", "_panel", "panel", maintain_order=True)
-        .agg(line.str.join("; ").alias("_lines"))
-        .with_columns((pl.col("panel") + ": " + pl.col("_lines") + ".").alias("_panel_text"))
-        .group_by("owner", maintain_order=True)
-        .agg(pl.col("_panel_text").str.join(" "))
-    )
-    return {owner: text + left_out.get(owner, "") for owner, text in panels.iter_rows()}
-
-
-def flagged_words(rows: pl.DataFrame) -> dict[str, str]:
-    """owner -> the flagged figures its chart leaves out, in words (empty when none)."""
-    if "flagged_value" not in rows.columns:
-        return {}
-    out = (
-        rows.filter(pl.col("flagged_value").is_not_null())
-        .group_by("owner", "_panel", "panel", "pos", "series", maintain_order=True)
-        .agg(pl.col("period").sort().str.join(", ").alias("_periods"))
-        .sort("owner", "_panel", "pos")
-        .with_columns(pl.col("series") + ", " + pl.col("panel") + ": " + pl.col("_periods"))
-        .group_by("owner", maintain_order=True)
-        .agg(pl.col("series").str.join("; ").alias("_which"))
-    )
-    return {
-        owner: f" Flagged figures are not drawn (see their caveats in the tables): {which}."
-        for owner, which in out.iter_rows()
-    }
 
 
 # ---------------------------------------------------------------------------- the specification
@@ -477,393 +407,3 @@ def chart(
     if drawn is None:
         drawn = next(iter(figure_lines(rows).values()), [])
     return fmt.Chart(stem, title, description, spec, data, figures=figures_html(drawn, title))
-
-
-def figure_lines(rows: pl.DataFrame) -> dict[str, list[tuple[str, str, str]]]:
-    """owner -> (panel, line, "2017: 16.7; 2018: 13.8; ...") for every line of its chart, in
-    one pass over the rows of all charts (a pass per chart would cost seconds)."""
-    value = fmt.with_unit(fmt.number_text(pl.col("value"), pl.col("decimals")), pl.col("unit"))
-    grouped = (
-        rows.with_columns(
-            pl.when(pl.col("value").is_not_null())
-            .then(value)
-            .when(_flagged(rows))
-            .then(_flagged_text(rows))
-            .otherwise(pl.lit(fmt.NO_FIGURE))
-            .alias("_text")
-        )
-        .group_by("owner", "_panel", "panel", "_kind", "pos", "series", maintain_order=True)
-        .agg((pl.col("period") + ": " + pl.col("_text")).str.join("; ").alias("_values"))
-        .sort("owner", "_panel", "_kind", "pos", "series")
-    )
-    out: dict[str, list[tuple[str, str, str]]] = {}
-    for owner, panel, series, values in grouped.select(
-        "owner", "panel", "series", "_values"
-    ).iter_rows():
-        out.setdefault(owner, []).append((panel, series, values))
-    return out
-
-
-def _flagged(rows: pl.DataFrame) -> pl.Expr:
-    return (
-        pl.col("flagged_value").is_not_null() if "flagged_value" in rows.columns else pl.lit(False)
-    )
-
-
-def _flagged_text(rows: pl.DataFrame) -> pl.Expr:
-    """A flagged figure in the table of figures: its value, and that it is not drawn."""
-    if "flagged_value" not in rows.columns:
-        return pl.lit(fmt.NO_FIGURE)
-    number = fmt.number_text(pl.col("flagged_value"), pl.col("decimals"))
-    return fmt.with_unit(number, pl.col("unit")) + " (flagged: not drawn)"
-
-
-def figures_html(drawn: list[tuple[str, str, str]], title: str) -> str:
-    """Every figure the chart draws, by panel and line, period by period: the exact value of
-    every point, in the page, for a reader who cannot hover over or read the lines."""
-    body = "".join(
-        f"<tr><td>{html.escape(panel)}</td><th scope='row'>{html.escape(series)}</th>"
-        f"<td>{html.escape(values)}</td></tr>"
-        for panel, series, values in drawn
-    )
-    name = html.escape(f"Every figure drawn: {title} (scrolls sideways)", quote=True)
-    return (
-        "<details><summary>Every figure drawn, period by period</summary>"
-        f'<div class="wide" tabindex="0" role="region" aria-label="{name}"><table class="index">'
-        "<thead><tr><th scope='col'>Panel</th><th scope='col'>Line</th>"
-        "<th scope='col'>Figures</th></tr></thead>"
-        f"<tbody>{body}</tbody></table></div></details>"
-    )
-
-
-def subtitle_for(rows: pl.DataFrame, lead: str) -> str:
-    """What the lines are, and the totals note when a panel leaves region and England out."""
-    note = f" {NO_TOTALS}" if rows["unit"].is_in(TOTAL_UNITS).any() else ""
-    return (
-        f"{lead} Every period held; each panel has its own scale, starting at zero; a gap is a "
-        f"period with no figure.{note}"
-    )
-
-
-# ---------------------------------------------------------------------------- rendering
-
-
-def chart_id(stem: str) -> str:
-    return stem.replace("/", "-")
-
-
-ID = re.compile(r'\bid="([^"]+)"')
-# Vega gives its groups and marks ARIA roles; inside an image (the root's role="img", named and
-# described) they are noise a checker reports as unnamed graphics, so they are taken off.
-INNER_ARIA = re.compile(r'\s(?:role|aria-roledescription|aria-label)="[^"]*"')
-REFERENCE = re.compile(r'(url\(#|href="#)([^")]+)')
-
-
-def accessible_svg(svg: str, chart: fmt.Chart, key: str) -> str:
-    """The SVG as an image with a name and a description (``role="img"``, ``<title>``,
-    ``<desc>``), its internal ids prefixed by the chart's so two charts on a page never share one,
-    and the content key it was rendered from (``data-key``: see :func:`content_key`)."""
-    cid = chart_id(chart.stem)
-    svg = ID.sub(lambda m: f'id="{cid}-{m[1]}"', svg)
-    svg = REFERENCE.sub(lambda m: f"{m[1]}{cid}-{m[2]}", svg)
-    head_end = svg.index(">", svg.index("<svg")) + 1
-    opening = svg[:head_end].replace(
-        "<svg ",
-        f'<svg role="img" aria-labelledby="{cid}-title" aria-describedby="{cid}-desc" '
-        f'focusable="false" data-key="{key}" ',
-        1,
-    )
-    title = f'<title id="{cid}-title">{html.escape(chart.title)}</title>'
-    desc = f'<desc id="{cid}-desc">{html.escape(chart.description)}</desc>'
-    inner = INNER_ARIA.sub("", svg[head_end:])
-    end = inner.rindex("</svg>")
-    # one group holding the drawing, so the phone layout can show each panel of it (<use>)
-    drawing = f'<g id="{cid}-all">{inner[:end]}</g>{inner[end:]}'
-    return opening + title + desc + drawing
-
-
-# ---------------------------------------------------------------------------- phone layout
-
-GROUP_TAG = re.compile(r"<(/?)g\b([^>]*)>")
-TRANSLATE = re.compile(r'transform="translate\(([-\d.e]+),([-\d.e]+)\)"')
-
-
-def panel_boxes(svg: str) -> list[tuple[float, float, float, float]]:
-    """Each panel's box (x, y, width, height) in the chart's coordinates, in panel order: the
-    plot, its axes (whose room is fixed: :data:`Y_EXTENT`, :data:`X_EXTENT`) and its heading.
-
-    Read from the SVG vl-convert drew: the root group's offset, then each facet cell's offset
-    and its heading's; nothing is measured or guessed from text."""
-    start = svg.find("role-scope cell")
-    root = TRANSLATE.search(svg)
-    if start < 0 or root is None:
-        return []
-    ox, oy = float(root[1]), float(root[2])
-    depth = 0  # inside the cells' scope group: its children (depth 1) are the cells
-    boxes: list[tuple[float, float, float]] = []
-    for tag in GROUP_TAG.finditer(svg, start):
-        if tag[1] == "/":
-            depth -= 1
-            if depth < 0:
-                break
-            continue
-        if tag[2].rstrip().endswith("/"):
-            continue
-        depth += 1
-        move = TRANSLATE.search(tag[2])
-        if move is None:
-            continue
-        if depth == 1:
-            boxes.append((float(move[1]), float(move[2]), 0.0))
-        elif depth == 4 and boxes and "role-title" in svg[svg.rfind("<g", 0, tag.start()) :][:80]:
-            x, y, _ = boxes[-1]
-            boxes[-1] = (x, y, float(move[2]))  # the heading sits above the plot
-    out = []
-    for x, y, heading in boxes:
-        top = min(heading, 0.0) - 2
-        out.append(
-            (
-                ox + x - Y_EXTENT,
-                oy + y + top,
-                Y_EXTENT + WIDTH + 4,
-                -top + HEIGHT + X_EXTENT,
-            )
-        )
-    return out
-
-
-def legend_html(spec: dict) -> str:
-    """The chart's legend as a list (a line sample in the series' colour and dash, and its
-    name), for the phone layout, where the drawn legend would be too small to read."""
-    encoding = spec.get("spec", {}).get("encoding", {})
-    colour = encoding.get("color", {}).get("scale", {})
-    dash = encoding.get("strokeDash", {}).get("scale", {})
-    items = []
-    for name, stroke, pattern in zip(
-        colour.get("domain", []), colour.get("range", []), dash.get("range", []), strict=False
-    ):
-        dasharray = " ".join(str(n) for n in pattern)
-        items.append(
-            '<li><svg width="28" height="8" aria-hidden="true" focusable="false">'
-            f'<line x1="0" y1="4" x2="28" y2="4" stroke="{html.escape(stroke, quote=True)}" '
-            f'stroke-width="2" stroke-dasharray="{html.escape(dasharray, quote=True)}"/></svg> '
-            f"{html.escape(name)}</li>"
-        )
-    return f'<ul class="legend">{"".join(items)}</ul>'
-
-
-def phone_html(chart: fmt.Chart, svg: str) -> str | None:
-    """The chart's panels one under another for a narrow screen, each a window onto the same
-    drawing (``<use>``: nothing is rendered twice) at a size that keeps its axis text at least
-    11 CSS px on a 390 px phone. Hidden from screen readers: the chart itself (named and
-    described) is still in the page, only out of sight on a phone."""
-    boxes = panel_boxes(svg)
-    if not boxes:
-        return None
-    cid = chart_id(chart.stem)
-    panels = "".join(
-        f'<svg class="panel" viewBox="{x:g} {y:g} {w:g} {h:g}" focusable="false">'
-        f'<use href="#{cid}-all"/></svg>'
-        for x, y, w, h in boxes
-    )
-    return f'<div class="phone" aria-hidden="true">{legend_html(chart.spec)}{panels}</div>'
-
-
-def content_key(chart: fmt.Chart) -> str:
-    """What a chart's images are made from: its specification (data, words and style), the
-    renderer's version and its fonts. The same key means byte-identical images, so a rebuild can
-    reuse them."""
-    import vl_convert
-
-    spec = json.dumps(chart.spec, sort_keys=True)
-    renderer = f"vl-convert {vl_convert.__version__}, {chartworker.FONTS}"
-    text = f"{renderer}\n{chart.title}\n{chart.description}\n{spec}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def reused(previous: Path | None, chart: fmt.Chart, key: str, png: bool) -> Images | None:
-    """The chart's images from the previous build of the site, if they were made from the same
-    content (its SVG file carries the key; a PNG is reused only when there is one)."""
-    if previous is None:
-        return None
-    svg_file = previous / f"{chart.stem}.svg"
-    png_file = previous / f"{chart.stem}.png"
-    try:
-        svg = svg_file.read_text(encoding="utf-8") if svg_file.is_file() else ""
-        if f'data-key="{key}"' not in svg[:2000] or (png and not png_file.is_file()):
-            return None
-        return svg, png_file.read_bytes() if png else None
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def workers(count: int) -> int:
-    """Worker processes for ``count`` charts: at most two (the machine's cores are shared with
-    the main process, which writes the tables meanwhile), one for a handful of charts. Every
-    chart renders in a worker, so every chart is drawn with the same fonts
-    (:func:`chartworker.own_fonts_env`)."""
-    if count == 0:
-        return 0
-    if count < MIN_POOLED:
-        return 1
-    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
-
-
-Images = tuple[str, bytes | None]  # the accessible SVG, and the PNG (title and text inside)
-Rendered = dict[str, Images]
-
-
-class Rendering:
-    """Charts being rendered by worker processes (:mod:`cscbench.chartworker`) while the caller
-    goes on; :meth:`collect` waits for them.
-
-    A chart whose images the previous build made from the same content (``previous``: the site
-    being replaced) is not rendered again. The others are dealt out in turn to each worker as one
-    batch on its standard input; a thread per worker feeds it and reads its results, so neither
-    side ever blocks on a full pipe. Used as a context manager: leaving it, also on an error or
-    Ctrl-C, kills every worker and removes the workers' (empty) font folder.
-    """
-
-    def __init__(
-        self, charts: Sequence[fmt.Chart], png: bool, previous: Path | None = None
-    ) -> None:
-        self.charts = {c.stem: c for c in charts}
-        self.keys = {c.stem: content_key(c) for c in charts}
-        self.done: Rendered = {}
-        jobs = []
-        for c in charts:
-            old = reused(previous, c, self.keys[c.stem], png)
-            if old is not None:
-                self.done[c.stem] = old
-            else:
-                jobs.append(json.dumps([c.stem, json.dumps(c.spec, sort_keys=True), png]))
-        count = workers(len(jobs))
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.outputs: list[tuple[bytes, bytes]] = []
-        self.threads: list[threading.Thread] = []
-        self.fonts = Path(tempfile.mkdtemp(prefix="cscbench-fonts-")) if count else None
-        for n in range(count):
-            self.start("".join(j + "\n" for j in jobs[n::count]).encode("utf-8"))
-
-    def start(self, batch: bytes) -> None:
-        assert self.fonts is not None
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "cscbench.chartworker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=chartworker.own_fonts_env(self.fonts),
-        )
-        slot = len(self.outputs)
-        self.outputs.append((b"", b""))
-
-        def feed() -> None:
-            self.outputs[slot] = proc.communicate(batch)
-
-        thread = threading.Thread(target=feed, daemon=True)
-        thread.start()
-        self.procs.append(proc)
-        self.threads.append(thread)
-
-    def __enter__(self) -> Rendering:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                proc.kill()
-        for thread in self.threads:
-            thread.join()
-        for proc in self.procs:
-            proc.wait()
-        if self.fonts is not None:
-            shutil.rmtree(self.fonts, ignore_errors=True)
-            self.fonts = None
-
-    def collect(self) -> Rendered:
-        """stem -> (accessible SVG, PNG or None), for every chart."""
-        results: list[tuple[str, bytes, bytes]] = []
-        for proc, thread, slot in zip(
-            self.procs, self.threads, range(len(self.procs)), strict=True
-        ):
-            thread.join()
-            out, err = self.outputs[slot]
-            if proc.returncode != 0:
-                tail = err.decode("utf-8", "replace").strip().splitlines()[-3:]
-                raise RuntimeError(f"a chart worker failed (exit {proc.returncode}): {tail}")
-            results += frames(out)
-        out = dict(self.done)
-        for stem, svg, png in results:
-            chart = self.charts[stem]
-            texts = {"Title": chart.title, "Description": chart.description}
-            out[stem] = (
-                accessible_svg(svg.decode("utf-8"), chart, self.keys[stem]),
-                site.png_with_text(png, texts) if png else None,
-            )
-        missing = sorted(set(self.charts) - set(out))
-        if missing:
-            raise RuntimeError(f"charts not rendered: {missing[:5]}")
-        self.close()
-        return dict(sorted(out.items()))
-
-
-def frames(output: bytes) -> list[tuple[str, bytes, bytes]]:
-    """A worker's output read back: (stem, SVG, PNG) per chart."""
-    out, at = [], 0
-    while at < len(output):
-        end = output.index(b"\n", at)
-        header = json.loads(output[at:end])
-        svg_end = end + 1 + header["svg"]
-        png_end = svg_end + header["png"]
-        out.append((header["stem"], output[end + 1 : svg_end], output[svg_end:png_end]))
-        at = png_end
-    return out
-
-
-def render(charts: Sequence[fmt.Chart], png: bool, previous: Path | None = None) -> Rendered:
-    with Rendering(charts, png, previous) as rendering:
-        return rendering.collect()
-
-
-def with_svgs(pages: Sequence[fmt.Page], rendered: Rendered) -> list[fmt.Page]:
-    """The pages with each chart's SVG in place (and whether its PNG was written)."""
-    out = []
-    for page in pages:
-        if not page.charts:
-            out.append(page)
-            continue
-        sections = tuple(
-            replace(
-                section,
-                parts=tuple(
-                    replace(
-                        p,
-                        svg=rendered[p.stem][0],
-                        png=rendered[p.stem][1] is not None,
-                        phone=phone_html(p, rendered[p.stem][0]),
-                    )
-                    if isinstance(p, fmt.Chart)
-                    else p
-                    for p in section.parts
-                ),
-            )
-            for section in page.sections
-        )
-        out.append(replace(page, sections=sections))
-    return out
-
-
-def write_files(root: Path, charts: Sequence[fmt.Chart], rendered: Rendered) -> int:
-    """Each chart's CSV and SVG, and its PNG where rendered; returns the number of PNGs."""
-    written = 0
-    for c in charts:
-        svg, png = rendered[c.stem]
-        fmt.write_csv(c.data, site.safe_file(root, c.stem, ".csv"))
-        site.safe_file(root, c.stem, ".svg").write_text(svg, encoding="utf-8", newline="\n")
-        if png is not None:
-            site.safe_file(root, c.stem, ".png").write_bytes(png)
-            written += 1
-    return written

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cscbench import comparison as compare
+from cscbench.analysis import comparison as compare
 from cscbench.publish import formatting as fmt
 from cscbench.publish.claims_match import (
     APPROXIMATE,

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.domain import ENGLAND
-from cscbench.names import normalise_name
+from cscbench.core.domain import ENGLAND
+from cscbench.core.names import normalise_name
 from cscbench.publish import formatting as fmt
 from cscbench.publish import indicator_pages, layout, navigation
 from cscbench.publish.context import TREND_SINCE, Context

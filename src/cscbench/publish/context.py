@@ -10,11 +10,11 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench import comparison as compare
-from cscbench.groupsfile import Groups, read_groups
-from cscbench.loader import load, resources
-from cscbench.package_object import Package
-from cscbench.package_object import read as read_package
+from cscbench.analysis import comparison as compare
+from cscbench.analysis.groupsfile import Groups, read_groups
+from cscbench.analysis.loader import load, resources
+from cscbench.package.reader import Package
+from cscbench.package.reader import read as read_package
 from cscbench.publish import formatting as fmt
 
 TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
@@ -22,7 +22,7 @@ TREND_SINCE = dt.date(2017, 1, 1)  # headline trends: 2017-2025 where available
 
 @dataclass(frozen=True)
 class Context:
-    """The loaded package and the comparison grid (see :mod:`cscbench.comparison`).
+    """The loaded package and the comparison grid (see :mod:`cscbench.analysis.comparison`).
 
     Everything derived from it (names, indicator metadata, inspections by series code, latest
     inspections) is a cached property: computed once per publish run, however many tables use it.

@@ -13,11 +13,11 @@ import html
 
 import polars as pl
 
-from cscbench import labels
+from cscbench.package import labels
+from cscbench.package.statuses import STATUS_MEANINGS
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout, navigation, themes
 from cscbench.publish.context import Context
-from cscbench.statuses import STATUS_MEANINGS
 
 STEM = navigation.DEFINITIONS
 TITLE = "Definitions: every indicator, unit and symbol"

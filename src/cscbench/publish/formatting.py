@@ -3,6 +3,10 @@
 Everything a reader sees is built here once so every table says things the same way: figures with
 the indicator's unit and decimals, a suppressed figure as its publisher's symbol with a footnote,
 bands as printed letters (colour only repeats them), a source note and the OGL attribution.
+
+Longer than 500 lines: the shared formatting every page imports, which the labels work of
+issue 19 (labels from the Table Schemas) and the publish speed work were changing while the
+folders moved; the next split is the great-tables helpers apart from the page and chart types.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from pathlib import Path
 import polars as pl
 from great_tables import GT, loc, style
 
-from cscbench import comparison as compare
-from cscbench import labels
-from cscbench.domain import GRADE_SCALES
+from cscbench.analysis import comparison as compare
+from cscbench.core.domain import GRADE_SCALES
+from cscbench.package import labels
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -67,7 +71,7 @@ GRADE_STATUS_LABELS = labels.labels("inspections", "grade_status")
 
 def status_meanings() -> dict[str, str]:
     """Publisher symbols and cscbench's own statuses, and what they mean (one definition)."""
-    from cscbench.statuses import STATUS_MEANINGS
+    from cscbench.package.statuses import STATUS_MEANINGS
 
     return dict(STATUS_MEANINGS)
 
@@ -423,8 +427,8 @@ class Chart:
     data: pl.DataFrame
     svg: str | None = None  # rendered (publish fills it in)
     png: bool = False  # a PNG was written beside it
-    figures: str = ""  # every figure drawn, period by period (markup: charts.figures_html)
-    phone: str | None = None  # the panels one under another for a phone (charts.phone_html)
+    figures: str = ""  # every figure drawn, period by period (markup: chart_words.figures_html)
+    phone: str | None = None  # the panels one under another for a phone (chart_render.phone_html)
 
 
 @dataclass(frozen=True)
@@ -680,7 +684,7 @@ def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
-    from cscbench.package import format_column
+    from cscbench.package.csvformat import format_column
 
     path.parent.mkdir(parents=True, exist_ok=True)
     out = export_frame(frame)

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cscbench
-from cscbench.package_object import Package
-from cscbench.package_object import read as read_package
-from cscbench.paths import default_findings
+from cscbench.core.paths import default_findings
+from cscbench.package.reader import Package
+from cscbench.package.reader import read as read_package
 
 if TYPE_CHECKING:
     from cscbench.extension import Extension
 
 KEY_FILE = ".cscbench-site-key.json"
 DESCRIPTOR = "datapackage.json"
+MAX_KEY_FILE = 64 * 1024 * 1024  # a key file beyond this is not read for kept pages (rebuild)
 CODE_SUFFIXES = {".py", ".js", ".css", ".toml", ".json", ".txt"}
 
 
@@ -56,14 +57,14 @@ def _code_files() -> Iterable[Path]:
             yield path
 
 
-def content_key(
+def base_key(
     package: Package | Path,
-    groups: object,
     png: str,
     chromium: str | None,
     extensions: Sequence[Extension] = (),
 ) -> str:
-    """The site's content key for these inputs (see the module docstring); ``extensions``: the
+    """The content key of everything but the groups (see the module docstring): the part every
+    page builder's own key starts from (:mod:`cscbench.publish.incremental`). ``extensions``: the
     returns published with it, already read and checked (their descriptor and figures, so a
     changed return is rebuilt; none: the key of a site without local figures, unchanged)."""
     if not isinstance(package, Package):
@@ -89,9 +90,24 @@ def content_key(
             add(f"extension {number} descriptor", b"<missing>")
         add(f"extension {number} observations", extension.observations.write_csv().encode())
         add(f"extension {number} indicators", extension.indicators.write_csv().encode())
-    add("groups", repr(groups).encode())
     add("png", f"{png}|{chromium or ''}".encode())
     return digest.hexdigest()
+
+
+def content_key(
+    package: Package | Path,
+    groups: object,
+    png: str,
+    chromium: str | None,
+    extensions: Sequence[Extension] = (),
+) -> str:
+    """The site's content key for these inputs (see the module docstring)."""
+    return site_key(base_key(package, png, chromium, extensions), groups)
+
+
+def site_key(base: str, groups: object) -> str:
+    """The site's content key from :func:`base_key` and the groups chosen (as resolved)."""
+    return hashlib.sha256(f"{base}\0groups\0{groups!r}".encode()).hexdigest()
 
 
 def written(root: Path) -> dict[str, int]:
@@ -103,9 +119,13 @@ def written(root: Path) -> dict[str, int]:
     }
 
 
-def record(root: Path, key: str, summary: dict[str, Any]) -> None:
-    """Write the key, the run's summary and the files it wrote into the new site."""
-    body = {"key": key, "summary": summary, "files": written(root)}
+def record(
+    root: Path, key: str, summary: dict[str, Any], builders: dict[str, Any] | None = None
+) -> None:
+    """Write the key, the run's summary and the files it wrote into the new site, with what a
+    later publish needs to keep some builders' pages (``builders``, see
+    :func:`cscbench.publish.incremental.records`)."""
+    body = {"key": key, "summary": summary, "files": written(root), "builders": builders or {}}
     (root / KEY_FILE).write_text(json.dumps(body, sort_keys=True) + "\n", encoding="utf-8")
 
 
@@ -123,3 +143,16 @@ def up_to_date(out: Path, key: str) -> dict[str, Any] | None:
     if not isinstance(files, dict) or not isinstance(summary, dict):
         return None
     return summary if written(out) == files else None
+
+
+def recorded_builders(out: Path) -> object:
+    """The builders' records in ``out``'s key file (None when there is none): untrusted, checked
+    by :func:`cscbench.publish.incremental.reusable`."""
+    path = out / KEY_FILE
+    try:
+        if path.stat().st_size > MAX_KEY_FILE:
+            return None
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recorded.get("builders") if isinstance(recorded, dict) else None

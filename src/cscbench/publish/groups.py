@@ -1,5 +1,5 @@
 """Comparison group pages: each ``[[group]]`` and each ``[[pair]]`` but the headline one gets the
-headline table (read from the groups files by :mod:`cscbench.groupsfile`).
+headline table (read from the groups files by :mod:`cscbench.analysis.groupsfile`).
 
 A partnership adds a group by adding a ``[[group]]`` entry (a name and its members, as area
 codes or any name variant the ``areas`` lookup knows: "Hull" finds Kingston upon Hull) to
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.groupsfile import Group, GroupConfigError, Groups
-from cscbench.groupsfile import read_groups as read_all
+from cscbench.analysis.groupsfile import Group, GroupConfigError, Groups
+from cscbench.analysis.groupsfile import read_groups as read_all
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import comparison_table

@@ -11,8 +11,8 @@ from __future__ import annotations
 import polars as pl
 from great_tables import loc, style
 
-from cscbench import comparison as compare
-from cscbench import labels
+from cscbench.analysis import comparison as compare
+from cscbench.package import labels
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (

@@ -17,8 +17,8 @@ import html
 
 import polars as pl
 
-from cscbench import comparison as compare
-from cscbench.domain import ENGLAND
+from cscbench.analysis import comparison as compare
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout, navigation
 from cscbench.publish.context import Context

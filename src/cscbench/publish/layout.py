@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from cscbench.publish import formatting as fmt
+from cscbench.publish import gtspeed
 
 HOME = "Home"
 SITE_NAME = "cscbench"
@@ -136,7 +137,7 @@ def link(target: str, text: str) -> str:
 def table_html(table: fmt.Table) -> str:
     """great-tables' HTML, in a scrolling region the keyboard can reach, with its full-width
     cells pinned to the screen (see the module's docstring)."""
-    raw = table.html if table.html is not None else table.gt.as_raw_html()  # type: ignore[union-attr]
+    raw = table.html if table.html is not None else gtspeed.html(table.gt)
     pinned = PINNED.sub(lambda m: f'{m[1]}<span class="pin">{m[3]}</span>{m[4]}', raw)
     name = html.escape(f"Table: {table.title} (scrolls sideways)", quote=True)
     return WRAPPER.sub(
@@ -154,7 +155,7 @@ def rendered(table: fmt.Table, done: dict[int, str]) -> fmt.Table:
     if table.gt is None or table.html is not None:
         return table
     if id(table.gt) not in done:
-        done[id(table.gt)] = table.gt.as_raw_html()
+        done[id(table.gt)] = gtspeed.html(table.gt)
     return replace(table, html=done[id(table.gt)])
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import polars as pl
 
-from cscbench.names import LIST_SEPARATOR, normalise_name
+from cscbench.core.names import LIST_SEPARATOR, normalise_name
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout
 from cscbench.publish.context import Context

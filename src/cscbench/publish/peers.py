@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cscbench import comparison as compare
-from cscbench import labels
+from cscbench.analysis import comparison as compare
+from cscbench.package import labels
 from cscbench.publish import formatting as fmt
 from cscbench.publish import layout
 from cscbench.publish.change import SYMBOLS, change_text, marker_html

@@ -10,13 +10,12 @@ from __future__ import annotations
 import polars as pl
 from great_tables import html
 
-from cscbench import comparison as compare
-from cscbench.domain import ENGLAND
+from cscbench.analysis import comparison as compare
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish import navigation
 from cscbench.publish.context import Context
 from cscbench.publish.headline import (
-    KIND_ORDER,
     NO_HEADLINE,
     area_targets,
     figure_footnotes,
@@ -25,6 +24,7 @@ from cscbench.publish.headline import (
     rank_footnotes,
     subtitle_periods,
 )
+from cscbench.publish.headline_rows import KIND_ORDER
 
 WIDE_VALUES = (
     "figure",

@@ -8,7 +8,7 @@ script files (``fetch`` of JSON fails from ``file://``). The box in every page's
 (:func:`layout.search_html`) stays hidden where script does not run; the index's A to Z list of
 councils and the definitions page still lead everywhere.
 
-Matching: the query and every name are normalised as :func:`cscbench.names.normalise_name` does;
+Matching: the query and every name are normalised as :func:`cscbench.core.names.normalise_name` does;
 words that only say what kind of council it is ("council", "borough", "city of"...) are dropped
 from the query unless nothing else is left, so "Bradford Council" finds Bradford; each word left
 must begin a word of one of the page's names.
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.names import normalise_name
+from cscbench.core.names import normalise_name
 from cscbench.publish import formatting as fmt
 from cscbench.publish import indicator_pages, navigation
 from cscbench.publish.context import Context

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cscbench import labels
+from cscbench.package import labels
 
 # Reading order (how a child's case moves through children's services, then the workforce and
 # money behind it) and the headings are the indicators schema's ``theme`` categories. A theme the

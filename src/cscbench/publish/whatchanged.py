@@ -16,13 +16,13 @@ from pathlib import Path
 
 import polars as pl
 
-from cscbench.changes import LEVEL_HEADINGS, grouped, line
-from cscbench.diff import Diff
-from cscbench.paths import default_releases
+from cscbench.core.paths import default_releases
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 from cscbench.publish.headline import area_targets
-from cscbench.record import latest_changes
+from cscbench.release.changes import LEVEL_HEADINGS, grouped, line
+from cscbench.release.diff import Diff
+from cscbench.release.record import latest_changes
 
 SECTION = "changes"
 # What each resource holds, in a reader's words (the page; the CSV keeps the resource name).

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cscbench.domain import ENGLAND
+from cscbench.core.domain import ENGLAND
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context
 

@@ -1,0 +1,143 @@
+"""The fast great-tables rendering (publish/gtspeed.py) writes the same bytes as great-tables.
+
+Held to great-tables' own ``as_raw_html`` on generated tables (formatted and unformatted cells,
+nulls and NaN, text to escape, substitutions, footnotes on body and stub cells, styles, row groups)
+and on real tables of the site: profiles (many footnotes and band colours), the headline and the
+groups' tables.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+import pytest
+from great_tables import GT, _gt_data, _tbl_data, _utils_render_html, gt, loc, style
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cscbench.core.paths import ROOT
+from cscbench.publish import formatting as fmt
+from cscbench.publish import gtspeed
+
+TEXT = st.text(alphabet="ab <>&\"'é1", max_size=6)
+NUMBER = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32))
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> GT:
+    rows = draw(st.integers(1, 8))
+    frame = pl.DataFrame(
+        {
+            "name": draw(st.lists(TEXT, min_size=rows, max_size=rows)),
+            "group": draw(st.lists(st.sampled_from(["g1", "g<2>"]), min_size=rows, max_size=rows)),
+            "value": draw(st.lists(NUMBER, min_size=rows, max_size=rows)),
+            "note": draw(st.lists(st.one_of(st.none(), TEXT), min_size=rows, max_size=rows)),
+            "count": draw(
+                st.lists(st.one_of(st.none(), st.integers(-5, 5)), min_size=rows, max_size=rows)
+            ),
+        },
+        schema={
+            "name": pl.String,
+            "group": pl.String,
+            "value": pl.Float64,
+            "note": pl.String,
+            "count": pl.Int64,
+        },
+    )
+    table = GT(
+        frame,
+        rowname_col="name" if draw(st.booleans()) else None,
+        groupname_col="group" if draw(st.booleans()) else None,
+        id="t",
+    ).opt_footnote_marks("numbers")
+    if draw(st.booleans()):
+        table = table.fmt_number(columns="value", decimals=draw(st.integers(0, 2)))
+    if draw(st.booleans()):
+        table = table.fmt(lambda v: "" if v is None else f"<b>{v}</b>", columns="note")
+    if draw(st.booleans()):
+        table = table.sub_missing(columns=["value", "count"], missing_text="—")
+    for _ in range(draw(st.integers(0, 6))):
+        column = draw(st.sampled_from(["value", "note", "count"]))
+        picked = draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=3, unique=True))
+        table = table.tab_footnote(
+            draw(TEXT) or "n", locations=loc.body(columns=column, rows=picked)
+        )
+    if draw(st.booleans()):
+        table = table.tab_footnote("on a stub", locations=loc.stub(rows=[0]))
+    if draw(st.booleans()):
+        table = table.tab_style(
+            style=style.fill(color="#f2f2f2"), locations=loc.body(columns="count", rows=[0])
+        )
+    return table
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables())
+def test_generated_tables_render_the_same_bytes(table: GT) -> None:
+    assert gtspeed.html(table) == table.as_raw_html()
+
+
+def test_rendering_twice_and_nested_gives_the_same_bytes() -> None:
+    frame = pl.DataFrame({"a": ["x", None, "<y>"], "b": [1.5, math.nan, None]})
+    table = GT(frame, id="n").tab_footnote("f", locations=loc.body(columns="b", rows=[0, 2]))
+    stock = table.as_raw_html()
+    with gtspeed.active():
+        assert gtspeed.html(table) == stock  # re-entrant
+        assert table.as_raw_html() == stock
+    assert gtspeed.html(table) == stock
+
+
+def swapped() -> tuple[object, ...]:
+    """The great-tables functions :func:`gtspeed.active` swaps in and out."""
+    return (
+        _gt_data.Body.render_formats,
+        gt._migrate_unformatted_to_output,
+        _utils_render_html._get_footnote_mark_string,
+        _tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
+        _tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
+    )
+
+
+def test_great_tables_is_restored_after_the_block() -> None:
+    before = swapped()
+    with pytest.raises(RuntimeError), gtspeed.active():
+        assert all(a is not b for a, b in zip(swapped(), before, strict=True))
+        raise RuntimeError
+    assert swapped() == before
+
+
+def test_another_great_tables_version_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gtspeed, "PINNED", "0.0.0")
+    original = _gt_data.Body.render_formats
+    with gtspeed.active():
+        assert _gt_data.Body.render_formats is original
+
+
+def test_the_pinned_version_is_the_locked_one() -> None:
+    """The fast paths follow great-tables' private functions: a new lock needs a new look."""
+    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+    assert f"great-tables=={gtspeed.PINNED}" in lock
+    assert gtspeed.supported()
+
+
+@pytest.fixture(scope="module")
+def real_tables() -> list[fmt.Table]:
+    from cscbench.analysis.groupsfile import check_groups, groups_files
+    from cscbench.publish import groups, headline, profiles
+    from cscbench.publish.context import build_context
+
+    descriptor = ROOT / "datapackage.json"
+    ctx = build_context(Path(descriptor), check_groups(descriptor, groups_files()))
+    rows = profiles.profile_rows(ctx)
+    codes = rows["unit_code"].unique(maintain_order=True).to_list()[:3]
+    pages = [profiles.profile_page(ctx, c, rows.filter(pl.col("unit_code") == c)) for c in codes]
+    pages += headline.build(ctx) + groups.build(ctx)
+    return [t for p in pages for t in (*p.tables, *p.shown) if t.gt is not None]
+
+
+def test_real_tables_render_the_same_bytes(real_tables: list[fmt.Table]) -> None:
+    assert len(real_tables) > 5
+    for table in real_tables:
+        assert gtspeed.html(table.gt) == table.gt.as_raw_html(), table.stem

@@ -1,0 +1,123 @@
+"""Rebuilding only what changed (publish/incremental.py, issue 18's speed): a publish into a
+previous site keeps the pages of every builder whose content key is unchanged and whose files are
+intact, and the result is byte-identical to a cold build from the same inputs.
+
+The fast tier republishes a copy of the session's published site (a cold build) with its site key
+made stale, so every keepable builder is kept and the rest rebuilt, and compares every file with
+the cold build's; the slow tier changes one group and compares with a cold build of the new groups.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cscbench.analysis.groupsfile import groups_files
+from cscbench.core.paths import ROOT
+from cscbench.publish import BUILDERS, builder_name, freshness, incremental, publish_site
+
+PACKAGE = ROOT / "datapackage.json"
+PARTNERSHIP = '[[group]]\nname = "A partnership"\nmembers = [{members}]\n'
+
+
+def differences(left: Path, right: Path) -> list[str]:
+    """Every file that is in only one of two folders or differs in its bytes."""
+    files = {
+        str(p.relative_to(root)) for root in (left, right) for p in root.rglob("*") if p.is_file()
+    }
+    return sorted(
+        f
+        for f in files
+        if not (left / f).is_file()
+        or not (right / f).is_file()
+        or not filecmp.cmp(left / f, right / f, shallow=False)
+    )
+
+
+def stale_copy(site: Path, out: Path) -> Path:
+    """A copy of ``site`` whose site key no longer matches (so it is not up to date) while every
+    builder's record still does."""
+    shutil.copytree(site, out, symlinks=True)
+    key_file = out / freshness.KEY_FILE
+    body = json.loads(key_file.read_text(encoding="utf-8"))
+    body["key"] = "stale"
+    key_file.write_text(json.dumps(body, sort_keys=True) + "\n", encoding="utf-8")
+    return out
+
+
+def test_builders_that_read_no_groups_are_recorded(published: Path) -> None:
+    recorded = freshness.recorded_builders(published)
+    assert isinstance(recorded, dict)
+    names = {builder_name(m) for m in BUILDERS}
+    assert {"profiles", "history", "indicator_pages"} <= set(recorded) <= names
+    assert not incremental.GROUP_READERS & set(recorded)
+    profiles = recorded["profiles"]
+    assert len(profiles["pages"]) == 153
+    assert all(f.startswith("profiles/") for f in profiles["files"])
+
+
+def test_only_the_declared_builders_read_the_groups() -> None:
+    """``GROUP_READERS`` is what the builders' code says: the others' keys ignore the groups."""
+    readers = {
+        builder_name(m)
+        for m in BUILDERS
+        if "ctx.groups" in Path(str(m.__file__)).read_text(encoding="utf-8")
+    }
+    assert readers == set(incremental.GROUP_READERS)
+
+
+def test_an_incremental_build_is_the_cold_build(published: Path, tmp_path: Path) -> None:
+    out = stale_copy(published, tmp_path / "site")
+    result = publish_site(PACKAGE, out, png="no")
+    assert not result.notes
+    assert differences(published, out) == []
+
+
+def test_a_kept_page_edited_by_hand_is_built_again(published: Path, tmp_path: Path) -> None:
+    site = stale_copy(published, tmp_path / "site")
+    recorded = freshness.recorded_builders(site)
+    assert isinstance(recorded, dict)
+    keys = {name: record["key"] for name, record in recorded.items()}
+    assert set(incremental.reusable(site, recorded, keys)) == set(recorded)
+    page = next(f for f in recorded["history"]["files"] if f.endswith(".html"))
+    (site / page).write_text("edited", encoding="utf-8")
+    assert set(incremental.reusable(site, recorded, keys)) == set(recorded) - {"history"}
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda r: r.update(key="other"),
+        lambda r: r.update(files={"../../etc/passwd.html": "0"}),
+        lambda r: r.update(files={"profiles/x.exe": "0"}),
+        lambda r: r.update(pages=[{"stem": "../up"}]),
+        lambda r: r.update(images="many"),
+        lambda r: r.clear(),
+    ],
+)
+def test_a_malformed_record_means_rebuild(published: Path, tamper: object) -> None:
+    recorded = freshness.recorded_builders(published)
+    assert isinstance(recorded, dict)
+    record = json.loads(json.dumps(recorded["history"]))
+    key = record["key"]
+    tamper(record)  # type: ignore[operator]
+    assert incremental.reusable(published, {"history": record}, {"history": key}) == {}
+    assert incremental.reusable(published, ["not", "a", "dict"], {"history": key}) == {}
+
+
+@pytest.mark.slow
+def test_one_changed_group_rebuilds_to_the_cold_build(tmp_path: Path) -> None:
+    """A partnership's group changed: the incremental build equals a cold build of the new
+    groups, file for file, and keeps the profiles (their files are the same inodes' bytes)."""
+    first, second = tmp_path / "p1.toml", tmp_path / "p2.toml"
+    first.write_text(PARTNERSHIP.format(members='"Leeds", "Bradford"'), encoding="utf-8")
+    second.write_text(PARTNERSHIP.format(members='"Leeds", "Bradford", "Kirklees"'), "utf-8")
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    publish_site(PACKAGE, warm, png="no", groups_path=groups_files([first]))
+    publish_site(PACKAGE, warm, png="no", groups_path=groups_files([second]))
+    publish_site(PACKAGE, cold, png="no", groups_path=groups_files([second]))
+    assert differences(warm, cold) == []
