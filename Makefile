@@ -45,7 +45,7 @@ test-slow: setup
 ingest: setup
 	$(BIN)/cscbench ingest
 
-# The scheduled refresh (README, "Refreshing on a schedule"): ask every publisher whether its file
+# The scheduled refresh (docs/maintainers.md, "Refreshing on a schedule"): ask every publisher whether its file
 # changed (fetch exits 1 naming a revised file, which is refused until reviewed), rebuild, and print
 # what changed in the package as markdown, the description of a reviewed change. The package as it
 # was is kept in $(REFRESH_DIR)/before; the markdown is $(REFRESH_DIR)/change.md. diff exits 1 when

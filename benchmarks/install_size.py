@@ -6,7 +6,7 @@
 Builds the wheel from this checkout, then for each variant creates a fresh virtual environment in a
 temporary folder, installs the wheel with the locked versions (``-c requirements.lock``) and
 measures ``du -sk`` of its site-packages, minus an empty venv's (pip itself). Prints a Markdown
-table for README.md. Needs the package index (or pip's cache) for the dependencies.
+table for docs/analysts.md. Needs the package index (or pip's cache) for the dependencies.
 """
 
 from __future__ import annotations

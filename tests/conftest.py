@@ -1,6 +1,6 @@
 """Shared fixtures. Tests that need the raw publisher files use ``raw_dir``.
 
-The rule (README, "Two commands"): they run whenever the raw folder exists; in CI (``CI=true``) a missing raw folder
+The rule (docs/maintainers.md, "The two commands and the test tiers"): they run whenever the raw folder exists; in CI (``CI=true``) a missing raw folder
 is a failure, elsewhere the tests are skipped with the reason printed.
 """
 

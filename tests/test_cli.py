@@ -70,8 +70,8 @@ def test_one_exit_code_table() -> None:
         "INTERNAL": 3,
         "INTERRUPTED": 130,
     }
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme.split("## Exit codes")[1].split("\n## ")[0]
+    page = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    table = page.split("## Exit codes")[1].split("\n## ")[0]
     for code in ExitCode:
         assert f"| `{int(code)}` |" in table, code
     for command in ("validate", "publish", "ingest", "diff"):

@@ -496,20 +496,20 @@ def test_no_module_imports_compare_as_a_module() -> None:
     assert wrong == [], "use `from cscbench import comparison` for the grid library"
 
 
-# ---------------------------------------------------------------------------- README
+# ---------------------------------------------------------------------------- the guide
 
 
-def test_readme_examples_run_as_shown(capsys: pytest.CaptureFixture[str]) -> None:
-    """The README's compare examples: the Python block gives the figures its comment states, and
-    the command prints exactly the text shown under it."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if ".compare(" in b]
+def test_guide_examples_run_as_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    """The compare examples of docs/analysts.md: the Python block gives the figures its comment
+    states, and the command prints exactly the text shown under it."""
+    guide = (ROOT / "docs" / "analysts.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", guide, re.S) if ".compare(" in b]
     names: dict[str, object] = {"pl": pl, "cscbench": cscbench}
-    exec(compile(block, "README.md compare example", "exec"), names)
+    exec(compile(block, "docs/analysts.md compare example", "exec"), names)
     leeds = names["caseload_ranks"].row(0, named=True)  # type: ignore[attr-defined]
     assert leeds == WORKFORCE["readme_compare_leeds_caseload"]
     command, shown = re.search(
-        r"```sh\n(cscbench compare .*?)\n```\n\n```text\n(.*?)```", readme, re.S
+        r"```sh\n(cscbench compare .*?)\n```\n\n```text\n(.*?)```", guide, re.S
     ).groups()  # type: ignore[union-attr]
     code, out, _ = run(shlex.split(command)[2:], capsys)
     assert code == 0 and out == shown

@@ -131,7 +131,7 @@ def test_the_cycle_finder_sees_lazy_and_type_checking_imports(tmp_path: Path) ->
 
 def test_only_the_cli_prints_or_exits() -> None:
     """The stages return results or raise typed errors; cli.py alone talks to the terminal
-    (checks.py's ``__main__`` block prints the README table for maintainers, labels.py's says which
+    (checks.py's ``__main__`` block prints docs/validation.md's check table, labels.py's says which
     schemas it rewrote; the chart worker's
     standard input and output are its pipes to publish, never a terminal)."""
     allowed = {

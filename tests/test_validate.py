@@ -244,20 +244,20 @@ def test_committed_stated_text_is_kept_exactly() -> None:
     assert "-76 (-5.3%)" in stated
 
 
-# ---------------------------------------------------------------------------- README
+# ---------------------------------------------------------------------------- the docs
 
 
-def test_readme_check_table_is_generated_from_the_catalogue() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_docs_check_table_is_generated_from_the_catalogue() -> None:
+    text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     table = re.search(r"<!-- checks:start -->\n(.*?)\n<!-- checks:end -->", text, re.S)
-    assert table, "README needs the generated check table between the checks markers"
+    assert table, "docs/validation.md needs the generated check table between the checks markers"
     assert table.group(1) == readme_table(), "regenerate with: python -m cscbench.validate.checks"
     for check_id in CATALOGUE:
         assert f"`{check_id}`" in text
 
 
-def test_readme_documents_exit_codes_and_decisions() -> None:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def test_docs_document_exit_codes_and_decisions() -> None:
+    text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     section = text.split("## Validation")[1].split("\n## ")[0]
     for phrase in ("`0`", "`1`", "`2`", "`3`", "--format json", "BOM", "CRLF", "file.malformed"):
         assert phrase in section, phrase

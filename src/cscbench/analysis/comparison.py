@@ -4,7 +4,7 @@ The grid the site's tables and :func:`cscbench.compare` (:mod:`cscbench.analysis
 This module was ``cscbench.compare`` until that name became the public function; import it as
 ``from cscbench import comparison``.
 
-The comparison rules (README, "Published tables"), made precise here:
+The comparison rules (docs/partnerships.md, "The site"), made precise here:
 
 * **One line per council.** Observations keep the code their source used; everything here joins
   through ``areas.series_code``, so Barnsley's E08000016 (to 2024) and E08000038 (2025) are one

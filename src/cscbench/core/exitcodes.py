@@ -1,4 +1,4 @@
-"""The one exit-code table of every ``cscbench`` command (README, "Exit codes").
+"""The one exit-code table of every ``cscbench`` command (docs/validation.md, "Exit codes").
 
 Only :mod:`cscbench.cli` chooses an exit code: the stages raise typed errors
 (:mod:`cscbench.core.errors`) or return results, and the CLI maps them onto this table, so a script can

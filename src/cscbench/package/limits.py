@@ -3,8 +3,8 @@
 A package from someone else may hold a file that never ends (a FIFO, ``/dev/zero``), a file far
 larger than any real release, or a descriptor built to exhaust memory. Every reader checks these
 limits before it reads, so such input is answered at once with a located problem instead of a hang.
-Each limit has a default generous for real data and an environment variable to change it (README,
-"Reliability").
+Each limit has a default generous for real data and an environment variable to change it
+(docs/validation.md, "Limits").
 """
 
 from __future__ import annotations

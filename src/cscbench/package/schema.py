@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # imported when a check fails: pandera takes ~0.1 s to import
     import pandera.polars as pa
 
 FORMULA_SAFE = "^[^=+\\-@].*$"
-# README promises ISO dates: exactly YYYY-MM-DD with ASCII digits. chrono (polars' to_date) also
+# The docs promise ISO dates: exactly YYYY-MM-DD with ASCII digits. chrono (polars' to_date) also
 # takes "2010-7-16", " 2010-07-16" and "+12345-01-01", so the shape is checked first.
 # YYYY-MM-DD with a year from 0001: year 0000 is no calendar year (Python's dates and
 # frictionless refuse it, so polars must too, or the two engines would disagree).

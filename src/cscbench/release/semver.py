@@ -1,6 +1,6 @@
 """Version numbers of the data package and the bump each kind of change needs.
 
-The rule (README, "Releases"): removing or renaming a resource, column, key, indicator id, source
+The rule (docs/maintainers.md, "Releases"): removing or renaming a resource, column, key, indicator id, source
 id or enum value, or changing a type, breaks consumers' code and needs a MAJOR bump; additions (rows, periods,
 indicators, columns, enum values, resources) need MINOR; revisions and fixes need PATCH. A version
 that bumps less than its changes need, or that skips numbers, is refused.

@@ -1,8 +1,8 @@
 """The catalogue of validation checks: a stable id, what it means, and how to fix it.
 
 Modelled on DfE's eesyscreener: every problem the validator reports carries one of these ids, so a
-partner can look the id up here (or in the README table, generated from this catalogue) and act on
-it. Ids are part of the package's interface: never rename one, add a new id instead.
+partner can look the id up here (or in the table of docs/validation.md, generated from this
+catalogue) and act on it. Ids are part of the package's interface: never rename one, add a new id instead.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ CATALOGUE: dict[str, Check] = {
             "Check that this is the right file (today's largest resource is about 5 MB, its "
             "descriptor 4 KB). For a genuinely larger package raise the limit: "
             "CSCBENCH_MAX_FILE_BYTES=4G, or CSCBENCH_MAX_DESCRIPTOR_BYTES for datapackage.json and "
-            "the schemas (see README, Reliability).",
+            "the schemas (see docs/validation.md, Limits).",
         ),
         Check(
             "file.bytes",
@@ -478,7 +478,7 @@ def guidance(check_id: str) -> str:
 
 
 def readme_table() -> str:
-    """The README's check table, generated here so the two cannot drift apart."""
+    """The check table of docs/validation.md, generated here so the two cannot drift apart."""
     rows = [
         "| check id | what it means | how to fix it | frictionless |",
         "|---|---|---|---|",
