@@ -213,7 +213,7 @@ def test_wheel_works_from_anywhere_in_a_fresh_venv(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert (site / "groups/barnsley-and-sheffield.html").is_file()
     assert not (site / WEST_YORKSHIRE_PAGE).exists()
-    _extension_from_the_wheel(cscbench, tmp_path)
+    _extension_from_the_wheel(cscbench, tmp_path, publish)
 
 
 # A filled-in return of the synthetic demo partnership (every figure invented, marked as such).
@@ -222,9 +222,12 @@ DEMO_ROW = (
 )
 
 
-def _extension_from_the_wheel(cscbench: str, tmp_path: Path) -> None:
-    """`extension new` -> fill in -> validate, a bad return refused, compare and release, all from
-    the installed wheel (issue 20)."""
+BLOCK = "Local return: Demo partnership"
+
+
+def _extension_from_the_wheel(cscbench: str, tmp_path: Path, publish: list[str]) -> None:
+    """`extension new` -> fill in -> validate, a bad return refused, compare, release and publish
+    with the return, all from the installed wheel (issue 20)."""
     folder = tmp_path / "demo-return"
     done = _run([cscbench, "extension", "new", str(folder), "--partnership", "Demo partnership"])
     assert done.returncode == 0, done.stderr
@@ -241,6 +244,14 @@ def _extension_from_the_wheel(cscbench: str, tmp_path: Path) -> None:
     done = _run([cscbench, "release", "--package", str(folder), "--out", str(tmp_path / "dist")])
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "dist" / "demo-return-0.1.0.zip").is_file()
+    done = _run([*publish, "--extension", str(folder)])
+    assert done.returncode == 0, done.stderr
+    site = Path(publish[publish.index("--out") + 1])
+    local_csvs = list(site.glob("local/*.csv"))
+    assert len(local_csvs) == 1 and "18.5" in local_csvs[0].read_text(encoding="utf-8")
+    shown = {p.relative_to(site).as_posix() for p in site.rglob("*.html") if BLOCK in p.read_text()}
+    assert "profiles/e08000036-wakefield.html" in shown, shown  # the council the return covers
+    assert "compare-local-data.js" in (site / "compare.html").read_text(encoding="utf-8")
     observations.write_text(f"{header}\n{DEMO_ROW.replace('E08000036', 'E08000306')}\n")
     done = _run([cscbench, "validate", str(folder)])
     assert done.returncode == 1 and "did you mean E08000036 (Wakefield)" in done.stdout
