@@ -10,10 +10,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -286,3 +288,40 @@ def test_half_written_journals_of_dead_runs_are_removed(tmp_path: Path) -> None:
     live.write_text("{")
     atomic.clean_journal_temps(journal)
     assert not stale.exists() and live.exists()
+
+
+def test_remove_tries_again_a_folder_that_gains_a_file_while_it_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An interrupted publish's Chromium may finish a screenshot into the build folder while it
+    is removed (ENOTEMPTY): the removal is tried again instead of failing the run."""
+    folder = tmp_path / "building"
+    folder.mkdir()
+    (folder / "page.html").write_text("x", encoding="utf-8")
+    real, calls = shutil.rmtree, []
+
+    def busy_once(path: Any, *args: Any, **kwargs: Any) -> None:
+        calls.append(path)
+        if len(calls) == 1:
+            raise OSError(errno.ENOTEMPTY, "Directory not empty", str(path))
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(atomic.shutil, "rmtree", busy_once)
+    monkeypatch.setattr(atomic.time, "sleep", lambda _: None)
+    atomic.remove(folder)
+    assert not folder.exists() and len(calls) == 2
+
+
+def test_remove_gives_up_on_a_folder_that_never_empties(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "building"
+    folder.mkdir()
+
+    def always_busy(path: Any, *args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOTEMPTY, "Directory not empty", str(path))
+
+    monkeypatch.setattr(atomic.shutil, "rmtree", always_busy)
+    monkeypatch.setattr(atomic.time, "sleep", lambda _: None)
+    with pytest.raises(OSError, match="not empty"):
+        atomic.remove(folder)

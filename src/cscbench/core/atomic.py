@@ -23,6 +23,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -84,12 +85,27 @@ def sync_dir(folder: Path) -> None:
             os.close(fd)
 
 
+REMOVE_ATTEMPTS = 50  # x 0.1 s: how long a folder a dying child still writes into is retried
+
+
 def remove(path: Path) -> None:
-    """Remove a folder, file or symlink; a missing one is fine."""
+    """Remove a folder, file or symlink; a missing one is fine. A folder that gains a file while
+    it is removed (an interrupted run's Chromium finishing a screenshot into it) is tried again,
+    for a few seconds at most."""
     if path.is_symlink() or path.is_file():
         path.unlink(missing_ok=True)
-    elif path.exists():
-        shutil.rmtree(path)
+        return
+    for attempt in range(REMOVE_ATTEMPTS):
+        try:
+            shutil.rmtree(path)
+            return
+        except FileNotFoundError:
+            if not path.exists():
+                return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY or attempt == REMOVE_ATTEMPTS - 1:
+                raise
+        time.sleep(0.1)
 
 
 # ---------------------------------------------------------------------------- locks

@@ -217,8 +217,10 @@ def keep_archives(out: Path, tmp: Path) -> None:
 def discard(out: Path, tmp: Path) -> None:
     """Remove a failed build, unless its switch stopped half way (its journal is still there):
     then the next run finishes the switch with it."""
-    if not journal_path(out).exists():
-        atomic.remove(tmp)
+    if journal_path(out).exists():
+        return
+    with contextlib.suppress(OSError):  # still being written into: the next run's recovery
+        atomic.remove(tmp)  # removes it
 
 
 def output_error(out: Path, exc: OSError) -> OutputError:
