@@ -26,7 +26,7 @@ from cscbench.core.errors import InvalidInputError, UsageError
 from cscbench.core.exitcodes import ExitCode
 from cscbench.core.paths import ROOT
 from cscbench.ingest.common import RawInputError
-from cscbench.publish import PublishResult, site
+from cscbench.publish import PublishResult, png_export, site
 from cscbench.publish.groups import GroupConfigError
 from cscbench.validate.report import json_text, printable
 
@@ -254,7 +254,7 @@ def test_png_yes_without_chromium_is_a_usage_error(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(site, "find_chromium", lambda: None)
+    monkeypatch.setattr(png_export, "find_chromium", lambda: None)
     args = ["publish", "--package", str(small_package), "--out", str(tmp_path / "site")]
     code, _, err = run([*args, "--png", "yes"], capsys)
     assert code == 2 and "--png yes but no Chromium found" in err

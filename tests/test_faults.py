@@ -23,7 +23,7 @@ import pytest
 
 from cscbench.core import atomic
 from cscbench.core.paths import ROOT
-from cscbench.publish import site
+from cscbench.publish import png_export, site
 
 pytestmark = pytest.mark.slow
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -144,7 +144,7 @@ def test_killed_publish_leaves_a_whole_site(
     shutil.copytree(previous, out, symlinks=True)
     png = "no"
     if point == "png":
-        if site.find_chromium() is None:
+        if png_export.find_chromium() is None:
             if IN_CI:
                 pytest.fail("Chromium is required in CI")
             pytest.skip("no Chromium to kill")
@@ -168,7 +168,9 @@ def test_killed_publish_leaves_a_whole_site(
 def dead_chromium_folders() -> list[Path]:
     """Chromium wrapper folders in the temp folder whose run is gone (their lock is free)."""
     dead = []
-    for lock in Path(tempfile.gettempdir()).glob(site.CHROMIUM_PREFIX + "*" + atomic.LOCK_SUFFIX):
+    for lock in Path(tempfile.gettempdir()).glob(
+        png_export.CHROMIUM_PREFIX + "*" + atomic.LOCK_SUFFIX
+    ):
         with atomic.claim(lock) as free:
             if free:
                 dead.append(lock)

@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from cscbench.core.domain import GRADE_SCALES
 from cscbench.core.paths import ROOT
 from cscbench.package import labels
-from cscbench.package.descriptor import field_issues
 from cscbench.package.limits import Limits
+from cscbench.package.table_schema import field_issues
 
 SCHEMAS = ROOT / "schemas"
 

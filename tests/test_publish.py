@@ -41,10 +41,12 @@ from cscbench.publish import (
     chart_render,
     charts,
     claims,
+    exports,
     groups,
     headline,
     history,
     navigation,
+    png_export,
     profiles,
     publish_site,
     regions,
@@ -110,9 +112,9 @@ def test_index_links_all_exist(published: Path) -> None:
     ):
         assert f'href="{stem}.html"' in index
         assert (published / f"{stem}.csv").is_file()
-    assert (published / site.WORKBOOK).is_file()
+    assert (published / exports.WORKBOOK).is_file()
     for name in cscbench.resources(DESCRIPTOR):
-        assert (published / site.PARQUET_DIR / f"{name}.parquet").is_file()
+        assert (published / exports.PARQUET_DIR / f"{name}.parquet").is_file()
 
 
 def expected_latest(indicator: str, code: str) -> tuple[float | None, str]:
@@ -204,7 +206,7 @@ def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
     (test_whole_site_is_byte_identical_across_runs). Charts included: their SVG in the pages and
     files, and their CSVs."""
     files = snapshot(rebuilt.folder)
-    assert len(files) > 30 and {site.WORKBOOK, *rebuilt.parquet} <= files.keys()
+    assert len(files) > 30 and {exports.WORKBOOK, *rebuilt.parquet} <= files.keys()
     assert len([k for k in files if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
     first = snapshot(published)
     differing = [k for k in files if first.get(k) != files[k]]
@@ -233,7 +235,7 @@ def test_no_wall_clock_or_random_ids(published: Path) -> None:
 @pytest.fixture(scope="module")
 def book(published: Path) -> openpyxl.Workbook:
     """The published workbook, read once for the tests that look inside it."""
-    return openpyxl.load_workbook(published / site.WORKBOOK)
+    return openpyxl.load_workbook(published / exports.WORKBOOK)
 
 
 def test_xlsx_neutralises_formula_like_cells(published: Path, book: openpyxl.Workbook) -> None:
@@ -267,7 +269,7 @@ def test_workbook_writer_never_writes_formulas(tmp_path: Path) -> None:
         {"name": ['=HYPERLINK("http://x","y")', "@SUM(A1)", "+1", "ok"], "n": [-1.5, 2, 3, 4]}
     )
     table = fmt.Table("t/x", "t", "s", None, frame, sheet="test")  # type: ignore[arg-type]
-    site.write_workbook(tmp_path / "b.xlsx", [table], ["=readme"])
+    exports.write_workbook(tmp_path / "b.xlsx", [table], ["=readme"])
     sheet = openpyxl.load_workbook(tmp_path / "b.xlsx")["test"]
     values = [c.value for c in sheet["A"]][1:]
     assert values == ['\'=HYPERLINK("http://x","y")', "'@SUM(A1)", "'+1", "ok"]
@@ -278,7 +280,7 @@ def test_workbook_writer_never_writes_formulas(tmp_path: Path) -> None:
 
 def need_chromium() -> str:
     """The Chromium to render with; a missing one skips the test, except in CI (it must run)."""
-    binary = site.find_chromium()
+    binary = png_export.find_chromium()
     if binary is None:
         message = "no Chromium found (install chromium or set CHROME_PATH); PNG export not tested"
         if IN_CI:
@@ -292,7 +294,7 @@ def test_one_small_png_carries_its_title_and_alt_text(tmp_path: Path) -> None:
     binary = need_chromium()
     frame = pl.DataFrame({"council": ["Leeds", "Wakefield"], "caseload": [16.4, 21.9]})
     table = fmt.Table("t/small", "Small table", "two rows", GT(frame, id="small"), frame, png=True)
-    produced, failed = site.render_pngs(tmp_path, [table], binary, strict=True)
+    produced, failed = png_export.render_pngs(tmp_path, [table], binary, strict=True)
     assert produced == {"t/small"} and failed == []
     png = (tmp_path / "t/small.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and b"iTXtDescription" in png

@@ -27,10 +27,12 @@ from cscbench.analysis.groupsfile import GroupConfigError
 from cscbench.core.paths import ROOT
 from cscbench.publish import (
     check_groups,
+    exports,
     groups_files,
     headline,
     history,
     index,
+    output_names,
     publish_site,
     regions,
     site,
@@ -102,7 +104,7 @@ def test_headline_pages_say_why_without_a_pair(ctx: Context, unusual: Path) -> N
     for module in (headline, history):
         (page,) = module.build(ctx)
         assert not page.tables and "no [[pair]]" in page.intro[0]
-        assert site.SAFE_STEM.fullmatch(page.stem)
+        assert output_names.SAFE_STEM.fullmatch(page.stem)
     with pytest.raises(
         GroupConfigError,
         match=r"groups\.toml: (group|pair) '[^']+': no current council called 'Leeds'",
@@ -117,9 +119,9 @@ def test_regions_with_odd_names_get_their_own_files_and_sheets(
     stems = [p.stem for p in pages]
     assert len(stems) == len(set(stems)) == ctx.areas.filter(pl.col("level") == "regional").height
     assert {"regions/north-east", "regions/north-east-2"} <= set(stems)
-    site.check_names(pages)
+    output_names.check_names(pages)
     book = tmp_path / "book.xlsx"
-    site.write_workbook(book, [t for p in pages for t in p.tables], ["readme"])
+    exports.write_workbook(book, [t for p in pages for t in p.tables], ["readme"])
     sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
     assert "Yorkshire and The Humber" in sheets and "History table" in sheets
     assert {"North East", "North-East"} <= set(sheets)
@@ -139,7 +141,7 @@ def test_periods_covered_skip_an_empty_resource(ctx: Context) -> None:
 
 def test_a_resource_name_never_leaves_the_site(ctx: Context, tmp_path: Path) -> None:
     root = tmp_path / "site"
-    written = site.write_parquet(root, {**ctx.frames, PWNED: ctx.frames["sources"]})
+    written = exports.write_parquet(root, {**ctx.frames, PWNED: ctx.frames["sources"]})
     assert "data/parquet/pwned.parquet" in written
     assert "data/parquet/statistical_neighbours.parquet" in written  # plain names kept
     assert all(p.resolve().is_relative_to(root) for p in tmp_path.rglob("*"))
@@ -149,7 +151,7 @@ def test_a_resource_name_never_leaves_the_site(ctx: Context, tmp_path: Path) -> 
 @pytest.mark.parametrize("stem", ["../x", "/etc/passwd", "a/../../b", "", ".hidden", "A"])
 def test_unsafe_output_names_are_refused(stem: str, tmp_path: Path) -> None:
     with pytest.raises(site.SiteError, match="not a safe output name"):
-        site.safe_file(tmp_path, stem, ".html")
+        output_names.safe_file(tmp_path, stem, ".html")
 
 
 def test_repeated_names_are_told_apart_deterministically() -> None:
@@ -170,7 +172,7 @@ def test_every_sheet_name_is_one_excel_accepts(wanted: list[str]) -> None:
     used = {"readme"}
     book.add_worksheet("README")
     for name in wanted:
-        chosen = site._sheet_name(name, used)
+        chosen = exports._sheet_name(name, used)
         assert chosen.lower() != "history"
         book.add_worksheet(chosen)
     book.close()

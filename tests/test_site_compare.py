@@ -26,7 +26,7 @@ from test_site_pages import driver, serious_violations  # noqa: F401  (driver: a
 import cscbench
 from cscbench.analysis import comparison
 from cscbench.core.paths import ROOT
-from cscbench.publish import compare_page, navigation, search, site
+from cscbench.publish import compare_page, navigation, output_names, search
 from cscbench.publish.indicator_pages import DIRECTIONS, change_text
 
 DESCRIPTOR = ROOT / "datapackage.json"
@@ -175,7 +175,7 @@ def test_change_text_gives_the_sign_and_the_direction(
 
 @given(st.text(max_size=40))
 def test_an_indicator_page_name_is_always_a_safe_output_name(indicator_id: str) -> None:
-    assert site.SAFE_STEM.fullmatch(navigation.indicator_stem(indicator_id))
+    assert output_names.SAFE_STEM.fullmatch(navigation.indicator_stem(indicator_id))
 
 
 # ---------------------------------------------------------------------------- compare and search data

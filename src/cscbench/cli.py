@@ -1,23 +1,18 @@
 """Command line: ``cscbench ingest | fetch | validate | verify | publish | release | diff | compare``
 (and ``extension new``, a partnership's template).
 
-The only module that prints to the terminal or chooses an exit code (:mod:`cscbench.core.exitcodes`):
-0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
+With the handlers in :mod:`cscbench.commands` (one module per command or family), the only code
+that prints to the terminal; the only module that chooses an exit code
+(:mod:`cscbench.core.exitcodes`): 0 success, 1 the input is invalid, 2 usage error, 3 internal error, 130 interrupted. The stages
 return results or raise :mod:`cscbench.core.errors` types, mapped here. An unexpected exception is a bug:
 the user gets one line naming the command, the input and the log file that holds the traceback.
 Everything echoed goes through :func:`cscbench.validate.report.printable`, since file names, headers and
 values come from files that may hold terminal escape sequences.
-
-Longer than 500 lines: every command's parser and handler are here, and several branches of
-issues 19 and 20 were adding or changing commands while the folders moved; moving handlers out (one file
-per command, under a ``commands/`` folder) is the next split once those have merged.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import datetime as dt
 import itertools
 import os
 import platform
@@ -25,30 +20,25 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn
 
 from cscbench import __version__
-from cscbench.core.choices import ENGINES, PNG_MODES
-from cscbench.core.errors import CscbenchError, InvalidInputError, InvalidPackageError, UsageError
+from cscbench.commands.arguments import _date, _limit, _mirror, _report_options, _seconds
+from cscbench.commands.common import descriptor_path, emit, say, terminal
+from cscbench.commands.compare import cmd_compare, cmd_diff
+from cscbench.commands.extension import cmd_extension
+from cscbench.commands.ingest import cmd_fetch, cmd_ingest
+from cscbench.commands.publish import cmd_publish
+from cscbench.commands.release import cmd_release
+from cscbench.commands.validate import cmd_validate, cmd_verify
+from cscbench.core.choices import PNG_MODES
+from cscbench.core.errors import CscbenchError, InvalidPackageError, UsageError
 from cscbench.core.exitcodes import ExitCode
 from cscbench.core.extras import require_for
-from cscbench.core.paths import (
-    ROOT,
-    default_package,
-    default_site,
-    raw_dir,
-    require_checkout,
-)
-from cscbench.validate.report import (
-    DEFAULT_LIMIT,
-    MAX_EXAMPLES,
-    MAX_LIMIT,
-    json_text,
-    printable,
-    render_text,
-)
+from cscbench.core.paths import ROOT, default_package, default_site, raw_dir, require_checkout
+from cscbench.validate.report import DEFAULT_LIMIT, MAX_LIMIT, json_text, render_text
 
 LOG_ENV = "CSCBENCH_LOG_DIR"  # where internal-error logs go (default: the system temp folder)
 # The argument each command reads its input from, named in error messages.
@@ -329,86 +319,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report_options(command: argparse.ArgumentParser) -> None:
-    """--engine, --format and --max-examples: the same for validate and verify."""
-    command.add_argument(
-        "--engine",
-        choices=ENGINES,
-        default=ENGINES[0],
-        help="cscbench (fast, default), frictionless (cross-check) or both",
-    )
-    command.add_argument(
-        "--format",
-        choices=["text", "json"],
-        default="text",
-        help="text for people, json for machines (JSON in every outcome, errors included)",
-    )
-    command.add_argument(
-        "--max-examples",
-        type=_positive,
-        default=MAX_EXAMPLES,
-        help=f"text output: examples shown per check and resource (default {MAX_EXAMPLES})",
-    )
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _limit(text: str) -> int:
-    """--limit: a whole number from 1 to MAX_LIMIT (a larger one would only exhaust memory)."""
-    value = _positive(text)
-    if value > MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_LIMIT:,}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    """--timeout and --deadline: a finite number of seconds, more than 0 and at most a day."""
-    from cscbench.ingest.fetch import seconds_problem
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    problem = seconds_problem(value)
-    if problem:
-        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
-    return value
-
-
-def _mirror(text: str) -> str:
-    """--mirror: an http(s) URL the files' paths are appended to."""
-    from cscbench.ingest.fetch import mirror_problem
-
-    problem = mirror_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(f"{terminal(text)!r} is not a mirror URL: {problem}")
-    return text
-
-
-def _descriptor(path: str) -> Path:
-    p = Path(path)
-    return p / "datapackage.json" if p.is_dir() else p
-
-
-def _extension(descriptor: Path) -> bool:
-    """Whether ``descriptor`` is a partnership's extension (its ``cscbench`` object says so)."""
-    from cscbench.extension import is_extension
-
-    return descriptor.is_file() and is_extension(descriptor)
-
-
 def _extension_release(args: argparse.Namespace) -> bool:
     """Whether ``release`` names an extension; the package it names is read here, once, and kept
     on ``args`` for ``cmd_release`` (one parse of the descriptor per command)."""
@@ -417,33 +327,12 @@ def _extension_release(args: argparse.Namespace) -> bool:
     from cscbench.extension.format import KEY
     from cscbench.package.reader import read
 
-    args.read = read(_descriptor(args.package))
+    args.read = read(descriptor_path(args.package))
     found = args.read.descriptor
     return isinstance(found, dict) and KEY in found
 
 
 # ---------------------------------------------------------------------------- output
-
-
-def emit(text: str, stream: TextIO | None = None) -> None:
-    """Print ``text`` (already safe for a terminal); a closed pipe (``| head``) is not an error:
-    the verdict is the exit code."""
-    stream = stream or sys.stdout
-    try:
-        print(text, file=stream, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
-
-
-def terminal(text: str) -> str:
-    """``text`` safe for a terminal: its own lines kept, control characters in each escaped."""
-    return "\n".join(printable(line) for line in text.splitlines())
-
-
-def say(command: str, message: str) -> None:
-    """A message to the user on stderr, prefixed with the command, control characters escaped."""
-    prefix = f"cscbench {command}" if command else "cscbench"
-    emit(terminal(f"{prefix}: {message}"), sys.stderr)
 
 
 def wants_json(args: argparse.Namespace | Sequence[str]) -> bool:
@@ -481,319 +370,6 @@ def fail(
 # ---------------------------------------------------------------------------- commands
 
 
-def cmd_validate(args: argparse.Namespace) -> ExitCode:
-    """Exit 0 when valid, 1 when invalid, 2 when the descriptor the user named does not exist."""
-    from cscbench.validate.run import validate_package
-
-    descriptor = _descriptor(args.path)
-    if not descriptor.exists():
-        raise UsageError(f"{descriptor} not found")
-    if _extension(descriptor):
-        from cscbench.extension import validate_extension
-
-        checked = validate_extension(descriptor, engine=args.engine, limit=args.limit)
-        for note in checked.notes:
-            say("validate", f"note: {note}")
-        report = checked.report
-    else:
-        report = validate_package(
-            descriptor, engine=args.engine, limit=args.limit, allow_remote=args.allow_remote
-        )
-    if args.format == "json":
-        emit(json_text(report.to_dict()))
-    else:
-        emit(render_text(report, args.max_examples))
-    return ExitCode.OK if report.valid else ExitCode.INVALID
-
-
-def writable_folder(path: Path, option: str) -> None:
-    """``path`` is a folder this user can write into, or can be created as one: a file in its
-    place or a read-only folder is a usage error naming the option, never an internal error."""
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{option} {path} is a file; expected a folder (made if missing)")
-    existing = next((p for p in (path, *path.parents) if p.exists()), None)
-    if existing is None or not existing.is_dir():
-        raise UsageError(f"{option} {path}: {existing} is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"{option} {path}: cannot write in {existing} (permission denied)")
-
-
-def cmd_verify(args: argparse.Namespace) -> ExitCode:
-    """Exit 0 when the archive is the release it says it is, 1 when not, 2 when there is none."""
-    from cscbench.release.verify import verify_archive
-
-    report = verify_archive(Path(args.archive), engine=args.engine)
-    if args.format == "json":
-        emit(json_text(report.to_dict()))
-    else:
-        text = render_text(report, args.max_examples)
-        emit(printable(f"verified {Path(args.archive).name}: ") + text if report.valid else text)
-    return ExitCode.OK if report.valid else ExitCode.INVALID
-
-
-def cmd_ingest(args: argparse.Namespace) -> ExitCode:
-    """Rebuild the package; files whose checksum changed only with --accept-new-raw, recorded in
-    the registry after the whole build has parsed them and the new package was written."""
-    import polars as pl
-
-    from cscbench import ingest
-    from cscbench.ingest.registry import SOURCES_FILE, default_registry
-    from cscbench.ingest.registry_write import record_files
-    from cscbench.ingest.write import SCHEMA_DIR, write_package
-
-    root = require_checkout("ingest")
-    raw = raw_dir(args.raw_dir)
-    out = Path(args.out).resolve()
-    writable_folder(out, "--out")  # before the build, so a typo fails in seconds
-    try:
-        registry = default_registry()
-        accepted = ingest.verify_files(raw, registry, accept_new=args.accept_new_raw)
-        frames = ingest.build(raw, registry.with_files(accepted))
-        descriptor = write_package(frames, out, root / SCHEMA_DIR)
-        if accepted:
-            record_files(registry.directory / SOURCES_FILE, accepted)
-    except pl.exceptions.PolarsError as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise InvalidInputError(f"a raw file could not be read as expected: {first}") from exc
-    except ValueError as exc:  # RawInputError, RegistryError, an unmatched name, an invalid package
-        raise InvalidInputError(str(exc)) from exc
-    except OSError as exc:  # the folder became unwritable or full while the package was written
-        reason = exc.strerror or str(exc)
-        raise UsageError(
-            f"cannot write the package to {out} ({reason}: {exc.filename or out}); "
-            "the previous package is untouched"
-        ) from exc
-    for source_id in sorted(accepted):
-        emit(f"recorded the new checksum of {source_id} in registry/{SOURCES_FILE}: review it")
-    summary = ", ".join(f"{k} {v.height:,}" for k, v in frames.items())
-    emit(printable(f"wrote {descriptor}: {summary}"))
-    return ExitCode.OK
-
-
-def cmd_fetch(args: argparse.Namespace) -> ExitCode:
-    """Exit 0 when every chosen file is present and checked, 1 when one was refused."""
-    from cscbench.ingest.fetch import Settings, fetch
-    from cscbench.ingest.registry import RegistryError, default_registry
-
-    with _progress_bar() as progress:
-        settings = Settings(
-            raw_dir(args.raw_dir),
-            args.mirror,
-            args.timeout,
-            args.accept_new_raw,
-            progress,
-            deadline=args.deadline,
-        )
-        try:
-            outcomes = fetch(default_registry(), args.source, settings)
-        except KeyError as exc:
-            raise UsageError(str(exc.args[0])) from exc
-        except RegistryError as exc:
-            raise InvalidInputError(str(exc)) from exc
-        except OSError as exc:  # the raw folder itself cannot be listed or made
-            raise InvalidInputError(
-                f"{settings.raw_dir}: cannot use the raw folder ({exc.strerror or exc}); "
-                "expected a folder this user may read and write"
-            ) from exc
-    for o in outcomes:
-        line = f"{o.status:9} {o.raw_path}: {o.message.removeprefix(o.raw_path + ': ')}"
-        if o.status == "refused":
-            say("fetch", line)
-        else:
-            emit(printable(line))
-    if any(o.status == "accepted" for o in outcomes):
-        emit("new checksums recorded in registry/sources.toml: review them, then cscbench ingest")
-    refused = any(o.status == "refused" for o in outcomes)
-    return ExitCode.INVALID if refused else ExitCode.OK
-
-
-@contextlib.contextmanager
-def _progress_bar() -> Iterator[Callable[[str, int, int | None], None] | None]:
-    """A rich progress bar on stderr while downloading (none when stderr is not a terminal)."""
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    tasks: dict[str, Any] = {}
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-
-        def update(path: str, done: int, total: int | None) -> None:
-            if path not in tasks:
-                tasks[path] = bar.add_task(printable(path), total=total)
-            bar.update(tasks[path], completed=done)
-
-        yield update
-
-
-def cmd_publish(args: argparse.Namespace) -> ExitCode:
-    from cscbench.analysis.groupsfile import check_groups, groups_files
-    from cscbench.package.reader import read as read_package
-
-    if args.groups_replace and not args.groups:
-        raise UsageError("--groups-replace needs at least one --groups PATH")
-    for path in map(Path, args.groups):
-        if not path.exists():
-            raise UsageError(f"groups file {path} not found")
-    for path in map(Path, args.extension):
-        if not path.exists():
-            raise UsageError(f"extension {path} not found")
-    descriptor = _descriptor(args.package)
-    files = groups_files([Path(p) for p in args.groups], replace=args.groups_replace)
-    # checked before the publishing libraries load and before validation: a typo fails in seconds
-    package = read_package(descriptor) if descriptor.exists() else None  # parsed once, here
-    checked = check_groups(package, files) if package is not None else None
-    extensions: list[Any] = [Path(p) for p in args.extension]
-    if extensions and package is not None:  # a bad return fails here, in seconds (exit 1)
-        from cscbench.extension import read_extension
-
-        extensions = [read_extension(path, descriptor) for path in extensions]
-    try:
-        from cscbench.publish import publish_site
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"missing package {exc.name!r}; run `make` to install") from exc
-    result = publish_site(
-        package if package is not None else descriptor,
-        Path(args.out),
-        png=args.png,
-        groups_path=checked if checked is not None else files,
-        extensions=extensions,
-    )
-    for note in result.notes:
-        say("publish", note)
-    emit(
-        printable(
-            f"published {result.pages} pages, {result.tables} tables, {result.pngs} PNG images "
-            f"to {result.out} in {result.seconds:.1f} s (open {result.out / 'index.html'})"
-        )
-    )
-    return ExitCode.OK
-
-
-def cmd_release(args: argparse.Namespace) -> ExitCode:
-    """Exit 0 released, 1 invalid package or a version that breaks the rule, 2 usage error."""
-    if args.own_release:
-        return release_extension(args)
-    from cscbench.release.cut import release
-
-    root = require_checkout("release")
-    result = release(
-        args.read,
-        Path(args.out),
-        root=root,
-        releases=Path(args.releases) if args.releases else root / "releases",
-        date=args.date,
-        previous=Path(args.previous) if args.previous else None,
-    )
-    size = result.archive.stat().st_size / 1e6
-    if result.already:
-        emit(
-            printable(
-                f"{result.version} is already released with this very content (recorded in "
-                f"{result.recorded}, left unchanged); the archive is {result.archive} "
-                f"({size:.1f} MB)"
-            )
-        )
-        return ExitCode.OK
-    since = (
-        f"a {result.level} release after {result.previous}" if result.previous else "first release"
-    )
-    emit(
-        printable(
-            f"released {result.version} ({since}, dated {result.created}) in "
-            f"{result.seconds:.1f} s: {result.archive} ({size:.1f} MB); recorded in "
-            f"{result.recorded} (commit it)"
-        )
-    )
-    return ExitCode.OK
-
-
-def release_extension(args: argparse.Namespace) -> ExitCode:
-    """An extension's own archive; it needs no clone (a partnership releases its return)."""
-    from cscbench.extension.release import release_extension as build
-
-    writable_folder(Path(args.out), "--out")
-    result = build(args.package, Path(args.out), args.previous)
-    since = f"a {result.level} release after {result.previous}" if result.previous else "first"
-    size = result.archive.stat().st_size / 1e3
-    emit(
-        printable(
-            f"released {result.name} {result.version} ({since}): {result.archive} ({size:.1f} kB)"
-        )
-    )
-    return ExitCode.OK
-
-
-def new_extension(args: argparse.Namespace) -> ExitCode:
-    from cscbench.extension.template import new_extension as write
-
-    written = write(Path(args.dir), args.partnership, args.name)
-    emit(printable(f"wrote {written.parent}: fill in its CSVs, then cscbench validate {written}"))
-    return ExitCode.OK
-
-
-def cmd_extension(args: argparse.Namespace) -> ExitCode:
-    return {"new": new_extension}[args.action](args)
-
-
-def cmd_diff(args: argparse.Namespace) -> ExitCode:
-    """Exit codes as diff(1): 0 no differences, 1 differences, 2 an input cannot be read."""
-    from cscbench.release.changes import render_markdown, render_text
-    from cscbench.release.diff import diff_packages, read_package
-    from cscbench.release.versions import open_side
-
-    with (
-        open_side(args.old, args.allow_remote) as old,
-        open_side(args.new, args.allow_remote) as new,
-    ):
-        result = diff_packages(read_package(old, args.old), read_package(new, args.new))
-    if args.format == "json":
-        emit(json_text(result.to_dict()))
-    elif args.format == "markdown":
-        emit(terminal(render_markdown(result)))
-    else:
-        emit(terminal(render_text(result)))
-    return ExitCode.INVALID if result.different else ExitCode.OK
-
-
-def cmd_compare(args: argparse.Namespace) -> ExitCode:
-    """Exit 0 with the rows, 2 for a council, indicator, theme or period the package lacks, 1 when
-    the package itself cannot be read."""
-    import polars as pl
-
-    from cscbench.analysis.side_by_side import compare, render
-
-    descriptor = _descriptor(args.package)
-    if not descriptor.exists():
-        raise UsageError(f"{descriptor} not found")
-    try:
-        if args.extension:
-            from cscbench.extension.api import compare as with_extension
-
-            frame = with_extension(
-                args.councils, args.indicator, args.theme, args.period, descriptor, args.extension
-            )
-        else:
-            frame = compare(args.councils, args.indicator, args.theme, args.period, descriptor)
-    except (pl.exceptions.PolarsError, KeyError, OSError, ValueError) as exc:
-        if isinstance(exc, CscbenchError):
-            raise
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise InvalidInputError(
-            f"{descriptor} could not be read ({first}); run `cscbench validate {descriptor}`"
-        ) from exc
-    if args.extension and args.format in ("text", "markdown"):
-        from cscbench.extension.api import for_display
-
-        frame = for_display(frame)
-    text = render(frame, args.format)
-    emit(text if args.format == "json" else terminal(text))
-    return ExitCode.OK
-
-
 COMMANDS: dict[str, Callable[[argparse.Namespace], ExitCode]] = {
     "ingest": cmd_ingest,
     "fetch": cmd_fetch,
@@ -822,7 +398,7 @@ def input_of(args: argparse.Namespace) -> str:
         return str(raw_dir(value))
     if args.command == "diff":
         return f"{args.old} and {args.new}"
-    return str(_descriptor(str(value)).resolve())
+    return str(descriptor_path(str(value)).resolve())
 
 
 def log_dir() -> Path:

@@ -28,6 +28,7 @@ from cscbench.publish import (
     claims,
     compare_page,
     definitions,
+    exports,
     freshness,
     groups,
     headline,
@@ -37,6 +38,7 @@ from cscbench.publish import (
     layout,
     local,
     navigation,
+    png_export,
     profiles,
     regions,
     search,
@@ -182,7 +184,7 @@ def _chromium(png: str) -> tuple[str | None, list[str]]:
     """The Chromium to use (or None) and a note when ``png="auto"`` finds none."""
     if png == "no":
         return None, []
-    binary = site.find_chromium()
+    binary = png_export.find_chromium()
     if binary is None and png == "yes":
         raise UsageError(f"--png yes but {NO_CHROMIUM}")
     if binary is None:
@@ -220,13 +222,13 @@ def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[
     tables = [t for p in pages for t in p.tables]
     site.write_pages(root, pages, ctx.version, pngs)
     compare_page.write(root, ctx)
-    site.write_workbook(
-        root / site.WORKBOOK,
+    exports.write_workbook(
+        root / exports.WORKBOOK,
         [t for t in tables if t.sheet],
         workbook_readme(ctx),
         workbook.profile_sheets(ctx),
     )
-    return site.write_parquet(root, ctx.frames)
+    return exports.write_parquet(root, ctx.frames)
 
 
 def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list[Extension]:
@@ -332,7 +334,7 @@ def publish_site(
             with (
                 chart_render.Rendering(late, want_png, previous) as rest,
                 Background(
-                    site.render_pngs, tmp, wanted, binary, png == "yes", run=binary
+                    png_export.render_pngs, tmp, wanted, binary, png == "yes", run=binary
                 ) as shots,
             ):
                 pages = layout.prerender(pages, done)
@@ -344,7 +346,7 @@ def publish_site(
         local.write(tmp, returns)
         every = _in_builder_order(built, kept, pages)
         shown_pngs = pngs | incremental.kept_pngs(kept)
-        index = index_html(ctx, every, shown_pngs, site.WORKBOOK, parquet)
+        index = index_html(ctx, every, shown_pngs, exports.WORKBOOK, parquet)
         (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")
         search.write(tmp, ctx, every)
         images = len(pngs) + chart_pngs + sum(r["images"] for r in kept.values())

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from cscbench.core import chartworker
 from cscbench.publish import formatting as fmt
-from cscbench.publish import site
+from cscbench.publish import output_names, png_export
 from cscbench.publish.charts import (
     HEIGHT,
     WIDTH,
@@ -283,7 +283,7 @@ class Rendering:
             texts = {"Title": chart.title, "Description": chart.description}
             out[stem] = (
                 accessible_svg(svg.decode("utf-8"), chart, self.keys[stem]),
-                site.png_with_text(png, texts) if png else None,
+                png_export.png_with_text(png, texts) if png else None,
             )
         missing = sorted(set(self.charts) - set(out))
         if missing:
@@ -343,9 +343,9 @@ def write_files(root: Path, charts: Sequence[fmt.Chart], rendered: Rendered) -> 
     written = 0
     for c in charts:
         svg, png = rendered[c.stem]
-        fmt.write_csv(c.data, site.safe_file(root, c.stem, ".csv"))
-        site.safe_file(root, c.stem, ".svg").write_text(svg, encoding="utf-8", newline="\n")
+        fmt.write_csv(c.data, output_names.safe_file(root, c.stem, ".csv"))
+        output_names.safe_file(root, c.stem, ".svg").write_text(svg, encoding="utf-8", newline="\n")
         if png is not None:
-            site.safe_file(root, c.stem, ".png").write_bytes(png)
+            output_names.safe_file(root, c.stem, ".png").write_bytes(png)
             written += 1
     return written

@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from cscbench.publish import formatting as fmt
-from cscbench.publish import site
+from cscbench.publish import output_names
 
 # The builders that read the comparison groups (``ctx.groups``): their pages change with them.
 GROUP_READERS = frozenset({"headline", "groups"})
@@ -59,7 +59,7 @@ def _files(root: Path, pages: Sequence[fmt.Page]) -> dict[str, str]:
     out = {}
     for stem in sorted(stems):
         for suffix in SUFFIXES:
-            path = site.safe_file(root, stem, suffix)
+            path = output_names.safe_file(root, stem, suffix)
             if path.is_file():
                 out[stem + suffix] = _sha256(path)
     return out
@@ -124,7 +124,7 @@ def _valid_page(page: object) -> bool:
     intro, tables, pngs = page.get("intro"), page.get("tables"), page.get("pngs")
     return (
         texts
-        and site.SAFE_STEM.fullmatch(page["stem"]) is not None
+        and output_names.SAFE_STEM.fullmatch(page["stem"]) is not None
         and isinstance(intro, list)
         and all(_text(i) for i in intro)
         and isinstance(pngs, list)
@@ -133,7 +133,7 @@ def _valid_page(page: object) -> bool:
         and all(
             isinstance(t, dict)
             and all(_text(t.get(k)) for k in ("stem", "title", "subtitle", "page"))
-            and site.SAFE_STEM.fullmatch(t["stem"]) is not None
+            and output_names.SAFE_STEM.fullmatch(t["stem"]) is not None
             for t in tables
         )
     )
@@ -156,7 +156,7 @@ def _valid(record: object, key: str) -> bool:
 def _file_path(root: Path, name: str) -> Path | None:
     """The file a recorded name stands for, only if it is a safe output name with a known suffix."""
     stem, dot, suffix = name.rpartition(".")
-    if not dot or f".{suffix}" not in SUFFIXES or not site.SAFE_STEM.fullmatch(stem):
+    if not dot or f".{suffix}" not in SUFFIXES or not output_names.SAFE_STEM.fullmatch(stem):
         return None
     return root / name
 

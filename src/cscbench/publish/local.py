@@ -366,12 +366,12 @@ def data(given: Sequence[LocalReturn]) -> dict[str, Any]:
 
 def write(root: Path, given: Sequence[LocalReturn]) -> None:
     """Each return's CSV, and the compare page's local data and script (only with returns)."""
-    from cscbench.publish import site
+    from cscbench.publish import output_names
 
     if not given:
         return
     for ret in given:
-        fmt.write_csv(csv_frame(ret), site.safe_file(root, ret.stem, ".csv"))
+        fmt.write_csv(csv_frame(ret), output_names.safe_file(root, ret.stem, ".csv"))
     body = json.dumps(data(given), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     (root / DATA_FILE).write_text(f"window.{GLOBAL}={body};\n", encoding="utf-8", newline="\n")
     (root / SCRIPT_FILE).write_text(SCRIPT, encoding="utf-8", newline="\n")

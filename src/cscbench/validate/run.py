@@ -22,7 +22,8 @@ from cscbench.core.choices import ENGINES
 from cscbench.package import limits
 from cscbench.package import schema as sch
 from cscbench.package.csvfile import FileProblem, TextTable, read_table
-from cscbench.package.descriptor import Entry, Issue, missing_resources
+from cscbench.package.descriptor import Entry, missing_resources
+from cscbench.package.issue import Issue
 from cscbench.package.reader import Package
 from cscbench.package.reader import read as read_package
 from cscbench.validate.checks import CATALOGUE
