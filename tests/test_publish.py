@@ -41,6 +41,7 @@ from cscbench.publish import (
     chart_render,
     charts,
     claims,
+    definitions,
     exports,
     groups,
     headline,
@@ -396,6 +397,7 @@ def test_failing_builder_leaves_old_site(
     reuse_context(monkeypatch, ctx)
     for module in (headline, history, claims, groups):  # speed: the builders before regions
         monkeypatch.setattr(module, "build", lambda ctx: [])
+    monkeypatch.setattr(charts, "plan", lambda *args, **kwargs: [])  # speed: no chart planned
     monkeypatch.setattr(regions, "build", boom)
     with pytest.raises(RuntimeError, match="injected"):
         publish_site(DESCRIPTOR, out, png="no")
@@ -408,8 +410,11 @@ def test_failure_while_writing_leaves_old_site(
     out = tmp_path / "site"
     before = old_site(out)
     reuse_context(monkeypatch, ctx)
-    for module in (history, claims, groups, regions, profiles):  # speed: one page is enough
-        monkeypatch.setattr(module, "build", lambda ctx: [])
+    # speed: the pages of one cheap builder are enough, and no chart is planned
+    for module in publish_module.BUILDERS:
+        if module is not definitions:
+            monkeypatch.setattr(module, "build", lambda ctx: [])
+    monkeypatch.setattr(charts, "plan", lambda *args, **kwargs: [])
     written: list[Path] = []
     real = site.write_pages
 
