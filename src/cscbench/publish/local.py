@@ -4,8 +4,8 @@ A partnership's extension package (:mod:`cscbench.extension`) holds figures it c
 often ahead of DfE's annual statistics. They are shown beside the official ones, never mixed in:
 each return gets its own block on the profiles, group pages and the compare page it concerns,
 headed "Local return: PARTNERSHIP, collected DATE", with its source; where the official package
-has a figure for the same indicator, period and council, both are shown with the difference
-(local minus official). A page with local figures says so in a banner under its title, and a
+has a figure for the same indicator, period, period end and council, both are shown with the
+difference (local minus official). A page with local figures says so in a banner under its title, and a
 demonstration return says "demonstration data" on every figure.
 
 Nothing here touches the comparison grid: local figures are never ranked, banded, counted in
@@ -137,8 +137,8 @@ def indicator_meta(ctx: Context, own: pl.DataFrame) -> pl.DataFrame:
 
 
 def rows(ctx: Context, ext: Extension) -> pl.DataFrame:
-    """The return's figures, each with the official figure for the same council, indicator and
-    period when the package has one and the difference, exactly as ``compare(...,
+    """The return's figures, each with the official figure for the same council, indicator, period
+    and period end when the package has one and the difference, exactly as ``compare(...,
     extension=DIR)`` gives them (:func:`cscbench.extension.api.with_official`), and the texts
     the pages show."""
     from cscbench.extension.api import with_official
@@ -216,7 +216,7 @@ def block(ret: LocalReturn, part: pl.DataFrame, depth: int, councils: bool) -> s
         "are shown beside the official statistics and never mixed in: they are not ranked, "
         "banded or counted in neighbour statistics or key findings, and are not in the official "
         f"downloads. {DIFFERENCE}: the local figure minus the official one for the same "
-        "indicator, period and council, where the official package has one."
+        "indicator, period, date and council, where the official package has one."
     )
     demo = (
         f"<p><strong>{DEMO.capitalize()}:</strong> these figures are synthetic, made to show how "
@@ -320,7 +320,7 @@ def compare_page(page: fmt.Page, given: Sequence[LocalReturn]) -> fmt.Page:
     csvs = " · ".join(layout.link(f"{r.stem}.csv", f"{r.partnership} ({r.name})") for r in given)
     markup = (
         "<p>Each return's figures for the councils chosen, with the official figure for the same "
-        "indicator, period and council and the difference (local minus official). They are never "
+        "indicator, period, date and council and the difference (local minus official). They are never "
         "ranked or mixed with the official figures above.</p>"
         '<div id="local-tables"><p>This part needs JavaScript; every figure is in the CSVs '
         f'below.</p></div><p class="downloads">Every local figure: {csvs}</p>'
