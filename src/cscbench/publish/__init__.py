@@ -214,17 +214,40 @@ def workbook_readme(ctx: Context) -> list[str]:
     ]
 
 
-def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[str]) -> list[str]:
+def _sheets_in_builder_order(
+    built: dict[str, list[fmt.Page]], kept: dict[str, Any], pages: Sequence[fmt.Page]
+) -> list[fmt.Table]:
+    """The workbook's tables, built or kept (their recorded data), in builder order (as a cold
+    build writes them)."""
+    finished = _by_builder(built, pages)
+    out: list[fmt.Table] = []
+    for module in BUILDERS:
+        name = builder_name(module)
+        if name in kept:
+            out += incremental.sheets_from(kept[name])
+        else:
+            out += incremental.sheets(finished.get(name, []))
+    return out
+
+
+def write_site_files(
+    root: Path,
+    ctx: Context,
+    pages: list[fmt.Page],
+    pngs: set[str],
+    sheets: Sequence[fmt.Table] | None = None,
+) -> list[str]:
     """Every page with its CSVs, the compare page's scripts, the workbook and the Parquet
     copies, written under ``root`` (everything but the index, the search over every page and the
     PNG images); returns the Parquet files' names. One writer
-    for the site and for the tests that rebuild part of it to compare bytes."""
-    tables = [t for p in pages for t in p.tables]
+    for the site and for the tests that rebuild part of it to compare bytes. ``sheets``: the
+    workbook's tables (default: the pages' tables that have a sheet; a publish that keeps some
+    builders' pages gives theirs too)."""
     site.write_pages(root, pages, ctx.version, pngs)
     compare_page.write(root, ctx)
     exports.write_workbook(
         root / exports.WORKBOOK,
-        [t for t in tables if t.sheet],
+        incremental.sheets(pages) if sheets is None else sheets,
         workbook_readme(ctx),
         workbook.profile_sheets(ctx),
     )
@@ -315,7 +338,8 @@ def publish_site(
         )
         incremental.copy_files(out, tmp, kept)
         # the charts render in worker processes while this one builds and writes the pages
-        planned = charts.plan(ctx, headline.planned_charts(ctx), profiles="profiles" not in kept)
+        early_charts = headline.planned_charts(ctx) if "headline" not in kept else {}
+        planned = charts.plan(ctx, early_charts, profiles="profiles" not in kept)
         with chart_render.Rendering(planned, want_png, previous) as early:
             built = build_each(ctx, kept)
             returns = local.returns(ctx, extended)
@@ -342,7 +366,8 @@ def publish_site(
         pngs, failed = shots.result if binary else (set(), [])
         pages = chart_render.with_svgs(pages, rendered)
         chart_pngs = chart_render.write_files(tmp, drawn, rendered)
-        parquet = write_site_files(tmp, ctx, pages, pngs)
+        sheets = _sheets_in_builder_order(built, kept, pages)
+        parquet = write_site_files(tmp, ctx, pages, pngs, sheets)
         local.write(tmp, returns)
         every = _in_builder_order(built, kept, pages)
         shown_pngs = pngs | incremental.kept_pngs(kept)
