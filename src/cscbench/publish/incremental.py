@@ -38,7 +38,6 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish import output_names
 
 
-
 def _pair(groups: object) -> object:
     return getattr(groups, "headline", groups)
 
