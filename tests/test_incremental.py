@@ -54,7 +54,8 @@ def stale_copy(site: Path, out: Path) -> Path:
 def test_every_builder_is_recorded_with_its_workbook_sheets(published: Path) -> None:
     recorded = freshness.recorded_builders(published)
     assert isinstance(recorded, dict)
-    assert set(recorded) == {builder_name(m) for m in BUILDERS}
+    groups = {"groups/west-yorkshire", "groups/south-yorkshire", "groups/humber"}
+    assert set(recorded) == {builder_name(m) for m in BUILDERS} - {"groups"} | groups
     profiles = recorded["profiles"]
     assert len(profiles["pages"]) == 153
     assert all(f.startswith("profiles/") for f in profiles["files"])
@@ -63,6 +64,7 @@ def test_every_builder_is_recorded_with_its_workbook_sheets(published: Path) -> 
     sheets = {name: [t["sheet"] for t in r["sheets"]] for name, r in recorded.items()}
     assert sheets["headline"] == ["headline"]
     assert sheets["regions"] and sheets["claims"]
+    assert sheets["groups/west-yorkshire"] == ["group West Yorkshire"]
     kept = incremental.sheets_from(recorded["regions"])
     assert all(t.data.height > 0 for t in kept)
     charts = [c for p in recorded["headline"]["pages"] for c in p["charts"]]
@@ -90,21 +92,23 @@ def test_only_the_declared_builders_read_the_groups() -> None:
     assert readers == set(incremental.GROUP_PARTS)
 
 
-def test_a_changed_group_changes_only_the_group_pages_key() -> None:
+def test_a_changed_group_changes_only_its_own_pages_key() -> None:
     pair = Group("Leeds vs Wakefield", ("E08000035", "E08000036"), kind="pair")
     west = Group("West", ("E08000032", "E08000033"))
+    south = Group("South", ("E08000016", "E08000017"))
     other_pair = Group("Leeds vs Bradford", ("E08000035", "E08000032"), kind="pair")
-    names = [builder_name(m) for m in BUILDERS]
 
     def changed(before: Groups, after: Groups) -> set[str]:
+        names = [builder_name(m) for m in BUILDERS if builder_name(m) != "groups"]
+        names += sorted({incremental.group_unit(g) for g in (*before.pages, *after.pages)})
         old, new = (incremental.builder_keys("base", g, names) for g in (before, after))
         return {n for n in names if old[n] != new[n]}
 
-    base = Groups((west,), (pair,))
-    grown = Groups((replace(west, codes=(*west.codes, "E08000034")),), (pair,))
-    assert changed(base, grown) == {"groups"}
-    assert changed(base, Groups((west,), (other_pair,))) == {"headline", "history"}
-    assert changed(base, Groups((west,), (pair, other_pair))) == {"groups"}
+    base = Groups((west, south), (pair,))
+    grown = Groups((replace(west, codes=(*west.codes, "E08000034")), south), (pair,))
+    assert changed(base, grown) == {"groups/west"}
+    assert changed(base, Groups((west, south), (other_pair,))) == {"headline", "history"}
+    assert changed(base, Groups((west, south), (pair, other_pair))) == {"groups/leeds-vs-bradford"}
     assert changed(base, base) == set()
 
 
@@ -160,9 +164,15 @@ def test_one_changed_group_rebuilds_to_the_cold_build(tmp_path: Path) -> None:
     second.write_text(PARTNERSHIP.format(members='"Leeds", "Bradford", "Kirklees"'), "utf-8")
     warm, cold = tmp_path / "warm", tmp_path / "cold"
     publish_site(PACKAGE, warm, png="no", groups_path=groups_files([first]))
+    kept = ["groups/west-yorkshire.html", "headline/leeds-vs-wakefield.html", "regions/london.html"]
+    files = {f: (warm / f).stat().st_ino for f in [*kept, "groups/a-partnership.html"]}
     publish_site(PACKAGE, warm, png="no", groups_path=groups_files([second]))
     publish_site(PACKAGE, cold, png="no", groups_path=groups_files([second]))
     assert differences(warm, cold) == []
+    # kept: the same files (linked into the new site), but the changed group's page
+    assert [f for f, inode in files.items() if (warm / f).stat().st_ino != inode] == [
+        "groups/a-partnership.html"
+    ]
 
 
 @pytest.mark.slow

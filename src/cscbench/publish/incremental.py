@@ -5,8 +5,9 @@ Ofsted histories, the 168 indicator pages, the regions, the claims or the headli
 built again: none of them reads that group. Each builder gets its own content key: the site's key
 without the groups (cscbench's code, the package's files, the key-findings rules, the PNG setting)
 and, for a builder that reads the groups, the part it reads (``GROUP_PARTS``: the headline pair
-for the headline page and its Ofsted history, the group pages' entries for the group pages), so
-changing a group leaves the headline's key alone. The site's key file records, for every builder,
+for the headline page and its Ofsted history), so changing a group leaves the headline's key
+alone. The group pages are built one group at a time, each under its own key (``groups/<slug>``,
+with that group's entry): a changed group rebuilds its own page, not the others'. The site's key file records, for every builder,
 its key, what the index and the search need of its pages (names, sections, tables, the charts'
 names), its images, the SHA-256 of every file its pages wrote, and the data of each of its tables
 that goes into the workbook (``sheets``: Arrow IPC, as the build held it).
@@ -51,20 +52,40 @@ def _pages(groups: object) -> object:
 GROUP_PARTS: dict[str, Callable[[object], object]] = {
     "headline": _pair,  # the first [[pair]]: the headline page
     "history": _pair,  # the headline pair's Ofsted history
-    "groups": _pages,  # every [[group]] and every further [[pair]]: a page each
+    "groups": _pages,  # every [[group]] and every further [[pair]] (as one builder)
 }
 GROUP_READERS = frozenset(GROUP_PARTS)
+# A publish builds the group pages one group at a time (``publish.units``): each page's unit is
+# ``groups/<slug>``, its key that group's entry alone.
+GROUP_UNIT = "groups/"
+
+
+def group_unit(group: Any) -> str:
+    """The unit name of one group's page."""
+    return GROUP_UNIT + str(group.slug)
+
+
+def _part(name: str, groups: object) -> object:
+    """The part of the groups the unit ``name`` reads (None: none)."""
+    if name.startswith(GROUP_UNIT):
+        pages = getattr(groups, "pages", ())
+        return next((g for g in pages if group_unit(g) == name), None)
+    reader = GROUP_PARTS.get(name)
+    return None if reader is None else reader(groups)
+
+
 SUFFIXES = (".html", ".csv", ".png", ".svg")  # every file a page, table or chart writes
 
 
 def builder_keys(base: str, groups: object, names: Iterable[str]) -> dict[str, str]:
-    """Each builder's content key: ``base`` (the inputs but the groups), its name and, where it
-    reads them, the part of the groups it reads (``GROUP_PARTS``)."""
+    """Each builder's (or group page's) content key: ``base`` (the inputs but the groups), its
+    name and, where it reads them, the part of the groups it reads (``GROUP_PARTS``; a group
+    page's: its group)."""
     keys = {}
     for name in names:
         digest = hashlib.sha256(f"{base}\0{name}\0".encode())
-        if name in GROUP_PARTS:
-            digest.update(repr(GROUP_PARTS[name](groups)).encode())
+        if name in GROUP_PARTS or name.startswith(GROUP_UNIT):
+            digest.update(repr(_part(name, groups)).encode())
         keys[name] = digest.hexdigest()
     return keys
 
