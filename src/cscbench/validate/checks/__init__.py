@@ -11,7 +11,8 @@ schema checks, in ``package/``, which may not import ``validate``) is named by i
 ``used_in``. The families are listed in the order a package is checked, which is the order of the
 table in docs/validation.md (``python -m cscbench.validate.checks`` prints it).
 
-May import ``core`` and ``package`` (the validate stage's rule).
+May import ``core`` and ``package`` (the rules are polars expressions built with
+``package.schema``).
 """
 
 from __future__ import annotations
