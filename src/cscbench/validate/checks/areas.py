@@ -15,13 +15,11 @@ CHECKS = (
         "areas.series_code",
         "A current area does not continue its own series",
         "A current area's series_code is its own area_code.",
-        used_in=("cscbench.validate.checks.areas:area_rules",),
     ),
     Check(
         "areas.list_code",
         "A code listed in successor_code or member_codes is not an area",
         "List only codes that exist in areas, separated by '|'.",
-        used_in=("cscbench.validate.checks.areas:area_rules",),
     ),
 )
 

@@ -16,9 +16,10 @@ class Check:
     """A check: its stable id, what a failure means, how to fix it, and whether frictionless (run
     on the same package) reports the same problem, so partners using frictionless know its reach.
 
-    ``used_in`` names the code that applies the rule or reads the id, as ``module:function`` (or
-    ``module:CONSTANT``, a mapping onto ids): the rule of an earlier stage lives there, not in the
-    family module. tests/test_checks.py keeps it true by finding every use of the id in src.
+    ``used_in`` names the code outside the family module that applies the rule or reads the id, as
+    ``module:function`` (or ``module:CONSTANT``, a mapping onto ids): a rule of an earlier stage
+    (the package reader's) or of the frictionless engine lives there; a rule of this stage sits
+    beside its entry. tests/test_checks.py keeps it true by finding every use of the id in src.
     """
 
     check_id: str

@@ -17,46 +17,34 @@ CHECKS = (
         "inspections.date_order",
         "Inspection dates are out of order",
         "Fieldwork starts before it ends, and ends before the report is published.",
-        used_in=(
-            "cscbench.validate.checks.inspections:EXPLAIN",
-            "cscbench.validate.checks.inspections:inspection_rules",
-        ),
     ),
     Check(
         "inspections.grade_scale",
         "A grade is not on its framework's scale",
         "2009-13 frameworks (SLAC, CPI, CPRI, TLAC) grade Outstanding/Good/Adequate/"
         "Inadequate; SIF and ILACS use 'Requires improvement to be good' instead of Adequate.",
-        used_in=(
-            "cscbench.validate.checks.inspections:EXPLAIN",
-            "cscbench.validate.checks.inspections:inspection_rules",
-        ),
     ),
     Check(
         "inspections.framework_date",
         "An inspection's framework does not fit its fieldwork date",
         "Inspections whose fieldwork started on or after 1 April 2026 are ILACS_2026 (no "
         "overall grade); earlier ones keep their framework. Correct the framework or the date.",
-        used_in=("cscbench.validate.checks.inspections:inspection_rules",),
     ),
     Check(
         "inspections.inspection_date",
         "An inspection's key date is not its fieldwork start or publication date",
         "inspection_date is the fieldwork start where there is one, else the publication date.",
-        used_in=("cscbench.validate.checks.inspections:inspection_rules",),
     ),
     Check(
         "inspections.publication_date",
         "A judgement has no publication date",
         "Only focused and monitoring visits (judgement visit) may lack a publication date: "
         "give the report's date as the source publishes it.",
-        used_in=("cscbench.validate.checks.inspections:inspection_rules",),
     ),
     Check(
         "inspections.grade_status",
         "A graded row has a grade_status, or an ungraded row has none",
         "Give either a grade or a grade_status saying why there is no grade.",
-        used_in=("cscbench.validate.checks.inspections:inspection_rules",),
     ),
 )
 

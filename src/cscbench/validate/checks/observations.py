@@ -20,23 +20,17 @@ CHECKS = (
         "A figure has neither a value nor a status, or both a value and a suppression symbol",
         "Give the value, or leave it empty and put the publisher's symbol in status (only "
         "'computed' may go with a value).",
-        used_in=("cscbench.validate.checks.observations:observation_rules",),
     ),
     Check(
         "obs.indicator_range",
         "A value is outside the valid range of its indicator (e.g. a negative count)",
         "Check the figure against the publisher's file; the valid range is in indicators "
         "(min_value, max_value).",
-        used_in=(
-            "cscbench.validate.checks.observations:EXPLAIN",
-            "cscbench.validate.checks.observations:observation_rules",
-        ),
     ),
     Check(
         "obs.percent_range",
         "A percentage is above 100 or below 0",
         "Percentages lie between 0 and 100; check the figure and its unit.",
-        used_in=("cscbench.validate.checks.observations:observation_rules",),
     ),
     Check(
         "obs.period",
@@ -44,20 +38,12 @@ CHECKS = (
         "next year (2024-25)",
         "Write a year as four digits, or a financial year as YYYY-YY where YY is the last two "
         "digits of the following year (2017-18, 1999-00); 2017-99 is not a period.",
-        used_in=(
-            "cscbench.validate.checks.observations:EXPLAIN",
-            "cscbench.validate.checks.observations:period_check",
-        ),
     ),
     Check(
         "obs.period_end",
         "period_end does not match period",
         "A year (2025) ends in that year; a financial year (2024-25) ends on 31 March of its "
         "second year.",
-        used_in=(
-            "cscbench.validate.checks.observations:EXPLAIN",
-            "cscbench.validate.checks.observations:observation_rules",
-        ),
     ),
 )
 

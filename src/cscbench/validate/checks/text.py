@@ -42,7 +42,6 @@ CHECKS = (
         "text.html",
         "Text contains HTML or script markup",
         "Remove the markup; announcements hold plain text copied from the page, not HTML.",
-        used_in=("cscbench.validate.checks.text:announcement_rules",),
     ),
 )
 
