@@ -298,3 +298,21 @@ def test_diff_and_compare_parse_each_descriptor_once(
     assert reads.of_package() == [READER] and len(reads.descriptors) == 1
     assert set(reads.csvs) <= set(expected) and set(reads.csvs.values()) == {1}
     capsys.readouterr()
+
+
+def test_compare_with_an_extension_reads_the_main_package_once(
+    tmp_path: Path, reads: Reads, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The return's checks, the official rows and the official figure beside each local one all
+    come from one read of the main package."""
+    from extension_helpers import build_demo
+
+    demo = build_demo(tmp_path / "demo").parent
+    descriptor = ROOT / "datapackage.json"
+    reads.start(descriptor)
+    args = ["compare", "Leeds", "Wakefield", "--package", str(descriptor), "--extension", str(demo)]
+    assert main(args) == 0
+    assert reads.of_package() == [READER]
+    main_csvs = {k: n for k, n in reads.csvs.items() if k in package_csvs(descriptor)}
+    assert main_csvs and set(main_csvs.values()) == {1}
+    capsys.readouterr()
