@@ -11,6 +11,13 @@ from __future__ import annotations
 
 from cscbench.validate.checks.check import Check
 
+# where a release's declared bytes and hash are checked, by either engine
+INTEGRITY_USES = (
+    "cscbench.validate.frictionless_engine:INTEGRITY",
+    "cscbench.validate.frictionless_engine:TYPE_MAP",
+    "cscbench.validate.run:integrity_problems",
+)
+
 CHECKS = (
     Check(
         "file.missing",
@@ -61,11 +68,7 @@ CHECKS = (
         "Take the file again from the release archive (check it with `cscbench verify`); if "
         "you changed it on purpose, it is no longer that release: remove bytes and hash.",
         frictionless=True,
-        used_in=(
-            "cscbench.validate.frictionless_engine:INTEGRITY",
-            "cscbench.validate.frictionless_engine:TYPE_MAP",
-            "cscbench.validate.run:integrity_problems",
-        ),
+        used_in=INTEGRITY_USES,
     ),
     Check(
         "file.hash",
@@ -75,11 +78,7 @@ CHECKS = (
         "Take the file again from the release archive (check it with `cscbench verify`); if "
         "you changed it on purpose, it is no longer that release: remove bytes and hash.",
         frictionless=True,
-        used_in=(
-            "cscbench.validate.frictionless_engine:INTEGRITY",
-            "cscbench.validate.frictionless_engine:TYPE_MAP",
-            "cscbench.validate.run:integrity_problems",
-        ),
+        used_in=INTEGRITY_USES,
     ),
     Check(
         "file.empty",
