@@ -163,6 +163,171 @@ def _mark_order(data: Any, original: Callable[[Any, Any], str]) -> dict[str, str
     return order
 
 
+def _body(data: Any) -> str:
+    """``create_body_component_h`` for a table without summary rows or a multi-column stub (every
+    table of the site): what great-tables finds per cell by scanning every footnote and style
+    (about 0.5 ms a row) is looked up per table once, by location, and the rows are written in one
+    pass. Any other table goes to great-tables' own code."""
+    m = _utils_render_html
+    body = data._body.body
+    if (
+        not isinstance(data._tbl_data, pl.DataFrame)
+        or not isinstance(body, pl.DataFrame)
+        or data._summary_rows
+        or data._summary_rows_grand
+    ):
+        return _ORIGINAL["body"](data)
+    boxhead, stub, options = data._boxhead, data._stub, data._options
+    layout = stub._get_stub_layout(has_summary_rows=False, options=options, boxhead=boxhead)
+    stub_vars = boxhead._get_stub_columns()
+    has_rowname = "rowname" in layout
+    if len(stub_vars) > 1 or (has_rowname and not stub_vars):
+        return _ORIGINAL["body"](data)
+    frame = m.replace_null_frame(body, m.cast_frame_to_string(data._tbl_data))
+    column_vars = [*(stub_vars if has_rowname else []), *boxhead._get_default_columns()]
+    header_ids = m._get_header_ids(data)
+    marks = _Marks(data, boxhead._get_stub_column())
+    values = {c.var: frame.get_column(c.var).to_list() for c in column_vars}
+    striped = (
+        bool(options.row_striping_include_stub.value),
+        bool(options.row_striping_include_table_body.value),
+    )
+    has_groups = stub.group_ids is not None and len(stub.group_ids) > 0
+    esc = m.html_lib.escape
+    column_headers = {
+        c.var: esc(header_ids.cell_headers(c.var, [])) for c in column_vars if not c.is_stub
+    }
+    rows: list[str] = []
+    previous = None
+    for j, (i, group) in enumerate(stub.group_indices_map()):
+        leading = None
+        if has_groups and group is not previous:
+            leading = _group_label(data, group, header_ids, "group_label" in layout, rows)
+        odd = j % 2 == 1
+        cells = [leading] if leading else []
+        row_ids = esc(" ".join(x for x in [header_ids.group, *header_ids.stub.values()] if x))
+        for colinfo in column_vars:
+            var = colinfo.var
+            text = str(values[var][i])
+            if colinfo.is_stub:
+                text = marks.stub_text(i, colinfo, text)
+                styles = marks.styles(i, var, stub=True)
+                classes = "gt_row gt_left gt_stub" + (" gt_striped" if striped[0] and odd else "")
+                if marks.primary(colinfo):
+                    indent = stub.rows[i].indent
+                    classes += f" gt_indent_{indent}" if 1 <= indent <= 5 else ""
+                cell_id = header_ids.registry.make(f"stub-{i + 1}", fallback="stub")
+                header_ids.stub[0] = cell_id
+                row_ids = esc(" ".join(x for x in [header_ids.group, cell_id] if x))
+                attrs, element = f' scope="row" id="{esc(cell_id)}"', "th"
+            else:
+                text = marks.body_text(i, var, text)
+                styles = marks.styles(i, var, stub=False)
+                classes = f"gt_row gt_{colinfo.defaulted_align}"
+                classes += " gt_striped" if striped[1] and odd else ""
+                both = " ".join(x for x in (row_ids, column_headers[var]) if x)
+                attrs, element = (f' headers="{both}"' if both else ""), "td"
+            if "<svg" in text and " id=" in text:
+                text = m._make_svg_ids_unique(text, prefix=f"{header_ids.registry.prefix}{var}-{i}")
+            cells.append(f'    <{element}{styles}{attrs} class="{classes}">{text}</{element}>')
+        opening = '  <tr class="gt_row_group_first">' if leading else "  <tr>"
+        rows.append(opening + "\n" + "\n".join(cells) + "\n  </tr>")
+        previous = group
+    return '<tbody class="gt_table_body">\n' + "\n".join(rows) + "\n</tbody>"
+
+
+def _group_label(
+    data: Any, group: Any, header_ids: Any, as_column: bool, rows: list[str]
+) -> str | None:
+    """A row group's label, as great-tables writes it: the cell leading its first row (returned)
+    when groups are a column, else a heading row of its own (appended to ``rows``)."""
+    m = _utils_render_html
+    header_ids.group = header_ids.registry.make(group.group_id, fallback="group")
+    id_attr = f' id="{m.html_lib.escape(header_ids.group)}"'
+    label = group.group_label if group.group_label is not None else _process_text(group.group_id)
+    styles = m._flatten_styles(
+        [
+            x
+            for x in data._styles
+            if m._is_loc(x.locname, m.loc.LocRowGroups) and group.group_id in x.grpname
+        ],
+        wrap=True,
+    )
+    footnotes = [
+        x
+        for x in data._footnotes
+        if isinstance(x.locname, m.loc.LocRowGroups) and x.grpname == group.group_id
+    ]
+    label = m._apply_footnotes_to_text(footnotes, data, label)
+    if as_column:
+        return f"""  <th{styles} class="gt_row gt_left gt_stub_row_group"
+    rowspan="{len(group.indices)}" scope="rowgroup"{id_attr}>{label}</th>"""
+    colspan = data._boxhead._get_effective_number_of_columns(
+        stub=data._stub, has_summary_rows=False, options=data._options
+    )
+    kind = "gt_empty_group_heading" if label == "" else "gt_group_heading_row"
+    scope = "colgroup" if colspan > 1 else "col"
+    rows.append(
+        f"""  <tr class="{kind}">
+    <th class="gt_group_heading" colspan="{colspan}" scope="{scope}"{id_attr}{styles}>{label}</th>
+  </tr>"""
+    )
+    return None
+
+
+class _Marks:
+    """A table's body and stub footnotes and styles by (row, column), in great-tables' order,
+    gathered once instead of scanned for every cell."""
+
+    def __init__(self, data: Any, row_stub_var: Any) -> None:
+        m = _utils_render_html
+        self.data, self.row_stub_var = data, row_stub_var
+        self.body_notes: dict[tuple[int, str], list[Any]] = {}
+        self.stub_notes: list[Any] = []
+        for x in data._footnotes:
+            if isinstance(x.locname, m.loc.LocBody):
+                self.body_notes.setdefault((x.rownum, x.colname), []).append(x)
+            elif isinstance(x.locname, m.loc.LocStub):
+                self.stub_notes.append(x)
+        self.body_styles: dict[tuple[int, str], list[Any]] = {}
+        self.stub_styles: list[Any] = []
+        for x in data._styles:
+            if m._is_loc(x.locname, m.loc.LocBody):
+                self.body_styles.setdefault((x.rownum, x.colname), []).append(x)
+            elif m._is_loc(x.locname, m.loc.LocStub):
+                self.stub_styles.append(x)
+
+    def primary(self, colinfo: Any) -> bool:
+        return self.row_stub_var is None or colinfo == self.row_stub_var
+
+    def body_text(self, row: int, var: str, text: str) -> str:
+        notes = self.body_notes.get((row, var))
+        return (
+            _utils_render_html._apply_footnotes_to_text(notes, self.data, text) if notes else text
+        )
+
+    def stub_text(self, row: int, colinfo: Any, text: str) -> str:
+        if not self.stub_notes:
+            return text
+        primary, var = self.primary(colinfo), colinfo.var
+        notes = [
+            x
+            for x in self.stub_notes
+            if x.rownum == row and ((x.colname is None and primary) or x.colname == var)
+        ]
+        return _utils_render_html._apply_footnotes_to_text(notes, self.data, text)
+
+    def styles(self, row: int, var: str, stub: bool) -> str:
+        found = self.body_styles.get((row, var), [])
+        if stub and self.stub_styles:
+            found = found + [
+                x
+                for x in self.stub_styles
+                if x.rownum == row and (x.colname is None or x.colname == var)
+            ]
+        return _utils_render_html._flatten_styles(found, wrap=True) if found else ""
+
+
 _ORIGINAL: dict[str, Any] = {}
 
 
@@ -186,11 +351,13 @@ def active() -> Iterator[None]:
                 migrate=gt._migrate_unformatted_to_output,
                 footnote_mark=_utils_render_html._get_footnote_mark_string,
                 get_cell=_tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
+                body=gt.create_body_component_h,
                 set_cell=_tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
             )
             _gt_data.Body.render_formats = _render_formats  # type: ignore[method-assign]
             gt._migrate_unformatted_to_output = _migrate
             _utils_render_html._get_footnote_mark_string = _footnote_mark
+            gt.create_body_component_h = _body
             _tbl_data._get_cell.register(_tbl_data.PlDataFrame, _get_cell)
             _tbl_data._set_cell.register(_tbl_data.PlDataFrame, _set_cell)
         try:
@@ -200,6 +367,7 @@ def active() -> Iterator[None]:
                 _gt_data.Body.render_formats = _ORIGINAL["render_formats"]  # type: ignore[method-assign]
                 gt._migrate_unformatted_to_output = _ORIGINAL["migrate"]
                 _utils_render_html._get_footnote_mark_string = _ORIGINAL["footnote_mark"]
+                gt.create_body_component_h = _ORIGINAL["body"]
                 _tbl_data._get_cell.register(_tbl_data.PlDataFrame, _ORIGINAL["get_cell"])
                 _tbl_data._set_cell.register(_tbl_data.PlDataFrame, _ORIGINAL["set_cell"])
                 _ORIGINAL.clear()
