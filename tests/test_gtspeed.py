@@ -95,6 +95,16 @@ def tables(draw: st.DrawFn) -> GT:
     if grouped and draw(st.booleans()):
         table = table.tab_style(style=style.fill(color="#eee"), locations=loc.row_groups())
     if draw(st.booleans()):
+        table = table.tab_header(title="T").tab_footnote("title", locations=loc.title())
+    if draw(st.booleans()):
+        table = table.tab_footnote(draw(TEXT) or "c", locations=loc.column_labels(columns="count"))
+    if draw(st.booleans()):
+        table = table.opt_footnote_order("preserve_order")
+    if draw(st.booleans()):
+        table = table.opt_footnote_marks(draw(st.sampled_from(["letters", "standard"])))
+    if draw(st.booleans()):
+        table = table.opt_footnote_spec(spec_ref="(x)")
+    if draw(st.booleans()):
         table = table.fmt(lambda v: f'<svg id="i{v}"><use href="#i{v}"/></svg>', columns="count")
     return table
 

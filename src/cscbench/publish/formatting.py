@@ -461,10 +461,25 @@ def status_note(
 
 def source_line(sources: pl.DataFrame, source_ids: Iterable[str]) -> str:
     """ "Sources: publisher, title; ..." for the sources a table uses, then the OGL attribution."""
+    named = _source_names(sources)
     wanted = sorted({s for s in source_ids if s})
-    rows = sources.filter(pl.col("source_id").is_in(wanted)).sort("source_id")
-    parts = [f"{r['publisher']}, {r['title']}" for r in rows.iter_rows(named=True)]
-    return "Sources: " + "; ".join(parts) + ". " + OGL
+    return "Sources: " + "; ".join(t for s in wanted for t in named.get(s, ())) + ". " + OGL
+
+
+_SOURCE_NAMES: dict[int, tuple[pl.DataFrame, dict[str, list[str]]]] = {}
+
+
+def _source_names(sources: pl.DataFrame) -> dict[str, list[str]]:
+    """source_id -> "publisher, title", read once per sources frame (every table asks the same
+    frame; the frame is held, so its id is not reused while cached)."""
+    held = _SOURCE_NAMES.get(id(sources))
+    if held is None or held[0] is not sources:
+        named: dict[str, list[str]] = {}
+        for sid, publisher, title in sources.select("source_id", "publisher", "title").iter_rows():
+            named.setdefault(sid, []).append(f"{publisher}, {title}")
+        _SOURCE_NAMES.clear()  # one sources frame per publish: keep only the latest
+        held = _SOURCE_NAMES[id(sources)] = (sources, named)
+    return held[1]
 
 
 # ---------------------------------------------------------------------------- exports
@@ -479,19 +494,31 @@ def neutralise(text: pl.Expr) -> pl.Expr:
     return text.str.replace(r"^([=+\-@\t\r])", "'$1")
 
 
+def _export_columns(frame: pl.DataFrame, numbers: bool) -> list[pl.Expr]:
+    """Each text or enum column as neutralised text, and (``numbers``) each float column as the
+    package writes numbers: one expression a column, so a table's export is one polars pass."""
+    from cscbench.package.csvformat import number_text as package_number
+
+    out = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Enum | pl.Categorical):
+            out.append(neutralise(pl.col(name).cast(pl.String)))
+        elif dtype == pl.String:
+            out.append(neutralise(pl.col(name)))
+        elif numbers and dtype == pl.Float64:
+            out.append(package_number(pl.col(name)))
+    return out
+
+
 def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """A table's data ready for CSV/XLSX: enums as text, every text cell neutralised."""
-    out = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-    return out.with_columns(neutralise(pl.col(pl.String)))
+    columns = _export_columns(frame, numbers=False)
+    return frame.with_columns(columns) if columns else frame
 
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
-    from cscbench.package.csvformat import format_column
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = export_frame(frame)
-    out = out.with_columns(
-        format_column(out[c], "number") for c in out.columns if out[c].dtype == pl.Float64
-    )
+    columns = _export_columns(frame, numbers=True)
+    out = frame.with_columns(columns) if columns else frame
     out.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")

@@ -57,18 +57,20 @@ def footnote_marks(
         return {}
     key = pl.lit(0) if by is None else pl.col(by)
     index = pl.int_range(pl.len(), dtype=pl.Int64)
-    texts = frame.select(
-        key.alias("_by"),
-        (index if by is None else index.over(by)).alias("_i"),
-        *(expr.cast(pl.String).alias(str(k)) for k, (_, expr) in enumerate(notes)),
-    )
     groups = (
-        texts.unpivot(index=["_by", "_i"], variable_name="_k", value_name="_n")
+        frame.lazy()
+        .select(
+            key.alias("_by"),
+            (index if by is None else index.over(by)).alias("_i"),
+            *(expr.cast(pl.String).alias(str(k)) for k, (_, expr) in enumerate(notes)),
+        )
+        .unpivot(index=["_by", "_i"], variable_name="_k", value_name="_n")
         .drop_nulls("_n")
         .with_columns(pl.col("_k").cast(pl.Int64))
         .group_by("_by", "_k", "_n")
         .agg(pl.col("_i").sort())
         .sort("_k", "_n")
+        .collect()
     )
     out: dict[object, list[Footnote]] = {}
     for value, k, text, rows in groups.iter_rows():

@@ -144,23 +144,48 @@ def _footnote_mark(data: Any, footnote_info: Any) -> str:
         return original(data, footnote_info)
     held = getattr(_STATE, "marks", None)
     if held is None or held[0] is not data:
-        held = (data, _mark_order(data, original))
+        held = (data, _mark_order(data))
         _STATE.marks = held
     order: dict[str, str] = held[1]
     mark = order.get(_process_text(footnote_info.footnotes[0]))
     return mark if mark is not None else original(data, footnote_info)
 
 
-def _mark_order(data: Any, original: Callable[[Any, Any], str]) -> dict[str, str]:
-    """Each footnote text of ``data`` -> its mark, asked of great-tables once per distinct text."""
-    order: dict[str, str] = {}
+def _mark_order(data: Any) -> dict[str, str]:
+    """Each footnote text of ``data`` -> its mark: great-tables' order of footnote texts (by
+    place in the table, or as added) worked out in one pass, where great-tables sorts every
+    footnote again for each mark."""
+    m = _utils_render_html
+    placed: list[tuple[tuple[Any, ...], str]] = []
     for info in data._footnotes:
         if not info.footnotes or info.locname is None:
             continue
-        text = _process_text(info.footnotes[0])
-        if text not in order:
-            order[text] = original(data, info)
-    return order
+        if not m._should_display_footnote(data, info):
+            continue
+        placed.append((_footnote_place(data, info), _process_text(info.footnotes[0])))
+    if data._options.footnotes_order.value != "preserve_order":
+        placed.sort(key=lambda x: x[0])  # stable, as great-tables' sort
+    kind = m._get_footnote_marks_option(data)
+    texts = dict.fromkeys(text for _, text in placed)
+    return {text: m._generate_footnote_mark(n, kind) for n, text in enumerate(texts, start=1)}
+
+
+def _footnote_place(data: Any, info: Any) -> tuple[Any, ...]:
+    """A footnote's (location, row, column) in reading order, as ``_get_footnote_mark_string``."""
+    m, loc = _utils_render_html, _utils_render_html.loc
+    if isinstance(info.locname, loc.LocRowGroups):
+        colnum: Any = -2
+    elif isinstance(info.locname, loc.LocStub | loc.LocSummaryStub | loc.LocGrandSummaryStub):
+        colnum = m._get_stub_footnote_colnum(data, info)
+    elif isinstance(info.locname, loc.LocSpannerLabels):
+        colnum = m._get_spanner_leftmost_column_index(data, info.grpname)
+    else:
+        colnum = m._get_column_index(data, info.colname) if info.colname else 0
+    if isinstance(info.locname, loc.LocColumnLabels):
+        rownum = 0
+    else:
+        rownum = info.rownum if info.rownum is not None else 0
+    return (m._get_summary_locnum(data, info), rownum, colnum)
 
 
 def _body(data: Any) -> str:
@@ -282,6 +307,7 @@ class _Marks:
     def __init__(self, data: Any, row_stub_var: Any) -> None:
         m = _utils_render_html
         self.data, self.row_stub_var = data, row_stub_var
+        self.marked: dict[tuple[int, ...], tuple[str, Any]] = {}
         self.body_notes: dict[tuple[int, str], list[Any]] = {}
         self.stub_notes: list[Any] = []
         for x in data._footnotes:
@@ -315,7 +341,28 @@ class _Marks:
             for x in self.stub_notes
             if x.rownum == row and ((x.colname is None and primary) or x.colname == var)
         ]
-        return _utils_render_html._apply_footnotes_to_text(notes, self.data, text)
+        return self.mark(notes, text) if notes else text
+
+    def mark(self, notes: list[Any], text: str) -> str:
+        """``_apply_footnotes_to_text``, with the marks of each set of footnotes made once."""
+        m = _utils_render_html
+        key = tuple(map(id, notes))
+        made = self.marked.get(key)
+        if made is None:
+            marks: list[str] = []
+            for info in notes:
+                mark = m._get_footnote_mark_string(self.data, info)
+                if mark not in marks:
+                    marks.append(mark)
+            kind = m._get_footnote_marks_option(self.data)
+            if isinstance(kind, str) and kind == "numbers":
+                marks.sort(key=lambda x: int(x) if x.isdigit() else float("inf"))
+            spec = m._parse_footnote_spec(self.data._options.footnotes_spec_ref.value)
+            joined = ",".join(m._apply_footnote_spec_to_mark(x, spec) for x in marks)
+            style = m._build_footnote_mark_style(spec)
+            made = (f'<span class="gt_footnote_marks" style="{style}">{joined}</span>', notes[0])
+            self.marked[key] = made
+        return m._apply_footnote_placement(text, made[0], made[1].placement)
 
     def styles(self, row: int, var: str, stub: bool) -> str:
         found = self.body_styles.get((row, var), [])
