@@ -62,9 +62,7 @@ def tables(draw: st.DrawFn) -> GT:
     if stub == "name" and draw(st.booleans()):
         table = table.tab_stub_indent(rows=[0], indent=draw(st.integers(1, 6)))
     if draw(st.booleans()):
-        table = table.grand_summary_rows(
-            fns={"Total": pl.len()}, side=draw(SIDE)
-        )
+        table = table.grand_summary_rows(fns={"Total": pl.len()}, side=draw(SIDE))
     if draw(st.booleans()):
         table = table.fmt_number(columns="value", decimals=draw(st.integers(0, 2)))
     if draw(st.booleans()):
@@ -134,6 +132,7 @@ def swapped() -> tuple[object, ...]:
         gt.create_body_component_h,
         _tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
         _tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
+        _tbl_data.create_empty_frame.registry[_tbl_data.PlDataFrame],
     )
 
 
@@ -150,6 +149,33 @@ def test_another_great_tables_version_is_left_alone(monkeypatch: pytest.MonkeyPa
     original = _gt_data.Body.render_formats
     with gtspeed.active():
         assert _gt_data.Body.render_formats is original
+
+
+FRAMES = st.lists(
+    st.sampled_from(
+        [
+            pl.String,
+            pl.Float64,
+            pl.Int64,
+            pl.Boolean,
+            pl.Date,
+            pl.Enum(["a", "b"]),
+            pl.List(pl.Int64),
+        ]
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(FRAMES, st.integers(0, 3))
+def test_an_empty_body_is_great_tables_own(dtypes: list[pl.DataType], rows: int) -> None:
+    """``GT()``'s empty body, made at once, equals great-tables' cleared and cast frame."""
+    frame = pl.DataFrame([pl.Series(f"c{k}", [None] * rows, dtype=d) for k, d in enumerate(dtypes)])
+    stock = GT(frame, id="e")._body.body
+    with gtspeed.active():
+        fast = GT(frame, id="e")._body.body
+    assert fast.equals(stock) and fast.schema == stock.schema and fast.height == stock.height
 
 
 def test_the_pinned_version_is_the_locked_one() -> None:

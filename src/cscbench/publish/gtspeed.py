@@ -3,17 +3,22 @@
 Rendering the site's ~335 tables was about 60% of a cold publish, and most of it was per cell,
 not per table: great-tables 1.1 writes every formatted and every unformatted cell back into a
 polars frame one scatter at a time (``Body.render_formats``, ``_migrate_unformatted_to_output``,
-about 0.3 ms a cell), reads every cell with a polars lookup (``_get_cell``), and for every footnote
-mark rebuilds and sorts the list of all the table's footnotes (``_get_footnote_mark_string``).
+about 0.3 ms a cell), reads every cell with a polars lookup (``_get_cell``), for every footnote
+mark rebuilds and sorts the list of all the table's footnotes (``_get_footnote_mark_string``),
+and for every body cell scans all the table's footnotes and styles
+(``create_body_component_h``, about 0.5 ms a row). A new ``GT`` clears and casts every column to
+make its empty body (``create_empty_frame``), most of what building one costs.
 
-:func:`active` swaps in equivalents for those four while the ``with`` block runs, then puts the
+:func:`active` swaps in equivalents for those while the ``with`` block runs, then puts the
 originals back: each column is written once with every value the cell-by-cell writes would have
 left in it, a frame's columns are read as Python lists once (until great-tables writes into that
-frame), and a table's footnote order is worked out once per render. Anything the fast paths do
-not cover (a value that is not text, a backend that is not polars) goes to great-tables' own
-code, so the output is the same HTML; ``tests/test_gtspeed.py`` holds the two to the same bytes on
-generated tables and on every table of the site. Only the pinned great-tables version is patched
-(``PINNED``); with another version :func:`active` changes nothing and pages are only slower.
+frame), a table's footnote order is worked out once per render, its footnotes and styles are
+looked up by (row, column) from a table gathered once, and an empty body is made at once.
+Anything the fast paths do not cover (a value that is not text, a backend that is not polars,
+summary rows, a stub of several columns) goes to great-tables' own code, so the output is the
+same HTML; ``tests/test_gtspeed.py`` holds the two to the same bytes on generated tables and on
+every table of the site. Only the pinned great-tables version is patched (``PINNED``); with
+another version :func:`active` changes nothing and pages are only slower.
 """
 
 from __future__ import annotations
@@ -375,6 +380,16 @@ class _Marks:
         return _utils_render_html._flatten_styles(found, wrap=True) if found else ""
 
 
+def _empty_frame(frame: Any) -> Any:
+    """great-tables' empty body for a polars frame (each column text, each cell null), made
+    directly rather than by clearing and casting every column, which was most of a ``GT()``'s
+    cost; a frame with a nested column (or none) goes to great-tables' own code."""
+    if frame.width == 0 or any(dtype.is_nested() for dtype in frame.dtypes):
+        return _ORIGINAL["empty"](frame)
+    rows = frame.height
+    return pl.DataFrame([pl.Series(name, [None] * rows, dtype=pl.String) for name in frame.columns])
+
+
 _ORIGINAL: dict[str, Any] = {}
 
 
@@ -399,6 +414,7 @@ def active() -> Iterator[None]:
                 footnote_mark=_utils_render_html._get_footnote_mark_string,
                 get_cell=_tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
                 body=gt.create_body_component_h,
+                empty=_tbl_data.create_empty_frame.registry[_tbl_data.PlDataFrame],
                 set_cell=_tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
             )
             _gt_data.Body.render_formats = _render_formats  # type: ignore[method-assign]
@@ -407,6 +423,7 @@ def active() -> Iterator[None]:
             gt.create_body_component_h = _body
             _tbl_data._get_cell.register(_tbl_data.PlDataFrame, _get_cell)
             _tbl_data._set_cell.register(_tbl_data.PlDataFrame, _set_cell)
+            _tbl_data.create_empty_frame.register(_tbl_data.PlDataFrame, _empty_frame)
         try:
             yield
         finally:
@@ -417,6 +434,7 @@ def active() -> Iterator[None]:
                 gt.create_body_component_h = _ORIGINAL["body"]
                 _tbl_data._get_cell.register(_tbl_data.PlDataFrame, _ORIGINAL["get_cell"])
                 _tbl_data._set_cell.register(_tbl_data.PlDataFrame, _ORIGINAL["set_cell"])
+                _tbl_data.create_empty_frame.register(_tbl_data.PlDataFrame, _ORIGINAL["empty"])
                 _ORIGINAL.clear()
                 _STATE.__dict__.clear()
 
