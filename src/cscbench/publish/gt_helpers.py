@@ -95,17 +95,17 @@ def style_letters(
     gt: GT, frame: pl.DataFrame, column: str, colours: dict[str, tuple[str, str]]
 ) -> GT:
     """Fill cells whose text is a band letter or grade with its colour (the text stays); the
-    rows of every letter in one pass (:func:`footnote_marks`, with the letter as the text)."""
-    starts = [
-        (column, pl.when(pl.col(column).str.starts_with(text)).then(pl.lit(text)))
-        for text in colours
-    ]
-    for _, text, rows in footnote_marks(frame, starts).get(0, []):
-        fill, ink = colours[text]
-        gt = gt.tab_style(
-            style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
-            locations=loc.body(columns=column, rows=rows),
-        )
+    rows of every letter in one polars pass."""
+    found = frame.select(
+        pl.arg_where(pl.col(column).str.starts_with(text).fill_null(False)).implode().alias(str(k))
+        for k, text in enumerate(colours)
+    ).row(0)
+    for (fill, ink), rows in zip(colours.values(), found, strict=True):
+        if rows:
+            gt = gt.tab_style(
+                style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
+                locations=loc.body(columns=column, rows=rows),
+            )
     return gt
 
 

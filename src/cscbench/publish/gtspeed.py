@@ -213,11 +213,10 @@ def _body(data: Any) -> str:
     has_rowname = "rowname" in layout
     if len(stub_vars) > 1 or (has_rowname and not stub_vars):
         return _ORIGINAL["body"](data)
-    frame = m.replace_null_frame(body, m.cast_frame_to_string(data._tbl_data))
     column_vars = [*(stub_vars if has_rowname else []), *boxhead._get_default_columns()]
     header_ids = m._get_header_ids(data)
     marks = _Marks(data, boxhead._get_stub_column())
-    values = {c.var: frame.get_column(c.var).to_list() for c in column_vars}
+    values = _cells(body, data._tbl_data, [c.var for c in column_vars])
     striped = (
         bool(options.row_striping_include_stub.value),
         bool(options.row_striping_include_table_body.value),
@@ -264,6 +263,24 @@ def _body(data: Any) -> str:
         rows.append(opening + "\n" + "\n".join(cells) + "\n  </tr>")
         previous = group
     return '<tbody class="gt_table_body">\n' + "\n".join(rows) + "\n</tbody>"
+
+
+def _cells(body: pl.DataFrame, original: pl.DataFrame, names: list[str]) -> dict[str, list[Any]]:
+    """Each shown column's cells as great-tables reads them: the rendered body's text, and where
+    nothing was written (a null), the original value as text. great-tables casts the whole
+    original frame and fills every column; here only columns with a null are cast."""
+    m = _utils_render_html
+    if not all(body.schema[n] == pl.String for n in names):
+        frame = m.replace_null_frame(body, m.cast_frame_to_string(original))
+        return {n: frame.get_column(n).to_list() for n in names}
+    values = {n: body.get_column(n).to_list() for n in names}
+    missing = [n for n in names if body.get_column(n).null_count()]
+    if missing:
+        text = m.cast_frame_to_string(original.select(missing))
+        for n in missing:
+            filled = zip(values[n], text.get_column(n).to_list(), strict=True)
+            values[n] = [f if v is None else v for v, f in filled]
+    return values
 
 
 def _group_label(
