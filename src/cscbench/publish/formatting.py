@@ -4,16 +4,16 @@ Everything a reader sees is built here once so every table says things the same 
 the indicator's unit and decimals, a suppressed figure as its publisher's symbol with a footnote,
 bands as printed letters (colour only repeats them), a source note and the OGL attribution.
 
-The page types (``Table``, ``Page``...) are in :mod:`cscbench.publish.page_types` and the
+The page types (``Table``, ``Page``...) are in :mod:`cscbench.publish.page_types`, the
 great-tables helpers (``base_gt``, footnotes, band colours, links) in
-:mod:`cscbench.publish.gt_helpers`; both are imported here under their own names, so every page
-builder keeps writing ``fmt.Page`` and ``fmt.base_gt`` (one import per builder).
+:mod:`cscbench.publish.gt_helpers` and the CSV and workbook frames in
+:mod:`cscbench.publish.table_export`; all are imported here under their own names, so every page
+builder keeps writing ``fmt.Page``, ``fmt.base_gt`` and ``fmt.write_csv`` (one import a builder).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 import polars as pl
 
@@ -35,6 +35,9 @@ from cscbench.publish.page_types import Html as Html
 from cscbench.publish.page_types import Page as Page
 from cscbench.publish.page_types import Section as Section
 from cscbench.publish.page_types import Table as Table
+from cscbench.publish.table_export import export_frame as export_frame
+from cscbench.publish.table_export import neutralise as neutralise
+from cscbench.publish.table_export import write_csv as write_csv
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -480,45 +483,3 @@ def _source_names(sources: pl.DataFrame) -> dict[str, list[str]]:
         _SOURCE_NAMES.clear()  # one sources frame per publish: keep only the latest
         held = _SOURCE_NAMES[id(sources)] = (sources, named)
     return held[1]
-
-
-# ---------------------------------------------------------------------------- exports
-
-
-def neutralise(text: pl.Expr) -> pl.Expr:
-    """OWASP CSV-injection guidance: a text cell starting with = + - @ gets a leading apostrophe.
-
-    Spreadsheets then show it as text instead of evaluating it; the data package keeps the text
-    exactly. Numeric columns are untouched (a negative number is not a formula).
-    """
-    return text.str.replace(r"^([=+\-@\t\r])", "'$1")
-
-
-def _export_columns(frame: pl.DataFrame, numbers: bool) -> list[pl.Expr]:
-    """Each text or enum column as neutralised text, and (``numbers``) each float column as the
-    package writes numbers: one expression a column, so a table's export is one polars pass."""
-    from cscbench.package.csvformat import number_text as package_number
-
-    out = []
-    for name, dtype in frame.schema.items():
-        if isinstance(dtype, pl.Enum | pl.Categorical):
-            out.append(neutralise(pl.col(name).cast(pl.String)))
-        elif dtype == pl.String:
-            out.append(neutralise(pl.col(name)))
-        elif numbers and dtype == pl.Float64:
-            out.append(package_number(pl.col(name)))
-    return out
-
-
-def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """A table's data ready for CSV/XLSX: enums as text, every text cell neutralised."""
-    columns = _export_columns(frame, numbers=False)
-    return frame.with_columns(columns) if columns else frame
-
-
-def write_csv(frame: pl.DataFrame, path: Path) -> None:
-    """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    columns = _export_columns(frame, numbers=True)
-    out = frame.with_columns(columns) if columns else frame
-    out.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")
