@@ -123,6 +123,7 @@ def _migrate(data: Any, data_tbl: Any, formatted_cells: set[tuple[str, int]], co
     body = data._body.body
     if not isinstance(body, pl.DataFrame) or not isinstance(data_tbl, pl.DataFrame):
         return _ORIGINAL["migrate"](data, data_tbl, formatted_cells, context)
+    is_na = _tbl_data.is_na.dispatch(type(data_tbl))  # looked up once, not for every cell
     writes: dict[str, dict[int, Any]] = {}
     for col in data_tbl.columns:
         cells: dict[int, Any] = {}
@@ -130,7 +131,7 @@ def _migrate(data: Any, data_tbl: Any, formatted_cells: set[tuple[str, int]], co
             if (col, row) in formatted_cells:
                 continue
             value = _get_cell(data_tbl, row, col)
-            if value is None or _tbl_data.is_na(data_tbl, value):
+            if value is None or is_na(data_tbl, value):
                 continue
             cells[row] = _process_text(str(value), context=context)
         if cells:
