@@ -36,7 +36,7 @@ lint: setup
 # when it collects no tests; make treats any non-zero exit as a failure.
 TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The slow end-to-end tier (CI runs it after `make test`); `-m slow` overrides the default filter.
 test-slow: setup

@@ -131,3 +131,29 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert result.out == out.resolve() and result.pngs == 0 and not result.notes
         done.touch()  # last: marks the site complete
         return out.resolve()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the test files so neither of ``make test``'s two workers waits for the other.
+
+    ``--dist loadfile --no-loadscope-reorder`` hands whole files to the workers in this order.
+    The largest file that reads the published site goes first: its worker publishes the site
+    (``published``, the run's biggest fixture) while the other builds the package frames
+    (``package_frames``) and runs the files that need neither; the other files that read the
+    site come last, when it is there to read. Within a file the order is the file's own."""
+
+    def uses(item: pytest.Item, name: str) -> bool:
+        return name in getattr(item, "fixturenames", ())
+
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+    site = {f for f, its in files.items() if any(uses(i, "published") for i in its)}
+    frames = {f for f, its in files.items() if any(uses(i, "package_frames") for i in its)} - site
+    builder = max(sorted(site), key=lambda f: len(files[f]), default=None)
+
+    def rank(name: str) -> tuple[int, int, str]:
+        group = 0 if name == builder else 1 if name in frames else 3 if name in site else 2
+        return group, -len(files[name]), name
+
+    items[:] = [item for name in sorted(files, key=rank) for item in files[name]]

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from cscbench.package import csvfile, limits
 from cscbench.package import schema as sch
 from cscbench.package.csvfile import invalid_utf8, read_table
-from cscbench.validate.rules import HTML, period_rule
+from cscbench.validate.checks.observations import period_rule
+from cscbench.validate.checks.text import HTML
 
 # ---------------------------------------------------------------------------- limits
 

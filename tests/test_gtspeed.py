@@ -22,6 +22,7 @@ from cscbench.publish import formatting as fmt
 from cscbench.publish import gtspeed
 
 TEXT = st.text(alphabet="ab <>&\"'é1", max_size=6)
+SIDE = st.sampled_from(["top", "bottom"])
 NUMBER = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=False, width=32))
 
 
@@ -46,12 +47,22 @@ def tables(draw: st.DrawFn) -> GT:
             "count": pl.Int64,
         },
     )
+    stub = draw(st.sampled_from([None, "name", ["group", "name"]]))
+    grouped = draw(st.booleans()) and stub != ["group", "name"]
     table = GT(
         frame,
-        rowname_col="name" if draw(st.booleans()) else None,
-        groupname_col="group" if draw(st.booleans()) else None,
+        rowname_col=stub,
+        groupname_col="group" if grouped else None,
         id="t",
     ).opt_footnote_marks("numbers")
+    if grouped and draw(st.booleans()):
+        table = table.tab_options(row_group_as_column=True)
+    if draw(st.booleans()):
+        table = table.opt_row_striping().tab_options(row_striping_include_stub=draw(st.booleans()))
+    if stub == "name" and draw(st.booleans()):
+        table = table.tab_stub_indent(rows=[0], indent=draw(st.integers(1, 6)))
+    if draw(st.booleans()):
+        table = table.grand_summary_rows(fns={"Total": pl.len()}, side=draw(SIDE))
     if draw(st.booleans()):
         table = table.fmt_number(columns="value", decimals=draw(st.integers(0, 2)))
     if draw(st.booleans()):
@@ -66,14 +77,37 @@ def tables(draw: st.DrawFn) -> GT:
         )
     if draw(st.booleans()):
         table = table.tab_footnote("on a stub", locations=loc.stub(rows=[0]))
-    if draw(st.booleans()):
+    if stub == "name" and draw(st.booleans()):
+        table = table.tab_footnote("a stub column", locations=loc.stub(columns="name", rows=[0]))
+    if grouped and draw(st.booleans()):
+        table = table.tab_footnote("a group", locations=loc.row_groups(rows=["g<2>"]))
+    for _ in range(draw(st.integers(0, 3))):
+        column = draw(st.sampled_from(["value", "note", "count"] + ([] if stub else ["name"])))
+        picked = draw(st.lists(st.integers(0, rows - 1), min_size=1, max_size=3, unique=True))
         table = table.tab_style(
-            style=style.fill(color="#f2f2f2"), locations=loc.body(columns="count", rows=[0])
+            style=[style.fill(color="#f2f2f2"), style.text(weight="bold")],
+            locations=loc.body(columns=column, rows=picked),
         )
+    if stub and draw(st.booleans()):
+        table = table.tab_style(style=style.text(color="red"), locations=loc.stub(rows=[0]))
+    if grouped and draw(st.booleans()):
+        table = table.tab_style(style=style.fill(color="#eee"), locations=loc.row_groups())
+    if draw(st.booleans()):
+        table = table.tab_header(title="T").tab_footnote("title", locations=loc.title())
+    if draw(st.booleans()):
+        table = table.tab_footnote(draw(TEXT) or "c", locations=loc.column_labels(columns="count"))
+    if draw(st.booleans()):
+        table = table.opt_footnote_order("preserve_order")
+    if draw(st.booleans()):
+        table = table.opt_footnote_marks(draw(st.sampled_from(["letters", "standard"])))
+    if draw(st.booleans()):
+        table = table.opt_footnote_spec(spec_ref="(x)")
+    if draw(st.booleans()):
+        table = table.fmt(lambda v: f'<svg id="i{v}"><use href="#i{v}"/></svg>', columns="count")
     return table
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables())
 def test_generated_tables_render_the_same_bytes(table: GT) -> None:
     assert gtspeed.html(table) == table.as_raw_html()
@@ -95,8 +129,10 @@ def swapped() -> tuple[object, ...]:
         _gt_data.Body.render_formats,
         gt._migrate_unformatted_to_output,
         _utils_render_html._get_footnote_mark_string,
+        gt.create_body_component_h,
         _tbl_data._get_cell.registry[_tbl_data.PlDataFrame],
         _tbl_data._set_cell.registry[_tbl_data.PlDataFrame],
+        _tbl_data.create_empty_frame.registry[_tbl_data.PlDataFrame],
     )
 
 
@@ -113,6 +149,33 @@ def test_another_great_tables_version_is_left_alone(monkeypatch: pytest.MonkeyPa
     original = _gt_data.Body.render_formats
     with gtspeed.active():
         assert _gt_data.Body.render_formats is original
+
+
+FRAMES = st.lists(
+    st.sampled_from(
+        [
+            pl.String,
+            pl.Float64,
+            pl.Int64,
+            pl.Boolean,
+            pl.Date,
+            pl.Enum(["a", "b"]),
+            pl.List(pl.Int64),
+        ]
+    ),
+    max_size=4,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(FRAMES, st.integers(0, 3))
+def test_an_empty_body_is_great_tables_own(dtypes: list[pl.DataType], rows: int) -> None:
+    """``GT()``'s empty body, made at once, equals great-tables' cleared and cast frame."""
+    frame = pl.DataFrame([pl.Series(f"c{k}", [None] * rows, dtype=d) for k, d in enumerate(dtypes)])
+    stock = GT(frame, id="e")._body.body
+    with gtspeed.active():
+        fast = GT(frame, id="e")._body.body
+    assert fast.equals(stock) and fast.schema == stock.schema and fast.height == stock.height
 
 
 def test_the_pinned_version_is_the_locked_one() -> None:

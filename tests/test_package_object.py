@@ -204,6 +204,28 @@ def test_one_publish_parses_the_descriptor_once_and_each_csv_once(
     assert sorted(reads.csvs) == package_csvs(small) and set(reads.csvs.values()) == {1}
 
 
+def test_a_publish_with_an_extension_reads_the_main_package_once(
+    tmp_path: Path, reads: Reads, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The return is checked against the package object the command already read: the main
+    package's descriptor and CSVs are not read again for it (nor for validation after it)."""
+    from extension_helpers import build_demo
+
+    demo = build_demo(tmp_path / "demo").parent
+
+    def stop(*args: Any, **kwargs: Any) -> Any:
+        raise Stop("stopped once the package is validated")
+
+    monkeypatch.setattr(publish_module, "build_context", stop)
+    descriptor = ROOT / "datapackage.json"
+    reads.start(descriptor)
+    args = ["--package", str(descriptor), "--out", str(tmp_path / "site"), "--png", "no"]
+    assert main(["publish", *args, "--extension", str(demo)]) == 1
+    assert reads.of_package() == [READER]
+    main_csvs = {k: n for k, n in reads.csvs.items() if k in package_csvs(descriptor)}
+    assert sorted(main_csvs) == package_csvs(descriptor) and set(main_csvs.values()) == {1}
+
+
 def test_one_release_parses_the_descriptor_once_and_each_csv_once(
     small: Path, tmp_path: Path, reads: Reads
 ) -> None:
@@ -275,4 +297,22 @@ def test_diff_and_compare_parse_each_descriptor_once(
     assert main(["compare", "Leeds", "Wakefield", "--package", str(small)]) == 0
     assert reads.of_package() == [READER] and len(reads.descriptors) == 1
     assert set(reads.csvs) <= set(expected) and set(reads.csvs.values()) == {1}
+    capsys.readouterr()
+
+
+def test_compare_with_an_extension_reads_the_main_package_once(
+    tmp_path: Path, reads: Reads, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The return's checks, the official rows and the official figure beside each local one all
+    come from one read of the main package."""
+    from extension_helpers import build_demo
+
+    demo = build_demo(tmp_path / "demo").parent
+    descriptor = ROOT / "datapackage.json"
+    reads.start(descriptor)
+    args = ["compare", "Leeds", "Wakefield", "--package", str(descriptor), "--extension", str(demo)]
+    assert main(args) == 0
+    assert reads.of_package() == [READER]
+    main_csvs = {k: n for k, n in reads.csvs.items() if k in package_csvs(descriptor)}
+    assert main_csvs and set(main_csvs.values()) == {1}
     capsys.readouterr()

@@ -11,7 +11,6 @@ the module's context.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import html
 import itertools
@@ -38,7 +37,6 @@ from cscbench.cli import main
 from cscbench.core.errors import InvalidPackageError, UsageError
 from cscbench.core.paths import ROOT
 from cscbench.publish import (
-    chart_render,
     charts,
     claims,
     definitions,
@@ -46,15 +44,11 @@ from cscbench.publish import (
     groups,
     headline,
     history,
-    navigation,
     png_export,
-    profiles,
     publish_site,
     regions,
     site,
-    whatchanged,
     workbook,
-    write_site_files,
 )
 from cscbench.publish import formatting as fmt
 from cscbench.publish.context import Context, build_context
@@ -197,31 +191,16 @@ def test_suppressed_symbol_and_footnote_rendered(published: Path) -> None:
     assert re.search(rf">{re.escape(symbol)}(<span[^>]*>[^<]*</span>)?</td>", page)
 
 
-def test_page_families_and_data_writers_are_byte_identical_when_rebuilt(
-    published: Path, rebuilt: Rebuilt
-) -> None:
-    """A second, independent build (its own context, built with polars shuffling every unordered
-    result) gives the same bytes for what could differ: the pages and CSVs of the headline,
-    history, claims, group and region families and a few profiles, the XLSX workbook and the
-    Parquet files. The whole site, index included, is compared in the slow tier
-    (test_whole_site_is_byte_identical_across_runs). Charts included: their SVG in the pages and
-    files, and their CSVs."""
-    files = snapshot(rebuilt.folder)
-    assert len(files) > 30 and {exports.WORKBOOK, *rebuilt.parquet} <= files.keys()
-    assert len([k for k in files if k.startswith("profiles/")]) >= len(SAMPLE_PROFILES)
-    first = snapshot(published)
-    differing = [k for k in files if first.get(k) != files[k]]
-    assert not differing
-
-
-# Leeds, Swindon (a joint return among its neighbours), a joint-return member, Kirklees (caveat)
-SAMPLE_PROFILES = (LEEDS, "E06000030", "E06000061", "E08000034")
-
-
 @pytest.mark.slow
 def test_whole_site_is_byte_identical_across_runs(published: Path, tmp_path: Path) -> None:
-    """Every page and CSV (and the workbook and Parquet files) of a second full build."""
-    publish_site(DESCRIPTOR, tmp_path / "site", png="no")
+    """Every page and CSV (and the workbook and Parquet files) of a second, independent full
+    build, made while polars returns every unordered result shuffled: one rebuild checks both
+    determinism and that every order a reader sees comes from an explicit sort or
+    ``maintain_order``. (The fast tier checks the context built that way:
+    test_context_does_not_depend_on_unordered_polars_results.)"""
+    with pytest.MonkeyPatch.context() as patch:
+        shuffle_unordered_results(patch)
+        publish_site(DESCRIPTOR, tmp_path / "site", png="no")
     first, second = snapshot(published), snapshot(tmp_path / "site")
     assert first.keys() == second.keys() and len(first) > 300
     differing = [k for k in first if first[k] != second[k]]
@@ -492,31 +471,12 @@ def ctx():
     return build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
 
 
-@dataclasses.dataclass(frozen=True)
-class Rebuilt:
-    """The second build: its context, and the folder its sample pages, workbook and Parquet files
-    were written to."""
-
-    ctx: Context
-    folder: Path
-    parquet: list[str]
-
-
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
-    """Every family's pages but the profiles, a few profiles, the workbook and the Parquet files,
-    built once from a context of their own while polars returns every unordered result shuffled
-    (so one rebuild checks both determinism and order independence)."""
-    folder = tmp_path_factory.mktemp("rebuilt")
+def shuffled_ctx() -> Context:
+    """A third context, built while polars returns every unordered result shuffled."""
     with pytest.MonkeyPatch.context() as patch:
         shuffle_unordered_results(patch)
-        again = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
-        pages = pages_of(again)
-        rendered = chart_render.render([c for p in pages for c in p.charts], png=False)
-        pages = chart_render.with_svgs(pages, rendered)
-        chart_render.write_files(folder, [c for p in pages for c in p.charts], rendered)
-        parquet = write_site_files(folder, again, pages, set())
-    return Rebuilt(again, folder, list(parquet))
+        return build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
 
 
 def text_of(frame_values: list[float], decimals: list[int]) -> list[str]:
@@ -1042,30 +1002,16 @@ def shuffle_unordered_results(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(GroupBy, "agg", any_order_agg)
 
 
-def pages_of(ctx) -> list[fmt.Page]:
-    """The pages of every family but the profiles, and the sampled profiles."""
-    families = (headline, history, claims, groups, regions, whatchanged)
-    pages = [p for m in families for p in m.build(ctx)]
-    rows = profiles.profile_rows(ctx)
-    places = navigation.places(ctx)
-    drawn = charts.profile_charts(ctx, places.profiles)
-    for code in SAMPLE_PROFILES:
-        part = rows.filter(pl.col("unit_code") == code)
-        pages.append(profiles.profile_page(ctx, code, part, drawn[code], places))
-    return navigation.decorate(ctx, pages)
-
-
-def test_output_does_not_depend_on_unordered_polars_results(
-    published: Path, ctx, rebuilt: Rebuilt
-) -> None:
+def test_context_does_not_depend_on_unordered_polars_results(ctx, shuffled_ctx) -> None:
     """Every order that reaches a reader comes from an explicit sort or maintain_order: the
-    comparison grid built with polars shuffling every unordered result equals the one built
-    without, and so do the pages and their CSVs (each table's HTML and data) written from it."""
-    assert rebuilt.ctx.grid.equals(ctx.grid)
-    files = snapshot(rebuilt.folder)
-    pages = [k for k in files if k.endswith((".html", ".csv"))]
-    assert len(pages) > 30
-    assert [k for k in pages if (published / k).read_bytes() != files[k]] == []
+    comparison grid and every table the pages are built from, made with polars shuffling every
+    unordered result, equal those made without. The pages and files written from such a build
+    are compared with a cold build's in the slow tier (test_whole_site_is_byte_identical_across_runs)."""
+    for name in ("grid", "latest", "series", "periods", "area_names"):
+        assert getattr(shuffled_ctx, name).equals(getattr(ctx, name)), name
+    assert shuffled_ctx.names == ctx.names
+    assert shuffled_ctx.frames.keys() == ctx.frames.keys()
+    assert all(shuffled_ctx.frames[k].equals(ctx.frames[k]) for k in ctx.frames)
 
 
 # ---------------------------------------------------------------------------- Ofsted grade claims

@@ -34,7 +34,7 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     if extensions and package is not None:  # a bad return fails here, in seconds (exit 1)
         from cscbench.extension import read_extension
 
-        extensions = [read_extension(path, descriptor) for path in extensions]
+        extensions = [read_extension(path, package) for path in extensions]
     try:
         from cscbench.publish import publish_site
     except ModuleNotFoundError as exc:

@@ -23,6 +23,7 @@ from cscbench.extension.format import (
     origin_label,
 )
 from cscbench.extension.reader import Extension, read_extension
+from cscbench.package.reader import Package
 
 ORIGIN = "origin"
 LOCAL_COLUMNS = ("collected_by", "collected_on", "source", "demonstration")
@@ -30,7 +31,7 @@ OFFICIAL_COLUMNS = ("official_value", "official_status", "difference")  # local 
 
 
 def load_local(
-    resource: str, extension: str | Path, package: str | Path | None = None
+    resource: str, extension: str | Path, package: str | Path | Package | None = None
 ) -> pl.DataFrame:
     """``local_observations`` (with ``council_code`` and ``origin``) or ``local_indicators`` of the
     extension at ``extension``, validated against ``package`` (default: the installed one)."""
@@ -44,7 +45,7 @@ def load_local(
     return frame.with_columns(pl.lit(origin_label(ext.partnership)).alias(ORIGIN))
 
 
-def with_official(ext: Extension, package: str | Path | None = None) -> pl.DataFrame:
+def with_official(ext: Extension, package: str | Path | Package | None = None) -> pl.DataFrame:
     """The extension's figures with the official figure for the same council, indicator, period
     and period end where cscbench has one: ``official_value``, ``official_status`` and
     ``difference`` (local minus official; empty where either figure is missing). A local count at
@@ -74,7 +75,7 @@ def _local_rows(
     wanted: list[str] | None,
     theme: str | None,
     period: str,
-    package: str | Path | None,
+    package: Package,
 ) -> pl.DataFrame:
     """The extension's figures for ``codes``, laid out as :func:`side_by_side.compare`'s rows."""
     indicators = as_text(load("indicators", package))
@@ -146,13 +147,14 @@ def compare(
     indicators: Sequence[str] | None,
     theme: str | None,
     period: str,
-    package: str | Path | None,
+    package: str | Path | Package | None,
     extension: str | Path,
 ) -> pl.DataFrame:
     """:func:`cscbench.analysis.side_by_side.compare`'s rows with ``origin`` ``official``, each followed by
     the extension's figures for the same council (``origin`` ``local return: ...``, with who
     collected them, when, their source and whether they are demonstration figures)."""
-    ext = read_extension(extension, package)
+    main = side_by_side.check_package(package)  # read once: the checks and rows below use it
+    ext = read_extension(extension, main)
     own_ids = set(ext.indicators["indicator_id"].to_list())
     official_ids = None if indicators is None else [i for i in indicators if i not in own_ids]
     only_local = official_ids == []
@@ -161,13 +163,13 @@ def compare(
         None if only_local else official_ids,
         None if only_local else theme,
         side_by_side.LATEST if only_local else period,
-        package,
+        main,
     )
     codes = official["area_code"].unique(maintain_order=True).to_list()
     if only_local:
         official = official.head(0)
     wanted = None if indicators is None else list(indicators)
-    local = _local_rows(ext, official, codes, wanted, theme, period, package)
+    local = _local_rows(ext, official, codes, wanted, theme, period, main)
     marked = official.with_columns(
         pl.lit(ORIGIN_OFFICIAL).alias(ORIGIN),
         pl.col("area_code")

@@ -29,6 +29,7 @@ from cscbench.extension.format import (
 )
 from cscbench.package import descriptor as desc
 from cscbench.package import limits
+from cscbench.package.reader import Package
 from cscbench.package.schema import polars_dtypes
 from cscbench.package.unpack import open_any
 from cscbench.release import semver
@@ -157,7 +158,7 @@ def _meta_problems(package: dict[str, Any] | None, installed: str) -> list[Probl
     return found
 
 
-def _official(main: Path) -> rules.Official:
+def _official(main: Path | Package) -> rules.Official:
     areas = as_text(load("areas", main))  # every column: the name lookup needs them
     indicators = load("indicators", main).select(
         pl.col("indicator_id"), pl.col("unit").cast(pl.String), "min_value", "max_value"
@@ -179,31 +180,48 @@ def _frames(path: Path, resources: list[str]) -> dict[str, pl.DataFrame]:
 
 def validate_extension(
     path: str | Path,
-    package: str | Path | None = None,
+    package: str | Path | Package | None = None,
     engine: str = ENGINE,
     limit: int = DEFAULT_LIMIT,
 ) -> Checked:
     """Validate the extension at ``path`` against the cscbench package ``package`` (default: the
-    installed one); ``engine`` as for ``cscbench validate``."""
-    from cscbench.validate.run import validate_package
-
+    installed one; a :class:`~cscbench.package.reader.Package` already read is checked against
+    from memory, its CSVs read once however many returns are checked); ``engine`` as for
+    ``cscbench validate``."""
     found = descriptor_path(path)
     checked = desc.plan(found)
     checked.close()
+    if isinstance(package, Package):
+        return _checked(found, checked, package, package.descriptor, engine, limit)
     with open_any(_main(package)) as main:
         installed, _ = desc.read_json(
             main.parent, main.name, desc.PACKAGE, main.name, limits.from_env()
         )
-        version = installed.get("version") if isinstance(installed, dict) else None
-        if not isinstance(version, str):
-            raise InvalidInputError(f"{main}: the cscbench package has no version to check against")
-        meta = _meta_problems(checked.package, version)
-        report = validate_package(found, engine=engine, limit=limit, required=REQUIRED)
-        problems = meta + report.problems
-        notes: tuple[str, ...] = ()
-        frames: dict[str, pl.DataFrame] = {}
-        if not problems:
-            frames, problems, notes = _cross_checks(found, checked.order, main)
+        return _checked(found, checked, main, installed, engine, limit)
+
+
+def _checked(
+    found: Path,
+    checked: desc.Plan,
+    main: Path | Package,
+    installed: Any,
+    engine: str,
+    limit: int,
+) -> Checked:
+    """The extension's own checks, then (when they pass) the checks against the main package."""
+    from cscbench.validate.run import validate_package
+
+    version = installed.get("version") if isinstance(installed, dict) else None
+    if not isinstance(version, str):
+        where = main.path if isinstance(main, Package) else main
+        raise InvalidInputError(f"{where}: the cscbench package has no version to check against")
+    meta = _meta_problems(checked.package, version)
+    report = validate_package(found, engine=engine, limit=limit, required=REQUIRED)
+    problems = meta + report.problems
+    notes: tuple[str, ...] = ()
+    frames: dict[str, pl.DataFrame] = {}
+    if not problems:
+        frames, problems, notes = _cross_checks(found, checked.order, main)
     # validate_package bounded and counted its own; the rest: at most ``limit`` per group
     tally = Tally(min(limit, MAX_LIMIT))
     tally.counts = dict(report.counts)
@@ -214,7 +232,7 @@ def validate_extension(
 
 
 def _cross_checks(
-    found: Path, order: dict[str, int], main: Path
+    found: Path, order: dict[str, int], main: Path | Package
 ) -> tuple[dict[str, pl.DataFrame], list[Problem], tuple[str, ...]]:
     """The typed frames (council_code added), the rules' problems and notes."""
     frames = _frames(found, [n for n in (OBSERVATIONS, INDICATORS) if n in order])
@@ -247,7 +265,7 @@ def empty_indicators(found: Path) -> pl.DataFrame:
     )
 
 
-def read_extension(path: str | Path, package: str | Path | None = None) -> Extension:
+def read_extension(path: str | Path, package: str | Path | Package | None = None) -> Extension:
     """The extension at ``path`` (its folder or ``datapackage.json``), validated against the
     cscbench package (default: the installed one); raises
     :class:`~cscbench.core.errors.InvalidInputError` (exit 1) with a located one-line message on a

@@ -18,20 +18,21 @@ OGL_LICENCE = {
 }
 
 
+def number_text(column: pl.Expr) -> pl.Expr:
+    """A number column's text: shortest round-trip floats, whole numbers without '.0'."""
+    values = column.cast(pl.Float64)
+    whole = values.is_finite() & (values == values.round(0)) & (values.abs() < 1e15)
+    return (
+        pl.when(whole)
+        .then(values.cast(pl.Int64, strict=False).cast(pl.String))
+        .otherwise(values.cast(pl.String))
+    )
+
+
 def format_column(series: pl.Series, field_type: str) -> pl.Series:
     """Text for one column: shortest round-trip floats, whole numbers without '.0', ISO dates."""
     if field_type == "number":
-        values = series.cast(pl.Float64)
-        whole = values.is_finite() & (values == values.round(0)) & (values.abs() < 1e15)
-        return (
-            pl.select(
-                pl.when(whole)
-                .then(values.cast(pl.Int64, strict=False).cast(pl.String))
-                .otherwise(values.cast(pl.String))
-            )
-            .to_series()
-            .alias(series.name)
-        )
+        return pl.select(number_text(pl.lit(series))).to_series().alias(series.name)
     if field_type == "integer":
         return series.cast(pl.Int64).cast(pl.String)
     if field_type == "date" and series.dtype != pl.String:

@@ -268,7 +268,7 @@ def write_site_files(
     return exports.write_parquet(root, ctx.frames)
 
 
-def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list[Extension]:
+def read_extensions(package: Package, given: Sequence[Extension | Path]) -> list[Extension]:
     """Each ``--extension`` read and checked against the package (:func:`read_extension`; one
     already read, as the CLI does before loading the publishing libraries, is kept): a bad
     return raises its located :class:`~cscbench.core.errors.InvalidInputError` here, before the
@@ -277,7 +277,7 @@ def read_extensions(descriptor: Path, given: Sequence[Extension | Path]) -> list
         return []
     from cscbench.extension import Extension, read_extension
 
-    return [e if isinstance(e, Extension) else read_extension(e, descriptor) for e in given]
+    return [e if isinstance(e, Extension) else read_extension(e, package) for e in given]
 
 
 def publish_site(
@@ -320,7 +320,7 @@ def publish_site(
     else:
         paths = [Path(chosen)] if isinstance(chosen, Path | str) else [Path(p) for p in chosen]
         groups = check_groups(package, paths)
-    extended = read_extensions(path, extensions)
+    extended = read_extensions(package, extensions)
     binary, notes = _chromium(png)
     base = freshness.base_key(package, png, binary, extended)
     key = freshness.site_key(base, groups)

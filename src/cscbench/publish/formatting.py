@@ -1,28 +1,43 @@
-"""Shared formatting for the published tables: numbers, symbols, footnotes, notes, pages, exports.
+"""Shared formatting for the published tables: numbers, symbols, footnote texts, notes, exports.
 
 Everything a reader sees is built here once so every table says things the same way: figures with
 the indicator's unit and decimals, a suppressed figure as its publisher's symbol with a footnote,
 bands as printed letters (colour only repeats them), a source note and the OGL attribution.
 
-Longer than 500 lines: the shared formatting every page imports, which the labels work of
-issue 19 (labels from the Table Schemas) and the publish speed work were changing while the
-folders moved; the next split is the great-tables helpers apart from the page and chart types.
+The page types (``Table``, ``Page``...) are in :mod:`cscbench.publish.page_types`, the
+great-tables helpers (``base_gt``, footnotes, band colours, links) in
+:mod:`cscbench.publish.gt_helpers` and the CSV and workbook frames in
+:mod:`cscbench.publish.table_export`; all are imported here under their own names, so every page
+builder keeps writing ``fmt.Page``, ``fmt.base_gt`` and ``fmt.write_csv`` (one import a builder).
 """
 
 from __future__ import annotations
 
-import html
-import posixpath
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import polars as pl
-from great_tables import GT, loc, style
 
 from cscbench.analysis import comparison as compare
 from cscbench.core.domain import GRADE_SCALES
 from cscbench.package import labels
+from cscbench.publish.gt_helpers import Footnote as Footnote
+from cscbench.publish.gt_helpers import add_footnotes as add_footnotes
+from cscbench.publish.gt_helpers import add_notes as add_notes
+from cscbench.publish.gt_helpers import anchor as anchor
+from cscbench.publish.gt_helpers import base_gt as base_gt
+from cscbench.publish.gt_helpers import footnote_cells as footnote_cells
+from cscbench.publish.gt_helpers import footnote_marks as footnote_marks
+from cscbench.publish.gt_helpers import link_cells as link_cells
+from cscbench.publish.gt_helpers import safe_link as safe_link
+from cscbench.publish.gt_helpers import style_letters as style_letters
+from cscbench.publish.page_types import Chart as Chart
+from cscbench.publish.page_types import Html as Html
+from cscbench.publish.page_types import Page as Page
+from cscbench.publish.page_types import Section as Section
+from cscbench.publish.page_types import Table as Table
+from cscbench.publish.table_export import export_frame as export_frame
+from cscbench.publish.table_export import neutralise as neutralise
+from cscbench.publish.table_export import write_csv as write_csv
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0."
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -379,178 +394,6 @@ def distinct(names: Sequence[str]) -> list[str]:
     return out
 
 
-# ---------------------------------------------------------------------------- tables
-
-
-@dataclass(frozen=True)
-class Table:
-    """One published table: the great-tables object and the tidy data behind it (for CSV/XLSX).
-
-    A table listed in its page's ``tables`` is exported (CSV, and PNG or a workbook sheet where
-    asked); one that only appears in a page's sections is shown, and its download line points to
-    the exported table that holds the same figures (``download``).
-    """
-
-    stem: str  # path under the site root without suffix, e.g. "headline/leeds-vs-wakefield"
-    title: str
-    subtitle: str
-    gt: GT | None  # None: an export only, its figures shown by the page's other tables
-    data: pl.DataFrame
-    png: bool = False
-    sheet: str | None = None  # sheet name in the XLSX workbook, if it goes there
-    page: str = ""  # the stem of the page that shows it (publish sets it)
-    download: str | None = None  # the exported table whose CSV holds a shown-only table's figures
-    html: str | None = None  # its HTML, rendered ahead of writing (layout.prerender)
-
-    @property
-    def alt(self) -> str:
-        """Alt text for the image: what the table shows and where the same figures are, named
-        relative to the image (a table's page is not always named after the table)."""
-        folder = posixpath.dirname(self.stem) or "."
-        csv = posixpath.relpath(self.stem, folder) + ".csv"
-        page = posixpath.relpath(self.page or self.stem, folder) + ".html"
-        return (
-            f"Table: {self.title}. {self.subtitle} "
-            f"The same figures are in {csv} and on the web page {page}."
-        )
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One chart: a Vega-Altair specification rendered to SVG (in the page) and PNG (beside it),
-    and the figures it draws (its CSV)."""
-
-    stem: str  # path under the site root without suffix, e.g. "profiles/e08000035-leeds-trends"
-    title: str
-    description: str  # for screen readers: what the lines show, first and latest figures
-    spec: dict
-    data: pl.DataFrame
-    svg: str | None = None  # rendered (publish fills it in)
-    png: bool = False  # a PNG was written beside it
-    figures: str = ""  # every figure drawn, period by period (markup: chart_words.figures_html)
-    phone: str | None = None  # the panels one under another for a phone (chart_render.phone_html)
-
-
-@dataclass(frozen=True)
-class Html:
-    """Markup built by cscbench with every text escaped, placed in a page as is."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Section:
-    """A part of a page with its own heading (and anchor): tables, charts, markup."""
-
-    id: str
-    heading: str
-    parts: tuple[Table | Chart | Html, ...] = ()
-    intro: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Page:
-    """One HTML page: breadcrumbs, a heading, plain-text paragraphs, then its sections (or, for a
-    page without sections, its tables one after another) and the data releases it shows."""
-
-    stem: str
-    title: str
-    section: str
-    tables: tuple[Table, ...] = ()
-    intro: tuple[str, ...] = ()
-    sort_key: str = ""
-    meta: dict[str, str] = field(default_factory=dict)
-    sections: tuple[Section, ...] = ()
-    crumbs: tuple[tuple[str, str], ...] = ()  # (stem under the site root, text), home first
-    blocks: tuple[Html, ...] = ()  # after the intro: page navigation and the like
-    releases: Html | None = None  # which release of each source the page shows
-    banner: Html | None = None  # under the title: the page shows local figures (local.py)
-    local: tuple[Section, ...] = ()  # after the official figures: local returns (local.py)
-
-    @property
-    def charts(self) -> tuple[Chart, ...]:
-        return tuple(p for s in self.sections for p in s.parts if isinstance(p, Chart))
-
-    @property
-    def shown(self) -> tuple[Table, ...]:
-        """Every table a reader sees, in page order."""
-        if not self.sections:
-            return self.tables
-        return tuple(p for s in self.sections for p in s.parts if isinstance(p, Table))
-
-
-def base_gt(
-    frame: pl.DataFrame,
-    table_id: str,
-    title: str,
-    subtitle: str,
-    rowname_col: str | None = None,
-    groupname_col: str | None = None,
-) -> GT:
-    """A GT with a fixed id (byte-identical HTML), title, subtitle and house options."""
-    gt = GT(frame, rowname_col=rowname_col, groupname_col=groupname_col, id=table_id)
-    return (
-        gt.tab_header(title=title, subtitle=subtitle)
-        .tab_options(
-            table_font_size="14px",
-            heading_title_font_size="18px",
-            heading_subtitle_font_size="13px",
-            heading_align="left",
-            row_group_font_weight="bold",
-            row_group_background_color="#f2f2f2",
-            data_row_padding="3px",
-            source_notes_font_size="12px",
-            column_labels_font_weight="bold",
-        )
-        .opt_footnote_marks("numbers")
-    )
-
-
-# A footnote to add: the cell column, its text and the rows (positions) it marks.
-Footnote = tuple[str, str, list[int]]
-
-
-def footnote_marks(
-    frame: pl.DataFrame, notes: Sequence[tuple[str, pl.Expr]], by: str | None = None
-) -> dict[object, list[Footnote]]:
-    """The footnotes of each (column, note texts) pair in turn, for every value of ``by`` (rows
-    counted within it): one pass over ``frame`` for every note and every council, where a pass
-    per note and council made the profiles' footnotes a quarter of their build. Within a pair,
-    one footnote per distinct text in sorted order (fixed footnote marks)."""
-    if not notes:
-        return {}
-    key = pl.lit(0) if by is None else pl.col(by)
-    index = pl.int_range(pl.len(), dtype=pl.Int64)
-    texts = frame.select(
-        key.alias("_by"),
-        (index if by is None else index.over(by)).alias("_i"),
-        *(expr.cast(pl.String).alias(str(k)) for k, (_, expr) in enumerate(notes)),
-    )
-    groups = (
-        texts.unpivot(index=["_by", "_i"], variable_name="_k", value_name="_n")
-        .drop_nulls("_n")
-        .with_columns(pl.col("_k").cast(pl.Int64))
-        .group_by("_by", "_k", "_n")
-        .agg(pl.col("_i").sort())
-        .sort("_k", "_n")
-    )
-    out: dict[object, list[Footnote]] = {}
-    for value, k, text, rows in groups.iter_rows():
-        out.setdefault(value, []).append((notes[k][0], text, rows))
-    return out
-
-
-def add_footnotes(gt: GT, footnotes: Iterable[Footnote]) -> GT:
-    for column, text, rows in footnotes:
-        gt = gt.tab_footnote(text, locations=loc.body(columns=column, rows=rows))
-    return gt
-
-
-def footnote_cells(gt: GT, frame: pl.DataFrame, column: str, notes: pl.Expr) -> GT:
-    """One footnote per distinct text of ``notes``, marked on every cell of ``column`` it applies to."""
-    return add_footnotes(gt, footnote_marks(frame, [(column, notes)]).get(0, []))
-
-
 def indicator_labels(indicators: pl.DataFrame) -> dict[str, str]:
     """indicator_id -> its label with its unit where the label does not say it (display_label)."""
     return dict(
@@ -619,98 +462,24 @@ def status_note(
     )
 
 
-def style_letters(
-    gt: GT, frame: pl.DataFrame, column: str, colours: dict[str, tuple[str, str]]
-) -> GT:
-    """Fill cells whose text is a band letter or grade with its colour (the text stays); the
-    rows of every letter in one pass (:func:`footnote_marks`, with the letter as the text)."""
-    starts = [
-        (column, pl.when(pl.col(column).str.starts_with(text)).then(pl.lit(text)))
-        for text in colours
-    ]
-    for _, text, rows in footnote_marks(frame, starts).get(0, []):
-        fill, ink = colours[text]
-        gt = gt.tab_style(
-            style=[style.fill(color=fill), style.text(color=ink, weight="bold")],
-            locations=loc.body(columns=column, rows=rows),
-        )
-    return gt
-
-
-def safe_link(url: str | None, text: str = "report") -> str:
-    """An https link built with escaping (great-tables' fmt_url does not escape); else plain text.
-
-    great-tables calls this for missing cells too, so "not recorded" is the missing text.
-    """
-    if not url:
-        return "not recorded"
-    href = html.escape(url, quote=True)
-    if not url.startswith(("https://", "http://")):
-        return href
-    return f'<a href="{href}">{html.escape(text)}</a>'
-
-
 def source_line(sources: pl.DataFrame, source_ids: Iterable[str]) -> str:
     """ "Sources: publisher, title; ..." for the sources a table uses, then the OGL attribution."""
+    named = _source_names(sources)
     wanted = sorted({s for s in source_ids if s})
-    rows = sources.filter(pl.col("source_id").is_in(wanted)).sort("source_id")
-    parts = [f"{r['publisher']}, {r['title']}" for r in rows.iter_rows(named=True)]
-    return "Sources: " + "; ".join(parts) + ". " + OGL
+    return "Sources: " + "; ".join(t for s in wanted for t in named.get(s, ())) + ". " + OGL
 
 
-def add_notes(gt: GT, notes: Sequence[str]) -> GT:
-    for note in notes:
-        gt = gt.tab_source_note(note)
-    return gt
+_SOURCE_NAMES: dict[int, tuple[pl.DataFrame, dict[str, list[str]]]] = {}
 
 
-# ---------------------------------------------------------------------------- exports
-
-
-def neutralise(text: pl.Expr) -> pl.Expr:
-    """OWASP CSV-injection guidance: a text cell starting with = + - @ gets a leading apostrophe.
-
-    Spreadsheets then show it as text instead of evaluating it; the data package keeps the text
-    exactly. Numeric columns are untouched (a negative number is not a formula).
-    """
-    return text.str.replace(r"^([=+\-@\t\r])", "'$1")
-
-
-def export_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """A table's data ready for CSV/XLSX: enums as text, every text cell neutralised."""
-    out = frame.with_columns(pl.col(pl.Enum, pl.Categorical).cast(pl.String))
-    return out.with_columns(neutralise(pl.col(pl.String)))
-
-
-def write_csv(frame: pl.DataFrame, path: Path) -> None:
-    """A table's data as CSV; numbers as the package writes them (85, not 85.0)."""
-    from cscbench.package.csvformat import format_column
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    out = export_frame(frame)
-    out = out.with_columns(
-        format_column(out[c], "number") for c in out.columns if out[c].dtype == pl.Float64
-    )
-    out.write_csv(path, line_terminator="\n", date_format="%Y-%m-%d")
-
-
-# ---------------------------------------------------------------------------- links in tables
-
-
-def anchor(target: str | None, text: str) -> str:
-    """``text`` escaped, as a link to ``target`` when it has one."""
-    if not target:
-        return html.escape(text)
-    return f'<a href="{html.escape(target, quote=True)}">{html.escape(text)}</a>'
-
-
-def link_cells(gt: GT, column: str, targets: Mapping[str, str]) -> GT:
-    """Each cell of ``column`` (a stub or group column too) whose text is a key of ``targets``
-    becomes a link to it; every other text is escaped as great-tables would have."""
-
-    def cell(value: object) -> str:
-        if value is None:
-            return ""
-        return anchor(targets.get(str(value)), str(value))
-
-    return gt.fmt(cell, columns=column)
+def _source_names(sources: pl.DataFrame) -> dict[str, list[str]]:
+    """source_id -> "publisher, title", read once per sources frame (every table asks the same
+    frame; the frame is held, so its id is not reused while cached)."""
+    held = _SOURCE_NAMES.get(id(sources))
+    if held is None or held[0] is not sources:
+        named: dict[str, list[str]] = {}
+        for sid, publisher, title in sources.select("source_id", "publisher", "title").iter_rows():
+            named.setdefault(sid, []).append(f"{publisher}, {title}")
+        _SOURCE_NAMES.clear()  # one sources frame per publish: keep only the latest
+        held = _SOURCE_NAMES[id(sources)] = (sources, named)
+    return held[1]

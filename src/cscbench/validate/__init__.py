@@ -1,5 +1,6 @@
-"""Validate: the check catalogue (``checks``: each check's id, meaning and fix), the problems and
-report (``report``), the row rules of each resource (``rules``), the fast engine (``run``) and the
+"""Validate: the check catalogue (``checks/``: one module per check family, each check's id, meaning
+and fix, with the row rules this stage applies beside them), the problems and report
+(``report``), which resource gets which rules (``rules``), the fast engine (``run``) and the
 frictionless cross-check (``frictionless_engine``).
 
 May import ``core`` and ``package``.

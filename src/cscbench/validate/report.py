@@ -11,10 +11,12 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cscbench.core.choices import ENGINES
-from cscbench.validate.checks import CATALOGUE
+
+if TYPE_CHECKING:
+    from cscbench.validate.checks import Check
 
 HEADER_LINE = 1  # lines as a spreadsheet shows them: the header is line 1
 FIRST_DATA_LINE = 2
@@ -54,6 +56,14 @@ def _json_escape(char: str) -> str:
     return json.dumps(char, ensure_ascii=True)[1:-1]
 
 
+def catalogue_entry(check_id: str) -> Check:
+    """The check's entry, imported when a problem is shown: the catalogue's family modules hold
+    their rules (polars expressions), which the command line need not import to start."""
+    from cscbench.validate.checks import CATALOGUE
+
+    return CATALOGUE[check_id]
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem; ``line`` is the CSV line a person sees in a spreadsheet (header = 1)."""
@@ -83,11 +93,11 @@ class Problem:
 
     @property
     def title(self) -> str:
-        return CATALOGUE[self.check_id].title
+        return catalogue_entry(self.check_id).title
 
     @property
     def guidance(self) -> str:
-        return CATALOGUE[self.check_id].guidance
+        return catalogue_entry(self.check_id).guidance
 
     def to_dict(self) -> dict[str, Any]:
         return {
