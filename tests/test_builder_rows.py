@@ -38,7 +38,7 @@ def shared(ctx: Context) -> pl.DataFrame:
     return display_columns(indicator_rows(ctx, CODES, key_ids(ctx)))
 
 
-@settings(max_examples=12)  # each example is two display passes over the pair's rows
+@settings(max_examples=5)  # each example: a display pass over the pair's rows
 @given(data=st.data())
 def test_headline_rows_cut_from_every_key_indicator(
     ctx: Context, shared: pl.DataFrame, data: st.DataObject
