@@ -228,11 +228,13 @@ def _readable(tables: list[dict[str, str]]) -> bool:
     try:
         for table in tables:
             _frame(table["data"])
-    except (binascii.Error, ValueError, OSError, pl.exceptions.PolarsError):
-        return False
-    except BaseException as exc:  # polars' PanicException derives from BaseException
-        if type(exc).__name__ != "PanicException":
-            raise
+    except (  # PanicException: polars' own, derived from BaseException
+        binascii.Error,
+        ValueError,
+        OSError,
+        pl.exceptions.PolarsError,
+        pl.exceptions.PanicException,
+    ):
         return False
     return True
 
