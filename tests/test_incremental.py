@@ -3,8 +3,9 @@ previous site keeps the pages of every builder whose content key is unchanged an
 intact, and the result is byte-identical to a cold build from the same inputs.
 
 The fast tier republishes a copy of the session's published site (a cold build) with its site key
-made stale, so every keepable builder is kept and the rest rebuilt, and compares every file with
-the cold build's; the slow tier changes one group and compares with a cold build of the new groups.
+made stale, so every builder is kept (the workbook written from their recorded sheets), and
+compares every file with the cold build's; the slow tier changes one group, or the headline pair,
+and compares with a cold build of the new groups.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 import filecmp
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from cscbench.analysis.groupsfile import groups_files
+from cscbench.analysis.groupsfile import Group, Groups, groups_files
 from cscbench.core.paths import ROOT
 from cscbench.publish import BUILDERS, builder_name, freshness, incremental, publish_site
 
@@ -49,25 +51,65 @@ def stale_copy(site: Path, out: Path) -> Path:
     return out
 
 
-def test_builders_that_read_no_groups_are_recorded(published: Path) -> None:
+def test_every_builder_is_recorded_with_its_workbook_sheets(published: Path) -> None:
     recorded = freshness.recorded_builders(published)
     assert isinstance(recorded, dict)
-    names = {builder_name(m) for m in BUILDERS}
-    assert {"profiles", "history", "indicator_pages"} <= set(recorded) <= names
-    assert not incremental.GROUP_READERS & set(recorded)
+    groups = {"groups/west-yorkshire", "groups/south-yorkshire", "groups/humber"}
+    assert set(recorded) == {builder_name(m) for m in BUILDERS} - {"groups"} | groups
     profiles = recorded["profiles"]
     assert len(profiles["pages"]) == 153
     assert all(f.startswith("profiles/") for f in profiles["files"])
+    assert not profiles["sheets"]
+    # the tables the workbook holds, recorded by the builder that made them, in page order
+    sheets = {name: [t["sheet"] for t in r["sheets"]] for name, r in recorded.items()}
+    assert sheets["headline"] == ["headline"]
+    assert sheets["regions"] and sheets["claims"]
+    assert sheets["groups/west-yorkshire"] == ["group West Yorkshire"]
+    kept = incremental.sheets_from(recorded["regions"])
+    assert all(t.data.height > 0 for t in kept)
+    charts = [c for p in recorded["headline"]["pages"] for c in p["charts"]]
+    assert charts and all(c["stem"].startswith("headline/") for c in charts)
+
+
+# what reads the groups: ctx.groups, or headline.py's functions of the headline pair
+GROUP_READING = (
+    "ctx.groups",
+    "headline_codes(",
+    "headline_title(",
+    "history_stem(",
+    "headline_gap(",
+)
 
 
 def test_only_the_declared_builders_read_the_groups() -> None:
-    """``GROUP_READERS`` is what the builders' code says: the others' keys ignore the groups."""
+    """``GROUP_PARTS`` is what the builders' code says: the others' keys ignore the groups (the
+    Ofsted history of the headline pair reads the pair through headline.py's functions)."""
     readers = {
         builder_name(m)
         for m in BUILDERS
-        if "ctx.groups" in Path(str(m.__file__)).read_text(encoding="utf-8")
+        if any(r in Path(str(m.__file__)).read_text(encoding="utf-8") for r in GROUP_READING)
     }
-    assert readers == set(incremental.GROUP_READERS)
+    assert readers == set(incremental.GROUP_PARTS)
+
+
+def test_a_changed_group_changes_only_its_own_pages_key() -> None:
+    pair = Group("Leeds vs Wakefield", ("E08000035", "E08000036"), kind="pair")
+    west = Group("West", ("E08000032", "E08000033"))
+    south = Group("South", ("E08000016", "E08000017"))
+    other_pair = Group("Leeds vs Bradford", ("E08000035", "E08000032"), kind="pair")
+
+    def changed(before: Groups, after: Groups) -> set[str]:
+        names = [builder_name(m) for m in BUILDERS if builder_name(m) != "groups"]
+        names += sorted({incremental.group_unit(g) for g in (*before.pages, *after.pages)})
+        old, new = (incremental.builder_keys("base", g, names) for g in (before, after))
+        return {n for n in names if old[n] != new[n]}
+
+    base = Groups((west, south), (pair,))
+    grown = Groups((replace(west, codes=(*west.codes, "E08000034")), south), (pair,))
+    assert changed(base, grown) == {"groups/west"}
+    assert changed(base, Groups((west, south), (other_pair,))) == {"headline", "history"}
+    assert changed(base, Groups((west, south), (pair, other_pair))) == {"groups/leeds-vs-bradford"}
+    assert changed(base, base) == set()
 
 
 def test_an_incremental_build_is_the_cold_build(published: Path, tmp_path: Path) -> None:
@@ -96,6 +138,10 @@ def test_a_kept_page_edited_by_hand_is_built_again(published: Path, tmp_path: Pa
         lambda r: r.update(files={"profiles/x.exe": "0"}),
         lambda r: r.update(pages=[{"stem": "../up"}]),
         lambda r: r.update(images="many"),
+        lambda r: r.update(sheets=[{"stem": "x", "sheet": "x", "data": "bm90IGFycm93"}]),
+        lambda r: r.update(sheets=[{"stem": "x", "sheet": "x", "data": "!"}]),
+        lambda r: r.update(sheets=[{"stem": "x"}]),
+        lambda r: r["pages"][0].update(charts=[{"stem": "x"}]),
         lambda r: r.clear(),
     ],
 )
@@ -118,6 +164,30 @@ def test_one_changed_group_rebuilds_to_the_cold_build(tmp_path: Path) -> None:
     second.write_text(PARTNERSHIP.format(members='"Leeds", "Bradford", "Kirklees"'), "utf-8")
     warm, cold = tmp_path / "warm", tmp_path / "cold"
     publish_site(PACKAGE, warm, png="no", groups_path=groups_files([first]))
+    kept = ["groups/west-yorkshire.html", "headline/leeds-vs-wakefield.html", "regions/london.html"]
+    files = {f: (warm / f).stat().st_ino for f in [*kept, "groups/a-partnership.html"]}
     publish_site(PACKAGE, warm, png="no", groups_path=groups_files([second]))
     publish_site(PACKAGE, cold, png="no", groups_path=groups_files([second]))
+    assert differences(warm, cold) == []
+    # kept: the same files (linked into the new site), but the changed group's page
+    assert [f for f, inode in files.items() if (warm / f).stat().st_ino != inode] == [
+        "groups/a-partnership.html"
+    ]
+
+
+@pytest.mark.slow
+def test_a_changed_headline_pair_rebuilds_its_pages_and_history(
+    published: Path, tmp_path: Path
+) -> None:
+    """Another headline pair: the headline page and its Ofsted history are built again (their
+    keys hold the pair), the rest kept; the result is the cold build of the new pair."""
+    pair = tmp_path / "pair.toml"
+    pair.write_text(
+        '[[pair]]\nname = "Leeds vs Bradford"\nmembers = ["Leeds", "Bradford"]\n', "utf-8"
+    )
+    chosen = groups_files([pair], replace=True)
+    warm, cold = stale_copy(published, tmp_path / "warm"), tmp_path / "cold"
+    publish_site(PACKAGE, warm, png="no", groups_path=chosen)
+    publish_site(PACKAGE, cold, png="no", groups_path=chosen)
+    assert (cold / "ofsted" / "leeds-and-bradford-history.html").is_file()
     assert differences(warm, cold) == []

@@ -376,6 +376,7 @@ def test_failing_builder_leaves_old_site(
     reuse_context(monkeypatch, ctx)
     for module in (headline, history, claims, groups):  # speed: the builders before regions
         monkeypatch.setattr(module, "build", lambda ctx: [])
+    monkeypatch.setattr(groups, "build_group", lambda ctx, group: [])  # a unit per group page
     monkeypatch.setattr(charts, "plan", lambda *args, **kwargs: [])  # speed: no chart planned
     monkeypatch.setattr(regions, "build", boom)
     with pytest.raises(RuntimeError, match="injected"):
@@ -393,6 +394,7 @@ def test_failure_while_writing_leaves_old_site(
     for module in publish_module.BUILDERS:
         if module is not definitions:
             monkeypatch.setattr(module, "build", lambda ctx: [])
+    monkeypatch.setattr(groups, "build_group", lambda ctx, group: [])  # a unit per group page
     monkeypatch.setattr(charts, "plan", lambda *args, **kwargs: [])
     written: list[Path] = []
     real = site.write_pages

@@ -9,6 +9,7 @@ directory that replaces ``out`` only when everything succeeded. It prints nothin
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -147,20 +148,35 @@ def build_pages(ctx: Context) -> list[fmt.Page]:
     return [page for pages in build_each(ctx).values() for page in pages]
 
 
+def units(ctx: Context) -> list[tuple[str, Callable[[Context], list[fmt.Page]]]]:
+    """What a publish builds, by name, in builder order: each builder's pages, but the group
+    pages one unit per group (``groups/<slug>``, keyed on that group's entry alone: a changed
+    group rebuilds its own page only, :mod:`incremental`)."""
+    out: list[tuple[str, Callable[[Context], list[fmt.Page]]]] = []
+    for module in BUILDERS:
+        if module is groups:
+            out += [
+                (incremental.group_unit(group), functools.partial(groups.build_group, group=group))
+                for group in ctx.groups.pages
+            ]
+        else:
+            out.append((builder_name(module), module.build))
+    return out
+
+
 def build_each(ctx: Context, kept: Collection[str] = ()) -> dict[str, list[fmt.Page]]:
-    """Each builder's pages (decorated, see :func:`build_pages`) by its name, in builder order;
-    the builders named in ``kept`` are not run (their pages are kept from the previous site)."""
+    """Each unit's pages (decorated, see :func:`build_pages`) by its name (:func:`units`), in
+    builder order; the units named in ``kept`` are not built (their pages are kept from the
+    previous site)."""
     return {
-        builder_name(module): navigation.decorate(ctx, module.build(ctx))
-        for module in BUILDERS
-        if builder_name(module) not in kept
+        name: navigation.decorate(ctx, build(ctx)) for name, build in units(ctx) if name not in kept
     }
 
 
 def _by_builder(
     built: dict[str, list[fmt.Page]], pages: Sequence[fmt.Page]
 ) -> dict[str, list[fmt.Page]]:
-    """``pages`` (the built pages, in builder order, as finished) split back by builder."""
+    """``pages`` (the built pages, in builder order, as finished) split back by unit."""
     out, start = {}, 0
     for name, each in built.items():
         out[name] = list(pages[start : start + len(each)])
@@ -169,14 +185,28 @@ def _by_builder(
 
 
 def _in_builder_order(
-    built: dict[str, list[fmt.Page]], kept: dict[str, Any], pages: Sequence[fmt.Page]
+    ctx: Context, built: dict[str, list[fmt.Page]], kept: dict[str, Any], pages: Sequence[fmt.Page]
 ) -> list[fmt.Page]:
     """Every page of the site, built or kept, in builder order (as a cold build lists them)."""
     finished = _by_builder(built, pages)
     out: list[fmt.Page] = []
-    for module in BUILDERS:
-        name = builder_name(module)
+    for name, _ in units(ctx):
         out += incremental.pages_from(kept[name]) if name in kept else finished.get(name, [])
+    return out
+
+
+def _sheets_in_builder_order(
+    ctx: Context, built: dict[str, list[fmt.Page]], kept: dict[str, Any], pages: Sequence[fmt.Page]
+) -> list[fmt.Table]:
+    """The workbook's tables, built or kept (their recorded data), in builder order (as a cold
+    build writes them)."""
+    finished = _by_builder(built, pages)
+    out: list[fmt.Table] = []
+    for name, _ in units(ctx):
+        if name in kept:
+            out += incremental.sheets_from(kept[name])
+        else:
+            out += incremental.sheets(finished.get(name, []))
     return out
 
 
@@ -214,17 +244,24 @@ def workbook_readme(ctx: Context) -> list[str]:
     ]
 
 
-def write_site_files(root: Path, ctx: Context, pages: list[fmt.Page], pngs: set[str]) -> list[str]:
+def write_site_files(
+    root: Path,
+    ctx: Context,
+    pages: list[fmt.Page],
+    pngs: set[str],
+    sheets: Sequence[fmt.Table] | None = None,
+) -> list[str]:
     """Every page with its CSVs, the compare page's scripts, the workbook and the Parquet
     copies, written under ``root`` (everything but the index, the search over every page and the
     PNG images); returns the Parquet files' names. One writer
-    for the site and for the tests that rebuild part of it to compare bytes."""
-    tables = [t for p in pages for t in p.tables]
+    for the site and for the tests that rebuild part of it to compare bytes. ``sheets``: the
+    workbook's tables (default: the pages' tables that have a sheet; a publish that keeps some
+    builders' pages gives theirs too)."""
     site.write_pages(root, pages, ctx.version, pngs)
     compare_page.write(root, ctx)
     exports.write_workbook(
         root / exports.WORKBOOK,
-        [t for t in tables if t.sheet],
+        incremental.sheets(pages) if sheets is None else sheets,
         workbook_readme(ctx),
         workbook.profile_sheets(ctx),
     )
@@ -307,7 +344,7 @@ def publish_site(
     ctx = build_context(package, groups if groups is not None else paths)
     want_png = png != "no"
     previous = out if (out / site.MARKER).is_file() else None
-    keys = incremental.builder_keys(base, ctx.groups, map(builder_name, BUILDERS))
+    keys = incremental.builder_keys(base, ctx.groups, [name for name, _ in units(ctx)])
     with site.staging(out) as tmp:
         # builders whose pages the previous site holds as this build would write them
         kept = incremental.reusable(
@@ -315,7 +352,8 @@ def publish_site(
         )
         incremental.copy_files(out, tmp, kept)
         # the charts render in worker processes while this one builds and writes the pages
-        planned = charts.plan(ctx, headline.planned_charts(ctx), profiles="profiles" not in kept)
+        early_charts = headline.planned_charts(ctx) if "headline" not in kept else {}
+        planned = charts.plan(ctx, early_charts, profiles="profiles" not in kept)
         with chart_render.Rendering(planned, want_png, previous) as early:
             built = build_each(ctx, kept)
             returns = local.returns(ctx, extended)
@@ -342,9 +380,10 @@ def publish_site(
         pngs, failed = shots.result if binary else (set(), [])
         pages = chart_render.with_svgs(pages, rendered)
         chart_pngs = chart_render.write_files(tmp, drawn, rendered)
-        parquet = write_site_files(tmp, ctx, pages, pngs)
+        sheets = _sheets_in_builder_order(ctx, built, kept, pages)
+        parquet = write_site_files(tmp, ctx, pages, pngs, sheets)
         local.write(tmp, returns)
-        every = _in_builder_order(built, kept, pages)
+        every = _in_builder_order(ctx, built, kept, pages)
         shown_pngs = pngs | incremental.kept_pngs(kept)
         index = index_html(ctx, every, shown_pngs, exports.WORKBOOK, parquet)
         (tmp / "index.html").write_text(index, encoding="utf-8", newline="\n")

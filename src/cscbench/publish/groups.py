@@ -28,18 +28,21 @@ def read_groups(path: Path, areas: pl.DataFrame) -> list[Group]:
 
 
 def build(ctx: Context) -> list[fmt.Page]:
-    pages = []
-    for group in ctx.groups.pages:
-        stem = f"groups/{group.slug}"
-        title = f"{group.name}: children's social care at a glance"
-        table = comparison_table(
-            ctx, list(group.codes), stem, title, sheet=f"{group.kind} {group.name}"[:31]
-        )
-        names = ctx.names
-        kind = "Comparison group" if group.kind == "group" else "Pair"
-        intro = (
-            group.description
-            or f"{kind} defined in a groups file: {', '.join(names[c] for c in group.codes)}.",
-        )
-        pages.append(fmt.Page(stem, group.name, "groups", (table,), intro, sort_key=group.name))
-    return pages
+    return [page for group in ctx.groups.pages for page in build_group(ctx, group)]
+
+
+def build_group(ctx: Context, group: Group) -> list[fmt.Page]:
+    """One group's page (a publish builds each group's on its own: a changed group rebuilds
+    its page only)."""
+    stem = f"groups/{group.slug}"
+    title = f"{group.name}: children's social care at a glance"
+    table = comparison_table(
+        ctx, list(group.codes), stem, title, sheet=f"{group.kind} {group.name}"[:31]
+    )
+    names = ctx.names
+    kind = "Comparison group" if group.kind == "group" else "Pair"
+    intro = (
+        group.description
+        or f"{kind} defined in a groups file: {', '.join(names[c] for c in group.codes)}.",
+    )
+    return [fmt.Page(stem, group.name, "groups", (table,), intro, sort_key=group.name)]

@@ -18,7 +18,7 @@ from cscbench.publish import charts, navigation, themes
 from cscbench.publish import formatting as fmt
 from cscbench.publish.change import change_cell
 from cscbench.publish.context import Context
-from cscbench.publish.headline_rows import display_columns, indicator_rows, ofsted_rows
+from cscbench.publish.headline_rows import display_columns, indicator_rows, ofsted_rows, subset
 
 NO_PAIR = "Headline comparison"  # the title when no groups file names a [[pair]]
 NO_HEADLINE = "This package version names no headline indicators (indicators.headline_order)."
@@ -119,12 +119,16 @@ def build(ctx: Context) -> list[fmt.Page]:
     if gap is not None:
         return [fmt.Page(stem, title, "headline", (), (gap,))]
     codes = list(headline_codes(ctx))
+    key = themes.key_indicators(ctx.indicators)
+    every = (*ctx.headline, *(i for i in key["indicator_id"] if i not in ctx.headline))
+    shared = display_columns(indicator_rows(ctx, codes, every))  # once for every table here
     table = comparison_table(
         ctx,
         codes,
         stem=stem,
         title=f"{title}: children's social care at a glance",
         sheet="headline",
+        rows=subset(shared, ctx.headline),
     )
     intro = (
         "The latest official figures for each council beside its region, England and the mean "
@@ -132,7 +136,7 @@ def build(ctx: Context) -> list[fmt.Page]:
         "its quartile band; then each theme's indicators, with their trends over every period the "
         "package holds.",
     )
-    themed = themed_sections(ctx, codes, stem, headline_title(ctx, " and "))
+    themed = themed_sections(ctx, codes, stem, headline_title(ctx, " and "), shared)
     export = fmt.Table(
         f"{stem}-by-theme",
         f"{title}: every theme's key indicators",
@@ -160,9 +164,12 @@ def build(ctx: Context) -> list[fmt.Page]:
     ]
 
 
-def themed_sections(ctx: Context, codes: list[str], stem: str, pair: str) -> list[fmt.Section]:
+def themed_sections(
+    ctx: Context, codes: list[str], stem: str, pair: str, shared: pl.DataFrame | None = None
+) -> list[fmt.Section]:
     """One section per theme with its key indicators (``indicators.short_label`` or
-    ``headline_order``): the trend chart, then the latest figures in the headline layout."""
+    ``headline_order``): the trend chart, then the latest figures in the headline layout
+    (``shared``: the rows of every key indicator for ``codes``, :func:`display_columns`)."""
     key = themes.key_indicators(ctx.indicators)
     drawn = charts.pair_charts(ctx, codes, stem, pair)
     sections = []
@@ -177,6 +184,7 @@ def themed_sections(ctx: Context, codes: list[str], stem: str, pair: str) -> lis
             png=False,
             ids=ids,
             ofsted=False,
+            rows=None if shared is None else subset(shared, ids),
         )
         shown = replace(table, download=f"{stem}-by-theme")
         parts = (drawn[theme], shown) if theme in drawn else (shown,)
@@ -202,11 +210,13 @@ def comparison_table(
     png: bool = True,
     ids: tuple[str, ...] | None = None,
     ofsted: bool = True,
+    rows: pl.DataFrame | None = None,
 ) -> fmt.Table:
     """The headline layout for any list of councils (current codes): the headline indicators
-    (or ``ids``) in blocks, then (``ofsted``) each council's latest Ofsted judgement."""
+    (or ``ids``) in blocks, then (``ofsted``) each council's latest Ofsted judgement (``rows``:
+    their :func:`display_columns`, when cut from those of more indicators)."""
     ids = ctx.headline if ids is None else ids
-    rows = display_columns(indicator_rows(ctx, codes, ids))
+    rows = display_columns(indicator_rows(ctx, codes, ids)) if rows is None else rows
     latest = ofsted_rows(ctx, codes).with_columns(
         pl.lit(OFSTED_LABEL).alias("block"),
         pl.lit("council").alias("row_kind"),

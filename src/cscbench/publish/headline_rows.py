@@ -59,6 +59,21 @@ def indicator_rows(ctx: Context, codes: list[str], ids: tuple[str, ...]) -> pl.D
     )
 
 
+def subset(rows: pl.DataFrame, ids: tuple[str, ...]) -> pl.DataFrame:
+    """:func:`indicator_rows` (or its :func:`display_columns`) of some indicators, cut from those
+    of more indicators for the same councils: each indicator's rows do not depend on the others,
+    and one call for every theme's indicators costs what one call for a theme does (the display
+    expressions' planning, not the rows, is the cost)."""
+    order = {indicator: block for block, indicator in enumerate(ids)}
+    return (
+        rows.filter(pl.col("indicator_id").is_in(ids))
+        .with_columns(
+            pl.col("indicator_id").replace_strict(order, return_dtype=pl.Int64).alias("_block")
+        )
+        .sort("_block", "_kind", "_pos")
+    )
+
+
 def block_label(frame: pl.DataFrame) -> pl.Expr:
     """ "Average caseload ... · 30 Sep 2025 · lower is better" (the periods held are on the
     charts' axes and in the CSV's trend column; "one period only" where there is no trend)."""

@@ -1,27 +1,35 @@
 """Rebuilding only what changed: a content key per page builder, its pages kept from the last site.
 
 A partnership that changes one comparison group should not wait for the 153 profiles, the 154
-Ofsted histories and the 168 indicator pages to be built again: none of them reads the groups.
-Each builder gets its own content key: the site's key without the groups (cscbench's code, the
-package's files, the key-findings rules, the PNG setting) and, for the builders that read the
-groups (``GROUP_READERS``), the groups too. The site's key file records, for each builder that
-can be kept (one that reads no groups and puts no table in the workbook), its key, what the index
-and the search need of its pages, its images and the SHA-256 of every file its pages wrote.
+Ofsted histories, the 168 indicator pages, the regions, the claims or the headline pair to be
+built again: none of them reads that group. Each builder gets its own content key: the site's key
+without the groups (cscbench's code, the package's files, the key-findings rules, the PNG setting)
+and, for a builder that reads the groups, the part it reads (``GROUP_PARTS``: the headline pair
+for the headline page and its Ofsted history), so changing a group leaves the headline's key
+alone. The group pages are built one group at a time, each under its own key (``groups/<slug>``,
+with that group's entry): a changed group rebuilds its own page, not the others'. The site's key file records, for every builder,
+its key, what the index and the search need of its pages (names, sections, tables, the charts'
+names), its images, the SHA-256 of every file its pages wrote, and the data of each of its tables
+that goes into the workbook (``sheets``: Arrow IPC, as the build held it).
 
 The next publish into that folder keeps a builder whose key is unchanged and whose files are all
 still there, byte for byte: its files are linked (or copied) into the new site, which is built in
-a new folder and switched in as always, and its pages are not built. Everything else (the other
-builders, the index, the search, the workbook, the Parquet files) is built as in a cold build, so
-the site is byte-identical to a cold build from the same inputs (``tests/test_incremental.py``).
-The key file is read as untrusted input: anything malformed or unexpected means "rebuild".
+a new folder and switched in as always, its pages are not built, and its workbook sheets are
+written from the recorded data. Everything else (the other builders, the index, the search, the
+workbook, the Parquet files) is built as in a cold build, so the site is byte-identical to a cold
+build from the same inputs (``tests/test_incremental.py``). The key file is read as untrusted
+input: anything malformed or unexpected, a sheet's data that does not read back, means "rebuild".
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import io
 import os
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +38,54 @@ import polars as pl
 from cscbench.publish import formatting as fmt
 from cscbench.publish import output_names
 
-# The builders that read the comparison groups (``ctx.groups``): their pages change with them.
-GROUP_READERS = frozenset({"headline", "groups"})
+
+def _pair(groups: object) -> object:
+    return getattr(groups, "headline", groups)
+
+
+def _pages(groups: object) -> object:
+    return getattr(groups, "pages", groups)
+
+
+# The builders that read the comparison groups (``ctx.groups``, or the headline pair through
+# ``headline.headline_codes``), each with the part it reads: its key changes with that part only.
+GROUP_PARTS: dict[str, Callable[[object], object]] = {
+    "headline": _pair,  # the first [[pair]]: the headline page
+    "history": _pair,  # the headline pair's Ofsted history
+    "groups": _pages,  # every [[group]] and every further [[pair]] (as one builder)
+}
+GROUP_READERS = frozenset(GROUP_PARTS)
+# A publish builds the group pages one group at a time (``publish.units``): each page's unit is
+# ``groups/<slug>``, its key that group's entry alone.
+GROUP_UNIT = "groups/"
+
+
+def group_unit(group: Any) -> str:
+    """The unit name of one group's page."""
+    return GROUP_UNIT + str(group.slug)
+
+
+def _part(name: str, groups: object) -> object:
+    """The part of the groups the unit ``name`` reads (None: none)."""
+    if name.startswith(GROUP_UNIT):
+        pages = getattr(groups, "pages", ())
+        return next((g for g in pages if group_unit(g) == name), None)
+    reader = GROUP_PARTS.get(name)
+    return None if reader is None else reader(groups)
+
+
 SUFFIXES = (".html", ".csv", ".png", ".svg")  # every file a page, table or chart writes
 
 
 def builder_keys(base: str, groups: object, names: Iterable[str]) -> dict[str, str]:
-    """Each builder's content key: ``base`` (the inputs but the groups), its name and, where it
-    reads them, the groups."""
+    """Each builder's (or group page's) content key: ``base`` (the inputs but the groups), its
+    name and, where it reads them, the part of the groups it reads (``GROUP_PARTS``; a group
+    page's: its group)."""
     keys = {}
     for name in names:
         digest = hashlib.sha256(f"{base}\0{name}\0".encode())
-        if name in GROUP_READERS:
-            digest.update(repr(groups).encode())
+        if name in GROUP_PARTS or name.startswith(GROUP_UNIT):
+            digest.update(repr(_part(name, groups)).encode())
         keys[name] = digest.hexdigest()
     return keys
 
@@ -78,16 +121,25 @@ def _skeleton(page: fmt.Page, pngs: set[str]) -> dict[str, Any]:
             for t in page.tables
         ],
         "pngs": sorted(t.stem for t in page.tables if t.stem in pngs),
+        "charts": [{"stem": c.stem, "title": c.title, "png": c.png} for c in page.charts],
     }
 
 
-def keepable(pages: Sequence[fmt.Page]) -> bool:
-    """Whether a builder's pages can be kept: none of its tables goes into the workbook (which
-    is written from the built pages' tables) and none of its pages is in the headline family
-    (whose charts the index shows)."""
-    return not any(t.sheet for p in pages for t in p.tables) and not any(
-        p.section == "headline" for p in pages
-    )
+def _ipc(frame: pl.DataFrame) -> str:
+    """A table's data as Arrow IPC (every dtype read back as it was), in base64 for the JSON."""
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _sheet(table: fmt.Table) -> dict[str, str]:
+    """What the workbook needs of a kept table: its stem, sheet name and data."""
+    return {"stem": table.stem, "sheet": str(table.sheet), "data": _ipc(table.data)}
+
+
+def sheets(pages: Sequence[fmt.Page]) -> list[fmt.Table]:
+    """The tables of ``pages`` that go into the workbook, in order."""
+    return [t for p in pages for t in p.tables if t.sheet]
 
 
 def records(
@@ -101,14 +153,13 @@ def records(
     as written under ``root`` this time; ``kept``: records carried over unchanged)."""
     out = dict(kept)
     for name, pages in built.items():
-        if name in GROUP_READERS or not keepable(pages):
-            continue
         files = _files(root, pages)
         out[name] = {
             "key": keys[name],
             "pages": [_skeleton(p, pngs) for p in pages],
             "files": files,
             "images": sum(1 for f in files if f.endswith(".png")),
+            "sheets": [_sheet(t) for t in sheets(pages)],
         }
     return dict(sorted(out.items()))
 
@@ -122,8 +173,17 @@ def _valid_page(page: object) -> bool:
         return False
     texts = all(_text(page.get(k)) for k in ("stem", "title", "section", "sort_key"))
     intro, tables, pngs = page.get("intro"), page.get("tables"), page.get("pngs")
+    drawn = page.get("charts")
     return (
         texts
+        and isinstance(drawn, list)
+        and all(
+            isinstance(c, dict)
+            and _text(c.get("stem"))
+            and _text(c.get("title"))
+            and isinstance(c.get("png"), bool)
+            for c in drawn
+        )
         and output_names.SAFE_STEM.fullmatch(page["stem"]) is not None
         and isinstance(intro, list)
         and all(_text(i) for i in intro)
@@ -143,14 +203,40 @@ def _valid(record: object, key: str) -> bool:
     """Whether a recorded builder is well formed and has this key."""
     if not isinstance(record, dict) or record.get("key") != key:
         return False
-    files, pages = record.get("files"), record.get("pages")
+    files, pages, tables = record.get("files"), record.get("pages"), record.get("sheets")
     return (
         isinstance(files, dict)
         and all(_text(f) and _text(h) for f, h in files.items())
         and isinstance(pages, list)
         and all(_valid_page(p) for p in pages)
         and isinstance(record.get("images"), int)
+        and isinstance(tables, list)
+        and all(isinstance(t, dict) and all(_text(t.get(k)) for k in _SHEET) for t in tables)
+        and _readable(tables)
     )
+
+
+_SHEET = ("stem", "sheet", "data")
+
+
+def _frame(data: str) -> pl.DataFrame:
+    return pl.read_ipc(io.BytesIO(base64.b64decode(data, validate=True)))
+
+
+def _readable(tables: list[dict[str, str]]) -> bool:
+    """Whether every recorded sheet's data reads back as a frame (else the builder is rebuilt)."""
+    try:
+        for table in tables:
+            _frame(table["data"])
+    except (  # PanicException: polars' own, derived from BaseException
+        binascii.Error,
+        ValueError,
+        OSError,
+        pl.exceptions.PolarsError,
+        pl.exceptions.PanicException,
+    ):
+        return False
+    return True
 
 
 def _file_path(root: Path, name: str) -> Path | None:
@@ -181,7 +267,7 @@ def reusable(
         return {}
     out = {}
     for name, record in recorded.items():
-        if name not in keys or name in GROUP_READERS or not _valid(record, keys[name]):
+        if name not in keys or not _valid(record, keys[name]):
             continue
         if all(_intact(previous, file, digest) for file, digest in record["files"].items()):
             out[name] = record
@@ -201,9 +287,18 @@ def copy_files(previous: Path, root: Path, kept: Mapping[str, dict[str, Any]]) -
                 shutil.copyfile(source, target)
 
 
+def _charts(page: dict[str, Any]) -> tuple[fmt.Section, ...]:
+    """A kept page's charts (their names and titles, for the index's images) in a section."""
+    drawn = tuple(
+        fmt.Chart(c["stem"], c["title"], "", {}, pl.DataFrame(), png=c["png"])
+        for c in page["charts"]
+    )
+    return (fmt.Section("charts", "", drawn),) if drawn else ()
+
+
 def pages_from(record: dict[str, Any]) -> list[fmt.Page]:
-    """A kept builder's pages as the index and the search see them: their names, sections and
-    tables (no figures: the tables' files are kept, not written again)."""
+    """A kept builder's pages as the index and the search see them: their names, sections,
+    tables and charts (no figures: the tables' and charts' files are kept, not written again)."""
     empty = pl.DataFrame()
     return [
         fmt.Page(
@@ -212,6 +307,7 @@ def pages_from(record: dict[str, Any]) -> list[fmt.Page]:
             section=p["section"],
             sort_key=p["sort_key"],
             intro=tuple(p["intro"]),
+            sections=_charts(p),
             tables=tuple(
                 fmt.Table(
                     stem=t["stem"],
@@ -225,6 +321,15 @@ def pages_from(record: dict[str, Any]) -> list[fmt.Page]:
             ),
         )
         for p in record["pages"]
+    ]
+
+
+def sheets_from(record: dict[str, Any]) -> list[fmt.Table]:
+    """A kept builder's workbook tables: each one's stem, sheet name and data, as recorded (read
+    back by :func:`reusable` already)."""
+    return [
+        fmt.Table(t["stem"], "", "", None, _frame(t["data"]), sheet=t["sheet"])
+        for t in record["sheets"]
     ]
 
 

@@ -78,14 +78,22 @@ def change_text() -> pl.Expr:
 
 def rows(ctx: Context, ids: tuple[str, ...] | None = None) -> pl.DataFrame:
     """Every current council at each indicator's latest period (``ids``: only those indicators),
-    with the texts the page shows: ranked councils by rank, then the unranked by name."""
+    with the texts the page shows: ranked councils by rank, then the unranked by name. Worked
+    out once per publish run (the indicator pages and the compare page both read it): each
+    indicator's rows are the same whichever others are asked for."""
+    every = ctx.memo.get("indicator rows")
+    if not isinstance(every, pl.DataFrame):
+        every = all_rows(ctx)
+        ctx.memo["indicator rows"] = every
+    return every if ids is None else every.filter(pl.col("indicator_id").is_in(ids))
+
+
+def all_rows(ctx: Context) -> pl.DataFrame:
+    """:func:`rows` of every indicator."""
     regions = {c: ctx.names.get(c, c) for c in ctx.latest["region_code"].drop_nulls().unique()}
     profiles = navigation.profile_stems(ctx)
     return (
-        ctx.latest.filter(
-            pl.col("level") == "local_authority",
-            pl.lit(True) if ids is None else pl.col("indicator_id").is_in(ids),
-        )
+        ctx.latest.filter(pl.col("level") == "local_authority")
         .with_columns(
             pl.col("region_code").replace_strict(regions, default=None).alias("region"),
             pl.col("unit_code").replace_strict(profiles, default=None).alias("profile"),

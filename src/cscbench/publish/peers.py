@@ -386,7 +386,8 @@ def summary_html(ctx: Context, code: str) -> fmt.Html:
     rows = summary_rows(ctx).get(code)
     if rows is None or rows.height == 0:
         return fmt.Html("")
-    counts = {d: rows.filter(pl.col("change_direction") == d).height for d in SYMBOLS}
+    directions = rows["change_direction"].to_list()
+    counts = {d: directions.count(d) for d in SYMBOLS}
     named = [f"{n} {d}" for d, n in counts.items() if n]
     total = rows.height
     if named:

@@ -14,7 +14,7 @@ the grid.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -102,6 +102,38 @@ class Shared:
     inspections: dict[str, pl.DataFrame]  # council code -> its :func:`inspections`
     targets: dict[str, str]  # :func:`area_targets`
     peers: peers.Peers  # neighbours' figures, visits and the headline summary, by council
+    tables: dict[str, TableRows] = field(default_factory=dict)  # council code -> its table's rows
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """One council's profile table rows, cut from frames worked out once for every council: a
+    select or a filter per council costs as much as one for all of them."""
+
+    shown_rows: pl.DataFrame  # its rows that the table shows (not every spending line)
+    shown: pl.DataFrame  # those rows' cells as the table shows them
+    data: pl.DataFrame  # its CSV (:func:`csv_frame`)
+
+
+def _by_council(frame: pl.DataFrame, column: str = "unit_code") -> dict[str, pl.DataFrame]:
+    parts = frame.partition_by(column, as_dict=True, maintain_order=True, include_key=True)
+    return {str(key[0]): part for key, part in parts.items()}
+
+
+def table_rows(rows: pl.DataFrame) -> dict[str, TableRows]:
+    """council code -> :class:`TableRows`, for the councils of ``rows`` (:func:`profile_rows`)."""
+    shown_rows = rows.filter(pl.col("shown"))
+    shown = shown_rows.select(*shown_columns(), pl.col("unit_code").alias("_code"))
+    each_shown_rows = _by_council(shown_rows)
+    each_shown = {k: v.drop("_code") for k, v in _by_council(shown, "_code").items()}
+    each_data = _by_council(csv_frame(rows), "area_code")
+    empty_rows, empty_shown = shown_rows.clear(), shown.drop("_code").clear()
+    return {
+        code: TableRows(
+            each_shown_rows.get(code, empty_rows), each_shown.get(code, empty_shown), data
+        )
+        for code, data in each_data.items()
+    }
 
 
 def shared(ctx: Context, rows: pl.DataFrame, profiles: dict[str, str] | None = None) -> Shared:
@@ -110,11 +142,12 @@ def shared(ctx: Context, rows: pl.DataFrame, profiles: dict[str, str] | None = N
     footnotes = fmt.footnote_marks(shown, profile_notes(ctx, shown), by="unit_code")
     codes = rows["unit_code"].unique(maintain_order=True).to_list()
     around = peers.build(ctx, profiles or navigation.places(ctx).profiles, codes)
+    tables = table_rows(rows)
     if not ctx.has("inspections"):
-        return Shared(footnotes, {}, {}, around)
+        return Shared(footnotes, {}, {}, around, tables)
     frame = inspections(ctx, codes)
     parts = frame.partition_by("unit_code", as_dict=True, maintain_order=True)
-    return Shared(footnotes, {k[0]: v for k, v in parts.items()}, area_targets(ctx), around)
+    return Shared(footnotes, {k[0]: v for k, v in parts.items()}, area_targets(ctx), around, tables)
 
 
 def profile_notes(ctx: Context, shown_rows: pl.DataFrame) -> list[tuple[str, pl.Expr]]:
@@ -187,7 +220,9 @@ def profile_page(
     stem = places.profiles.get(code, f"profiles/{code.lower()}-{fmt.slug(name)}")
     region_code = rows["region_code"][0]
     region = ctx.names.get(region_code, "its region")
-    table = profile_table(ctx, code, name, stem, rows, common.footnotes.get(code, []))
+    table = profile_table(
+        ctx, code, name, stem, rows, common.footnotes.get(code, []), common.tables.get(code)
+    )
     sections = []
     summary = common.peers.summary.get(code)
     if summary is not None and summary.text:
@@ -272,28 +307,20 @@ def profile_table(
     stem: str,
     rows: pl.DataFrame,
     footnotes: list[fmt.Footnote],
+    cut: TableRows | None = None,
 ) -> fmt.Table:
-    shown_rows = rows.filter(pl.col("shown"))
+    """One council's table of every indicator (``cut``: its rows, cells and CSV when worked out
+    for every council at once, :func:`table_rows`)."""
+    if cut is None:
+        shown_rows = rows.filter(pl.col("shown"))
+        cut = TableRows(shown_rows, shown_rows.select(shown_columns()), csv_frame(rows))
+    shown_rows, shown = cut.shown_rows, cut.shown
     region = ctx.names.get(rows["region_code"][0], "region")
     title = f"{name}: children's social care profile"
     subtitle = (
         f"Every indicator at its latest period, by theme, against {region}, England and the 10 "
         "DfE statistical neighbours. Rank among all English councils, 1 = best; bands A (best "
         "quarter) to D."
-    )
-    shown = shown_rows.select(
-        pl.col("theme_label").alias("group"),
-        pl.col("row_label").alias("indicator"),
-        pl.col("period_text").alias("period"),
-        "figure",
-        pl.col("rank_text").alias("rank"),
-        pl.col("band_text").alias("band"),
-        pl.col("region_text").alias("region"),
-        pl.col("england_text").alias("england"),
-        pl.col("sn_mean_text").alias("sn_mean"),
-        pl.col("sn_median_text").alias("sn_median"),
-        pl.col("sn_count_text").alias("sn_count"),
-        pl.col("change_cell").alias("change"),
     )
     definitions = {
         label: "../" + navigation.definition(i).replace("#", ".html#")
@@ -340,5 +367,22 @@ def profile_table(
         fmt.source_line(ctx.sources, shown_rows["source_id"].drop_nulls().to_list()),
     ]
     gt = fmt.add_notes(gt, notes)
-    data = csv_frame(rows)
-    return fmt.Table(stem, title, subtitle, gt, data)
+    return fmt.Table(stem, title, subtitle, gt, cut.data)
+
+
+def shown_columns() -> list[pl.Expr]:
+    """The profile table's cells, from :func:`profile_rows`' display columns."""
+    return [
+        pl.col("theme_label").alias("group"),
+        pl.col("row_label").alias("indicator"),
+        pl.col("period_text").alias("period"),
+        pl.col("figure"),
+        pl.col("rank_text").alias("rank"),
+        pl.col("band_text").alias("band"),
+        pl.col("region_text").alias("region"),
+        pl.col("england_text").alias("england"),
+        pl.col("sn_mean_text").alias("sn_mean"),
+        pl.col("sn_median_text").alias("sn_median"),
+        pl.col("sn_count_text").alias("sn_count"),
+        pl.col("change_cell").alias("change"),
+    ]

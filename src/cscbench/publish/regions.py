@@ -60,14 +60,31 @@ def build(ctx: Context) -> list[fmt.Page]:
 
 
 def long_rows(ctx: Context, region: str, ids: tuple[str, ...]) -> pl.DataFrame:
-    """Councils of the region (not joint-return rows), then the region and England."""
+    """Councils of the region (not joint-return rows), then the region and England: cut from
+    :func:`every_region` (one pass for the nine regions; a region's rows do not depend on the
+    others')."""
+    memo_key = f"region rows {ids}"
+    every = ctx.memo.get(memo_key)
+    if not isinstance(every, pl.DataFrame):
+        every = every_region(ctx, ids)
+        ctx.memo[memo_key] = every
+    is_council = pl.col("row_kind") == "council"
+    return every.filter(
+        pl.when(is_council)
+        .then(pl.col("region_code") == region)
+        .otherwise(pl.col("unit_code").is_in([region, ENGLAND]))
+    )
+
+
+def every_region(ctx: Context, ids: tuple[str, ...]) -> pl.DataFrame:
+    """Every council (not joint-return rows), then every region and England, with the texts."""
+    regions = list(navigation.region_stems(ctx))
     councils = ctx.latest.filter(
-        pl.col("region_code") == region,
         pl.col("level") == "local_authority",
         pl.col("indicator_id").is_in(ids),
     ).with_columns(pl.lit("council").alias("row_kind"), pl.col("name").alias("area"))
     others = (
-        ctx.comparator_rows([region, ENGLAND], ids)
+        ctx.comparator_rows([*regions, ENGLAND], ids)
         .with_columns(
             pl.when(pl.col("unit_code") == ENGLAND)
             .then(pl.lit("england"))
