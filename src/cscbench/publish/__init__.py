@@ -258,6 +258,15 @@ def write_site_files(
     workbook's tables (default: the pages' tables that have a sheet; a publish that keeps some
     builders' pages gives theirs too)."""
     site.write_pages(root, pages, ctx.version, pngs)
+    return write_data_files(root, ctx, pages, sheets)
+
+
+def write_data_files(
+    root: Path, ctx: Context, pages: list[fmt.Page], sheets: Sequence[fmt.Table] | None = None
+) -> list[str]:
+    """What needs no chart (the compare page's scripts, the workbook, the Parquet copies), so
+    publish writes it while the chart workers are still drawing; returns the Parquet files'
+    names. ``sheets`` as for :func:`write_site_files`."""
     compare_page.write(root, ctx)
     exports.write_workbook(
         root / exports.WORKBOOK,
@@ -376,12 +385,14 @@ def publish_site(
                 ) as shots,
             ):
                 pages = layout.prerender(pages, done)
+                # while the chart workers (the critical path of a cold build) are still drawing
+                sheets = _sheets_in_builder_order(ctx, built, kept, pages)
+                parquet = write_data_files(tmp, ctx, pages, sheets)
                 rendered = {**(early.collect() if needed else {}), **rest.collect()}
         pngs, failed = shots.result if binary else (set(), [])
         pages = chart_render.with_svgs(pages, rendered)
         chart_pngs = chart_render.write_files(tmp, drawn, rendered)
-        sheets = _sheets_in_builder_order(ctx, built, kept, pages)
-        parquet = write_site_files(tmp, ctx, pages, pngs, sheets)
+        site.write_pages(tmp, pages, ctx.version, pngs)
         local.write(tmp, returns)
         every = _in_builder_order(ctx, built, kept, pages)
         shown_pngs = pngs | incremental.kept_pngs(kept)
