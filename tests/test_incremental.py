@@ -10,12 +10,15 @@ and compares with a cold build of the new groups.
 
 from __future__ import annotations
 
+import base64
 import filecmp
+import io
 import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from cscbench.analysis.groupsfile import Group, Groups, groups_files
@@ -89,7 +92,8 @@ def test_only_the_declared_builders_read_the_groups() -> None:
         for m in BUILDERS
         if any(r in Path(str(m.__file__)).read_text(encoding="utf-8") for r in GROUP_READING)
     }
-    assert readers == set(incremental.GROUP_PARTS)
+    # the group pages read it too, one unit per group (groups/<slug>), each keyed on its group
+    assert readers == set(incremental.GROUP_PARTS) | {"groups"}
 
 
 def test_a_changed_group_changes_only_its_own_pages_key() -> None:
@@ -130,6 +134,16 @@ def test_a_kept_page_edited_by_hand_is_built_again(published: Path, tmp_path: Pa
     assert set(incremental.reusable(site, recorded, keys)) == set(recorded) - {"history"}
 
 
+def _ipc(frame: pl.DataFrame) -> str:
+    buffer = io.BytesIO()
+    frame.write_ipc(buffer, compression="uncompressed")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+# a recorded sheet with more rows than a workbook sheet holds (nulls: a few bytes recorded)
+ROWS_OVER_A_SHEET = _ipc(pl.DataFrame({"x": pl.Series([None] * 1_048_576, dtype=pl.Null)}))
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
@@ -142,6 +156,11 @@ def test_a_kept_page_edited_by_hand_is_built_again(published: Path, tmp_path: Pa
         lambda r: r.update(sheets=[{"stem": "x", "sheet": "x", "data": "!"}]),
         lambda r: r.update(sheets=[{"stem": "x"}]),
         lambda r: r["pages"][0].update(charts=[{"stem": "x"}]),
+        # a chart's stem becomes a link on the index: a script URL must never get there
+        lambda r: r["pages"][0].update(
+            charts=[{"stem": "javascript:alert(1)//", "title": "x", "png": True}]
+        ),
+        lambda r: r.update(sheets=[{"stem": "x", "sheet": "x", "data": ROWS_OVER_A_SHEET}]),
         lambda r: r.clear(),
     ],
 )

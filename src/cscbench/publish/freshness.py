@@ -132,8 +132,11 @@ def record(
 def up_to_date(out: Path, key: str) -> dict[str, Any] | None:
     """The recorded summary when ``out`` was published from exactly these inputs and still holds
     every file that build wrote, at its size; None when it must be built again."""
+    path = out / KEY_FILE
     try:
-        recorded = json.loads((out / KEY_FILE).read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_KEY_FILE:
+            return None
+        recorded = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(recorded, dict) or recorded.get("key") != key:

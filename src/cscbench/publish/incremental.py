@@ -43,18 +43,12 @@ def _pair(groups: object) -> object:
     return getattr(groups, "headline", groups)
 
 
-def _pages(groups: object) -> object:
-    return getattr(groups, "pages", groups)
-
-
 # The builders that read the comparison groups (``ctx.groups``, or the headline pair through
 # ``headline.headline_codes``), each with the part it reads: its key changes with that part only.
 GROUP_PARTS: dict[str, Callable[[object], object]] = {
     "headline": _pair,  # the first [[pair]]: the headline page
     "history": _pair,  # the headline pair's Ofsted history
-    "groups": _pages,  # every [[group]] and every further [[pair]] (as one builder)
 }
-GROUP_READERS = frozenset(GROUP_PARTS)
 # A publish builds the group pages one group at a time (``publish.units``): each page's unit is
 # ``groups/<slug>``, its key that group's entry alone.
 GROUP_UNIT = "groups/"
@@ -126,9 +120,16 @@ def _skeleton(page: fmt.Page, pngs: set[str]) -> dict[str, Any]:
 
 
 def _ipc(frame: pl.DataFrame) -> str:
-    """A table's data as Arrow IPC (every dtype read back as it was), in base64 for the JSON."""
+    """A table's data as Arrow IPC (every dtype read back as it was), in base64 for the JSON.
+
+    The frame is rebuilt from its values first: Arrow leaves the bytes under a null undefined and
+    polars keeps whatever a computation left there, so two equal tables could be recorded as
+    different bytes (the whole-site determinism check, run with shuffled results, found it)."""
+    values = pl.DataFrame(
+        {c: frame.get_column(c).to_list() for c in frame.columns}, schema=frame.schema
+    )
     buffer = io.BytesIO()
-    frame.write_ipc(buffer, compression="uncompressed")
+    values.write_ipc(buffer, compression="uncompressed")
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
@@ -180,6 +181,7 @@ def _valid_page(page: object) -> bool:
         and all(
             isinstance(c, dict)
             and _text(c.get("stem"))
+            and output_names.SAFE_STEM.fullmatch(c["stem"]) is not None
             and _text(c.get("title"))
             and isinstance(c.get("png"), bool)
             for c in drawn
@@ -219,8 +221,19 @@ def _valid(record: object, key: str) -> bool:
 _SHEET = ("stem", "sheet", "data")
 
 
+# A recorded sheet goes into a workbook sheet: no larger than one (Excel's limits), counted from
+# the Arrow metadata before any data is read.
+MAX_SHEET_ROWS = 1_048_575  # below the header row
+MAX_SHEET_COLUMNS = 16_384
+
+
 def _frame(data: str) -> pl.DataFrame:
-    return pl.read_ipc(io.BytesIO(base64.b64decode(data, validate=True)))
+    raw = base64.b64decode(data, validate=True)
+    columns = len(pl.read_ipc_schema(io.BytesIO(raw)))
+    rows = pl.scan_ipc(io.BytesIO(raw)).select(pl.len()).collect().item()
+    if columns > MAX_SHEET_COLUMNS or rows > MAX_SHEET_ROWS:
+        raise ValueError(f"a recorded sheet of {rows} rows and {columns} columns")
+    return pl.read_ipc(io.BytesIO(raw))
 
 
 def _readable(tables: list[dict[str, str]]) -> bool:
@@ -232,6 +245,7 @@ def _readable(tables: list[dict[str, str]]) -> bool:
         binascii.Error,
         ValueError,
         OSError,
+        MemoryError,
         pl.exceptions.PolarsError,
         pl.exceptions.PanicException,
     ):
