@@ -62,7 +62,6 @@ __all__ = [
     "groups_files",
     "publish_site",
     "workbook_readme",
-    "write_site_files",
 ]
 
 # The groups shipped with the package: the checkout's config/, or the copy inside the wheel.
@@ -244,29 +243,14 @@ def workbook_readme(ctx: Context) -> list[str]:
     ]
 
 
-def write_site_files(
-    root: Path,
-    ctx: Context,
-    pages: list[fmt.Page],
-    pngs: set[str],
-    sheets: Sequence[fmt.Table] | None = None,
-) -> list[str]:
-    """Every page with its CSVs, the compare page's scripts, the workbook and the Parquet
-    copies, written under ``root`` (everything but the index, the search over every page and the
-    PNG images); returns the Parquet files' names. One writer
-    for the site and for the tests that rebuild part of it to compare bytes. ``sheets``: the
-    workbook's tables (default: the pages' tables that have a sheet; a publish that keeps some
-    builders' pages gives theirs too)."""
-    site.write_pages(root, pages, ctx.version, pngs)
-    return write_data_files(root, ctx, pages, sheets)
-
-
 def write_data_files(
     root: Path, ctx: Context, pages: list[fmt.Page], sheets: Sequence[fmt.Table] | None = None
 ) -> list[str]:
     """What needs no chart (the compare page's scripts, the workbook, the Parquet copies), so
-    publish writes it while the chart workers are still drawing; returns the Parquet files'
-    names. ``sheets`` as for :func:`write_site_files`."""
+    publish writes it while the chart workers are still drawing (the pages are written after,
+    with their charts: ``site.write_pages``); returns the Parquet files' names. ``sheets``: the
+    workbook's tables (default: the pages' tables that have a sheet; a publish that keeps some
+    builders' pages gives theirs too)."""
     compare_page.write(root, ctx)
     exports.write_workbook(
         root / exports.WORKBOOK,
