@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PNG ?= auto
 
-.PHONY: all setup validate publish test test-slow lint ingest refresh clean
+.PHONY: all setup validate publish test test-slow test-site lint ingest refresh clean
 
 all: publish
 
@@ -30,17 +30,23 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 # The fast tier on both cores (pytest-xdist). `loadfile` runs each test file on one worker, so a
-# file's module fixtures, and the published site (used by test_publish.py only), are built once;
-# the biggest files start first. (`loadgroup` would group by fixture, but with pytest 9.2 xdist 3.8
-# ignores its marks: pytest-xdist issue 1386.) TEST_WORKERS=0 runs in one process. pytest exits 5
-# when it collects no tests; make treats any non-zero exit as a failure.
+# file's module fixtures are built once; tests/conftest.py sets the files' order. Each worker runs
+# polars on one thread: the two workers already fill both cores, and polars' own pool of two per
+# worker only adds switching (about 5% of the tier's CPU). (`loadgroup` would group by fixture, but
+# with pytest 9.2 xdist 3.8 ignores its marks: pytest-xdist issue 1386.) TEST_WORKERS=0 runs in one
+# process. pytest exits 5 when it collects no tests; make treats any non-zero exit as a failure.
 TEST_WORKERS ?= 2
 test: lint
-	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	POLARS_MAX_THREADS=1 $(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
-# The slow end-to-end tier (CI runs it after `make test`); `-m slow` overrides the default filter.
+# The slow end-to-end tier (CI runs it after `make test`): the `slow` tests and the `site` tests,
+# which read the whole published site (tests/conftest.py marks them); `-m` overrides the default filter.
 test-slow: setup
-	$(BIN)/pytest -q -m slow
+	$(BIN)/pytest -q -m 'slow or site'
+
+# Only the tests of the whole published site, on both cores (about a minute): for a change to the pages.
+test-site: setup
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m 'site and not slow'
 
 ingest: setup
 	$(BIN)/cscbench ingest

@@ -133,18 +133,33 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return out.resolve()
 
 
+# Fixtures holding the whole site published from the committed package. A test that uses one is
+# marked ``site`` (pytest_itemcollected) and runs with the slow tier and in ``make test-site``, not
+# in ``make test``: the publish is the suite's biggest fixture (about 30 s of CPU with its charts),
+# which the slow tier builds anyway for its browser checks.
+WHOLE_SITE = ("published", "published_png")
+
+
+def uses(item: pytest.Item, name: str) -> bool:
+    return name in getattr(item, "fixturenames", ())
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark ``site`` every test that reads the whole published site (before ``-m`` selects)."""
+    if any(uses(item, name) for name in WHOLE_SITE):
+        item.add_marker(pytest.mark.site)
+
+
+@pytest.hookimpl(trylast=True)  # after ``-m`` has deselected: order only what runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Order the test files so neither of ``make test``'s two workers waits for the other.
+    """Order the test files so neither of the two workers (``make test``, ``make test-site``)
+    waits for the other.
 
     ``--dist loadfile --no-loadscope-reorder`` hands whole files to the workers in this order.
     The largest file that reads the published site goes first: its worker publishes the site
-    (``published``, the run's biggest fixture) while the other builds the package frames
-    (``package_frames``) and runs the files that need neither; the other files that read the
-    site come last, when it is there to read. Within a file the order is the file's own."""
-
-    def uses(item: pytest.Item, name: str) -> bool:
-        return name in getattr(item, "fixturenames", ())
-
+    (``published``) while the other builds the package frames (``package_frames``) and runs the
+    files that need neither; the other files that read the site come last, when it is there to
+    read. Within a file the order is the file's own."""
     files: dict[str, list[pytest.Item]] = {}
     for item in items:
         files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
