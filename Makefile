@@ -44,7 +44,7 @@ test: lint
 test-slow: setup
 	$(BIN)/pytest -q -m 'slow or site'
 
-# Only the tests of the whole published site, on both cores (about a minute): for a change to the pages.
+# Only the tests of the whole published site, on both cores (about 35 s): for a change to the pages.
 test-site: setup
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m 'site and not slow'
 
