@@ -2,10 +2,10 @@
 previous site keeps the pages of every builder whose content key is unchanged and whose files are
 intact, and the result is byte-identical to a cold build from the same inputs.
 
-The fast tier republishes a copy of the session's published site (a cold build) with its site key
+The site tests republish a copy of the session's published site (a cold build) with its site key
 made stale, so every builder is kept (the workbook written from their recorded sheets), and
-compares every file with the cold build's; the slow tier changes one group, or the headline pair,
-and compares with a cold build of the new groups.
+compare every file with the cold build's; the slow ones change one group, or the headline pair,
+and compare with a cold build of the new groups. Both run in the slow tier (``make test-slow``).
 """
 
 from __future__ import annotations
@@ -41,6 +41,20 @@ def differences(left: Path, right: Path) -> list[str]:
         or not (right / f).is_file()
         or not filecmp.cmp(left / f, right / f, shallow=False)
     )
+
+
+def links_work(folder: Path) -> bool:
+    """Whether the file system under ``folder`` makes hard links (publish copies where it does not)."""
+    source, target = folder / "link-source", folder / "link-target"
+    source.write_bytes(b"")
+    try:
+        target.hardlink_to(source)
+    except OSError:
+        return False
+    finally:
+        source.unlink()
+        target.unlink(missing_ok=True)
+    return True
 
 
 def stale_copy(site: Path, out: Path) -> Path:
@@ -188,6 +202,8 @@ def test_one_changed_group_rebuilds_to_the_cold_build(tmp_path: Path) -> None:
     publish_site(PACKAGE, warm, png="no", groups_path=groups_files([second]))
     publish_site(PACKAGE, cold, png="no", groups_path=groups_files([second]))
     assert differences(warm, cold) == []
+    if not links_work(tmp_path):  # kept files are copied instead: the bytes were compared above
+        return
     # kept: the same files (linked into the new site), but the changed group's page
     assert [f for f, inode in files.items() if (warm / f).stat().st_ino != inode] == [
         "groups/a-partnership.html"
