@@ -109,6 +109,15 @@ def fresh_package(raw_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
 
 
 @pytest.fixture(scope="session")
+def context():  # -> cscbench.publish.context.Context (imported here, not at collection)
+    """The publish context of the committed package and the shipped groups, built once per
+    worker and shared by the test files that read it (it is frozen: no test can change it)."""
+    from cscbench.publish.context import build_context
+
+    return build_context(ROOT / "datapackage.json", ROOT / "config" / "groups.toml")
+
+
+@pytest.fixture(scope="session")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site published from the committed package, once per test run, without PNG images
     (a full PNG build is in the slow tier; one small PNG is rendered in test_publish.py).

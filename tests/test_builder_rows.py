@@ -14,17 +14,16 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from cscbench.core.domain import ENGLAND
-from cscbench.core.paths import ROOT
 from cscbench.publish import indicator_pages, profiles, regions, themes
-from cscbench.publish.context import Context, build_context
+from cscbench.publish.context import Context
 from cscbench.publish.headline_rows import display_columns, indicator_rows, subset
 
 CODES = ["E08000035", "E08000036", "E09000033"]  # Leeds, Wakefield, Westminster: two regions
 
 
 @pytest.fixture(scope="module")
-def ctx() -> Context:
-    return build_context(ROOT / "datapackage.json", ROOT / "config" / "groups.toml")
+def ctx(context: Context) -> Context:
+    return context
 
 
 def key_ids(ctx: Context) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ groups' tables.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -186,13 +185,10 @@ def test_the_pinned_version_is_the_locked_one() -> None:
 
 
 @pytest.fixture(scope="module")
-def real_tables() -> list[fmt.Table]:
-    from cscbench.analysis.groupsfile import check_groups, groups_files
+def real_tables(context) -> list[fmt.Table]:
     from cscbench.publish import groups, headline, profiles
-    from cscbench.publish.context import build_context
 
-    descriptor = ROOT / "datapackage.json"
-    ctx = build_context(Path(descriptor), check_groups(descriptor, groups_files()))
+    ctx = context
     rows = profiles.profile_rows(ctx)
     codes = rows["unit_code"].unique(maintain_order=True).to_list()[:3]
     pages = [profiles.profile_page(ctx, c, rows.filter(pl.col("unit_code") == c)) for c in codes]

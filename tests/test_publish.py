@@ -465,10 +465,10 @@ def test_pages_degrade_without_inspections_and_announcements(tmp_path: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def ctx():
-    """A context of its own, independent of the ``published`` build (so comparing the two is a
+def ctx(context):
+    """The shared context: built apart from the ``published`` build (so comparing the two is a
     determinism check)."""
-    return build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+    return context
 
 
 @pytest.fixture(scope="module")

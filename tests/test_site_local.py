@@ -79,8 +79,8 @@ def pages_for(ctx: Context) -> list[fmt.Page]:
 
 
 @pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory) -> Small:
-    ctx = build_context(DESCRIPTOR, ROOT / "config" / "groups.toml")
+def small(tmp_path_factory: pytest.TempPathFactory, context: Context) -> Small:
+    ctx = context
     plain = pages_for(ctx)
     folder = tmp_path_factory.mktemp("demo") / "demo"
     demo = read_extension(build_demo(folder, figures=[*FIGURES, MATCHED]), DESCRIPTOR)
